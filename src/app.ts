@@ -1,0 +1,115 @@
+import type { Probot } from 'probot'
+import { z } from 'zod'
+import { REPOSITORY_AGENTS_DIR } from './github/read-repository-agents.ts'
+import { GitHubIssue, GitHubRepository, Installation, Sender, toGitHubItem } from './github/schema.ts'
+import type { Octokit } from './github/octokit.ts'
+import { reconcileRepository } from './mirror/reconcile-repository.ts'
+import type { MirrorDeps } from './mirror/sync-item.ts'
+import { syncItem } from './mirror/sync-item.ts'
+import { deactivateInstallation, deactivateRepositories, getRepository, upsertRepository } from './store/repositories.ts'
+import { deleteWorkItem } from './store/work-items.ts'
+
+export type AppDeps = MirrorDeps & {
+  /** The login GitHub shows for the app's own writes, e.g. `gaffer[bot]`. */
+  botLogin: () => string
+}
+
+const IssuesEvent = z.object({
+  action: z.string(),
+  issue: GitHubIssue,
+  repository: GitHubRepository,
+  installation: Installation,
+  sender: Sender,
+})
+const PullRequestEvent = z.object({
+  action: z.string(),
+  pull_request: GitHubIssue,
+  repository: GitHubRepository,
+  installation: Installation,
+  sender: Sender,
+})
+const InstallationEvent = z.object({
+  action: z.string(),
+  installation: Installation.extend({ account: z.object({ login: z.string() }).nullable().optional() }),
+  repositories: z.array(z.object({ full_name: z.string() })).optional(),
+  repositories_added: z.array(z.object({ full_name: z.string() })).optional(),
+  repositories_removed: z.array(z.object({ full_name: z.string() })).optional(),
+})
+const PushEvent = z.object({
+  ref: z.string(),
+  repository: GitHubRepository,
+  installation: Installation,
+  commits: z.array(z.object({ added: z.array(z.string()).default([]), modified: z.array(z.string()).default([]), removed: z.array(z.string()).default([]) })).default([]),
+})
+
+/**
+ * The Probot app: registers webhook handlers and nothing else. Every handler mirrors
+ * what GitHub says; only events from someone other than the app itself route work.
+ */
+export function gafferApp(deps: AppDeps) {
+  return (app: Probot) => {
+    const isOwnWrite = (sender: { login: string }) => sender.login === deps.botLogin()
+
+    app.on('issues', async (context) => {
+      const event = IssuesEvent.parse(context.payload)
+      const repository = event.repository.full_name
+      await ensureRepository(deps, context.octokit, event)
+      if (event.action === 'deleted') return deleteWorkItem(deps.pool, repository, event.issue.number)
+      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue, 'issue'), { route: !isOwnWrite(event.sender) })
+    })
+
+    app.on('pull_request', async (context) => {
+      const event = PullRequestEvent.parse(context.payload)
+      await ensureRepository(deps, context.octokit, event)
+      const item = toGitHubItem(event.repository.full_name, event.pull_request, 'pull')
+      await syncItem(deps, context.octokit, item, { route: !isOwnWrite(event.sender) })
+    })
+
+    app.on('issue_comment', async (context) => {
+      const event = IssuesEvent.parse(context.payload)
+      await ensureRepository(deps, context.octokit, event)
+      await syncItem(deps, context.octokit, toGitHubItem(event.repository.full_name, event.issue), { route: false })
+    })
+
+    app.on(['installation', 'installation_repositories'], async (context) => {
+      const event = InstallationEvent.parse(context.payload)
+      const installationId = event.installation.id
+      if (['deleted', 'suspend'].includes(event.action)) return deactivateInstallation(deps.pool, installationId)
+      if (event.repositories_removed?.length) {
+        await deactivateRepositories(deps.pool, event.repositories_removed.map((r) => r.full_name))
+      }
+      for (const { full_name } of [...(event.repositories ?? []), ...(event.repositories_added ?? [])]) {
+        await reconcileByName(deps, context.octokit, full_name, installationId)
+      }
+    })
+
+    app.on('push', async (context) => {
+      const event = PushEvent.parse(context.payload)
+      const repository = await getRepository(deps.pool, event.repository.full_name)
+      if (!repository || event.ref !== `refs/heads/${repository.default_branch}`) return
+      const touched = event.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed])
+      if (!touched.some((path) => path.startsWith(`${REPOSITORY_AGENTS_DIR}/`))) return
+      await deps.rosters.reload(context.octokit, { fullName: repository.full_name, defaultBranch: repository.default_branch })
+    })
+  }
+}
+
+/** An event from a repository the mirror has not met yet registers it and loads its roster first. */
+async function ensureRepository(
+  deps: MirrorDeps,
+  octokit: Octokit,
+  event: { repository: z.infer<typeof GitHubRepository>; installation: { id: number } },
+): Promise<void> {
+  const fullName = event.repository.full_name
+  if (await getRepository(deps.pool, fullName)) return
+  const repository = { fullName, installationId: event.installation.id, defaultBranch: event.repository.default_branch ?? 'main' }
+  await upsertRepository(deps.pool, repository)
+  await deps.rosters.reload(octokit, repository)
+}
+
+async function reconcileByName(deps: MirrorDeps, octokit: Octokit, fullName: string, installationId: number) {
+  const [owner, repo] = fullName.split('/') as [string, string]
+  const response = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo })
+  const parsed = GitHubRepository.parse(response.data)
+  await reconcileRepository(deps, octokit, { fullName, defaultBranch: parsed.default_branch ?? 'main', installationId })
+}

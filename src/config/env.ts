@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import path from 'node:path'
+import { z } from 'zod'
+
+/** Raised for configuration a person must fix; each line names one variable and the fix. */
+export class ConfigError extends Error {
+  readonly problems: string[]
+  constructor(problems: string[]) {
+    super(problems.join('\n'))
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+const optionalText = z
+  .string()
+  .transform((value) => value.trim())
+  .pipe(z.string())
+  .optional()
+  .transform((value) => (value === '' ? undefined : value))
+
+const url = (example: string) =>
+  optionalText.refine((value) => value === undefined || URL.canParse(value), {
+    message: `expected an absolute URL such as ${example}`,
+  })
+
+const EnvSchema = z.object({
+  APP_ID: optionalText.refine((value) => value === undefined || /^[1-9][0-9]*$/.test(value), {
+    message: 'expected the numeric App ID from the GitHub App settings page, e.g. APP_ID=123456',
+  }),
+  PRIVATE_KEY: optionalText,
+  PRIVATE_KEY_PATH: optionalText,
+  WEBHOOK_SECRET: optionalText,
+  GITHUB_API_URL: url('https://api.github.com'),
+  DATABASE_URL: optionalText.refine(
+    (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
+    { message: 'expected a postgres:// connection string, e.g. postgres://user@127.0.0.1:5432/gaffer' },
+  ),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: url('http://127.0.0.1:8080/v1'),
+  GAFFER_MODEL: optionalText,
+  GAFFER_OWNERS: optionalText.refine(
+    (value) => value === undefined || value.split(',').every((login) => /^[A-Za-z0-9-]+$/.test(login.trim().replace(/^@/, ''))),
+    { message: 'expected comma-separated GitHub logins, e.g. GAFFER_OWNERS=alice,bob' },
+  ),
+  GAFFER_ADMIN_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, {
+    message: 'must be at least 16 characters; generate one with `openssl rand -hex 24`',
+  }),
+  GAFFER_HOME: optionalText,
+  PORT: optionalText.refine((value) => value === undefined || (/^[0-9]+$/.test(value) && Number(value) <= 65535), {
+    message: 'expected a TCP port number from 0 to 65535, e.g. PORT=3000',
+  }),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+})
+
+export type GitHubAppCredentials = { appId: number; privateKey: string; webhookSecret: string }
+
+export type Config = {
+  /** Absent when no GitHub App is configured: `npm start` then runs the sandbox. */
+  githubApp: GitHubAppCredentials | undefined
+  githubApiUrl: string
+  databaseUrl: string | undefined
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string }
+  owners: string[]
+  adminToken: string | undefined
+  home: string
+  port: number
+  logLevel: NonNullable<z.infer<typeof EnvSchema>['LOG_LEVEL']>
+}
+
+const appVariables = ['APP_ID', 'PRIVATE_KEY or PRIVATE_KEY_PATH', 'WEBHOOK_SECRET'] as const
+
+/** Reads and validates the environment of SPEC §12. Throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0])
+        const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(name, env[name]))})`
+        return `${name}: ${issue.message}${got}`
+      }),
+    )
+  }
+  const e = parsed.data
+  const problems: string[] = []
+
+  let privateKey = e.PRIVATE_KEY?.replace(/\\n/g, '\n')
+  if (privateKey && e.PRIVATE_KEY_PATH) {
+    problems.push('PRIVATE_KEY_PATH: set either PRIVATE_KEY or PRIVATE_KEY_PATH, not both')
+  } else if (e.PRIVATE_KEY_PATH) {
+    if (!existsSync(e.PRIVATE_KEY_PATH)) {
+      problems.push(`PRIVATE_KEY_PATH: no file at ${e.PRIVATE_KEY_PATH}; point it at the .pem downloaded from the GitHub App settings`)
+    } else {
+      privateKey = readFileSync(e.PRIVATE_KEY_PATH, 'utf8')
+    }
+  }
+  if (privateKey && !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) {
+    problems.push(`${e.PRIVATE_KEY_PATH ? 'PRIVATE_KEY_PATH' : 'PRIVATE_KEY'}: not a PEM private key; use the .pem file GitHub generated for the app`)
+  }
+
+  const present = [e.APP_ID, privateKey ?? e.PRIVATE_KEY_PATH, e.WEBHOOK_SECRET].map((value) => value !== undefined)
+  if (present.some(Boolean) && !present.every(Boolean)) {
+    const missing = appVariables.filter((_, index) => !present[index])
+    problems.push(
+      `${missing.join(', ')}: missing; a GitHub App needs APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET together (unset all three to run the sandbox)`,
+    )
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+
+  return {
+    githubApp:
+      e.APP_ID && privateKey && e.WEBHOOK_SECRET
+        ? { appId: Number(e.APP_ID), privateKey, webhookSecret: e.WEBHOOK_SECRET }
+        : undefined,
+    githubApiUrl: (e.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.GAFFER_MODEL ?? 'gpt-4.1-mini' },
+    owners: (e.GAFFER_OWNERS ?? '')
+      .split(',')
+      .map((login) => login.trim().replace(/^@/, ''))
+      .filter(Boolean),
+    adminToken: e.GAFFER_ADMIN_TOKEN,
+    home: path.resolve(e.GAFFER_HOME ?? path.join(homedir(), '.gaffer')),
+    port: e.PORT === undefined ? 3000 : Number(e.PORT),
+    logLevel: e.LOG_LEVEL ?? 'info',
+  }
+}
+
+function redactIfSecret(name: string, value: string | undefined): string | undefined {
+  return /KEY|SECRET|TOKEN/.test(name) ? '[redacted]' : value
+}

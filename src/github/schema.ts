@@ -1,0 +1,40 @@
+import { z } from 'zod'
+import type { GitHubItem } from '../store/work-items.ts'
+
+/** The fields of an issue or pull request (REST or webhook shape) that Gaffer reads. */
+export const GitHubIssue = z.object({
+  number: z.int().positive(),
+  title: z.string(),
+  state: z.enum(['open', 'closed']),
+  body: z.string().nullable().optional(),
+  user: z.object({ login: z.string() }).nullable().optional(),
+  labels: z.array(z.union([z.string(), z.object({ name: z.string() })])).default([]),
+  created_at: z.string(),
+  updated_at: z.string(),
+  pull_request: z.unknown().optional(),
+})
+export type GitHubIssue = z.infer<typeof GitHubIssue>
+
+export const GitHubRepository = z.object({
+  full_name: z.string().regex(/^[^/]+\/[^/]+$/),
+  default_branch: z.string().optional(),
+})
+
+export const Sender = z.object({ login: z.string(), type: z.string().optional() })
+
+export const Installation = z.object({ id: z.int().positive() })
+
+export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'issue' | 'pull'): GitHubItem {
+  return {
+    repository,
+    number: issue.number,
+    kind: kind ?? (issue.pull_request === undefined ? 'issue' : 'pull'),
+    title: issue.title,
+    state: issue.state,
+    labels: issue.labels.map((label) => (typeof label === 'string' ? label : label.name)),
+    author: issue.user?.login ?? null,
+    body: issue.body ?? null,
+    createdAt: issue.created_at,
+    updatedAt: issue.updated_at,
+  }
+}

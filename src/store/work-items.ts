@@ -1,0 +1,101 @@
+import { parseMarker } from '../github/marker.ts'
+import { mostAdvanced, ownerIn, statusesIn, type Status } from '../company/labels.ts'
+import type { Pool } from './pool.ts'
+
+/** The fields of a GitHub issue or pull request that the mirror keeps. */
+export type GitHubItem = {
+  repository: string
+  number: number
+  kind: 'issue' | 'pull'
+  title: string
+  state: 'open' | 'closed'
+  labels: string[]
+  author: string | null
+  body: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export type WorkItem = {
+  repository: string
+  number: number
+  kind: 'issue' | 'pull'
+  title: string
+  state: 'open' | 'closed'
+  status: Status | null
+  owner_agent: string | null
+  labels: string[]
+  author: string | null
+  priority_score: number
+  priority_reason: string
+  delegation_depth: number
+  parent_number: number | null
+  created_by_agent: string | null
+  attempts: number
+  github_updated_at: Date | null
+}
+
+/**
+ * Writes what GitHub says about an item into the mirror. A payload older than what the
+ * mirror already holds is ignored, so late or replayed events never roll state back.
+ * Returns false when the mirror already had newer data.
+ */
+export async function upsertWorkItem(pool: Pool, item: GitHubItem): Promise<boolean> {
+  const marker = parseMarker(item.body)
+  const result = await pool.query(
+    `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
+        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14)
+     on conflict (repository, number) do update set
+        kind = excluded.kind, title = excluded.title, state = excluded.state, status = excluded.status,
+        owner_agent = excluded.owner_agent, labels = excluded.labels, author = excluded.author,
+        delegation_depth = coalesce($10, work_items.delegation_depth),
+        parent_number = coalesce(excluded.parent_number, work_items.parent_number),
+        created_by_agent = coalesce(excluded.created_by_agent, work_items.created_by_agent),
+        github_updated_at = excluded.github_updated_at, updated_at = now()
+     where work_items.github_updated_at is null or work_items.github_updated_at <= excluded.github_updated_at`,
+    [
+      item.repository,
+      item.number,
+      item.kind,
+      item.title,
+      item.state,
+      mostAdvanced(statusesIn(item.labels)) ?? null,
+      ownerIn(item.labels) ?? null,
+      item.labels,
+      item.author,
+      marker?.depth ?? null,
+      marker?.parent ?? null,
+      marker?.agent ?? null,
+      item.createdAt,
+      item.updatedAt,
+    ],
+  )
+  return (result.rowCount ?? 0) > 0
+}
+
+/** Applies label changes Gaffer itself just made, so the mirror does not wait for the webhook echo. */
+export async function setMirroredLabels(pool: Pool, repository: string, number: number, labels: string[]): Promise<void> {
+  await pool.query(
+    `update work_items set labels = $3, status = $4, owner_agent = $5, updated_at = now()
+     where repository = $1 and number = $2`,
+    [repository, number, labels, mostAdvanced(statusesIn(labels)) ?? null, ownerIn(labels) ?? null],
+  )
+}
+
+export async function getWorkItem(pool: Pool, repository: string, number: number): Promise<WorkItem | undefined> {
+  const result = await pool.query<WorkItem>('select * from work_items where repository = $1 and number = $2', [repository, number])
+  return result.rows[0]
+}
+
+export async function listOpenNumbers(pool: Pool, repository: string): Promise<number[]> {
+  const result = await pool.query<{ number: number }>(
+    "select number from work_items where repository = $1 and state = 'open' order by number",
+    [repository],
+  )
+  return result.rows.map((row) => row.number)
+}
+
+export async function deleteWorkItem(pool: Pool, repository: string, number: number): Promise<void> {
+  await pool.query('delete from work_items where repository = $1 and number = $2', [repository, number])
+}

@@ -1,0 +1,50 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Logger } from '../log.ts'
+import { isAdminRequest } from './admin-auth.ts'
+import { dashboardPage } from './dashboard-page.ts'
+import { sendHtml, sendJson } from './send.ts'
+
+export const WEBHOOK_PATH = '/api/github/webhooks'
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+
+/**
+ * Gaffer's HTTP surface: Probot's webhook path, the dashboard and the admin API.
+ * Everything under /gaffer/api needs the admin token (or loopback without one).
+ */
+export function createHttpServer(deps: {
+  log: Logger
+  adminToken: string | undefined
+  webhook: Handler
+  state: () => Promise<unknown>
+}): Server {
+  return createServer((req, res) => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    const route = async () => {
+      if (pathname === WEBHOOK_PATH) {
+        if (req.method !== 'POST') return sendJson(res, 405, { error: `use POST for ${WEBHOOK_PATH}` })
+        return deps.webhook(req, res)
+      }
+      if (pathname === '/gaffer' || pathname === '/gaffer/') {
+        if (req.method !== 'GET') return sendJson(res, 405, { error: 'use GET for /gaffer' })
+        return sendHtml(res, 200, dashboardPage())
+      }
+      if (pathname.startsWith('/gaffer/api/')) {
+        if (!isAdminRequest(req, deps.adminToken)) {
+          return sendJson(res, 401, {
+            error: deps.adminToken
+              ? 'send Authorization: Bearer <GAFFER_ADMIN_TOKEN>'
+              : 'without GAFFER_ADMIN_TOKEN the API answers only on loopback; set GAFFER_ADMIN_TOKEN to reach it remotely',
+          })
+        }
+        if (pathname === '/gaffer/api/state' && req.method === 'GET') return sendJson(res, 200, await deps.state())
+      }
+      return sendJson(res, 404, { error: `no route for ${req.method} ${pathname}` })
+    }
+    route().catch((error: unknown) => {
+      deps.log.error({ err: error, path: pathname }, 'request failed')
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error; see the server log' })
+      else res.end()
+    })
+  })
+}

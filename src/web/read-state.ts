@@ -1,0 +1,22 @@
+import type { Pool } from '../store/pool.ts'
+
+/** The JSON behind `GET /gaffer/api/state`: agents, items and repositories as the mirror holds them. */
+export async function readState(pool: Pool) {
+  const [repositories, agents, items] = await Promise.all([
+    pool.query(
+      `select full_name as repository, installation_id as "installationId", default_branch as "defaultBranch",
+              active, roster_source as "rosterSource", roster_error as "rosterError", reconciled_at as "reconciledAt"
+       from repositories order by full_name`,
+    ),
+    pool.query(
+      `select repository, slug, name, role, reports_to as "reportsTo", paused, month_spend_usd::float8 as "monthSpendUsd"
+       from agents order by repository, slug`,
+    ),
+    pool.query(
+      `select repository, number, kind, title, state, status, owner_agent as owner, labels, priority_score,
+              priority_reason, delegation_depth, parent_number, attempts, updated_at as "updatedAt"
+       from work_items where state = 'open' order by repository, priority_score desc, number`,
+    ),
+  ])
+  return { repositories: repositories.rows, agents: agents.rows, items: items.rows }
+}

@@ -1,0 +1,71 @@
+import { Octokit } from '@octokit/rest'
+import { startGaffer, type Gaffer } from '../../src/gaffer.ts'
+import { createLogger } from '../../src/log.ts'
+import { freePort } from '../../src/net/free-port.ts'
+import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'
+import { WEBHOOK_PATH } from '../../src/web/http-server.ts'
+import { createTestDatabase, type TestDatabase } from './database.ts'
+
+export type TestCompany = {
+  github: EmulatedGitHub
+  db: TestDatabase
+  port: number
+  owner: string
+  repo: string
+  /** The maintainer (write access) and the outsider, as GitHub clients. */
+  maya: Octokit
+  oscar: Octokit
+  gaffer: Gaffer | undefined
+  startApp(options?: { adminToken?: string }): Promise<Gaffer>
+  stopApp(): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * The emulated GitHub of the sandbox, a fresh database and (once `startApp` runs) a
+ * Gaffer replica receiving the emulator's signed webhooks on a fixed port.
+ */
+export async function createTestCompany(): Promise<TestCompany> {
+  const port = await freePort()
+  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
+  const db = await createTestDatabase()
+  const [owner, repo] = github.repository.split('/') as [string, string]
+  const company: TestCompany = {
+    github,
+    db,
+    port,
+    owner,
+    repo,
+    maya: new Octokit({ baseUrl: github.url, auth: github.maintainer.token }),
+    oscar: new Octokit({ baseUrl: github.url, auth: github.outsider.token }),
+    gaffer: undefined,
+    async startApp(options = {}) {
+      company.gaffer = await startGaffer({
+        app: github.app,
+        githubApiUrl: github.url,
+        pool: db.pool,
+        log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+        port,
+        host: '127.0.0.1',
+        adminToken: options.adminToken,
+      })
+      return company.gaffer
+    },
+    async stopApp() {
+      await company.gaffer?.stop()
+      company.gaffer = undefined
+    },
+    async stop() {
+      await company.stopApp()
+      await github.emulator.close()
+      await db.drop()
+    },
+  }
+  return company
+}
+
+/** Labels of an issue as GitHub has them now. */
+export async function labelsOnGitHub(company: TestCompany, number: number): Promise<string[]> {
+  const { data } = await company.maya.issues.get({ owner: company.owner, repo: company.repo, issue_number: number })
+  return data.labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))).sort()
+}

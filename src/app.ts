@@ -55,7 +55,7 @@ export function gafferApp(deps: AppDeps) {
       const repository = event.repository.full_name
       await ensureRepository(deps, context.octokit, event)
       if (event.action === 'deleted') return deleteWorkItem(deps.pool, repository, event.issue.number)
-      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue, 'issue'), { route: !isOwnWrite(event.sender) })
+      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue), { route: !isOwnWrite(event.sender) })
     })
 
     app.on('pull_request', async (context) => {
@@ -87,8 +87,10 @@ export function gafferApp(deps: AppDeps) {
       const event = PushEvent.parse(context.payload)
       const repository = await getRepository(deps.pool, event.repository.full_name)
       if (!repository || event.ref !== `refs/heads/${repository.default_branch}`) return
-      const touched = event.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed])
-      if (!touched.some((path) => path.startsWith(`${REPOSITORY_AGENTS_DIR}/`))) return
+      const paths = event.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed])
+      // GitHub lists at most 20 commits and none for some ref updates: then the change is unknown.
+      const listed = event.commits.length > 0 && event.commits.length < 20
+      if (listed && !paths.some((path) => path.startsWith(`${REPOSITORY_AGENTS_DIR}/`))) return
       await deps.rosters.reload(context.octokit, { fullName: repository.full_name, defaultBranch: repository.default_branch })
     })
   }

@@ -1,4 +1,4 @@
-import { chown, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
@@ -21,9 +21,14 @@ export default async function setup(project: TestProject) {
     return
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-test-pg-'))
-  if (process.getuid?.() === 0) await chown(dir, 0, 0)
-  const dataDir = path.join(dir, 'data')
-  const database = await startEmbeddedPostgres({ dataDir, log: createLogger('warn'), persistent: false })
+  // As root the cluster runs as the postgres user, which must be able to reach its data directory.
+  await chmod(dir, 0o755)
+  const database = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'data'),
+    passwordFile: path.join(dir, 'password'),
+    log: createLogger('warn'),
+    persistent: false,
+  })
   project.provide('adminDatabaseUrl', database.url)
   return async () => {
     await database.stop()

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
@@ -41,7 +41,7 @@ const EnvSchema = z.object({
   OPENAI_BASE_URL: url('http://127.0.0.1:8080/v1'),
   GAFFER_MODEL: optionalText,
   GAFFER_OWNERS: optionalText.refine(
-    (value) => value === undefined || value.split(',').every((login) => /^[A-Za-z0-9-]+$/.test(login.trim().replace(/^@/, ''))),
+    (value) => value === undefined || parseOwners(value).every((login) => /^[A-Za-z0-9-]+$/.test(login)),
     { message: 'expected comma-separated GitHub logins, e.g. GAFFER_OWNERS=alice,bob' },
   ),
   GAFFER_ADMIN_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, {
@@ -51,7 +51,7 @@ const EnvSchema = z.object({
   PORT: optionalText.refine((value) => value === undefined || (/^[0-9]+$/.test(value) && Number(value) <= 65535), {
     message: 'expected a TCP port number from 0 to 65535, e.g. PORT=3000',
   }),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional(),
+  LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
 })
 
 export type GitHubAppCredentials = { appId: number; privateKey: string; webhookSecret: string }
@@ -74,40 +74,38 @@ const appVariables = ['APP_ID', 'PRIVATE_KEY or PRIVATE_KEY_PATH', 'WEBHOOK_SECR
 /** Reads and validates the environment of SPEC §12. Throws ConfigError listing every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = EnvSchema.safeParse(env)
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const name = String(issue.path[0])
-        const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(name, env[name]))})`
+        const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(redact(name, env[name]))})`
         return `${name}: ${issue.message}${got}`
-      }),
-    )
-  }
-  const e = parsed.data
-  const problems: string[] = []
+      })
 
-  let privateKey = e.PRIVATE_KEY?.replace(/\\n/g, '\n')
-  if (privateKey && e.PRIVATE_KEY_PATH) {
+  const raw = (name: string) => env[name]?.trim() || undefined
+  const keyPath = raw('PRIVATE_KEY_PATH')
+  let privateKey = raw('PRIVATE_KEY')?.replace(/\\n/g, '\n')
+  if (privateKey && keyPath) {
     problems.push('PRIVATE_KEY_PATH: set either PRIVATE_KEY or PRIVATE_KEY_PATH, not both')
-  } else if (e.PRIVATE_KEY_PATH) {
-    if (!existsSync(e.PRIVATE_KEY_PATH)) {
-      problems.push(`PRIVATE_KEY_PATH: no file at ${e.PRIVATE_KEY_PATH}; point it at the .pem downloaded from the GitHub App settings`)
+  } else if (keyPath) {
+    if (!existsSync(keyPath) || !statSync(keyPath).isFile()) {
+      problems.push(`PRIVATE_KEY_PATH: no file at ${keyPath}; point it at the .pem downloaded from the GitHub App settings`)
     } else {
-      privateKey = readFileSync(e.PRIVATE_KEY_PATH, 'utf8')
+      privateKey = readFileSync(keyPath, 'utf8')
     }
   }
   if (privateKey && !/-----BEGIN (RSA )?PRIVATE KEY-----/.test(privateKey)) {
-    problems.push(`${e.PRIVATE_KEY_PATH ? 'PRIVATE_KEY_PATH' : 'PRIVATE_KEY'}: not a PEM private key; use the .pem file GitHub generated for the app`)
+    problems.push(`${keyPath ? 'PRIVATE_KEY_PATH' : 'PRIVATE_KEY'}: not a PEM private key; use the .pem file GitHub generated for the app`)
   }
-
-  const present = [e.APP_ID, privateKey ?? e.PRIVATE_KEY_PATH, e.WEBHOOK_SECRET].map((value) => value !== undefined)
+  const present = [raw('APP_ID'), privateKey ?? keyPath, raw('WEBHOOK_SECRET')].map((value) => value !== undefined)
   if (present.some(Boolean) && !present.every(Boolean)) {
     const missing = appVariables.filter((_, index) => !present[index])
     problems.push(
       `${missing.join(', ')}: missing; a GitHub App needs APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET together (unset all three to run the sandbox)`,
     )
   }
-  if (problems.length > 0) throw new ConfigError(problems)
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
+  const e = parsed.data
 
   return {
     githubApp:
@@ -117,10 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     githubApiUrl: (e.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.GAFFER_MODEL ?? 'gpt-4.1-mini' },
-    owners: (e.GAFFER_OWNERS ?? '')
-      .split(',')
-      .map((login) => login.trim().replace(/^@/, ''))
-      .filter(Boolean),
+    owners: parseOwners(e.GAFFER_OWNERS),
     adminToken: e.GAFFER_ADMIN_TOKEN,
     home: path.resolve(e.GAFFER_HOME ?? path.join(homedir(), '.gaffer')),
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
@@ -128,6 +123,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
 }
 
-function redactIfSecret(name: string, value: string | undefined): string | undefined {
-  return /KEY|SECRET|TOKEN/.test(name) ? '[redacted]' : value
+function parseOwners(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((login) => login.trim().replace(/^@/, ''))
+    .filter(Boolean)
+}
+
+/** Secrets never appear in an error: tokens and keys are hidden, and so is a password inside a URL. */
+function redact(name: string, value: string | undefined): string | undefined {
+  if (/KEY|SECRET|TOKEN/.test(name)) return '[redacted]'
+  return value?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+:)[^@]*@/i, '$1[redacted]@')
 }

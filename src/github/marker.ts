@@ -16,7 +16,8 @@ const markerPattern = /<!--\s*gaffer:([^>]*?)\s*-->/
 export function formatMarker(marker: Marker): string {
   const fields = Object.entries(marker)
     .filter(([, value]) => value !== undefined && value !== '')
-    .map(([key, value]) => `${key}=${String(value).replace(/[\s>-]+/g, '_')}`)
+    // Slugs keep their hyphens; whitespace, ">" and "--" could end the comment or split a field.
+    .map(([key, value]) => `${key}=${String(value).replace(/\s+|>|-{2,}/g, '_')}`)
   return `<!-- gaffer:${fields.join(' ')} -->`
 }
 

@@ -5,7 +5,8 @@ import type { GitHubItem } from '../store/work-items.ts'
 export const GitHubIssue = z.object({
   number: z.int().positive(),
   title: z.string(),
-  state: z.enum(['open', 'closed']),
+  // Absent from a few events (e.g. issues.pinned); the mirror then keeps the state it has.
+  state: z.enum(['open', 'closed']).optional(),
   body: z.string().nullable().optional(),
   user: z.object({ login: z.string() }).nullable().optional(),
   labels: z.array(z.union([z.string(), z.object({ name: z.string() })])).default([]),

@@ -16,8 +16,9 @@ export type MirrorDeps = { pool: Pool; log: Logger; rosters: RosterRegistry }
  */
 export async function syncItem(deps: MirrorDeps, octokit: Octokit, item: GitHubItem, options: { route: boolean }): Promise<void> {
   const fresh = await upsertWorkItem(deps.pool, item)
-  if (!fresh || !options.route || item.state === 'closed') return
-  const routing = routeItem(item, deps.rosters.get(item.repository))
+  // Only an item known to be open is routed; an event that does not give the state changes no labels.
+  if (!fresh || !options.route || item.state !== 'open') return
+  const routing = routeItem({ state: item.state, labels: item.labels }, deps.rosters.get(item.repository))
   if (routing.add.length === 0 && routing.remove.length === 0) return
   await applyRouting(deps, octokit, item, routing)
 }

@@ -24,12 +24,16 @@ export function buildRoster(sources: readonly AgentSource[]): RosterResult {
   }
   const agents: Agent[] = []
   const problems: RosterProblem[] = []
+  const unparsed = new Set<string>()
   for (const source of [...sources].sort((a, b) => a.slug.localeCompare(b.slug))) {
     const parsed = parseAgentFile(source.file, source.slug, source.text)
     if (parsed.agent) agents.push(parsed.agent)
-    else problems.push(...parsed.problems)
+    else {
+      unparsed.add(source.slug)
+      problems.push(...parsed.problems)
+    }
   }
-  problems.push(...validateRoster(agents))
+  problems.push(...validateRoster(agents, unparsed))
   return problems.length > 0 ? { roster: undefined, problems } : { roster: createRoster(agents), problems: [] }
 }
 

@@ -39,7 +39,8 @@ export function parseAgentFile(file: string, slug: string, text: string): Parsed
   }
   const parsed = AgentFrontMatter.safeParse(data)
   if (!parsed.success) {
-    return { agent: undefined, problems: parsed.error.issues.map((issue) => toProblem(file, issue)) }
+    const keys = new Set(Object.keys(data))
+    return { agent: undefined, problems: parsed.error.issues.map((issue) => toProblem(file, issue, keys)) }
   }
   const instructions = (match[2] ?? '').trim()
   if (instructions === '') {
@@ -48,7 +49,7 @@ export function parseAgentFile(file: string, slug: string, text: string): Parsed
   return { agent: { ...parsed.data, slug, instructions, file }, problems: [] }
 }
 
-function toProblem(file: string, issue: z.core.$ZodIssue): RosterProblem {
+function toProblem(file: string, issue: z.core.$ZodIssue, presentKeys: ReadonlySet<string>): RosterProblem {
   if (issue.code === 'unrecognized_keys') {
     return {
       file,
@@ -57,7 +58,7 @@ function toProblem(file: string, issue: z.core.$ZodIssue): RosterProblem {
     }
   }
   const field = issue.path.join('.') || 'front matter'
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && issue.path.length === 1 && !presentKeys.has(String(issue.path[0]))) {
     return { file, field, message: `is required; add it, e.g. ${requiredExamples[field] ?? `${field}: …`}` }
   }
   return { file, field, message: issue.message }

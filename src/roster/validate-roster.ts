@@ -2,14 +2,19 @@ import type { RosterProblem } from './parse-agent-file.ts'
 import type { Agent } from './schema.ts'
 import { isToolName, managerTools, reviewerTools, toolNames } from './tools.ts'
 
-/** Checks the org-chart rules of SPEC §3 across all agents; returns every problem found. */
-export function validateRoster(agents: readonly Agent[]): RosterProblem[] {
+/**
+ * Checks the org-chart rules of SPEC §3 across all agents; returns every problem found.
+ * `unparsed` names agents whose files failed to parse: rules that depend on them
+ * (a manager that exists, who has reports, whether there is a CEO) are not judged
+ * until those files are fixed, so no problem is reported that is only an echo of another.
+ */
+export function validateRoster(agents: readonly Agent[], unparsed: ReadonlySet<string> = new Set()): RosterProblem[] {
   const problems: RosterProblem[] = []
   const bySlug = new Map(agents.map((agent) => [agent.slug, agent]))
   const slugs = [...bySlug.keys()].sort()
 
   const ceos = agents.filter((agent) => agent.role === 'ceo')
-  if (ceos.length === 0) {
+  if (ceos.length === 0 && unparsed.size === 0) {
     problems.push({
       file: '(roster)',
       field: 'role',
@@ -31,7 +36,7 @@ export function validateRoster(agents: readonly Agent[]): RosterProblem[] {
       }
     } else if (agent.reportsTo === undefined) {
       problems.push({ file: agent.file, field: 'reportsTo', message: `is required for a ${agent.role}; set it to the slug of its manager (one of: ${slugs.join(', ')})` })
-    } else if (!bySlug.has(agent.reportsTo)) {
+    } else if (!bySlug.has(agent.reportsTo) && !unparsed.has(agent.reportsTo)) {
       problems.push({ file: agent.file, field: 'reportsTo', message: `"${agent.reportsTo}" names no agent; use one of: ${slugs.filter((s) => s !== agent.slug).join(', ')}` })
     } else if (agent.reportsTo === agent.slug) {
       problems.push({ file: agent.file, field: 'reportsTo', message: 'an agent cannot report to itself; name its manager' })
@@ -55,7 +60,7 @@ export function validateRoster(agents: readonly Agent[]): RosterProblem[] {
         problems.push({ file: agent.file, field, message: `"${tool}" is not a tool; use one of: ${toolNames.join(', ')}` })
       } else if (reviewerTools.includes(tool) && agent.role !== 'reviewer') {
         problems.push({ file: agent.file, field, message: `only a reviewer may hold ${tool}; remove it or set role: reviewer` })
-      } else if (managerTools.includes(tool) && !hasReports.has(agent.slug)) {
+      } else if (managerTools.includes(tool) && !hasReports.has(agent.slug) && unparsed.size === 0) {
         problems.push({ file: agent.file, field, message: `${tool} needs direct reports and no agent reports to ${agent.slug}; remove it` })
       }
     })

@@ -34,12 +34,13 @@ export async function embeddedDataDir(home: string): Promise<string> {
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string
+  /** Where the generated superuser password is kept (created 0600 on first start). */
+  passwordFile: string
   log: Logger
   persistent?: boolean
 }): Promise<EmbeddedDatabase> {
   const { dataDir, log } = options
-  const passwordFile = `${dataDir.replace(/\/+$/, '')}.password`
-  const password = await readOrCreatePassword(passwordFile)
+  const password = await readOrCreatePassword(options.passwordFile)
   const port = await freePort()
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { Logger } from '../log.ts'
 import { embeddedDataDir, startEmbeddedPostgres } from './embedded-postgres.ts'
 
@@ -7,7 +8,8 @@ export type Database = { url: string; embedded: boolean; stop: () => Promise<voi
 export async function openDatabase(options: { databaseUrl: string | undefined; home: string; log: Logger }): Promise<Database> {
   if (options.databaseUrl) return { url: options.databaseUrl, embedded: false, stop: async () => {} }
   const dataDir = await embeddedDataDir(options.home)
-  const embedded = await startEmbeddedPostgres({ dataDir, log: options.log })
+  const passwordFile = path.join(options.home, 'postgres.password')
+  const embedded = await startEmbeddedPostgres({ dataDir, passwordFile, log: options.log })
   options.log.info({ dataDir }, 'embedded postgres is running')
   return { url: embedded.url, embedded: true, stop: embedded.stop }
 }

@@ -8,7 +8,8 @@ export type GitHubItem = {
   number: number
   kind: 'issue' | 'pull'
   title: string
-  state: 'open' | 'closed'
+  /** Undefined when the event did not say; the mirror keeps what it had. */
+  state: 'open' | 'closed' | undefined
   labels: string[]
   author: string | null
   body: string | null
@@ -45,9 +46,9 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem): Promise<bool
   const result = await pool.query(
     `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
         delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14)
+     values ($1, $2, $3, $4, coalesce($5, 'open'), $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14)
      on conflict (repository, number) do update set
-        kind = excluded.kind, title = excluded.title, state = excluded.state, status = excluded.status,
+        kind = excluded.kind, title = excluded.title, state = coalesce($5, work_items.state), status = excluded.status,
         owner_agent = excluded.owner_agent, labels = excluded.labels, author = excluded.author,
         delegation_depth = coalesce($10, work_items.delegation_depth),
         parent_number = coalesce(excluded.parent_number, work_items.parent_number),
@@ -59,7 +60,7 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem): Promise<bool
       item.number,
       item.kind,
       item.title,
-      item.state,
+      item.state ?? null,
       mostAdvanced(statusesIn(item.labels)) ?? null,
       ownerIn(item.labels) ?? null,
       item.labels,

@@ -1,0 +1,49 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runToEnd } from './helpers/run-process.ts'
+
+const gaffer = (...args: string[]) => runToEnd(process.execPath, ['src/cli/gaffer.ts', ...args])
+
+describe('gaffer validate', () => {
+  const dirs: string[] = []
+  afterAll(async () => {
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })))
+  })
+
+  it('prints the org chart of the shipped agents and exits 0', async () => {
+    const result = await gaffer('validate')
+
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain('7 agents')
+    expect(result.stdout).toMatch(/^ceo \(ceo: CEO\)/m)
+    expect(result.stdout).toMatch(/^ {4}backend-engineer \(specialist: Backend Engineer\)/m)
+  })
+
+  it('prints every problem with file and field and exits 1', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-agents-'))
+    dirs.push(dir)
+    const write = async (slug: string, text: string) => {
+      await mkdir(path.join(dir, slug))
+      await writeFile(path.join(dir, slug, 'AGENTS.md'), text)
+    }
+    await write('boss', '---\nname: Boss\nrole: ceo\nheartbeat: "0 * * * *"\n---\nLead.\n')
+    await write('worker', '---\nname: Worker\nrole: specialist\nreportsTo: boss\nheartbeat: "soon"\ncolour: red\n---\nWork.\n')
+
+    const result = await gaffer('validate', dir)
+
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/worker\/AGENTS\.md: heartbeat: must be a valid 5-field cron/)
+    expect(result.stderr).toMatch(/worker\/AGENTS\.md: colour: unknown key/)
+    expect(result.stderr).toContain('2 problems')
+  })
+
+  it('says how to use it when the command is unknown', async () => {
+    const result = await gaffer('frobnicate')
+
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('unknown command "frobnicate"')
+    expect(result.stderr).toContain('validate [dir]')
+  })
+})

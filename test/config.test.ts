@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../src/config/env.ts'
+
+const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEfakefakefake\nbW9yZWZha2U=\n-----END RSA PRIVATE KEY-----\n'
+const app = { APP_ID: '123456', WEBHOOK_SECRET: 'webhook-secret-value' }
+
+const tempDir = mkdtempSync(path.join(tmpdir(), 'gaffer-config-test-'))
+afterAll(() => rmSync(tempDir, { recursive: true, force: true }))
+
+/** The ConfigError `loadConfig` throws for this environment; fails the test when it does not throw one. */
+function configErrorFor(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error(`expected loadConfig to throw a ConfigError for ${JSON.stringify(Object.keys(env))}`)
+}
+
+describe('loadConfig', () => {
+  it('runs the sandbox with documented defaults when nothing is set', () => {
+    const config = loadConfig({})
+
+    expect(config.githubApp).toBeUndefined()
+    expect(config.port).toBe(3000)
+    expect(config.githubApiUrl).toBe('https://api.github.com')
+    expect(config.openai.model).toBe('gpt-4.1-mini')
+    expect(config.home.endsWith(`${path.sep}.gaffer`)).toBe(true)
+    expect(config.owners).toEqual([])
+    expect(config.logLevel).toBe('info')
+  })
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ PORT: '  ', APP_ID: '', PRIVATE_KEY: ' ', WEBHOOK_SECRET: '' })
+
+    expect(config.githubApp).toBeUndefined()
+    expect(config.port).toBe(3000)
+  })
+
+  it('configures the GitHub App when all three credentials are set', () => {
+    const config = loadConfig({ ...app, PRIVATE_KEY: pem })
+
+    expect(config.githubApp).toEqual({ appId: 123456, privateKey: pem.trim(), webhookSecret: 'webhook-secret-value' })
+  })
+
+  it('unescapes literal \\n sequences in PRIVATE_KEY into real newlines', () => {
+    const escaped = pem.trim().replace(/\n/g, '\\n')
+
+    const config = loadConfig({ ...app, PRIVATE_KEY: escaped })
+
+    expect(escaped).not.toContain('\n')
+    expect(config.githubApp?.privateKey).toBe(pem.trim())
+  })
+
+  it('reads the key from PRIVATE_KEY_PATH', () => {
+    const keyFile = path.join(tempDir, 'app.pem')
+    writeFileSync(keyFile, pem)
+
+    const config = loadConfig({ ...app, PRIVATE_KEY_PATH: keyFile })
+
+    expect(config.githubApp?.privateKey).toBe(pem)
+  })
+
+  it('names PRIVATE_KEY_PATH and the fix when the file does not exist', () => {
+    const missing = path.join(tempDir, 'no-such-key.pem')
+
+    const error = configErrorFor({ ...app, PRIVATE_KEY_PATH: missing })
+
+    expect(error.problems).toContainEqual(expect.stringMatching(/^PRIVATE_KEY_PATH: no file at .*no-such-key\.pem; point it at the \.pem/))
+  })
+
+  it('names PRIVATE_KEY_PATH when the file is not a PEM key', () => {
+    const notAKey = path.join(tempDir, 'notes.txt')
+    writeFileSync(notAKey, 'hello')
+
+    const error = configErrorFor({ ...app, PRIVATE_KEY_PATH: notAKey })
+
+    expect(error.problems).toContainEqual(expect.stringMatching(/^PRIVATE_KEY_PATH: not a PEM private key/))
+  })
+
+  it('names PRIVATE_KEY_PATH when it points at a folder', () => {
+    const error = configErrorFor({ ...app, PRIVATE_KEY_PATH: tempDir })
+
+    expect(error.problems).toContainEqual(expect.stringMatching(/^PRIVATE_KEY_PATH: /))
+  })
+
+  it('refuses PRIVATE_KEY and PRIVATE_KEY_PATH together', () => {
+    const keyFile = path.join(tempDir, 'both.pem')
+    writeFileSync(keyFile, pem)
+
+    const error = configErrorFor({ ...app, PRIVATE_KEY: pem, PRIVATE_KEY_PATH: keyFile })
+
+    expect(error.problems).toContainEqual(expect.stringMatching(/^PRIVATE_KEY_PATH: set either PRIVATE_KEY or PRIVATE_KEY_PATH, not both/))
+  })
+
+  it.each([
+    { variable: 'PORT', value: 'abc', fix: 'PORT=3000' },
+    { variable: 'PORT', value: '70000', fix: 'from 0 to 65535' },
+    { variable: 'APP_ID', value: 'abc', fix: 'APP_ID=123456' },
+    { variable: 'GITHUB_API_URL', value: 'not a url', fix: 'https://api.github.com' },
+    { variable: 'DATABASE_URL', value: 'mysql://x', fix: 'postgres://' },
+    { variable: 'OPENAI_BASE_URL', value: 'nope', fix: 'http://127.0.0.1:8080/v1' },
+    { variable: 'GAFFER_ADMIN_TOKEN', value: 'short', fix: 'openssl rand -hex 24' },
+    { variable: 'GAFFER_OWNERS', value: 'al ice', fix: 'GAFFER_OWNERS=alice,bob' },
+    { variable: 'PRIVATE_KEY', value: 'not-a-pem', fix: 'use the .pem file GitHub generated', with: app },
+  ])('rejects $variable="$value" with a line naming the variable and the fix', ({ variable, value, fix, with: others }) => {
+    const env = { ...others, [variable]: value }
+
+    const error = configErrorFor(env)
+
+    const line = error.problems.find((problem) => problem.startsWith(`${variable}: `))
+    expect(line, error.message).toBeDefined()
+    expect(line).toContain(fix)
+  })
+
+  it('names the missing credentials and how to get back to the sandbox when only APP_ID is set', () => {
+    const error = configErrorFor({ APP_ID: '123456' })
+
+    expect(error.problems).toEqual([expect.stringMatching(/^PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET: missing;/)])
+    expect(error.problems[0]).toContain('unset all three to run the sandbox')
+  })
+
+  it('lists one problem line per bad variable', () => {
+    const error = configErrorFor({ PORT: 'abc', OPENAI_BASE_URL: 'nope', DATABASE_URL: 'mysql://x' })
+
+    expect(error.problems.map((line) => line.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'OPENAI_BASE_URL', 'PORT'])
+    expect(error.message.split('\n')).toHaveLength(3)
+  })
+
+  it('lists a format problem and a credentials problem together', () => {
+    const error = configErrorFor({ PORT: 'abc', APP_ID: '123456' })
+
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^PORT: /),
+      expect.stringMatching(/^PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET: missing/),
+    ])
+  })
+
+  it.each([
+    { variable: 'GAFFER_ADMIN_TOKEN', env: { GAFFER_ADMIN_TOKEN: 'short' }, secret: 'short' },
+    { variable: 'PRIVATE_KEY', env: { ...app, PRIVATE_KEY: 'hunter2-private' }, secret: 'hunter2-private' },
+  ])('never echoes the value of the secret $variable', ({ variable, env, secret }) => {
+    const error = configErrorFor(env)
+
+    expect(error.problems.some((line) => line.startsWith(`${variable}: `))).toBe(true)
+    expect(error.message).not.toContain(secret)
+  })
+
+  it('never echoes the password inside a rejected DATABASE_URL', () => {
+    const error = configErrorFor({ DATABASE_URL: 'mysql://gaffer:hunter2@db.internal/gaffer' })
+
+    expect(error.problems[0]).toMatch(/^DATABASE_URL: /)
+    expect(error.message).not.toContain('hunter2')
+  })
+
+  it('parses GAFFER_OWNERS, dropping @ and spaces', () => {
+    const config = loadConfig({ GAFFER_OWNERS: '@alice, bob' })
+
+    expect(config.owners).toEqual(['alice', 'bob'])
+  })
+
+  it('reads PORT, GAFFER_MODEL and GITHUB_API_URL, trimming a trailing slash', () => {
+    const config = loadConfig({ PORT: '8080', GAFFER_MODEL: 'local-model', GITHUB_API_URL: 'https://ghe.example.com/api/v3/' })
+
+    expect(config.port).toBe(8080)
+    expect(config.openai.model).toBe('local-model')
+    expect(config.githubApiUrl).toBe('https://ghe.example.com/api/v3')
+  })
+})

@@ -55,14 +55,16 @@ export function gafferApp(deps: AppDeps) {
       const repository = event.repository.full_name
       await ensureRepository(deps, context.octokit, event)
       if (event.action === 'deleted') return deleteWorkItem(deps.pool, repository, event.issue.number)
-      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue), { route: !isOwnWrite(event.sender) })
+      const own = isOwnWrite(event.sender)
+      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue), { route: !own, ownWrite: own })
     })
 
     app.on('pull_request', async (context) => {
       const event = PullRequestEvent.parse(context.payload)
       await ensureRepository(deps, context.octokit, event)
       const item = toGitHubItem(event.repository.full_name, event.pull_request, 'pull')
-      await syncItem(deps, context.octokit, item, { route: !isOwnWrite(event.sender) })
+      const own = isOwnWrite(event.sender)
+      await syncItem(deps, context.octokit, item, { route: !own, ownWrite: own })
     })
 
     app.on('issue_comment', async (context) => {

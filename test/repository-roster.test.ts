@@ -7,7 +7,7 @@ const ADMIN_TOKEN = 'test-admin-token-0123456789'
 type State = {
   repositories: Array<{ rosterError: string | null }>
   agents: Array<{ slug: string; role: string; reportsTo: string | null }>
-  items: Array<{ number: number; status: string; owner: string; priority_score: number; delegation_depth: number }>
+  items: Array<{ number: number; status: string; owner: string; priority_score: number; priority_reason: string; delegation_depth: number }>
 }
 
 function agentFile(front: Record<string, string>): string {
@@ -105,7 +105,7 @@ describe("a repository's own .github/agents roster", () => {
     const body = await state()
     expect(body.agents).toContainEqual(expect.objectContaining({ slug: 'ops-engineer', role: 'specialist', reportsTo: 'chief' }))
     expect(body.items[0]).toEqual(
-      expect.objectContaining({ number: expect.any(Number), status: 'todo', owner: 'ops-engineer', priority_score: 0, delegation_depth: 0 }),
+      expect.objectContaining({ number: expect.any(Number), status: 'todo', owner: 'ops-engineer', priority_score: 250, delegation_depth: 0 }),
     )
   })
 })

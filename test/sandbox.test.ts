@@ -36,13 +36,14 @@ describe('npm start without GitHub App credentials runs the sandbox', () => {
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('<h1>Gaffer</h1>')
 
+    // No model is configured: routed items are woken, claimed, and blocked with the reason.
     const items = async () => ((await (await fetch(`${dashboard}/api/state`)).json()) as { items: Item[] }).items
     await expect
-      .poll(async () => (await items()).map((i) => [i.title, i.owner, i.status]), poll)
+      .poll(async () => (await items()).sort((a, b) => a.number - b.number).map((i) => [i.title, i.owner, i.status]), poll)
       .toEqual([
-        ['Launch the widget catalogue', 'ceo', 'todo'],
-        ['Prices round down instead of to the nearest cent', 'backend-engineer', 'todo'],
-        ['Document how to add a widget', 'docs-writer', 'todo'],
+        ['Launch the widget catalogue', 'ceo', 'blocked'],
+        ['Prices round down instead of to the nearest cent', 'backend-engineer', 'blocked'],
+        ['Document how to add a widget', 'docs-writer', 'blocked'],
         ['Team lunch ideas', null, null],
       ])
 

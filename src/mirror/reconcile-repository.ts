@@ -1,8 +1,13 @@
+import { z } from 'zod'
+import { createEtagCache, type EtagCache } from '../github/etag-cache.ts'
 import { GitHubIssue, toGitHubItem } from '../github/schema.ts'
+import { recomputePriorities } from '../store/priorities.ts'
 import { httpStatus, splitRepository, type Octokit } from '../github/octokit.ts'
 import { markReconciled, upsertRepository } from '../store/repositories.ts'
 import { deleteWorkItem, listOpenNumbers } from '../store/work-items.ts'
 import { syncItem, type MirrorDeps } from './sync-item.ts'
+
+const PAGE = 100
 
 export type ReconcileResult = { repository: string; open: number; healed: number }
 
@@ -15,17 +20,26 @@ export async function reconcileRepository(
   deps: MirrorDeps,
   octokit: Octokit,
   repository: { fullName: string; defaultBranch: string; installationId: number },
+  etags: EtagCache = createEtagCache(),
 ): Promise<ReconcileResult> {
   const { fullName } = repository
   const { owner, repo } = splitRepository(fullName)
   await upsertRepository(deps.pool, repository)
   await deps.rosters.reload(octokit, repository)
 
-  const open = (await octokit.paginate('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'open', per_page: 100 })).map(
-    (raw) => GitHubIssue.parse(raw),
-  )
-  const seen = new Set(open.map((issue) => issue.number))
-  for (const issue of open) await syncItem(deps, octokit, toGitHubItem(fullName, issue), { route: true })
+  // Page by page with conditional requests: an unchanged page answers 304 and costs no rate limit.
+  const seen = new Set<number>()
+  let open = 0
+  for (let page = 1; ; page += 1) {
+    const read = await etags.get(octokit, 'GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'open', per_page: PAGE, page })
+    const issues = z.array(GitHubIssue).parse(read.data)
+    for (const issue of issues) {
+      seen.add(issue.number)
+      if (read.changed) await syncItem(deps, octokit, toGitHubItem(fullName, issue), { route: true })
+    }
+    open += issues.length
+    if (issues.length < PAGE) break
+  }
 
   let healed = 0
   for (const number of await listOpenNumbers(deps.pool, fullName)) {
@@ -39,7 +53,8 @@ export async function reconcileRepository(
       await deleteWorkItem(deps.pool, fullName, number)
     }
   }
+  await recomputePriorities(deps.pool, fullName, deps.now?.() ?? new Date())
   await markReconciled(deps.pool, fullName)
-  deps.log.info({ repository: fullName, open: open.length, healed }, 'reconciled repository')
-  return { repository: fullName, open: open.length, healed }
+  deps.log.info({ repository: fullName, open, healed }, 'reconciled repository')
+  return { repository: fullName, open, healed }
 }

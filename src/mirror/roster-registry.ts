@@ -15,15 +15,25 @@ export type RosterRegistry = {
   reload(octokit: Octokit, repository: { fullName: string; defaultBranch: string }): Promise<Roster>
 }
 
-export function createRosterRegistry(deps: { pool: Pool; log: Logger; shipped: Roster }): RosterRegistry {
+export function createRosterRegistry(deps: {
+  pool: Pool
+  log: Logger
+  shipped: Roster
+  /** Told each time a repository's roster is (re)loaded, e.g. to re-register heartbeats. */
+  onChange?: (repository: string, roster: Roster) => void
+}): RosterRegistry {
   const rosters = new Map<string, Roster>()
+  const use = (repository: string, roster: Roster) => {
+    rosters.set(repository, roster)
+    deps.onChange?.(repository, roster)
+  }
   return {
     get: (repository) => rosters.get(repository) ?? deps.shipped,
     async reload(octokit, { fullName, defaultBranch }) {
       const sources = await readRepositoryAgents(octokit, fullName, defaultBranch)
       const current = rosters.get(fullName) ?? deps.shipped
       if (sources === undefined) {
-        rosters.set(fullName, deps.shipped)
+        use(fullName, deps.shipped)
         await setRosterState(deps.pool, fullName, { source: 'shipped', error: null })
         await syncAgents(deps.pool, fullName, deps.shipped)
         return deps.shipped
@@ -40,9 +50,10 @@ export function createRosterRegistry(deps: { pool: Pool; log: Logger; shipped: R
           outcome: 'rejected',
           detail: { problems: result.problems },
         })
+        if (!rosters.has(fullName)) use(fullName, current)
         return current
       }
-      rosters.set(fullName, result.roster)
+      use(fullName, result.roster)
       await setRosterState(deps.pool, fullName, { source: 'repository', error: null })
       await syncAgents(deps.pool, fullName, result.roster)
       return result.roster

@@ -1,26 +1,70 @@
 import { routeItem, type Routing } from '../company/route-item.ts'
-import { parseMarker, withMarker } from '../github/marker.ts'
+import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import { splitRepository, type Octokit } from '../github/octokit.ts'
 import type { Logger } from '../log.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
-import { setMirroredLabels, upsertWorkItem, type GitHubItem } from '../store/work-items.ts'
+import { refreshItemPriority } from '../store/priorities.ts'
+import { getWorkItem, setMirroredLabels, upsertWorkItem, type GitHubItem } from '../store/work-items.ts'
+import { transition } from '../company/status-machine.ts'
+import { writeStatus } from './write-status.ts'
 import type { RosterRegistry } from './roster-registry.ts'
 
-export type MirrorDeps = { pool: Pool; log: Logger; rosters: RosterRegistry }
+export type MirrorDeps = {
+  pool: Pool
+  log: Logger
+  rosters: RosterRegistry
+  /** Wakes an agent that was just given work, without waiting for its cron. */
+  wake?: (repository: string, agent: string) => void
+  now?: () => Date
+}
 
 /**
  * Mirrors one item and, when `route` is set, applies the routing of SPEC §4 on GitHub.
  * Events caused by Gaffer's own writes are mirrored with `route: false`, so they never
  * trigger work a second time.
  */
-export async function syncItem(deps: MirrorDeps, octokit: Octokit, item: GitHubItem, options: { route: boolean }): Promise<void> {
-  const fresh = await upsertWorkItem(deps.pool, item)
+export async function syncItem(
+  deps: MirrorDeps,
+  octokit: Octokit,
+  item: GitHubItem,
+  options: { route: boolean; ownWrite?: boolean },
+): Promise<void> {
+  const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite })
+  if (!fresh) return
+  const now = deps.now?.() ?? new Date()
+  await refreshItemPriority(deps.pool, item.repository, item.number, now)
+  const mirrored = await getWorkItem(deps.pool, item.repository, item.number)
+  if (mirrored?.parent_number != null && (mirrored.state === 'closed' || mirrored.status === 'done')) {
+    await resumeWaitingParent(deps, octokit, item.repository, mirrored.parent_number)
+  }
   // Only an item known to be open is routed; an event that does not give the state changes no labels.
-  if (!fresh || !options.route || item.state !== 'open') return
+  if (!options.route || item.state !== 'open') return
   const routing = routeItem({ state: item.state, labels: item.labels }, deps.rosters.get(item.repository))
-  if (routing.add.length === 0 && routing.remove.length === 0) return
-  await applyRouting(deps, octokit, item, routing)
+  if (routing.add.length > 0 || routing.remove.length > 0) await applyRouting(deps, octokit, item, routing)
+  if (routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
+}
+
+/**
+ * A `waiting` item returns to `todo` once its last open child is done or closed, and its
+ * owner is woken to see the children's results (SPEC §4).
+ */
+export async function resumeWaitingParent(deps: MirrorDeps, octokit: Octokit, repository: string, parentNumber: number): Promise<void> {
+  const { rows } = await deps.pool.query<{ labels: string[]; owner_agent: string | null; open_children: number }>(
+    `select p.labels, p.owner_agent,
+            (select count(*)::int from work_items c where c.repository = p.repository and c.parent_number = p.number
+               and c.state = 'open' and c.status is distinct from 'done') as open_children
+     from work_items p where p.repository = $1 and p.number = $2 and p.status = 'waiting' and p.state = 'open'`,
+    [repository, parentNumber],
+  )
+  const parent = rows[0]
+  if (!parent || parent.open_children > 0) return
+  const next = transition('waiting', 'children_done')
+  if (!next.ok) return
+  await writeStatus(deps, octokit, { repository, number: parentNumber, labels: parent.labels }, next.to)
+  deps.log.info({ item: `${repository}#${parentNumber}` }, 'every child is done; the parent is ready again')
+  await appendAudit(deps.pool, { actor: 'gaffer', action: 'children_done', repository, target: parentNumber, outcome: 'todo' })
+  if (parent.owner_agent) deps.wake?.(repository, parent.owner_agent)
 }
 
 async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem, routing: Routing): Promise<void> {
@@ -48,23 +92,4 @@ async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem
     outcome: routing.reason,
     detail: { add: routing.add, remove: routing.remove },
   })
-}
-
-/** Edits Gaffer's comment of this kind on the item, or creates it: never a second copy. */
-export async function upsertMarkedComment(octokit: Octokit, item: GitHubItem, kind: string, body: string): Promise<void> {
-  const { owner, repo } = splitRepository(item.repository)
-  const comments = await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-    owner,
-    repo,
-    issue_number: item.number,
-    per_page: 100,
-  })
-  const existing = comments.find((comment) => parseMarker(comment.body)?.kind === kind)
-  const text = withMarker(body, { kind })
-  if (existing) {
-    if (existing.body === text) return
-    await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: existing.id, body: text })
-  } else {
-    await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: item.number, body: text })
-  }
 }

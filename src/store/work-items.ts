@@ -39,17 +39,23 @@ export type WorkItem = {
 /**
  * Writes what GitHub says about an item into the mirror. A payload older than what the
  * mirror already holds is ignored, so late or replayed events never roll state back.
+ * The echo of Gaffer's own label write (`labelsAreCurrent: false`) leaves labels and
+ * status alone: Gaffer mirrored them when it wrote them, and a late echo of an earlier
+ * write in the same second must not undo a later one.
  * Returns false when the mirror already had newer data.
  */
-export async function upsertWorkItem(pool: Pool, item: GitHubItem): Promise<boolean> {
+export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { labelsAreCurrent: boolean } = { labelsAreCurrent: true }): Promise<boolean> {
   const marker = parseMarker(item.body)
   const result = await pool.query(
     `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
         delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at)
      values ($1, $2, $3, $4, coalesce($5, 'open'), $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14)
      on conflict (repository, number) do update set
-        kind = excluded.kind, title = excluded.title, state = coalesce($5, work_items.state), status = excluded.status,
-        owner_agent = excluded.owner_agent, labels = excluded.labels, author = excluded.author,
+        kind = excluded.kind, title = excluded.title, state = coalesce($5, work_items.state),
+        status = case when $15 then excluded.status else work_items.status end,
+        owner_agent = case when $15 then excluded.owner_agent else work_items.owner_agent end,
+        labels = case when $15 then excluded.labels else work_items.labels end,
+        author = excluded.author,
         delegation_depth = coalesce($10, work_items.delegation_depth),
         parent_number = coalesce(excluded.parent_number, work_items.parent_number),
         created_by_agent = coalesce(excluded.created_by_agent, work_items.created_by_agent),
@@ -70,6 +76,7 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem): Promise<bool
       marker?.agent ?? null,
       item.createdAt,
       item.updatedAt,
+      options.labelsAreCurrent,
     ],
   )
   return (result.rowCount ?? 0) > 0

@@ -17,9 +17,11 @@ export function createHttpServer(deps: {
   adminToken: string | undefined
   webhook: Handler
   state: () => Promise<unknown>
+  /** Runs an agent's heartbeat now; undefined when there is no such agent. */
+  wake: (agent: string, repository: string | undefined) => Promise<unknown>
 }): Server {
   return createServer((req, res) => {
-    const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+    const { pathname, searchParams } = new URL(req.url ?? '/', 'http://localhost')
     const route = async () => {
       if (pathname === WEBHOOK_PATH) {
         if (req.method !== 'POST') return sendJson(res, 405, { error: `use POST for ${WEBHOOK_PATH}` })
@@ -38,6 +40,18 @@ export function createHttpServer(deps: {
           })
         }
         if (pathname === '/gaffer/api/state' && req.method === 'GET') return sendJson(res, 200, await deps.state())
+        const wake = /^\/gaffer\/api\/agents\/([a-z0-9-]+)\/wake$/.exec(pathname)
+        if (wake && req.method === 'POST') {
+          const agent = wake[1]!
+          let result: unknown
+          try {
+            result = await deps.wake(agent, searchParams.get('repository') ?? undefined)
+          } catch (error) {
+            return sendJson(res, 400, { error: (error as Error).message })
+          }
+          if (result === undefined) return sendJson(res, 404, { error: `no agent "${agent}"; see /gaffer/api/state for the roster` })
+          return sendJson(res, 200, result)
+        }
       }
       return sendJson(res, 404, { error: `no route for ${req.method} ${pathname}` })
     }

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest'
-import { startGaffer, type Gaffer } from '../../src/gaffer.ts'
+import { startGaffer, type Gaffer, type GafferSettings } from '../../src/gaffer.ts'
+import type { WorkHook } from '../../src/heartbeat/heartbeat.ts'
 import { createLogger } from '../../src/log.ts'
 import { freePort } from '../../src/net/free-port.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'
@@ -16,7 +17,8 @@ export type TestCompany = {
   maya: Octokit
   oscar: Octokit
   gaffer: Gaffer | undefined
-  startApp(options?: { adminToken?: string }): Promise<Gaffer>
+  /** Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats themselves. */
+  startApp(options?: { adminToken?: string; settings?: Partial<GafferSettings>; work?: WorkHook }): Promise<Gaffer>
   stopApp(): Promise<void>
   stop(): Promise<void>
 }
@@ -48,6 +50,8 @@ export async function createTestCompany(): Promise<TestCompany> {
         port,
         host: '127.0.0.1',
         adminToken: options.adminToken,
+        settings: { schedule: false, wakes: false, ...options.settings },
+        ...(options.work ? { work: options.work } : {}),
       })
       return company.gaffer
     },

@@ -1,0 +1,26 @@
+import { parseMarker, withMarker } from './marker.ts'
+import { splitRepository, type Octokit } from './octokit.ts'
+
+/** Edits Gaffer's comment of this kind on the item, or creates it: never a second copy. */
+export async function upsertMarkedComment(
+  octokit: Octokit,
+  item: { repository: string; number: number },
+  kind: string,
+  body: string,
+): Promise<void> {
+  const { owner, repo } = splitRepository(item.repository)
+  const comments = await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+    owner,
+    repo,
+    issue_number: item.number,
+    per_page: 100,
+  })
+  const existing = comments.find((comment) => parseMarker(comment.body)?.kind === kind)
+  const text = withMarker(body, { kind })
+  if (existing) {
+    if (existing.body === text) return
+    await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: existing.id, body: text })
+  } else {
+    await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: item.number, body: text })
+  }
+}

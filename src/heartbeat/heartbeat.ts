@@ -1,0 +1,216 @@
+import type { Status } from '../company/labels.ts'
+import { transition, type StatusEvent } from '../company/status-machine.ts'
+import { countRequests } from '../github/count-requests.ts'
+import type { EtagCache } from '../github/etag-cache.ts'
+import type { Octokit } from '../github/octokit.ts'
+import { GitHubIssue, toGitHubItem } from '../github/schema.ts'
+import type { Logger } from '../log.ts'
+import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import { syncItem } from '../mirror/sync-item.ts'
+import { writeStatus } from '../mirror/write-status.ts'
+import type { Agent } from '../roster/schema.ts'
+import {
+  claimItem,
+  releaseClaim,
+  releaseExpiredLeases,
+  renewLease,
+  returnUnfinished,
+  selectNextReady,
+  type Lease,
+  type ReturnedItem,
+} from '../store/claims.ts'
+import {
+  acquireAgentLease,
+  finishRun,
+  isAgentPaused,
+  recordFire,
+  releaseAgentLease,
+  runIdForFire,
+  type Fire,
+  type RunOutcome,
+} from '../store/heartbeat-runs.ts'
+import type { Pool } from '../store/pool.ts'
+import type { WorkItem } from '../store/work-items.ts'
+import { splitRepository } from '../github/octokit.ts'
+
+/** What the work step reports back for one claimed item. */
+export type WorkResult = { tokens: number; costUsd: number }
+
+export type WorkContext = {
+  agent: Agent
+  item: WorkItem
+  octokit: Octokit
+  runId: number
+  /** Moves the item along the status machine, on GitHub and in the mirror. */
+  setStatus(event: StatusEvent, note?: string): Promise<boolean>
+  signal: AbortSignal
+}
+
+/** The "work" step of a heartbeat; the agent runtime provides it. */
+export type WorkHook = (context: WorkContext) => Promise<WorkResult>
+
+/** Handles a manager's reports' blocked items before its own queue; the escalation step provides it. */
+export type EscalationHook = (context: { agent: Agent; repository: string; octokit: Octokit; runId: number }) => Promise<WorkResult>
+
+export type HeartbeatDeps = {
+  pool: Pool
+  log: Logger
+  rosters: RosterRegistry
+  octokitFor: (repository: string) => Promise<Octokit>
+  etags: EtagCache
+  work: WorkHook
+  escalations: EscalationHook
+  leaseMs: number
+  /** Attempts after which an item whose work keeps being interrupted is blocked (SPEC §4: 3). */
+  maxAttempts: number
+  /** Items the heartbeat re-reads from GitHub before choosing (its own ready items, best first). */
+  reconcileLimit: number
+  /** Bound on one heartbeat's work, after which it stops taking new items. */
+  timeBudgetMs: number
+  now: () => Date
+}
+
+export type HeartbeatResult = { runId: number | undefined; outcome: RunOutcome | 'not-elected'; items: number; githubRequests: number; error?: string }
+
+/**
+ * One heartbeat of one agent (SPEC §5): reconcile its ready items, let it handle its
+ * reports' escalations, then claim and work items until it holds maxConcurrent, runs
+ * out of time or of work. An agent with nothing to do makes no model call and, when
+ * it owns no ready items, no GitHub request.
+ */
+export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<HeartbeatResult> {
+  const { pool } = deps
+  const runId = fire.trigger === 'cron' ? await runIdForFire(pool, fire.fireKey) : await recordFire(pool, fire)
+  if (runId === undefined) return { runId, outcome: 'not-elected', items: 0, githubRequests: 0 }
+  const log = deps.log.child({ agent: fire.agent, repository: fire.repository, run: runId })
+  const started = deps.now().getTime()
+  const totals = { items: 0, tokens: 0, costUsd: 0 }
+  let requests: { readonly count: number } = { count: 0 }
+
+  const finish = async (outcome: RunOutcome, error: string | null = null): Promise<HeartbeatResult> => {
+    await finishRun(pool, runId, { outcome, ...totals, githubRequests: requests.count, error })
+    log.info({ outcome, items: totals.items, githubRequests: requests.count, error }, 'heartbeat finished')
+    return { runId, outcome, items: totals.items, githubRequests: requests.count, ...(error ? { error } : {}) }
+  }
+
+  const agent = deps.rosters.get(fire.repository).get(fire.agent)
+  if (!agent) return finish('skipped', `no agent "${fire.agent}" in the roster of ${fire.repository}`)
+  if (await isAgentPaused(pool, fire.repository, fire.agent)) return finish('skipped', 'paused')
+  if (!(await acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs))) {
+    return finish('skipped', 'another heartbeat of this agent is running')
+  }
+  const renewAgent = setInterval(() => {
+    acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs).catch(() => {})
+  }, deps.leaseMs / 3)
+  try {
+    await releaseExpired(deps)
+    const octokit = await deps.octokitFor(fire.repository)
+    requests = countRequests(octokit)
+    await reconcileReadyItems(deps, octokit, fire.repository, agent.slug)
+
+    const escalated = await deps.escalations({ agent, repository: fire.repository, octokit, runId })
+    totals.tokens += escalated.tokens
+    totals.costUsd += escalated.costUsd
+
+    const lost: number[] = []
+    while (totals.items < agent.maxConcurrent && deps.now().getTime() - started < deps.timeBudgetMs) {
+      const next = await selectNextReady(pool, fire.repository, agent.slug, lost)
+      if (!next) break
+      const lease: Lease = { runId, leaseMs: deps.leaseMs }
+      const claimed = await claimItem(pool, fire.repository, next.number, lease)
+      if (!claimed) {
+        lost.push(next.number)
+        continue
+      }
+      totals.items += 1
+      const result = await workClaimedItem(deps, { agent, item: claimed, octokit, lease, log })
+      totals.tokens += result.tokens
+      totals.costUsd += result.costUsd
+    }
+    return await finish(totals.items > 0 ? 'worked' : 'idle')
+  } catch (error) {
+    log.error({ err: error }, 'heartbeat failed')
+    return await finish('failed', (error as Error).message)
+  } finally {
+    clearInterval(renewAgent)
+    await releaseAgentLease(pool, fire.repository, fire.agent, runId)
+  }
+}
+
+/** Re-reads the agent's best ready items with conditional requests, so a lost webhook cannot hide a change. */
+async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, repository: string, agent: string): Promise<void> {
+  const { rows } = await deps.pool.query<{ number: number }>(
+    `select number from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+     order by priority_score desc, github_created_at asc nulls last, number asc limit $3`,
+    [repository, agent, deps.reconcileLimit],
+  )
+  const { owner, repo } = splitRepository(repository)
+  for (const { number } of rows) {
+    const read = await deps.etags.get(octokit, 'GET /repos/{owner}/{repo}/issues/{issue_number}', { owner, repo, issue_number: number })
+    if (read.changed) await syncItem(deps, octokit, toGitHubItem(repository, GitHubIssue.parse(read.data)), { route: true })
+  }
+}
+
+async function workClaimedItem(
+  deps: HeartbeatDeps,
+  claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
+): Promise<WorkResult> {
+  const { agent, octokit, lease } = claim
+  let item = claim.item
+  const log = claim.log.child({ item: `${item.repository}#${item.number}` })
+  // The winner moves the labels on GitHub in one request.
+  const labels = await writeStatus(deps, octokit, item, 'in-progress')
+  item = { ...item, labels, status: 'in-progress' }
+  const controller = new AbortController()
+  const renew = setInterval(() => {
+    renewLease(deps.pool, item.repository, item.number, lease).then(
+      (held) => held || controller.abort(new Error('the claim was lost')),
+      () => {},
+    )
+  }, lease.leaseMs / 3)
+  let status: Status = 'in-progress'
+  const setStatus = async (event: StatusEvent, note?: string): Promise<boolean> => {
+    const next = transition(status, event)
+    if (!next.ok) {
+      log.warn({ event, from: status }, `refused transition: ${next.reason}`)
+      return false
+    }
+    const written = await writeStatus(deps, octokit, item, next.to, note)
+    item = { ...item, labels: written, status: next.to }
+    status = next.to
+    return true
+  }
+  try {
+    return await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
+  } finally {
+    clearInterval(renew)
+    if (status === 'in-progress') {
+      const returned = await returnUnfinished(deps.pool, item.repository, item.number, lease.runId, deps.maxAttempts)
+      if (returned) await mirrorReturned(deps, octokit, returned, item.labels)
+    } else {
+      await releaseClaim(deps.pool, item.repository, item.number, lease.runId)
+    }
+  }
+}
+
+/** Releases every expired lease (a crashed or stuck run) and mirrors the result onto GitHub. */
+export async function releaseExpired(deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts'>): Promise<ReturnedItem[]> {
+  const returned = await releaseExpiredLeases(deps.pool, deps.maxAttempts)
+  for (const item of returned) {
+    deps.log.warn({ item: `${item.repository}#${item.number}`, status: item.status, attempts: item.attempts }, 'lease expired')
+    const { rows } = await deps.pool.query<{ labels: string[] }>('select labels from work_items where repository = $1 and number = $2', [
+      item.repository,
+      item.number,
+    ])
+    await mirrorReturned(deps, await deps.octokitFor(item.repository), item, rows[0]?.labels ?? [])
+  }
+  return returned
+}
+
+async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool'>, octokit: Octokit, item: ReturnedItem, labels: readonly string[]): Promise<void> {
+  const note =
+    item.status === 'blocked'
+      ? `Blocked: ${item.blocked_reason}. A person or the owner's manager needs to look at it before it is tried again.`
+      : undefined
+  await writeStatus(deps, octokit, { repository: item.repository, number: item.number, labels }, item.status, note)
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from '../log.ts'
+import type { Fire } from '../store/heartbeat-runs.ts'
+import { runHeartbeat, type HeartbeatDeps, type HeartbeatResult } from './heartbeat.ts'
+
+export type Heartbeats = {
+  /** Runs one fire (cron, wake or API) and waits for it. */
+  run(fire: Fire): Promise<HeartbeatResult>
+  /** Runs the agent's heartbeat now: the admin API's wake. */
+  runNow(repository: string, agent: string): Promise<HeartbeatResult>
+  /** Asks for a heartbeat soon; calls within the debounce window share one run. */
+  wake(repository: string, agent: string): void
+  /** Stops waking, waits up to `graceMs` for running heartbeats, then aborts what is left. */
+  stop(graceMs: number): Promise<void>
+}
+
+/**
+ * Runs heartbeats in this process and tracks them, so wakes are debounced, a wake that
+ * arrives during a run of the same agent is honoured after it, and stopping can wait.
+ */
+export function createHeartbeats(deps: HeartbeatDeps & { log: Logger; wakeDebounceMs: number }): Heartbeats {
+  const running = new Map<string, Promise<HeartbeatResult>>()
+  const timers = new Map<string, NodeJS.Timeout>()
+  const again = new Set<string>()
+  let stopped = false
+
+  function run(fire: Fire): Promise<HeartbeatResult> {
+    const key = `${fire.repository}/${fire.agent}`
+    const task = runHeartbeat(deps, fire).finally(() => {
+      if (running.get(key) === task) running.delete(key)
+      if (again.delete(key) && !stopped) wake(fire.repository, fire.agent)
+    })
+    running.set(key, task)
+    return task
+  }
+
+  const wakeFire = (repository: string, agent: string, trigger: 'wake' | 'api'): Fire => ({
+    repository,
+    agent,
+    trigger,
+    fireKey: `${trigger}:${repository}/${agent}:${randomUUID()}`,
+  })
+
+  function wake(repository: string, agent: string): void {
+    const key = `${repository}/${agent}`
+    if (stopped || timers.has(key)) return
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key)
+        if (running.has(key)) {
+          again.add(key)
+          return
+        }
+        run(wakeFire(repository, agent, 'wake')).catch((error: unknown) => deps.log.error({ err: error, agent, repository }, 'wake failed'))
+      }, deps.wakeDebounceMs),
+    )
+  }
+
+  return {
+    run,
+    runNow: (repository, agent) => run(wakeFire(repository, agent, 'api')),
+    wake,
+    async stop(graceMs) {
+      stopped = true
+      timers.forEach((timer) => clearTimeout(timer))
+      timers.clear()
+      const all = Promise.allSettled([...running.values()])
+      const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())])
+      if (timedOut) deps.log.warn({ running: [...running.keys()] }, 'heartbeats still running at stop; their claims are released')
+    },
+  }
+}

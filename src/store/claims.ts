@@ -1,0 +1,96 @@
+import type { Pool } from './pool.ts'
+import type { WorkItem } from './work-items.ts'
+
+export type Lease = { runId: number; leaseMs: number }
+
+/**
+ * The next item an agent may claim: open, `todo`, owned by it, not leased, in the
+ * order of SPEC §5 (priority desc, created asc, number asc). `skip` holds numbers this
+ * run already lost a race for.
+ */
+export async function selectNextReady(
+  pool: Pool,
+  repository: string,
+  agent: string,
+  skip: readonly number[],
+): Promise<WorkItem | undefined> {
+  const { rows } = await pool.query<WorkItem>(
+    `select * from work_items
+     where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+       and (claimed_by_run is null or lease_expires_at < now()) and not (number = any($3))
+     order by priority_score desc, github_created_at asc nulls last, number asc
+     limit 1`,
+    [repository, agent, skip],
+  )
+  return rows[0]
+}
+
+/**
+ * Claims one item for one run. The single conditional UPDATE decides the winner
+ * among any number of concurrent claimers: exactly one gets the row back.
+ */
+export async function claimItem(pool: Pool, repository: string, number: number, lease: Lease): Promise<WorkItem | undefined> {
+  const { rows } = await pool.query<WorkItem>(
+    `update work_items set status = 'in-progress', claimed_by_run = $3,
+        lease_expires_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now()
+     where repository = $1 and number = $2 and state = 'open' and status = 'todo'
+       and (claimed_by_run is null or lease_expires_at < now())
+     returning *`,
+    [repository, number, lease.runId, lease.leaseMs],
+  )
+  return rows[0]
+}
+
+/** Extends the lease while work runs; false if the claim was lost meanwhile. */
+export async function renewLease(pool: Pool, repository: string, number: number, lease: Lease): Promise<boolean> {
+  const result = await pool.query(
+    `update work_items set lease_expires_at = now() + make_interval(secs => $4::float8 / 1000)
+     where repository = $1 and number = $2 and claimed_by_run = $3 and status = 'in-progress'`,
+    [repository, number, lease.runId, lease.leaseMs],
+  )
+  return result.rowCount === 1
+}
+
+/** Ends a claim: the item keeps whatever status the work gave it. */
+export async function releaseClaim(pool: Pool, repository: string, number: number, runId: number): Promise<void> {
+  await pool.query(
+    `update work_items set claimed_by_run = null, lease_expires_at = null, updated_at = now()
+     where repository = $1 and number = $2 and claimed_by_run = $3`,
+    [repository, number, runId],
+  )
+}
+
+export type ReturnedItem = { repository: string; number: number; status: 'todo' | 'blocked'; attempts: number; blocked_reason: string | null }
+
+const returnToQueue = `
+        attempts = attempts + 1,
+        status = case when attempts + 1 > $1 then 'blocked' else 'todo' end,
+        blocked_reason = case when attempts + 1 > $1
+          then 'its work was interrupted or left unfinished ' || (attempts + 1) || ' times' else blocked_reason end,
+        claimed_by_run = null, lease_expires_at = null, updated_at = now()`
+
+/**
+ * Expired leases go back to `todo` with attempts + 1, or to `blocked` once attempts
+ * pass `maxAttempts`, so a crashed run never leaves an item stuck. Returns what moved,
+ * for the caller to mirror onto GitHub.
+ */
+export async function releaseExpiredLeases(pool: Pool, maxAttempts: number): Promise<ReturnedItem[]> {
+  const { rows } = await pool.query<ReturnedItem>(
+    `update work_items set ${returnToQueue}
+     where status = 'in-progress' and lease_expires_at < now()
+     returning repository, number, status, attempts, blocked_reason`,
+    [maxAttempts],
+  )
+  return rows
+}
+
+/** A run that ends with its item still in progress hands it back the same way an expired lease does. */
+export async function returnUnfinished(pool: Pool, repository: string, number: number, runId: number, maxAttempts: number): Promise<ReturnedItem | undefined> {
+  const { rows } = await pool.query<ReturnedItem>(
+    `update work_items set ${returnToQueue}
+     where repository = $2 and number = $3 and claimed_by_run = $4 and status = 'in-progress'
+     returning repository, number, status, attempts, blocked_reason`,
+    [maxAttempts, repository, number, runId],
+  )
+  return rows[0]
+}

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import path from 'node:path'
+import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config/env.ts'
 import { createLogger } from '../log.ts'
 import { formatOrgChart, formatProblems, loadRosterDir, shippedAgentsDir } from '../roster/load-roster.ts'
@@ -11,7 +12,11 @@ const usage = `usage: gaffer <command>
 
   validate [dir]   check the AGENTS.md files in dir (default: agents/) and print the org chart
   migrate          apply the SQL migrations to DATABASE_URL (or the embedded database)
+  wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
+  status           print agents and open items    [--url http://127.0.0.1:3000]
   sandbox          run the sandbox (the same as npm start without GitHub App credentials)
+
+wake and status talk to a running Gaffer; they send GAFFER_ADMIN_TOKEN when it is set.
 `
 
 async function validate(dir: string | undefined): Promise<number> {
@@ -42,6 +47,56 @@ async function runMigrations(): Promise<number> {
   }
 }
 
+/** Calls a running Gaffer's admin API. */
+async function callApi(path: string, options: { url: string | undefined; method: 'GET' | 'POST' }): Promise<unknown> {
+  const base = (options.url ?? `http://127.0.0.1:${process.env.PORT || 3000}`).replace(/\/+$/, '')
+  const token = process.env.GAFFER_ADMIN_TOKEN
+  let response: Response
+  try {
+    response = await fetch(`${base}${path}`, {
+      method: options.method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    })
+  } catch {
+    throw new Error(`no Gaffer answering at ${base}; start it with npm start, or pass --url`)
+  }
+  const body = (await response.json().catch(() => ({}))) as { error?: string }
+  if (!response.ok) throw new Error(body.error ?? `${base} answered ${response.status}`)
+  return body
+}
+
+async function wake(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { repository: { type: 'string' }, url: { type: 'string' } } })
+  const slug = positionals[0]
+  if (!slug) {
+    console.error(`gaffer wake: name the agent, e.g. gaffer wake backend-engineer\n\n${usage}`)
+    return 2
+  }
+  const query = values.repository ? `?repository=${encodeURIComponent(values.repository)}` : ''
+  const result = (await callApi(`/gaffer/api/agents/${encodeURIComponent(slug)}/wake${query}`, { url: values.url, method: 'POST' })) as {
+    outcome: string
+    items: number
+    githubRequests: number
+    error?: string
+  }
+  console.log(`${slug}: ${result.outcome} (items ${result.items}, GitHub requests ${result.githubRequests})${result.error ? ` — ${result.error}` : ''}`)
+  return 0
+}
+
+async function status(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { url: { type: 'string' } } })
+  const state = (await callApi('/gaffer/api/state', { url: values.url, method: 'GET' })) as {
+    agents: Array<{ repository: string; slug: string; role: string; paused: boolean }>
+    items: Array<{ repository: string; number: number; status: string | null; owner: string | null; priority_score: number; title: string }>
+  }
+  for (const agent of state.agents) console.log(`${agent.repository}  ${agent.slug} (${agent.role})${agent.paused ? '  paused' : ''}`)
+  console.log('')
+  for (const item of state.items) {
+    console.log(`${item.repository}#${item.number}  ${item.status ?? '-'}  ${item.owner ?? '-'}  ${item.priority_score}  ${item.title}`)
+  }
+  return 0
+}
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
@@ -49,6 +104,10 @@ async function run(argv: string[]): Promise<number> {
       return validate(rest[0])
     case 'migrate':
       return runMigrations()
+    case 'wake':
+      return wake(rest)
+    case 'status':
+      return status(rest)
     case 'sandbox':
       await import('../main.ts')
       return -1

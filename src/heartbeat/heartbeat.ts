@@ -10,12 +10,12 @@ import { syncItem } from '../mirror/sync-item.ts'
 import { writeStatus } from '../mirror/write-status.ts'
 import type { Agent } from '../roster/schema.ts'
 import {
-  claimItem,
+  claimNextReady,
+  handBackClaim,
   releaseClaim,
   releaseExpiredLeases,
   renewLease,
   returnUnfinished,
-  selectNextReady,
   type Lease,
   type ReturnedItem,
 } from '../store/claims.ts'
@@ -68,6 +68,8 @@ export type HeartbeatDeps = {
   /** Bound on one heartbeat's work, after which it stops taking new items. */
   timeBudgetMs: number
   now: () => Date
+  /** Aborted when the process stops: work in progress is told to stop and its claims are handed back. */
+  stopSignal?: AbortSignal
 }
 
 export type HeartbeatResult = { runId: number | undefined; outcome: RunOutcome | 'not-elected'; items: number; githubRequests: number; error?: string }
@@ -112,16 +114,13 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     totals.tokens += escalated.tokens
     totals.costUsd += escalated.costUsd
 
-    const lost: number[] = []
-    while (totals.items < agent.maxConcurrent && deps.now().getTime() - started < deps.timeBudgetMs) {
-      const next = await selectNextReady(pool, fire.repository, agent.slug, lost)
-      if (!next) break
-      const lease: Lease = { runId, leaseMs: deps.leaseMs }
-      const claimed = await claimItem(pool, fire.repository, next.number, lease)
-      if (!claimed) {
-        lost.push(next.number)
-        continue
-      }
+    // Items this run already worked: each is taken at most once per heartbeat.
+    const tried: number[] = []
+    const lease: Lease = { runId, leaseMs: deps.leaseMs }
+    while (totals.items < agent.maxConcurrent && deps.now().getTime() - started < deps.timeBudgetMs && !deps.stopSignal?.aborted) {
+      const claimed = await claimNextReady(pool, fire.repository, agent.slug, tried, lease)
+      if (!claimed) break
+      tried.push(claimed.number)
       totals.items += 1
       const result = await workClaimedItem(deps, { agent, item: claimed, octokit, lease, log })
       totals.tokens += result.tokens
@@ -162,6 +161,8 @@ async function workClaimedItem(
   const labels = await writeStatus(deps, octokit, item, 'in-progress')
   item = { ...item, labels, status: 'in-progress' }
   const controller = new AbortController()
+  const onStop = () => controller.abort(new Error('Gaffer is stopping'))
+  deps.stopSignal?.addEventListener('abort', onStop)
   const renew = setInterval(() => {
     renewLease(deps.pool, item.repository, item.number, lease).then(
       (held) => held || controller.abort(new Error('the claim was lost')),
@@ -184,7 +185,10 @@ async function workClaimedItem(
     return await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
   } finally {
     clearInterval(renew)
-    if (status === 'in-progress') {
+    deps.stopSignal?.removeEventListener('abort', onStop)
+    if (status === 'in-progress' && deps.stopSignal?.aborted) {
+      if (await handBackClaim(deps.pool, item.repository, item.number, lease.runId)) await writeStatus(deps, octokit, item, 'todo')
+    } else if (status === 'in-progress') {
       const returned = await returnUnfinished(deps.pool, item.repository, item.number, lease.runId, deps.maxAttempts)
       if (returned) await mirrorReturned(deps, octokit, returned, item.labels)
     } else {

@@ -10,7 +10,7 @@ export type Heartbeats = {
   runNow(repository: string, agent: string): Promise<HeartbeatResult>
   /** Asks for a heartbeat soon; calls within the debounce window share one run. */
   wake(repository: string, agent: string): void
-  /** Stops waking, waits up to `graceMs` for running heartbeats, then aborts what is left. */
+  /** Stops waking, waits up to `graceMs` for running heartbeats, then tells them to stop and hand their claims back. */
   stop(graceMs: number): Promise<void>
 }
 
@@ -19,6 +19,8 @@ export type Heartbeats = {
  * arrives during a run of the same agent is honoured after it, and stopping can wait.
  */
 export function createHeartbeats(deps: HeartbeatDeps & { log: Logger; wakeDebounceMs: number }): Heartbeats {
+  const stopping = new AbortController()
+  const heartbeatDeps: HeartbeatDeps = { ...deps, stopSignal: stopping.signal }
   const running = new Map<string, Promise<HeartbeatResult>>()
   const timers = new Map<string, NodeJS.Timeout>()
   const again = new Set<string>()
@@ -26,7 +28,7 @@ export function createHeartbeats(deps: HeartbeatDeps & { log: Logger; wakeDeboun
 
   function run(fire: Fire): Promise<HeartbeatResult> {
     const key = `${fire.repository}/${fire.agent}`
-    const task = runHeartbeat(deps, fire).finally(() => {
+    const task = runHeartbeat(heartbeatDeps, fire).finally(() => {
       if (running.get(key) === task) running.delete(key)
       if (again.delete(key) && !stopped) wake(fire.repository, fire.agent)
     })
@@ -65,9 +67,16 @@ export function createHeartbeats(deps: HeartbeatDeps & { log: Logger; wakeDeboun
       stopped = true
       timers.forEach((timer) => clearTimeout(timer))
       timers.clear()
-      const all = Promise.allSettled([...running.values()])
-      const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())])
-      if (timedOut) deps.log.warn({ running: [...running.keys()] }, 'heartbeats still running at stop; their claims are released')
+      const finished = (ms: number) =>
+        Promise.race([
+          Promise.allSettled([...running.values()]).then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+        ])
+      if (await finished(graceMs)) return
+      deps.log.warn({ running: [...running.keys()] }, 'heartbeats still running at stop; telling them to stop and hand their claims back')
+      stopping.abort()
+      // Handing a claim back is one database update and one GitHub request.
+      await finished(Math.max(graceMs, 10_000))
     },
   }
 }

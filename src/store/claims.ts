@@ -6,7 +6,7 @@ export type Lease = { runId: number; leaseMs: number }
 /**
  * The next item an agent may claim: open, `todo`, owned by it, not leased, in the
  * order of SPEC §5 (priority desc, created asc, number asc). `skip` holds numbers this
- * run already lost a race for.
+ * run already tried.
  */
 export async function selectNextReady(
   pool: Pool,
@@ -41,12 +41,50 @@ export async function claimItem(pool: Pool, repository: string, number: number, 
   return rows[0]
 }
 
+/**
+ * Selects and claims the agent's best ready item in one conditional UPDATE. Concurrent
+ * claimers skip rows another claimer is updating at that instant instead of queueing
+ * behind it, so they spread over the queue; the WHERE still decides the single winner.
+ */
+export async function claimNextReady(
+  pool: Pool,
+  repository: string,
+  agent: string,
+  skip: readonly number[],
+  lease: Lease,
+): Promise<WorkItem | undefined> {
+  const { rows } = await pool.query<WorkItem>(
+    `update work_items set status = 'in-progress', claimed_by_run = $4,
+        lease_expires_at = now() + make_interval(secs => $5::float8 / 1000), updated_at = now()
+     where repository = $1 and number = (
+         select number from work_items
+         where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+           and (claimed_by_run is null or lease_expires_at < now()) and not (number = any($3))
+         order by priority_score desc, github_created_at asc nulls last, number asc
+         limit 1 for update skip locked)
+       and state = 'open' and status = 'todo' and (claimed_by_run is null or lease_expires_at < now())
+     returning *`,
+    [repository, agent, skip, lease.runId, lease.leaseMs],
+  )
+  return rows[0]
+}
+
 /** Extends the lease while work runs; false if the claim was lost meanwhile. */
 export async function renewLease(pool: Pool, repository: string, number: number, lease: Lease): Promise<boolean> {
   const result = await pool.query(
     `update work_items set lease_expires_at = now() + make_interval(secs => $4::float8 / 1000)
      where repository = $1 and number = $2 and claimed_by_run = $3 and status = 'in-progress'`,
     [repository, number, lease.runId, lease.leaseMs],
+  )
+  return result.rowCount === 1
+}
+
+/** Gives an item back to `todo` without counting an attempt: its work was stopped on purpose (a graceful stop). */
+export async function handBackClaim(pool: Pool, repository: string, number: number, runId: number): Promise<boolean> {
+  const result = await pool.query(
+    `update work_items set status = 'todo', claimed_by_run = null, lease_expires_at = null, updated_at = now()
+     where repository = $1 and number = $2 and claimed_by_run = $3 and status = 'in-progress'`,
+    [repository, number, runId],
   )
   return result.rowCount === 1
 }

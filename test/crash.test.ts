@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { startUntil } from './helpers/run-process.ts'
+import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+
+const poll = { timeout: 20_000, interval: 100 }
+
+describe('a replica killed mid-claim', () => {
+  let c: TestCompany
+  beforeAll(async () => {
+    c = await createTestCompany()
+    await c.startApp()
+  })
+  afterAll(async () => {
+    await c?.stop()
+  })
+
+  it('leaves no item stuck: once the lease is over it is back to todo with one more attempt', async () => {
+    const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Crash me', labels: ['area:backend'] })
+    await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('todo')
+    await c.gaffer!.deliveries.idle()
+    await c.stopApp()
+
+    const replica = await startUntil(
+      process.execPath,
+      ['test/fixtures/claim-and-hang.ts', c.db.url, c.github.repository, String(issue.number), '1500'],
+      process.env,
+      'claimed',
+      20_000,
+    )
+    replica.child.kill('SIGKILL')
+    await replica.exited
+    expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({ status: 'in-progress', claimed_by_run: 424242 })
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+
+    await c.startApp()
+
+    expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({
+      status: 'todo',
+      attempts: 1,
+      claimed_by_run: null,
+      lease_expires_at: null,
+    })
+    expect(await labelsOnGitHub(c, issue.number)).toEqual(['agent:backend-engineer', 'area:backend', 'status:todo'])
+  })
+
+  it('a graceful stop tells running work to stop and hands its claim back without counting an attempt', async () => {
+    await c.stopApp()
+    const started: number[] = []
+    await c.startApp({
+      settings: { stopGraceMs: 200 },
+      work: async ({ item, signal }) => {
+        started.push(item.number)
+        await new Promise((resolve) => signal.addEventListener('abort', resolve))
+        return { tokens: 0, costUsd: 0 }
+      },
+    })
+    const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Stop me', labels: ['agent:docs-writer'] })
+    await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('todo')
+    void c.gaffer!.heartbeats.runNow(c.github.repository, 'docs-writer')
+    await expect.poll(() => started, poll).toEqual([issue.number])
+
+    await c.stopApp()
+
+    expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({ status: 'todo', attempts: 0, claimed_by_run: null })
+    expect(await labelsOnGitHub(c, issue.number)).toEqual(['agent:docs-writer', 'status:todo'])
+    await c.startApp()
+  })
+})

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { formatMarker } from '../src/github/marker.ts'
+import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+
+const poll = { timeout: 20_000, interval: 100 }
+
+describe('a heartbeat: claim, work, report', () => {
+  let c: TestCompany
+  let behaviour: (context: WorkContext) => Promise<void>
+  const worked: number[] = []
+  const work: WorkHook = async (context) => {
+    worked.push(context.item.number)
+    await behaviour(context)
+    return { tokens: 0, costUsd: 0 }
+  }
+
+  beforeAll(async () => {
+    c = await createTestCompany()
+    await c.startApp({ work })
+  })
+  afterAll(async () => {
+    await c?.stop()
+  })
+  beforeEach(() => {
+    worked.length = 0
+    behaviour = async () => {}
+  })
+
+  const repository = () => c.github.repository
+  const openIssue = async (title: string, labels: string[], body = 'details') => {
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })).data.number
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.labels.length, poll).toBe(
+      labels.length + (labels.some((l) => l.startsWith('agent:')) ? 0 : 1) + (labels.some((l) => l.startsWith('status:')) ? 0 : 1),
+    )
+    return number
+  }
+  const runOf = async (runId: number | undefined) =>
+    (await c.db.pool.query('select * from heartbeat_runs where id = $1', [runId])).rows[0] as Record<string, unknown>
+
+  it('claims the most urgent ready items first, moves their labels, and applies what the work reports', async () => {
+    const later = await openIssue('Tidy logs', ['agent:backend-engineer', 'priority:p3'])
+    const urgent = await openIssue('Outage', ['agent:backend-engineer', 'priority:p0'])
+    behaviour = async ({ item, setStatus }) => {
+      expect(await labelsOnGitHub(c, item.number)).toContain('status:in-progress')
+      await setStatus('submit_for_review')
+    }
+
+    const result = await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
+
+    expect(worked).toEqual([urgent, later])
+    expect(result).toMatchObject({ outcome: 'worked', items: 2 })
+    expect(await labelsOnGitHub(c, urgent)).toEqual(['agent:backend-engineer', 'priority:p0', 'status:review'])
+    expect(await getWorkItem(c.db.pool, repository(), later)).toMatchObject({ status: 'review', claimed_by_run: null })
+    expect(await runOf(result.runId)).toMatchObject({ outcome: 'worked', items: 2, trigger: 'api' })
+    expect(Number((await runOf(result.runId)).github_requests)).toBeGreaterThan(0)
+  })
+
+  it('records an idle run with no work, no claims and no GitHub request when nothing is ready', async () => {
+    const result = await c.gaffer!.heartbeats.runNow(repository(), 'reviewer')
+
+    expect(result).toMatchObject({ outcome: 'idle', items: 0, githubRequests: 0 })
+    expect(worked).toEqual([])
+    expect(await runOf(result.runId)).toMatchObject({ outcome: 'idle', github_requests: 0 })
+  })
+
+  it('hands back unfinished work with attempts + 1, and blocks it after the third attempt', async () => {
+    const number = await openIssue('Never finishes', ['agent:frontend-engineer'])
+
+    for (const attempt of [1, 2, 3]) {
+      await c.gaffer!.heartbeats.runNow(repository(), 'frontend-engineer')
+      expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: attempt, claimed_by_run: null })
+      expect(await labelsOnGitHub(c, number)).toContain('status:todo')
+    }
+    await c.gaffer!.heartbeats.runNow(repository(), 'frontend-engineer')
+
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'blocked', attempts: 4 })
+    expect(await labelsOnGitHub(c, number)).toContain('status:blocked')
+    const { data: comments } = await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })
+    expect(comments.map((comment) => comment.body).join('\n')).toMatch(/Blocked: its work was interrupted or left unfinished 4 times/)
+  })
+
+  it('never runs two heartbeats of one agent at once', async () => {
+    await openIssue('Slow work', ['agent:docs-writer'])
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    behaviour = async ({ setStatus }) => {
+      await gate
+      await setStatus('finish')
+    }
+
+    const first = c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+    await expect.poll(() => worked.length, poll).toBe(1)
+    const second = await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+    release()
+
+    expect(second).toMatchObject({ outcome: 'skipped', error: 'another heartbeat of this agent is running' })
+    expect(await first).toMatchObject({ outcome: 'worked', items: 1 })
+  })
+
+  it('refuses a status change the status machine does not allow, and leaves the item as it was', async () => {
+    const number = await openIssue('Odd request', ['agent:backend-engineer', 'priority:p1'])
+    let accepted: boolean | undefined
+    behaviour = async ({ item, setStatus }) => {
+      if (item.number !== number) return setStatus('finish').then(() => {})
+      accepted = await setStatus('children_done')
+      await setStatus('block', 'Blocked: needs a decision on the API shape.')
+    }
+
+    await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
+
+    expect(accepted).toBe(false)
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({
+      status: 'blocked',
+      blocked_reason: 'Blocked: needs a decision on the API shape.',
+    })
+  })
+
+  it('returns a waiting item to todo when its last open child is closed', async () => {
+    const parent = await openIssue('Initiative', ['agent:vp-engineering', 'status:waiting'])
+    const marker = formatMarker({ agent: 'vp-engineering', depth: 1, parent })
+    const first = await openIssue('Task one', ['agent:backend-engineer', 'status:review'], `Do one.\n\n${marker}`)
+    const second = await openIssue('Task two', ['agent:frontend-engineer', 'status:review'], `Do two.\n\n${marker}`)
+    expect(await getWorkItem(c.db.pool, repository(), first)).toMatchObject({ parent_number: parent, delegation_depth: 1 })
+
+    await c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: first, state: 'closed' })
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), first))?.state, poll).toBe('closed')
+    await c.gaffer!.deliveries.idle()
+    expect(await labelsOnGitHub(c, parent)).toContain('status:waiting')
+    await c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: second, state: 'closed' })
+
+    await expect.poll(() => labelsOnGitHub(c, parent), poll).toEqual(['agent:vp-engineering', 'status:todo'])
+  })
+})

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startGaffer, type Gaffer } from '../src/gaffer.ts'
+import type { WorkHook } from '../src/heartbeat/heartbeat.ts'
+import { createLogger } from '../src/log.ts'
+import { createPool, type Pool } from '../src/store/pool.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { runToEnd } from './helpers/run-process.ts'
+import { createTestCompany, type TestCompany } from './helpers/test-company.ts'
+
+const poll = { timeout: 20_000, interval: 100 }
+const ADMIN_TOKEN = 'replica-admin-token-0123456789'
+
+describe('two replicas on one database', () => {
+  let c: TestCompany
+  let other: { gaffer: Gaffer; pool: Pool }
+  let release!: () => void
+  const started: Array<{ replica: string; item: number }> = []
+  const slowWork = (replica: string): WorkHook => async ({ item, setStatus }) => {
+    started.push({ replica, item: item.number })
+    await new Promise<void>((resolve) => (release = resolve))
+    await setStatus('submit_for_review')
+    return { tokens: 0, costUsd: 0 }
+  }
+
+  beforeAll(async () => {
+    c = await createTestCompany()
+    await c.startApp({ adminToken: ADMIN_TOKEN, work: slowWork('a'), settings: { wakes: true, wakeDebounceMs: 100 } })
+    const pool = createPool(c.db.url)
+    other = {
+      pool,
+      gaffer: await startGaffer({
+        app: c.github.app,
+        githubApiUrl: c.github.url,
+        pool,
+        log: createLogger('silent'),
+        port: 0,
+        host: '127.0.0.1',
+        adminToken: ADMIN_TOKEN,
+        settings: { schedule: false, wakes: true, wakeDebounceMs: 100 },
+        work: slowWork('b'),
+      }),
+    }
+  })
+  afterAll(async () => {
+    release?.()
+    await other?.gaffer.stop()
+    await other?.pool.end()
+    await c?.stop()
+  })
+
+  const runs = async (agent: string) =>
+    (await c.db.pool.query('select trigger, outcome, error from heartbeat_runs where agent = $1 order by id', [agent])).rows
+
+  it('wakes the assigned agent once, on the replica that received the webhook, without waiting for cron', async () => {
+    const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Wake me', labels: ['area:backend'] })
+
+    await expect.poll(() => started, poll).toEqual([{ replica: 'a', item: issue.number }])
+    release()
+    await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('review')
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(await runs('backend-engineer')).toEqual([{ trigger: 'wake', outcome: 'worked', error: null }])
+  })
+
+  it('runs one heartbeat of an agent at a time across replicas; the other is skipped', async () => {
+    started.length = 0
+    const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Contended', labels: ['agent:docs-writer'] })
+    await expect.poll(() => started.length, poll).toBe(1)
+
+    const response = await fetch(`${other.gaffer.url}/gaffer/api/agents/docs-writer/wake`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ outcome: 'skipped', error: 'another heartbeat of this agent is running' })
+    release()
+    await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('review')
+    expect(started).toEqual([{ replica: 'a', item: issue.number }])
+  })
+
+  it('wakes an agent from the API and from `gaffer wake`, and says what was wrong otherwise', async () => {
+    const api = (path: string, token = ADMIN_TOKEN) =>
+      fetch(`${other.gaffer.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+
+    expect(await (await api('/gaffer/api/agents/reviewer/wake')).json()).toMatchObject({ outcome: 'idle', items: 0 })
+    expect((await api('/gaffer/api/agents/nobody/wake')).status).toBe(404)
+    expect((await api('/gaffer/api/agents/reviewer/wake', 'wrong-token')).status).toBe(401)
+
+    const cli = await runToEnd(process.execPath, ['src/cli/gaffer.ts', 'wake', 'reviewer', '--url', other.gaffer.url], {
+      ...process.env,
+      GAFFER_ADMIN_TOKEN: ADMIN_TOKEN,
+    })
+    expect(cli.code).toBe(0)
+    expect(cli.stdout).toMatch(/reviewer: idle/)
+    const bad = await runToEnd(process.execPath, ['src/cli/gaffer.ts', 'wake', 'nobody', '--url', other.gaffer.url], {
+      ...process.env,
+      GAFFER_ADMIN_TOKEN: ADMIN_TOKEN,
+    })
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toContain('no agent "nobody"')
+  })
+})

@@ -4,6 +4,7 @@ import { Probot } from 'probot'
 import { z } from 'zod'
 import { gafferApp } from './app.ts'
 import type { GitHubAppCredentials } from './config/env.ts'
+import { countRequests } from './github/count-requests.ts'
 import { createEtagCache } from './github/etag-cache.ts'
 import { listInstallationRepositories } from './github/list-installation-repositories.ts'
 import { releaseExpired, type EscalationHook, type WorkHook } from './heartbeat/heartbeat.ts'
@@ -152,16 +153,20 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     const results: ReconcileResult[] = []
     for (const installation of installations) {
       const octokit = await probot.auth(installation.id)
+      const requests = countRequests(octokit)
       const account = installation.account?.login ?? ''
       for (const repository of await listInstallationRepositories(octokit, account)) {
-        results.push(await reconcileRepository(mirror, octokit, { ...repository, installationId: installation.id }, etags))
+        const before = requests.count
+        const result = await reconcileRepository(mirror, octokit, { ...repository, installationId: installation.id }, etags)
+        results.push({ ...result, githubRequests: requests.count - before })
       }
     }
     return results
   }
   const sweep = async () => {
     await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts })
-    await reconcileAll()
+    const results = await reconcileAll()
+    log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }
 
   await deliveries.sweep()

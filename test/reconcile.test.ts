@@ -20,6 +20,9 @@ describe('reconcile on start heals what webhooks missed', () => {
     await c.startApp()
 
     expect(await labelsOnGitHub(c, issue.number)).toEqual(['agent:docs-writer', 'area:docs', 'status:todo'])
+    const [sweep] = await c.gaffer!.reconcileAll()
+    expect(sweep).toMatchObject({ repository: c.github.repository, open: 1, healed: 0 })
+    expect(sweep!.githubRequests).toBeGreaterThan(0)
     expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({
       owner_agent: 'docs-writer',
       status: 'todo',

@@ -9,7 +9,8 @@ import { syncItem, type MirrorDeps } from './sync-item.ts'
 
 const PAGE = 100
 
-export type ReconcileResult = { repository: string; open: number; healed: number }
+/** `githubRequests` is filled in by the caller, which owns the request counter. */
+export type ReconcileResult = { repository: string; open: number; healed: number; githubRequests?: number }
 
 /**
  * Heals the mirror of one repository from GitHub: every open issue and pull request is

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { Probot } from 'probot'
 import { z } from 'zod'
 import { gafferApp } from './app.ts'
-import type { GitHubAppCredentials } from './config/env.ts'
+import type { Config, GitHubAppCredentials } from './config/env.ts'
 import { countRequests } from './github/count-requests.ts'
 import { createEtagCache } from './github/etag-cache.ts'
 import { listInstallationRepositories } from './github/list-installation-repositories.ts'
@@ -15,7 +15,12 @@ import { reconcileRepository, type ReconcileResult } from './mirror/reconcile-re
 import { createRosterRegistry } from './mirror/roster-registry.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
 import { formatProblems, loadRosterDir, shippedAgentsDir } from './roster/load-roster.ts'
-import { workWithoutModel } from './runtime/without-model.ts'
+import { createWorkWithoutModel } from './runtime/without-model.ts'
+import { createAgentRuntime } from './runtime/agent-runtime.ts'
+import { createModelClient, hasModel } from './llm/model-client.ts'
+import { createPermissionCache } from './github/permissions.ts'
+import { defaultFuses, type Fuses } from './company/fuses.ts'
+import { defaultPrices, type Price } from './llm/prices.ts'
 import { migrate } from './store/migrate.ts'
 import type { Pool } from './store/pool.ts'
 import { getRepository } from './store/repositories.ts'
@@ -65,6 +70,13 @@ export type GafferOptions = {
   adminToken: string | undefined
   agentsDir?: string
   settings?: Partial<GafferSettings>
+  /** The model server; without a key or base URL agents only do what needs no model. */
+  model?: { apiKey: string | undefined; baseUrl: string | undefined; defaultModel: string; timeoutMs?: number; maxRetries?: number }
+  prices?: Record<string, Price>
+  fuses?: Fuses
+  owners?: string[]
+  commentAccess?: 'writers' | 'everyone'
+  /** Replaces the work step (tests drive heartbeats with their own). */
   work?: WorkHook
   escalations?: EscalationHook
   now?: () => Date
@@ -78,6 +90,18 @@ export type Gaffer = {
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
   stop(): Promise<void>
+}
+
+/** The parts of GafferOptions that come straight from the environment. */
+export function optionsFromConfig(config: Config): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'commentAccess' | 'adminToken'> {
+  return {
+    model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
+    prices: config.prices,
+    fuses: config.fuses,
+    owners: config.owners,
+    commentAccess: config.commentAccess,
+    adminToken: config.adminToken,
+  }
 }
 
 const AppInfo = z.object({ slug: z.string() })
@@ -112,13 +136,41 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   const etags = createEtagCache()
   let scheduler: ReturnType<typeof createScheduler> | undefined
   const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster, onChange: (repository, roster) => scheduler?.sync(repository, roster) })
+  let wakeAgent: ((repository: string, agent: string) => void) | undefined
+  const wake = (repository: string, agent: string) => wakeAgent?.(repository, agent)
+  const permissionOf = createPermissionCache()
+  const work =
+    options.work ??
+    (options.model && hasModel(options.model)
+      ? createAgentRuntime({
+          pool,
+          log,
+          rosters,
+          model: createModelClient({
+            apiKey: options.model.apiKey,
+            baseUrl: options.model.baseUrl,
+            timeoutMs: options.model.timeoutMs ?? 120_000,
+            maxRetries: options.model.maxRetries ?? 3,
+          }),
+          defaultModel: options.model.defaultModel,
+          prices: options.prices ?? defaultPrices,
+          fuses: options.fuses ?? defaultFuses,
+          owners: options.owners ?? [],
+          permissionOf,
+          commentAccess: options.commentAccess ?? 'writers',
+          botLogin: () => botLogin,
+          now,
+          wake,
+          maxIdenticalFailures: 3,
+        })
+      : createWorkWithoutModel({ pool, log, rosters, fuses: options.fuses ?? defaultFuses, owners: options.owners ?? [], permissionOf, now, wake }))
   const heartbeats = createHeartbeats({
     pool,
     log,
     rosters,
     octokitFor,
     etags,
-    work: options.work ?? workWithoutModel(),
+    work,
     escalations: options.escalations ?? (async () => ({ tokens: 0, costUsd: 0 })),
     leaseMs: settings.leaseMs,
     maxAttempts: settings.maxAttempts,
@@ -128,8 +180,9 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     now,
   })
   if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })
+  if (settings.wakes) wakeAgent = heartbeats.wake
 
-  const mirror: MirrorDeps = { pool, log, rosters, now, ...(settings.wakes ? { wake: heartbeats.wake } : {}) }
+  const mirror: MirrorDeps = { pool, log, rosters, now, wake }
   await probot.load(gafferApp({ ...mirror, botLogin: () => botLogin }))
 
   const deliveries = createDeliveryProcessor({ probot, pool, log })

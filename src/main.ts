@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config/env.ts'
-import { startGaffer } from './gaffer.ts'
+import { optionsFromConfig, startGaffer } from './gaffer.ts'
 import { createLogger } from './log.ts'
 import { runSandbox, sandboxBanner } from './sandbox/run-sandbox.ts'
 import { openDatabase } from './store/open-database.ts'
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
       pool,
       log,
       port: config.port,
-      adminToken: config.adminToken,
+      ...optionsFromConfig(config),
     })
     stop = async () => {
       await gaffer.stop()

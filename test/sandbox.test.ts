@@ -36,15 +36,18 @@ describe('npm start without GitHub App credentials runs the sandbox', () => {
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('<h1>Gaffer</h1>')
 
-    // No model is configured: routed items are woken, claimed, and blocked with the reason.
+    // No model is configured: the goal's task list still fans out to the VPs by their handles
+    // labels and the goal waits; other routed items are woken, claimed and blocked with the reason.
     const items = async () => ((await (await fetch(`${dashboard}/api/state`)).json()) as { items: Item[] }).items
     await expect
       .poll(async () => (await items()).sort((a, b) => a.number - b.number).map((i) => [i.title, i.owner, i.status]), poll)
       .toEqual([
-        ['Launch the widget catalogue', 'ceo', 'blocked'],
+        ['Launch the widget catalogue', 'ceo', 'waiting'],
         ['Prices round down instead of to the nearest cent', 'backend-engineer', 'blocked'],
         ['Document how to add a widget', 'docs-writer', 'blocked'],
         ['Team lunch ideas', null, null],
+        ['Catalogue API and page with search (area:engineering)', 'vp-engineering', 'blocked'],
+        ['Catalogue documentation and launch note (area:product)', 'vp-product', 'blocked'],
       ])
 
     const maya = new Octokit({ baseUrl: githubUrl, auth: mayaToken })

@@ -2,6 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
+import { defaultFuses, type Fuses } from '../company/fuses.ts'
+import { defaultPrices, PriceTable, type Price } from '../llm/prices.ts'
 
 /** Raised for configuration a person must fix; each line names one variable and the fix. */
 export class ConfigError extends Error {
@@ -24,6 +26,31 @@ const url = (example: string) =>
   optionalText.refine((value) => value === undefined || URL.canParse(value), {
     message: `expected an absolute URL such as ${example}`,
   })
+
+function json<T extends z.ZodType>(schema: T, example: string) {
+  return optionalText.pipe(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `must be JSON, e.g. ${example}` })
+          return z.NEVER
+        }
+      })
+      .pipe(schema)
+      .optional(),
+  )
+}
+
+const FusesOverride = z.strictObject({
+  maxDepth: z.int().min(1),
+  maxChildrenPerItem: z.int().min(1),
+  maxIssuesPerAgentPerHour: z.int().min(1),
+  maxOpenAgentIssues: z.int().min(1),
+  maxToolCallsPerTurn: z.int().min(1),
+}).partial()
 
 const EnvSchema = z.object({
   APP_ID: optionalText.refine((value) => value === undefined || /^[1-9][0-9]*$/.test(value), {
@@ -51,6 +78,9 @@ const EnvSchema = z.object({
   PORT: optionalText.refine((value) => value === undefined || (/^[0-9]+$/.test(value) && Number(value) <= 65535), {
     message: 'expected a TCP port number from 0 to 65535, e.g. PORT=3000',
   }),
+  GAFFER_PRICES: json(PriceTable, '{"my-model":{"input":0.5,"output":1.5}} (USD per 1M tokens)'),
+  GAFFER_FUSES: json(FusesOverride, '{"maxDepth":4,"maxChildrenPerItem":8}'),
+  GAFFER_COMMENT_ACCESS: optionalText.pipe(z.enum(['writers', 'everyone'], { error: 'must be writers or everyone' }).optional()),
   LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
 })
 
@@ -62,6 +92,11 @@ export type Config = {
   githubApiUrl: string
   databaseUrl: string | undefined
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string }
+  /** Model prices (USD per 1M tokens): the shipped table with GAFFER_PRICES on top. */
+  prices: Record<string, Price>
+  fuses: Fuses
+  /** Whose comments agents may read: people with write access (default), or everyone. */
+  commentAccess: 'writers' | 'everyone'
   owners: string[]
   adminToken: string | undefined
   home: string
@@ -77,9 +112,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0])
-        const got = env[name] === undefined ? '' : ` (got ${JSON.stringify(redact(name, env[name]))})`
-        return `${name}: ${issue.message}${got}`
+        const [name, ...inner] = issue.path.map(String)
+        const got = env[name!] === undefined ? '' : ` (got ${JSON.stringify(redact(name!, env[name!]))})`
+        return `${name}: ${inner.length > 0 ? `${inner.join('.')}: ` : ''}${issue.message}${got}`
       })
 
   const raw = (name: string) => env[name]?.trim() || undefined
@@ -115,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     githubApiUrl: (e.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.GAFFER_MODEL ?? 'gpt-4.1-mini' },
+    prices: { ...defaultPrices, ...e.GAFFER_PRICES },
+    fuses: { ...defaultFuses, ...e.GAFFER_FUSES },
+    commentAccess: e.GAFFER_COMMENT_ACCESS ?? 'writers',
     owners: parseOwners(e.GAFFER_OWNERS),
     adminToken: e.GAFFER_ADMIN_TOKEN,
     home: path.resolve(e.GAFFER_HOME ?? path.join(homedir(), '.gaffer')),

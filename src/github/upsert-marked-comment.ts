@@ -1,11 +1,14 @@
-import { parseMarker, withMarker } from './marker.ts'
+import { parseMarker, withMarker, type Marker } from './marker.ts'
 import { splitRepository, type Octokit } from './octokit.ts'
 
-/** Edits Gaffer's comment of this kind on the item, or creates it: never a second copy. */
+/**
+ * Edits Gaffer's comment with this marker kind (and agent, when given) on the item,
+ * or creates it: never a second copy, so a retried run does not repeat itself.
+ */
 export async function upsertMarkedComment(
   octokit: Octokit,
   item: { repository: string; number: number },
-  kind: string,
+  marker: Marker & { kind: string },
   body: string,
 ): Promise<void> {
   const { owner, repo } = splitRepository(item.repository)
@@ -15,8 +18,11 @@ export async function upsertMarkedComment(
     issue_number: item.number,
     per_page: 100,
   })
-  const existing = comments.find((comment) => parseMarker(comment.body)?.kind === kind)
-  const text = withMarker(body, { kind })
+  const existing = comments.find((comment) => {
+    const found = parseMarker(comment.body)
+    return found?.kind === marker.kind && found.agent === marker.agent
+  })
+  const text = withMarker(body, marker)
   if (existing) {
     if (existing.body === text) return
     await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: existing.id, body: text })

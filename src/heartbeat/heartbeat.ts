@@ -29,6 +29,7 @@ import {
   type Fire,
   type RunOutcome,
 } from '../store/heartbeat-runs.ts'
+import { rollBudgetMonth } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
 import { splitRepository } from '../github/octokit.ts'
@@ -97,6 +98,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
 
   const agent = deps.rosters.get(fire.repository).get(fire.agent)
   if (!agent) return finish('skipped', `no agent "${fire.agent}" in the roster of ${fire.repository}`)
+  await rollBudgetMonth(pool, fire.repository, fire.agent, deps.now())
   if (await isAgentPaused(pool, fire.repository, fire.agent)) return finish('skipped', 'paused')
   if (!(await acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs))) {
     return finish('skipped', 'another heartbeat of this agent is running')

@@ -82,7 +82,7 @@ async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem
     })
   }
   await setMirroredLabels(deps.pool, item.repository, item.number, labels)
-  if (routing.repairNote) await upsertMarkedComment(octokit, item, 'status-repair', routing.repairNote)
+  if (routing.repairNote) await upsertMarkedComment(octokit, item, { kind: 'status-repair' }, routing.repairNote)
   deps.log.info({ item: `${item.repository}#${item.number}`, add: routing.add, remove: routing.remove }, routing.reason)
   await appendAudit(deps.pool, {
     actor: 'gaffer',

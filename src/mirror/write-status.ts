@@ -34,7 +34,7 @@ export async function writeStatus(
     await deps.pool.query('update work_items set blocked_reason = $3 where repository = $1 and number = $2', [item.repository, item.number, note])
   }
   if (note !== undefined) {
-    await upsertMarkedComment(octokit, { repository: item.repository, number: item.number }, 'status', note)
+    await upsertMarkedComment(octokit, { repository: item.repository, number: item.number }, { kind: 'status' }, note)
   }
   if (status === 'done') {
     await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { owner, repo, issue_number: item.number, state: 'closed' })

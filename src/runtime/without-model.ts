@@ -1,12 +1,69 @@
+import { GOAL_LABEL } from '../company/labels.ts'
+import { assignTasks, openTasks } from '../company/task-list.ts'
+import type { Fuses } from '../company/fuses.ts'
+import type { PermissionOf } from '../github/permissions.ts'
 import type { WorkHook } from '../heartbeat/heartbeat.ts'
+import type { Logger } from '../log.ts'
+import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import type { Pool } from '../store/pool.ts'
+import { getWorkItem } from '../store/work-items.ts'
+import type { ToolContext } from './tool.ts'
+import { openChildIssue } from './tools/delegate.ts'
+
+export const NO_MODEL = 'no model configured'
 
 /**
- * The work step when no model is configured: the item is blocked with the reason,
- * so a person sees why nothing happens (SPEC §7). Routing, claims and the rest go on.
+ * The work step when no model is configured (SPEC §7): a goal's task list (`- [ ] …`
+ * lines) still fans out into child issues for the owner's reports, matched by their
+ * `handles` labels or in turn; any other work is blocked with the reason, so a person
+ * sees why nothing happens.
  */
-export function workWithoutModel(reason = 'no model configured'): WorkHook {
-  return async ({ setStatus }) => {
-    await setStatus('block', `Blocked: ${reason}. Set OPENAI_API_KEY or OPENAI_BASE_URL so agents can work, then unblock this item.`)
+export function createWorkWithoutModel(deps: {
+  pool: Pool
+  log: Logger
+  rosters: RosterRegistry
+  fuses: Fuses
+  owners: string[]
+  permissionOf: PermissionOf
+  now: () => Date
+  wake?: (repository: string, agent: string) => void
+}): WorkHook {
+  return async (work) => {
+    const { agent, item } = work
+    const roster = deps.rosters.get(item.repository)
+    const tasks = item.labels.includes(GOAL_LABEL) && agent.tools.includes('delegate') ? openTasks(item.body) : []
+    const alreadyDelegated = (await deps.pool.query('select 1 from work_items where repository = $1 and parent_number = $2 limit 1', [item.repository, item.number])).rowCount
+    if (tasks.length > 0 && !alreadyDelegated) {
+      let current = item
+      const ctx: ToolContext = {
+        agent,
+        roster,
+        repository: item.repository,
+        item: () => current,
+        octokit: work.octokit,
+        pool: deps.pool,
+        log: deps.log,
+        runId: work.runId,
+        fuses: deps.fuses,
+        owners: deps.owners,
+        permissionOf: deps.permissionOf,
+        now: deps.now,
+        setStatus: async (event, note) => {
+          const ok = await work.setStatus(event, note)
+          if (ok) current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? current
+          return ok
+        },
+        ...(deps.wake ? { wake: deps.wake } : {}),
+        done: { delegated: [] },
+      }
+      for (const { task, assignee } of assignTasks(tasks, roster.reportsOf(agent.slug))) {
+        if (current.status !== 'in-progress') break
+        await openChildIssue(ctx, { title: task, body: `A task of the goal #${item.number}: ${task}`, assignee })
+      }
+      if (current.status === 'in-progress') await ctx.setStatus('delegate')
+      return { tokens: 0, costUsd: 0 }
+    }
+    await work.setStatus('block', `Blocked: ${NO_MODEL}. Set OPENAI_API_KEY or OPENAI_BASE_URL so agents can work, then unblock this item.`)
     return { tokens: 0, costUsd: 0 }
   }
 }

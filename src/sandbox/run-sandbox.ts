@@ -1,5 +1,5 @@
 import type { Config } from '../config/env.ts'
-import { startGaffer } from '../gaffer.ts'
+import { optionsFromConfig, startGaffer } from '../gaffer.ts'
 import type { Logger } from '../log.ts'
 import { freePort } from '../net/free-port.ts'
 import { openDatabase } from '../store/open-database.ts'
@@ -32,7 +32,7 @@ export async function runSandbox(config: Config, log: Logger): Promise<Sandbox> 
       log,
       port,
       host: '127.0.0.1',
-      adminToken: config.adminToken,
+      ...optionsFromConfig(config),
     })
     await seedDemoIssues(github)
     return {

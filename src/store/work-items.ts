@@ -33,6 +33,15 @@ export type WorkItem = {
   parent_number: number | null
   created_by_agent: string | null
   attempts: number
+  body: string
+  blocked_reason: string | null
+  escalated_to: string | null
+  escalation_level: number
+  claimed_by_run: number | null
+  lease_expires_at: Date | null
+  failure_signature: string | null
+  failure_count: number
+  github_created_at: Date | null
   github_updated_at: Date | null
 }
 
@@ -48,14 +57,14 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { la
   const marker = parseMarker(item.body)
   const result = await pool.query(
     `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
-        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at)
-     values ($1, $2, $3, $4, coalesce($5, 'open'), $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14)
+        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body)
+     values ($1, $2, $3, $4, coalesce($5, 'open'), $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14, $16)
      on conflict (repository, number) do update set
         kind = excluded.kind, title = excluded.title, state = coalesce($5, work_items.state),
         status = case when $15 then excluded.status else work_items.status end,
         owner_agent = case when $15 then excluded.owner_agent else work_items.owner_agent end,
         labels = case when $15 then excluded.labels else work_items.labels end,
-        author = excluded.author,
+        author = excluded.author, body = excluded.body,
         delegation_depth = coalesce($10, work_items.delegation_depth),
         parent_number = coalesce(excluded.parent_number, work_items.parent_number),
         created_by_agent = coalesce(excluded.created_by_agent, work_items.created_by_agent),
@@ -77,6 +86,7 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { la
       item.createdAt,
       item.updatedAt,
       options.labelsAreCurrent,
+      item.body ?? '',
     ],
   )
   return (result.rowCount ?? 0) > 0

@@ -1,0 +1,44 @@
+import OpenAI from 'openai'
+import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
+
+export type ModelSettings = { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; maxRetries: number }
+
+export type ModelTurn = { message: ChatCompletion['choices'][number]['message']; promptTokens: number; completionTokens: number }
+
+export type ModelClient = {
+  complete(request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[]; signal: AbortSignal }): Promise<ModelTurn>
+}
+
+/**
+ * Chat Completions with tools through the `openai` package, so any OpenAI-compatible
+ * server works. The package retries 408/409/429/5xx with back-off and honours
+ * `retry-after`; each attempt is bounded by `timeoutMs`.
+ */
+export function createModelClient(settings: ModelSettings): ModelClient {
+  const client = new OpenAI({
+    apiKey: settings.apiKey ?? 'not-needed',
+    baseURL: settings.baseUrl,
+    timeout: settings.timeoutMs,
+    maxRetries: settings.maxRetries,
+  })
+  return {
+    async complete({ model, messages, tools, signal }) {
+      const response = await client.chat.completions.create(
+        { model, messages, ...(tools.length > 0 ? { tools } : {}) },
+        { signal },
+      )
+      const choice = response.choices[0]
+      if (!choice) throw new Error('the model server answered without a choice')
+      return {
+        message: choice.message,
+        promptTokens: response.usage?.prompt_tokens ?? 0,
+        completionTokens: response.usage?.completion_tokens ?? 0,
+      }
+    },
+  }
+}
+
+/** True when a model server is configured at all; without one, work that needs a model is blocked. */
+export function hasModel(settings: Pick<ModelSettings, 'apiKey' | 'baseUrl'>): boolean {
+  return settings.apiKey !== undefined || settings.baseUrl !== undefined
+}

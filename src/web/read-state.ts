@@ -9,7 +9,8 @@ export async function readState(pool: Pool) {
        from repositories order by full_name`,
     ),
     pool.query(
-      `select repository, slug, name, role, reports_to as "reportsTo", paused, month_spend_usd::float8 as "monthSpendUsd"
+      `select repository, slug, name, role, reports_to as "reportsTo", paused, paused_reason as "pausedReason",
+              month_spend_usd::float8 as "monthSpendUsd"
        from agents order by repository, slug`,
     ),
     pool.query(

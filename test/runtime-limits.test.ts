@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { freePort } from '../src/net/free-port.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { startScriptedModel } from './helpers/scripted-model.ts'
+import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+
+const poll = { timeout: 20_000, interval: 100 }
+
+async function openIssue(c: TestCompany, title: string, labels: string[], body = 'Details.') {
+  const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })).data.number
+  await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')
+  return number
+}
+
+describe('a model server that is down', () => {
+  let c: TestCompany
+  beforeAll(async () => {
+    c = await createTestCompany()
+    // Nothing listens on this port: every call fails the same way.
+    await c.startApp({ model: { apiKey: 'k', baseUrl: `http://127.0.0.1:${await freePort()}/v1`, defaultModel: 'gpt-4.1-mini', maxRetries: 0 } })
+  })
+  afterAll(async () => {
+    await c?.stop()
+  })
+
+  it('blocks the item after three identical failures, not before', async () => {
+    const number = await openIssue(c, 'Needs a model', ['agent:backend-engineer'])
+
+    for (const failures of [1, 2]) {
+      await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
+      expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'todo', failure_count: failures })
+    }
+    await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
+
+    expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'blocked', failure_count: 3 })
+    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.blocked_reason).toMatch(/^Blocked: the model failed 3 times in a row on this item: Connection error/)
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:blocked'])
+  })
+})
+
+describe('budgets', () => {
+  let c: TestCompany
+  let model: Awaited<ReturnType<typeof startScriptedModel>>
+  beforeAll(async () => {
+    model = await startScriptedModel()
+    c = await createTestCompany()
+    // docs-writer's shipped budget is $30 a month; at $10 per 1M tokens a 1M-token turn costs $10.
+    await c.startApp({
+      model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'priced-model', maxRetries: 0 },
+      prices: { 'priced-model': { input: 10, output: 10 } },
+    })
+  })
+  afterAll(async () => {
+    await c?.stop()
+    await model?.close()
+  })
+  beforeEach(() => model.reset())
+
+  const agentRow = async () =>
+    (await c.db.pool.query("select paused, paused_reason, month_spend_usd::float8 as spend from agents where slug = 'docs-writer'")).rows[0]
+  const finishWith = (tokens: number) => model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }], usage: { prompt: tokens, completion: 0 } })
+
+  it('warns once at 80% of the monthly budget and pauses the agent at 100%', async () => {
+    const first = await openIssue(c, 'Doc one', ['agent:docs-writer'])
+    finishWith(2_500_000)
+    await c.gaffer!.heartbeats.runNow(c.github.repository, 'docs-writer')
+    expect(await agentRow()).toMatchObject({ paused: false, spend: 25 })
+    const warned = (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: first })).data.map((x) => x.body).join('\n')
+    expect(warned).toContain('has spent $25.00 of its $30 monthly budget (80% or more)')
+
+    const second = await openIssue(c, 'Doc two', ['agent:docs-writer'])
+    finishWith(600_000)
+    await c.gaffer!.heartbeats.runNow(c.github.repository, 'docs-writer')
+
+    expect(await agentRow()).toMatchObject({ paused: true, paused_reason: 'monthly budget spent', spend: 31 })
+    const paused = (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: second })).data.map((x) => x.body).join('\n')
+    expect(paused).toContain('is paused until next month')
+    const third = await openIssue(c, 'Doc three', ['agent:docs-writer'])
+    const skipped = await c.gaffer!.heartbeats.runNow(c.github.repository, 'docs-writer')
+    expect(skipped).toMatchObject({ outcome: 'skipped', error: 'paused' })
+    expect(model.requests).toHaveLength(2)
+    expect(await labelsOnGitHub(c, third)).toContain('status:todo')
+  })
+
+  it('stops a run at its token budget and hands the item back', async () => {
+    await c.db.pool.query("update agents set paused = false, paused_reason = null, month_spend_usd = 0 where slug = 'backend-engineer'")
+    const number = await openIssue(c, 'Chatty', ['agent:backend-engineer'])
+    // backend-engineer may spend 80,000 tokens a run; the first turn alone uses 100,000.
+    model.script({ toolCalls: [{ name: 'comment', arguments: { body: 'Thinking.' } }], usage: { prompt: 100_000, completion: 0 } })
+
+    const result = await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
+
+    expect(model.requests).toHaveLength(1)
+    expect(result).toMatchObject({ outcome: 'worked' })
+    expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'todo', attempts: 1 })
+    const run = await c.db.pool.query('select tokens from heartbeat_runs where id = $1', [result.runId])
+    expect(run.rows[0].tokens).toBe(100_000)
+  })
+})

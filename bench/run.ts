@@ -17,6 +17,7 @@ import pg from 'pg'
 import { createLogger } from '../src/log.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { createPool } from '../src/store/pool.ts'
+import { benchAgentCosts } from './agent-costs.ts'
 import { benchClaims } from './claims.ts'
 import { formatTable } from './stats.ts'
 
@@ -131,6 +132,20 @@ try {
     'p50/p99: nearest-rank over every claim attempt (select + update; begin … commit for the baseline), won or lost.',
   )
 
+  console.error('agent costs: idle and busy heartbeats, and a three-level delegation…')
+  const agentDatabase = `${name}_agents`
+  await withAdmin(server.adminUrl, (client) => client.query(`create database ${agentDatabase}`))
+  const agentUrl = new URL(server.adminUrl)
+  agentUrl.pathname = `/${agentDatabase}`
+  let costs
+  try {
+    costs = await benchAgentCosts(agentUrl.toString())
+  } finally {
+    await withAdmin(server.adminUrl, (client) => client.query(`drop database if exists ${agentDatabase} with (force)`))
+  }
+  console.log('')
+  console.log(formatTable(['measure', 'gaffer', 'baseline', 'note'], costs.map((row) => [row.measure, row.gaffer, row.baseline, row.note])))
+
   const problems = results.filter(
     (row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items),
   )
@@ -151,6 +166,7 @@ try {
         database: { source: server.source, postgres: postgresVersion },
         secondsPerRun,
         results,
+        agentCosts: costs,
       },
       null,
       2,

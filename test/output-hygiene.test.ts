@@ -165,7 +165,7 @@ describe('cleanOutput: length', () => {
     expect(out).toBe('abc')
   })
 
-  // BUG (src/runtime/output-hygiene.ts:18): the cut comes after the wrapping, so it can
+  // BUG (src/runtime/output-hygiene.ts:17): the cut comes after the wrapping, so it can
   // split a wrapped mention ("ping `@al"), leaving an unclosed backtick and a live @al.
   it.fails('never cuts a wrapped mention in half', () => {
     const out = cleanOutput('ping @alice', { maxChars: 9 })

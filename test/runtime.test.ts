@@ -143,7 +143,7 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     const { rows } = await c.db.pool.query('select count(*)::int as n from work_items where repository = $1 and parent_number = $2', [repository(), number])
     expect(rows[0].n).toBe(10)
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:vp-product', 'status:needs-approval'])
-    expect((await comments(number)).join('\n')).toMatch(/@maya: approval needed\.[\s\S]*this item already has 10 child items, the limit/)
+    expect((await comments(number)).join('\n')).toMatch(/@maya: approval needed\.[\s\S]*this item already has 10 child items; the limit is 10/)
     const progress = (await comments(number)).find((body) => body.includes('Hi '))!
     expect(progress).toContain('Hi `@maya` and `@everyone`.')
     expect(progress).toContain(`fixes \`#${victim}\``)

@@ -2,7 +2,7 @@ import type { Agent } from '../roster/schema.ts'
 
 /** The open `- [ ] …` lines of a goal's body, in order. */
 export function openTasks(body: string): string[] {
-  return [...body.matchAll(/^\s*[-*]\s+\[ \]\s+(.+?)\s*$/gm)].map((match) => match[1]!).filter((task) => task.length > 0)
+  return [...body.matchAll(/^[ \t]*[-*][ \t]+\[ \][ \t]+([^\n]*)$/gm)].map((match) => match[1]!.trim()).filter((task) => task.length > 0)
 }
 
 /**

@@ -19,7 +19,7 @@ export type Usage = { promptTokens: number; completionTokens: number }
 
 /** The cost of one call; a model missing from the table costs nothing (and the caller warns). */
 export function costOf(prices: Record<string, Price>, model: string, usage: Usage): number | undefined {
-  const price = prices[model]
+  const price = Object.hasOwn(prices, model) ? prices[model] : undefined
   if (!price) return undefined
   return (usage.promptTokens * price.input + usage.completionTokens * price.output) / 1_000_000
 }

@@ -1,18 +1,45 @@
+/** Removes HTML comments until none is left, so a comment nested in another cannot survive the first pass. */
+export function stripHtmlComments(text: string): string {
+  let out = text
+  for (let previous = ''; previous !== out; ) {
+    previous = out
+    out = out.replace(/<!--[\s\S]*?(-->|$)/g, '')
+  }
+  return out.replace(/<!--|-->/g, '')
+}
+
+// Fenced code blocks and inline code spans: GitHub notifies nobody and closes nothing inside them.
+const codePattern = /(^|\n)(`{3,}|~{3,})[^\n]*\n[\s\S]*?(\n\2[^\n]*(?=\n|$)|$)|(`+)[^`]*?\4/g
+
+/** Applies `transform` to the parts of Markdown text that are not code. */
+function outsideCode(text: string, transform: (prose: string) => string): string {
+  let out = ''
+  let last = 0
+  for (const match of text.matchAll(codePattern)) {
+    out += transform(text.slice(last, match.index)) + match[0]
+    last = match.index + match[0].length
+  }
+  return out + transform(text.slice(last))
+}
+
 /**
  * What a model writes is neutralized before it reaches GitHub (SPEC §7): it cannot
  * forge Gaffer's provenance markers, notify people, or close issues by keyword.
  */
 export function cleanOutput(text: string, options: { maxChars: number; allowClosingKeywords?: boolean }): string {
-  let out = text
-    .replace(/<!--[\s\S]*?(-->|$)/g, '')
+  let out = stripHtmlComments(text).trim()
+  const cut = out.length > options.maxChars
+  if (cut) out = out.slice(0, options.maxChars)
+  out = outsideCode(out, (prose) => {
     // @mentions become code, which GitHub does not notify.
-    .replace(/(^|[^\w`/])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]+)?)/g, '$1`@$2`')
-  if (!options.allowClosingKeywords) {
-    out = out.replace(
-      /\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(:?\s+)((?:[\w.-]+\/[\w.-]+)?#\d+)/gi,
-      (_, keyword: string, gap: string, reference: string) => `${keyword}${gap}\`${reference}\``,
-    )
-  }
-  out = out.trim()
-  return out.length > options.maxChars ? `${out.slice(0, options.maxChars)}\n\n[… cut at ${options.maxChars} characters]` : out
+    let result = prose.replace(/(^|[^A-Za-z0-9`/.@-])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]+)?)/g, '$1`@$2`')
+    if (!options.allowClosingKeywords) {
+      result = result.replace(
+        /\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(:?\s+)((?:[\w.-]+\/[\w.-]+)?#\d+|https?:\/\/\S+\/(?:issues|pull)\/\d+)/gi,
+        (_, keyword: string, gap: string, reference: string) => `${keyword}${gap}\`${reference}\``,
+      )
+    }
+    return result
+  })
+  return cut ? `${out}\n\n[… cut at ${options.maxChars} characters]` : out
 }

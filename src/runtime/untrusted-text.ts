@@ -1,11 +1,12 @@
+import { stripHtmlComments } from './output-hygiene.ts'
+
 /**
  * Issue bodies and comments are data, not instructions (SPEC §7). Before they reach a
  * model: HTML comments (where hidden instructions and forged markers hide), zero-width
  * and control characters go, sizes are capped, and the text is fenced as quoted data.
  */
 export function cleanUntrusted(text: string, maxChars: number): string {
-  const cleaned = text
-    .replace(/<!--[\s\S]*?(-->|$)/g, '')
+  const cleaned = stripHtmlComments(text)
     .replace(/[\u200B-\u200F\u2028-\u202F\u2060-\u206F\uFEFF]/g, '')
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')

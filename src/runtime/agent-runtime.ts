@@ -2,7 +2,10 @@ import type { ChatCompletionMessageParam } from 'openai/resources/chat/completio
 import type { Fuses } from '../company/fuses.ts'
 import type { StatusEvent } from '../company/status-machine.ts'
 import type { PermissionOf } from '../github/permissions.ts'
+import type { Octokit } from '../github/octokit.ts'
 import type { WorkHook, WorkResult } from '../heartbeat/heartbeat.ts'
+import type { ToolName } from '../roster/tools.ts'
+import type { Agent } from '../roster/schema.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import type { ModelClient } from '../llm/model-client.ts'
 import { costOf, type Price } from '../llm/prices.ts'
@@ -37,99 +40,141 @@ export type RuntimeDeps = {
   maxIdenticalFailures: number
 }
 
+// Warn once per process about a model missing from the price table.
+const unpricedModels = new Set<string>()
+
+export type ModelSession = {
+  agent: Agent
+  item: WorkItem
+  octokit: Octokit
+  runId: number
+  signal: AbortSignal
+  /** Moves `item` along the status machine (the claimed item's, from the heartbeat). */
+  setStatus(event: StatusEvent, note?: string): Promise<boolean>
+  /** Offer only these of the agent's tools (all it holds when absent). */
+  toolNames?: readonly ToolName[]
+  /** Said before the item in the user message. */
+  preface?: string
+  /** Whether the loop should go on after a turn, given the item as it is now. */
+  keepGoing(item: WorkItem): boolean
+}
+
+export type SessionOutcome = { result: WorkResult; item: WorkItem; delegated: number[]; modelError: unknown }
+
 /**
- * The work step with a model (SPEC §7): up to maxTurns Chat Completions turns; each
- * turn's tool calls are validated with zod, checked against what the agent holds,
- * and only then performed. The loop ends when the model answers without tool calls,
- * the item leaves `in-progress`, the turn cap or the run's token budget is reached.
+ * The model loop (SPEC §7): up to maxTurns Chat Completions turns; each turn's tool
+ * calls are validated with zod, checked against what the agent holds, and only then
+ * performed. It ends when the model answers without tool calls, `keepGoing` says so,
+ * the turn cap or the run's token budget is reached, or the model server fails.
+ */
+export async function runModelSession(deps: RuntimeDeps, session: ModelSession): Promise<SessionOutcome> {
+  const { agent, octokit } = session
+  const repository = session.item.repository
+  const log = deps.log.child({ agent: agent.slug, item: `${repository}#${session.item.number}`, run: session.runId })
+  const roster = deps.rosters.get(repository)
+  const model = agent.model ?? deps.defaultModel
+  let current: WorkItem = session.item
+  const done = { delegated: [] as number[] }
+  const refresh = async () => {
+    current = (await getWorkItem(deps.pool, repository, current.number)) ?? current
+  }
+  const ctx: ToolContext = {
+    agent,
+    roster,
+    repository,
+    item: () => current,
+    octokit,
+    pool: deps.pool,
+    log,
+    runId: session.runId,
+    fuses: deps.fuses,
+    owners: deps.owners,
+    permissionOf: deps.permissionOf,
+    now: deps.now,
+    setStatus: async (event, note) => {
+      const ok = await session.setStatus(event, note)
+      if (ok) await refresh()
+      return ok
+    },
+    ...(deps.wake ? { wake: deps.wake } : {}),
+    done,
+  }
+  const offered = session.toolNames ? { ...agent, tools: agent.tools.filter((tool) => session.toolNames!.includes(tool as ToolName)) } : agent
+  const { tools, definitions } = offeredTools(offered)
+  const context = await loadItemContext({ pool: deps.pool, octokit, item: current, botLogin: deps.botLogin(), permissionOf: deps.permissionOf, commentAccess: deps.commentAccess })
+  const itemText = itemMessage({ item: current, comments: context.comments, children: context.children })
+  const messages: ChatCompletionMessageParam[] = [
+    { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: deps.owners }) },
+    { role: 'user', content: session.preface ? `${session.preface}\n\n${itemText}` : itemText },
+  ]
+  const result: WorkResult = { tokens: 0, costUsd: 0 }
+  const runTokens = agent.budget.runTokens
+  let modelError: unknown
+  try {
+    for (let turn = 1; turn <= agent.maxTurns && !session.signal.aborted; turn += 1) {
+      if (runTokens !== undefined && result.tokens >= runTokens) {
+        log.warn({ tokens: result.tokens, runTokens }, 'run token budget reached')
+        break
+      }
+      let reply
+      try {
+        reply = await deps.model.complete({ model, messages, tools: definitions, signal: session.signal })
+      } catch (error) {
+        if (!session.signal.aborted) modelError = error
+        break
+      }
+      result.tokens += reply.promptTokens + reply.completionTokens
+      const cost = costOf(deps.prices, model, { promptTokens: reply.promptTokens, completionTokens: reply.completionTokens })
+      if (cost === undefined && !unpricedModels.has(model)) {
+        unpricedModels.add(model)
+        log.warn({ model }, 'no price for this model; its spend counts as 0 (set GAFFER_PRICES)')
+      }
+      result.costUsd += cost ?? 0
+      messages.push(reply.message)
+      const calls = reply.message.tool_calls ?? []
+      if (calls.length === 0) break
+      let overCap = false
+      for (const [index, call] of calls.entries()) {
+        let answer: string
+        if (index >= deps.fuses.maxToolCallsPerTurn) {
+          answer = `refused: more than ${deps.fuses.maxToolCallsPerTurn} tool calls in one turn`
+          overCap = true
+        } else {
+          answer = await dispatch(tools, ctx, call, log)
+        }
+        messages.push({ role: 'tool', tool_call_id: call.id, content: answer })
+      }
+      await refresh()
+      if (overCap && current.status === 'in-progress') {
+        await ctx.setStatus('request_approval', approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`))
+      }
+      if (!session.keepGoing(current)) break
+    }
+    if (modelError !== undefined) {
+      log.error({ err: modelError }, 'model call failed')
+    }
+    return { result, item: current, delegated: done.delegated, modelError }
+  } finally {
+    await chargeBudget(deps, ctx, result.costUsd, log)
+  }
+}
+
+/**
+ * The work step with a model: a model session on the claimed item while it stays
+ * `in-progress`. A run that delegated and set no other status leaves the item
+ * `waiting`; repeated identical model failures trip the circuit breaker.
  */
 export function createAgentRuntime(deps: RuntimeDeps): WorkHook {
-  const warnedPrices = new Set<string>()
   return async (work) => {
-    const { agent, octokit } = work
-    const repository = work.item.repository
-    const log = deps.log.child({ agent: agent.slug, item: `${repository}#${work.item.number}`, run: work.runId })
-    const roster = deps.rosters.get(repository)
-    const model = agent.model ?? deps.defaultModel
-    let current: WorkItem = work.item
-    const done = { delegated: [] as number[] }
-    const setStatus = async (event: StatusEvent, note?: string) => {
-      const ok = await work.setStatus(event, note)
-      if (ok) current = (await getWorkItem(deps.pool, repository, current.number)) ?? current
-      return ok
+    const outcome = await runModelSession(deps, { ...work, keepGoing: (item) => item.status === 'in-progress' })
+    const { repository, number } = outcome.item
+    if (outcome.modelError !== undefined) {
+      await tripCircuitBreaker(deps, work, outcome.item, outcome.modelError)
+      return outcome.result
     }
-    const ctx: ToolContext = {
-      agent,
-      roster,
-      repository,
-      item: () => current,
-      octokit,
-      pool: deps.pool,
-      log,
-      runId: work.runId,
-      fuses: deps.fuses,
-      owners: deps.owners,
-      permissionOf: deps.permissionOf,
-      now: deps.now,
-      setStatus,
-      ...(deps.wake ? { wake: deps.wake } : {}),
-      done,
-    }
-    const { tools, definitions } = offeredTools(agent)
-    const context = await loadItemContext({ pool: deps.pool, octokit, item: current, botLogin: deps.botLogin(), permissionOf: deps.permissionOf, commentAccess: deps.commentAccess })
-    const messages: ChatCompletionMessageParam[] = [
-      { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: deps.owners }) },
-      { role: 'user', content: itemMessage({ item: current, comments: context.comments, children: context.children }) },
-    ]
-    const result: WorkResult = { tokens: 0, costUsd: 0 }
-    const runTokens = agent.budget.runTokens
-
-    try {
-      for (let turn = 1; turn <= agent.maxTurns && !work.signal.aborted; turn += 1) {
-        if (runTokens !== undefined && result.tokens >= runTokens) {
-          log.warn({ tokens: result.tokens, runTokens }, 'run token budget reached')
-          break
-        }
-        let reply
-        try {
-          reply = await deps.model.complete({ model, messages, tools: definitions, signal: work.signal })
-        } catch (error) {
-          if (work.signal.aborted) break
-          await tripCircuitBreaker(deps, ctx, error, log)
-          return result
-        }
-        result.tokens += reply.promptTokens + reply.completionTokens
-        const cost = costOf(deps.prices, model, { promptTokens: reply.promptTokens, completionTokens: reply.completionTokens })
-        if (cost === undefined && !warnedPrices.has(model)) {
-          warnedPrices.add(model)
-          log.warn({ model }, 'no price for this model; its spend counts as 0 (set GAFFER_PRICES)')
-        }
-        result.costUsd += cost ?? 0
-        messages.push(reply.message)
-        const calls = reply.message.tool_calls ?? []
-        if (calls.length === 0) break
-        let overCap = false
-        for (const [index, call] of calls.entries()) {
-          let answer: string
-          if (index >= deps.fuses.maxToolCallsPerTurn) {
-            answer = `refused: more than ${deps.fuses.maxToolCallsPerTurn} tool calls in one turn`
-            overCap = true
-          } else {
-            answer = await dispatch(tools, ctx, call, log)
-          }
-          messages.push({ role: 'tool', tool_call_id: call.id, content: answer })
-        }
-        if (overCap && current.status === 'in-progress') {
-          await setStatus('request_approval', approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`))
-        }
-        if (current.status !== 'in-progress') break
-      }
-      if (done.delegated.length > 0 && current.status === 'in-progress') await setStatus('delegate')
-      await clearFailures(deps.pool, repository, current.number)
-      return result
-    } finally {
-      await chargeBudget(deps, ctx, result.costUsd, log)
-    }
+    if (outcome.delegated.length > 0 && outcome.item.status === 'in-progress') await work.setStatus('delegate')
+    await clearFailures(deps.pool, repository, number)
+    return outcome.result
   }
 }
 
@@ -167,15 +212,19 @@ async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, 
 }
 
 /** Three identical model failures on one item block it with the error (SPEC §7); fewer leave it to be retried. */
-async function tripCircuitBreaker(deps: RuntimeDeps, ctx: ToolContext, error: unknown, log: Logger): Promise<void> {
+async function tripCircuitBreaker(
+  deps: RuntimeDeps,
+  work: { agent: Agent; setStatus(event: StatusEvent, note?: string): Promise<boolean> },
+  item: WorkItem,
+  error: unknown,
+): Promise<void> {
   const status = (error as { status?: number }).status
   const message = (error as Error).message ?? String(error)
   const signature = `${status ?? 'error'} ${message}`.slice(0, 300)
-  const count = await recordFailure(deps.pool, ctx.repository, ctx.item().number, signature)
-  log.error({ err: error, count }, 'model call failed')
+  const count = await recordFailure(deps.pool, item.repository, item.number, signature)
   if (count >= deps.maxIdenticalFailures) {
-    await ctx.setStatus('block', `Blocked: the model failed ${count} times in a row on this item: ${message}`)
-    await appendAudit(deps.pool, { actor: ctx.agent.slug, action: 'circuit_breaker', repository: ctx.repository, target: ctx.item().number, outcome: 'blocked', detail: { signature } })
+    await work.setStatus('block', `Blocked: the model failed ${count} times in a row on this item: ${message}`)
+    await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository: item.repository, target: item.number, outcome: 'blocked', detail: { signature } })
   }
 }
 

@@ -16,7 +16,8 @@ import { createRosterRegistry } from './mirror/roster-registry.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
 import { formatProblems, loadRosterDir, shippedAgentsDir } from './roster/load-roster.ts'
 import { createWorkWithoutModel } from './runtime/without-model.ts'
-import { createAgentRuntime } from './runtime/agent-runtime.ts'
+import { createAgentRuntime, type RuntimeDeps } from './runtime/agent-runtime.ts'
+import { createEscalationHandler } from './runtime/escalations.ts'
 import { createModelClient, hasModel } from './llm/model-client.ts'
 import { createPermissionCache } from './github/permissions.ts'
 import { defaultFuses, type Fuses } from './company/fuses.ts'
@@ -142,10 +143,9 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   let wakeAgent: ((repository: string, agent: string) => void) | undefined
   const wake = (repository: string, agent: string) => wakeAgent?.(repository, agent)
   const permissionOf = createPermissionCache()
-  const work =
-    options.work ??
-    (options.model && hasModel(options.model)
-      ? createAgentRuntime({
+  const runtime: RuntimeDeps | undefined =
+    options.model && hasModel(options.model)
+      ? {
           pool,
           log,
           rosters,
@@ -165,8 +165,15 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
           now,
           wake,
           maxIdenticalFailures: 3,
-        })
+        }
+      : undefined
+  const work =
+    options.work ??
+    (runtime
+      ? createAgentRuntime(runtime)
       : createWorkWithoutModel({ pool, log, rosters, fuses: options.fuses ?? defaultFuses, owners: options.owners ?? [], permissionOf, now, wake }))
+  const escalations =
+    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners: options.owners ?? [], wake, ...(runtime ? { runtime } : {}) })
   const heartbeats = createHeartbeats({
     pool,
     log,
@@ -174,7 +181,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     octokitFor,
     etags,
     work,
-    escalations: options.escalations ?? (async () => ({ tokens: 0, costUsd: 0 })),
+    escalations,
     leaseMs: settings.leaseMs,
     maxAttempts: settings.maxAttempts,
     reconcileLimit: settings.reconcileLimit,

@@ -13,6 +13,7 @@ function agent(slug: string, handles: string[] = []): Agent {
     tools: [],
     maxConcurrent: 1,
     maxTurns: 8,
+    escalationTimeout: 2,
     budget: {},
     instructions: '',
     file: `agents/${slug}/AGENTS.md`,

@@ -14,6 +14,7 @@ function agent(tools: string[]): Agent {
     tools,
     maxConcurrent: 1,
     maxTurns: 8,
+    escalationTimeout: 2,
     budget: {},
     instructions: 'Run engineering.',
     file: 'agents/vp-engineering/AGENTS.md',

@@ -1,4 +1,3 @@
-import type { Status } from '../company/labels.ts'
 import { transition, type StatusEvent } from '../company/status-machine.ts'
 import { countRequests } from '../github/count-requests.ts'
 import type { EtagCache } from '../github/etag-cache.ts'
@@ -31,7 +30,7 @@ import {
 } from '../store/heartbeat-runs.ts'
 import { rollBudgetMonth } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
-import type { WorkItem } from '../store/work-items.ts'
+import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 import { splitRepository } from '../github/octokit.ts'
 
 /** What the work step reports back for one claimed item. */
@@ -51,7 +50,7 @@ export type WorkContext = {
 export type WorkHook = (context: WorkContext) => Promise<WorkResult>
 
 /** Handles a manager's reports' blocked items before its own queue; the escalation step provides it. */
-export type EscalationHook = (context: { agent: Agent; repository: string; octokit: Octokit; runId: number }) => Promise<WorkResult>
+export type EscalationHook = (context: { agent: Agent; repository: string; octokit: Octokit; runId: number; signal: AbortSignal }) => Promise<WorkResult>
 
 export type HeartbeatDeps = {
   pool: Pool
@@ -112,7 +111,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     requests = countRequests(octokit)
     await reconcileReadyItems(deps, octokit, fire.repository, agent.slug)
 
-    const escalated = await deps.escalations({ agent, repository: fire.repository, octokit, runId })
+    const escalated = await deps.escalations({ agent, repository: fire.repository, octokit, runId, signal: deps.stopSignal ?? new AbortController().signal })
     totals.tokens += escalated.tokens
     totals.costUsd += escalated.costUsd
 
@@ -171,16 +170,20 @@ async function workClaimedItem(
       () => {},
     )
   }, lease.leaseMs / 3)
-  let status: Status = 'in-progress'
+  // Tools may change the item directly (blocking it, say), so the status is read back before each decision.
+  const current = async () => {
+    item = (await getWorkItem(deps.pool, item.repository, item.number)) ?? item
+    return item.status
+  }
   const setStatus = async (event: StatusEvent, note?: string): Promise<boolean> => {
-    const next = transition(status, event)
+    const from = await current()
+    const next = transition(from, event)
     if (!next.ok) {
-      log.warn({ event, from: status }, `refused transition: ${next.reason}`)
+      log.warn({ event, from }, `refused transition: ${next.reason}`)
       return false
     }
     const written = await writeStatus(deps, octokit, item, next.to, note)
     item = { ...item, labels: written, status: next.to }
-    status = next.to
     return true
   }
   try {
@@ -188,6 +191,7 @@ async function workClaimedItem(
   } finally {
     clearInterval(renew)
     deps.stopSignal?.removeEventListener('abort', onStop)
+    const status = await current()
     if (status === 'in-progress' && deps.stopSignal?.aborted) {
       if (await handBackClaim(deps.pool, item.repository, item.number, lease.runId)) await writeStatus(deps, octokit, item, 'todo')
     } else if (status === 'in-progress') {

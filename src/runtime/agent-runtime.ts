@@ -96,6 +96,7 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
       if (ok) await refresh()
       return ok
     },
+    refresh,
     ...(deps.wake ? { wake: deps.wake } : {}),
     done,
   }

@@ -30,6 +30,8 @@ export type ToolContext = {
   permissionOf: PermissionOf
   now(): Date
   setStatus(event: StatusEvent, note?: string): Promise<boolean>
+  /** Re-reads the item after a tool changed it directly. */
+  refresh(): Promise<void>
   wake?: (repository: string, agent: string) => void
   /** What this run did so far, for the loop's decisions. */
   done: { delegated: number[] }

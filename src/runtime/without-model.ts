@@ -1,4 +1,6 @@
 import { GOAL_LABEL } from '../company/labels.ts'
+import { transition } from '../company/status-machine.ts'
+import { blockItem } from '../mirror/escalation.ts'
 import { assignTasks, openTasks } from '../company/task-list.ts'
 import type { Fuses } from '../company/fuses.ts'
 import type { PermissionOf } from '../github/permissions.ts'
@@ -53,6 +55,9 @@ export function createWorkWithoutModel(deps: {
           if (ok) current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? current
           return ok
         },
+        refresh: async () => {
+          current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? current
+        },
         ...(deps.wake ? { wake: deps.wake } : {}),
         done: { delegated: [] },
       }
@@ -63,7 +68,15 @@ export function createWorkWithoutModel(deps: {
       if (current.status === 'in-progress') await ctx.setStatus('delegate')
       return { tokens: 0, costUsd: 0 }
     }
-    await work.setStatus('block', `Blocked: ${NO_MODEL}. Set OPENAI_API_KEY or OPENAI_BASE_URL so agents can work, then unblock this item.`)
+    const next = transition(item.status, 'block')
+    if (next.ok) {
+      await blockItem(
+        { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake },
+        work.octokit,
+        item,
+        `${NO_MODEL}. Set OPENAI_API_KEY or OPENAI_BASE_URL so agents can work, then unblock this item.`,
+      )
+    }
     return { tokens: 0, costUsd: 0 }
   }
 }

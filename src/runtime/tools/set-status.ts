@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import type { StatusEvent } from '../../company/status-machine.ts'
 import { cleanOutput } from '../output-hygiene.ts'
+import { transition } from '../../company/status-machine.ts'
+import { blockItem } from '../../mirror/escalation.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
 const events: Record<'review' | 'blocked' | 'done', StatusEvent> = { review: 'submit_for_review', blocked: 'block', done: 'finish' }
@@ -11,21 +13,17 @@ export const setStatus = defineTool({
     'Set the current item\'s status: "review" when a deliverable is ready, "done" when the item is finished, "blocked" (with a reason) when you cannot proceed; your manager is then asked.',
   parameters: z.strictObject({ status: z.enum(['review', 'blocked', 'done']), reason: z.string().max(4_000).optional() }),
   async run(ctx, { status, reason }) {
-    if (status === 'blocked' && !reason?.trim()) throw new ToolRefusal('blocked needs a reason: say exactly what you need and from whom')
-    const manager = ctx.roster.managerOf(ctx.agent.slug)
-    const cleaned = reason ? cleanOutput(reason, { maxChars: 4_000 }) : undefined
-    const note =
-      status === 'blocked'
-        ? `Blocked: ${cleaned}\n\nEscalated to ${manager ? `${manager.name} (\`${manager.slug}\`)` : ctx.owners.map((o) => `@${o}`).join(' ') || 'the owners'}.`
-        : undefined
-    if (!(await ctx.setStatus(events[status], note))) {
-      throw new ToolRefusal(`the item cannot go to ${status} from ${ctx.item().status ?? 'no status'}`)
-    }
     if (status === 'blocked') {
-      await ctx.pool.query(
-        'update work_items set blocked_reason = $3, escalated_to = $4, escalation_level = 1 where repository = $1 and number = $2',
-        [ctx.repository, ctx.item().number, cleaned, manager?.slug ?? 'humans'],
-      )
+      if (!reason?.trim()) throw new ToolRefusal('blocked needs a reason: say exactly what you need and from whom')
+      const item = ctx.item()
+      const next = transition(item.status, 'block')
+      if (!next.ok) throw new ToolRefusal(next.reason)
+      await blockItem({ pool: ctx.pool, roster: ctx.roster, owners: ctx.owners, wake: ctx.wake }, ctx.octokit, item, cleanOutput(reason, { maxChars: 4_000 }))
+      await ctx.refresh()
+      return `#${item.number} is now blocked; ${ctx.roster.managerOf(ctx.agent.slug)?.slug ?? 'the humans'} will be asked.`
+    }
+    if (!(await ctx.setStatus(events[status]))) {
+      throw new ToolRefusal(`the item cannot go to ${status} from ${ctx.item().status ?? 'no status'}`)
     }
     return `#${ctx.item().number} is now ${status}.`
   },

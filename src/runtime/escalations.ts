@@ -1,0 +1,80 @@
+import type { EscalationHook, WorkResult } from '../heartbeat/heartbeat.ts'
+import type { Logger } from '../log.ts'
+import { escalateItem, escalationHolder } from '../mirror/escalation.ts'
+import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import type { ToolName } from '../roster/tools.ts'
+import type { Pool } from '../store/pool.ts'
+import type { WorkItem } from '../store/work-items.ts'
+import { runModelSession, type RuntimeDeps } from './agent-runtime.ts'
+
+/** What a manager may do about a report's blocked item. */
+const managerTools: readonly ToolName[] = ['unblock', 'escalate', 'delegate', 'comment', 'read_issue', 'search_issues', 'list_files', 'read_file']
+
+const MAX_PER_HEARTBEAT = 5
+
+export type EscalationDeps = {
+  pool: Pool
+  log: Logger
+  rosters: RosterRegistry
+  owners: string[]
+  wake?: (repository: string, agent: string) => void
+  /** The model, when one is configured; without it a manager passes every block up at once. */
+  runtime?: RuntimeDeps
+}
+
+/**
+ * A manager's heartbeat handles its reports' blocked items before its own queue
+ * (SPEC §6), oldest first. An escalation it has left unhandled for `escalationTimeout`
+ * of its own heartbeats moves up by itself. With a model, the manager decides each
+ * one (answer and unblock, reassign, re-scope by delegating, or escalate); without
+ * one, it escalates them, so they reach the humans.
+ */
+export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
+  return async ({ agent, repository, octokit, runId, signal }) => {
+    const total: WorkResult = { tokens: 0, costUsd: 0 }
+    const roster = deps.rosters.get(repository)
+    const reports = roster.reportsOf(agent.slug).map((report) => report.slug)
+    if (reports.length === 0) return total
+    const { rows } = await deps.pool.query<WorkItem & { handled_runs: number }>(
+      `select w.*, (select count(*)::int from heartbeat_runs r where r.repository = w.repository and r.agent = $2
+                      and r.finished_at is not null and r.started_at > coalesce(w.escalated_at, w.updated_at)) as handled_runs
+       from work_items w
+       where w.repository = $1 and w.state = 'open' and w.status = 'blocked'
+         and (w.escalated_to = $2 or (w.escalated_to is null and w.owner_agent = any($3)))
+       order by coalesce(w.escalated_at, w.updated_at), w.number limit $4`,
+      [repository, agent.slug, reports, MAX_PER_HEARTBEAT],
+    )
+    const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake }
+    for (const row of rows) {
+      if (signal.aborted) break
+      const { handled_runs: handledRuns, ...item } = row
+      const log = deps.log.child({ agent: agent.slug, item: `${repository}#${item.number}`, run: runId })
+      if (handledRuns >= agent.escalationTimeout) {
+        log.info({ handledRuns }, 'escalation timed out; moving it up')
+        await escalateItem(escalation, octokit, { ...item, escalated_to: agent.slug }, {
+          by: 'gaffer',
+          reason: `${agent.name} left it unhandled for ${handledRuns} heartbeats`,
+        })
+        continue
+      }
+      if (!deps.runtime) {
+        await escalateItem(escalation, octokit, { ...item, escalated_to: agent.slug }, { by: agent.slug, reason: 'no model is configured for this manager to decide' })
+        continue
+      }
+      const outcome = await runModelSession(deps.runtime, {
+        agent,
+        item,
+        octokit,
+        runId,
+        signal,
+        toolNames: managerTools,
+        setStatus: async () => false,
+        preface: `Your direct report's item #${item.number} is blocked. Reason given: "${item.blocked_reason ?? 'none'}". Handle it now: unblock it with an answer (optionally reassigning it to another of your direct reports), re-scope it by delegating a smaller item, or escalate it one level up.`,
+        keepGoing: (now) => now.status === 'blocked' && escalationHolder(roster, now) === agent.slug,
+      })
+      total.tokens += outcome.result.tokens
+      total.costUsd += outcome.result.costUsd
+    }
+    return total
+  }
+}

@@ -5,14 +5,12 @@ import { GitHubIssue, GitHubRepository, Installation, Sender, toGitHubItem } fro
 import type { Octokit } from './github/octokit.ts'
 import { reconcileRepository } from './mirror/reconcile-repository.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
+import { handleNewComment, type CommentDeps } from './mirror/handle-comment.ts'
 import { syncItem } from './mirror/sync-item.ts'
 import { deactivateInstallation, deactivateRepositories, getRepository, upsertRepository } from './store/repositories.ts'
 import { deleteWorkItem } from './store/work-items.ts'
 
-export type AppDeps = MirrorDeps & {
-  /** The login GitHub shows for the app's own writes, e.g. `gaffer[bot]`. */
-  botLogin: () => string
-}
+export type AppDeps = CommentDeps
 
 const IssuesEvent = z.object({
   action: z.string(),
@@ -27,6 +25,9 @@ const PullRequestEvent = z.object({
   repository: GitHubRepository,
   installation: Installation,
   sender: Sender,
+})
+const CommentEvent = IssuesEvent.extend({
+  comment: z.object({ id: z.int(), body: z.string().nullable().optional(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
 })
 const InstallationEvent = z.object({
   action: z.string(),
@@ -68,9 +69,18 @@ export function gafferApp(deps: AppDeps) {
     })
 
     app.on('issue_comment', async (context) => {
-      const event = IssuesEvent.parse(context.payload)
+      const event = CommentEvent.parse(context.payload)
       await ensureRepository(deps, context.octokit, event)
-      await syncItem(deps, context.octokit, toGitHubItem(event.repository.full_name, event.issue), { route: false })
+      await syncItem(deps, context.octokit, toGitHubItem(event.repository.full_name, event.issue), { route: false, ownWrite: isOwnWrite(event.sender) })
+      // Commands come only from new comments: an edited comment never runs one.
+      if (event.action !== 'created') return
+      await handleNewComment(deps, context.octokit, {
+        repository: event.repository.full_name,
+        number: event.issue.number,
+        id: event.comment.id,
+        body: event.comment.body ?? '',
+        author: event.comment.user,
+      })
     })
 
     app.on(['installation', 'installation_repositories'], async (context) => {

@@ -76,6 +76,8 @@ export type GafferOptions = {
   prices?: Record<string, Price>
   fuses?: Fuses
   owners?: string[]
+  /** People besides writers and owners who may /approve. */
+  approvers?: string[]
   commentAccess?: 'writers' | 'everyone'
   /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
   Octokit?: typeof ProbotOctokit
@@ -96,12 +98,15 @@ export type Gaffer = {
 }
 
 /** The parts of GafferOptions that come straight from the environment. */
-export function optionsFromConfig(config: Config): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'commentAccess' | 'adminToken'> {
+export function optionsFromConfig(
+  config: Config,
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken'> {
   return {
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,
     fuses: config.fuses,
     owners: config.owners,
+    approvers: config.approvers,
     commentAccess: config.commentAccess,
     adminToken: config.adminToken,
   }
@@ -193,7 +198,10 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   if (settings.wakes) wakeAgent = heartbeats.wake
 
   const mirror: MirrorDeps = { pool, log, rosters, now, wake }
-  await probot.load(gafferApp({ ...mirror, botLogin: () => botLogin }))
+  const owners = options.owners ?? []
+  await probot.load(
+    gafferApp({ ...mirror, botLogin: () => botLogin, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf }),
+  )
 
   const deliveries = createDeliveryProcessor({ probot, pool, log })
   const server = createHttpServer({

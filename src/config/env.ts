@@ -71,6 +71,10 @@ const EnvSchema = z.object({
     (value) => value === undefined || parseOwners(value).every((login) => /^[A-Za-z0-9-]+$/.test(login)),
     { message: 'expected comma-separated GitHub logins, e.g. GAFFER_OWNERS=alice,bob' },
   ),
+  GAFFER_APPROVERS: optionalText.refine(
+    (value) => value === undefined || parseOwners(value).every((login) => /^[A-Za-z0-9-]+$/.test(login)),
+    { message: 'expected comma-separated GitHub logins, e.g. GAFFER_APPROVERS=carol,dave' },
+  ),
   GAFFER_ADMIN_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, {
     message: 'must be at least 16 characters; generate one with `openssl rand -hex 24`',
   }),
@@ -98,6 +102,8 @@ export type Config = {
   /** Whose comments agents may read: people with write access (default), or everyone. */
   commentAccess: 'writers' | 'everyone'
   owners: string[]
+  /** People besides writers and owners who may /approve. */
+  approvers: string[]
   adminToken: string | undefined
   home: string
   port: number
@@ -154,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     fuses: { ...defaultFuses, ...e.GAFFER_FUSES },
     commentAccess: e.GAFFER_COMMENT_ACCESS ?? 'writers',
     owners: parseOwners(e.GAFFER_OWNERS),
+    approvers: parseOwners(e.GAFFER_APPROVERS),
     adminToken: e.GAFFER_ADMIN_TOKEN,
     home: path.resolve(e.GAFFER_HOME ?? path.join(homedir(), '.gaffer')),
     port: e.PORT === undefined ? 3000 : Number(e.PORT),

@@ -33,6 +33,8 @@ export async function runSandbox(config: Config, log: Logger): Promise<Sandbox> 
       port,
       host: '127.0.0.1',
       ...optionsFromConfig(config),
+      // The demo maintainer owns the demo company unless GAFFER_OWNERS says otherwise.
+      owners: config.owners.length > 0 ? config.owners : [github.maintainer.login],
     })
     await seedDemoIssues(github)
     return {

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { startScriptedModel } from './helpers/scripted-model.ts'
+import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+
+const poll = { timeout: 20_000, interval: 100 }
+
+describe('escalation, approvals and commands (emulated GitHub, scripted model)', () => {
+  let c: TestCompany
+  let model: Awaited<ReturnType<typeof startScriptedModel>>
+
+  beforeAll(async () => {
+    model = await startScriptedModel()
+    c = await createTestCompany()
+    await c.startApp({ model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
+  })
+  afterAll(async () => {
+    await c?.stop()
+    await model?.close()
+  })
+  beforeEach(async () => {
+    model.reset()
+    await c.db.pool.query("update work_items set status = 'done' where status in ('todo', 'blocked')")
+  })
+
+  const repository = () => c.github.repository
+  const item = (number: number) => getWorkItem(c.db.pool, repository(), number)
+  const run = (agent: string) => c.gaffer!.heartbeats.runNow(repository(), agent)
+  const comments = async (number: number) =>
+    (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((x) => x.body ?? '')
+  const say = async (who: 'maya' | 'oscar', number: number, body: string) => {
+    const { data } = await c[who].issues.createComment({ owner: c.owner, repo: c.repo, issue_number: number, body })
+    await expect.poll(async () => (await c.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }])).rowCount, poll).toBe(1)
+    await c.gaffer!.deliveries.idle()
+    return data.id
+  }
+  /** An issue opened by the outsider and assigned by the maintainer, so the maintainer is not its author. */
+  const outsiderIssue = async (title: string, agent: string) => {
+    const number = (await c.oscar.issues.create({ owner: c.owner, repo: c.repo, title, body: 'Please help.' })).data.number
+    await c.maya.issues.addLabels({ owner: c.owner, repo: c.repo, issue_number: number, labels: [`agent:${agent}`] })
+    await expect.poll(async () => (await item(number))?.status, poll).toBe('todo')
+    return number
+  }
+
+  it('goes up the chain: specialist blocks, VP handles it before its own queue and escalates, CEO escalates to the humans', async () => {
+    const number = await outsiderIssue('Pick a database', 'backend-engineer')
+    model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Postgres or SQLite? The issue does not say.' } }] })
+    await run('backend-engineer')
+    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'vp-engineering', escalation_level: 1, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
+    expect((await comments(number)).join('\n')).toContain('Escalated to VP of Engineering (`vp-engineering`)')
+
+    const own = await outsiderIssue('VP own work', 'vp-engineering')
+    model.reset()
+    model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'This is a company-wide choice.' } }] })
+    await run('vp-engineering')
+    expect(String(model.requests[0]?.messages[1]?.content)).toMatch(new RegExp(`^Your direct report's item #${number} is blocked`))
+    expect(String(model.requests.at(-1)?.messages[1]?.content)).toContain(`Work item #${own} `)
+    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo', escalation_level: 2 })
+
+    model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'The owners must choose.' } }] })
+    await run('ceo')
+
+    expect(await item(number)).toMatchObject({ escalated_to: 'humans', escalation_level: 3 })
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'needs-human', 'status:blocked'])
+    expect((await comments(number)).join('\n')).toContain('Escalated by ceo to @maya: The owners must choose.')
+
+    await say('oscar', number, '/unblock just use anything')
+    expect((await item(number))?.status).toBe('blocked')
+    expect((await comments(number)).at(-1)).toMatch(/^@oscar `\/unblock` refused: \/unblock needs write access/)
+
+    await say('maya', number, '/unblock Use Postgres.')
+    expect(await item(number)).toMatchObject({ status: 'todo', escalated_to: null, escalation_level: 0, owner_agent: 'backend-engineer' })
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:todo'])
+    const audit = await c.db.pool.query("select actor, action, outcome from audit_log where target = $1 and action in ('/unblock', 'escalate', 'block') order by id", [number])
+    expect(audit.rows.map((r) => [r.actor, r.action, r.outcome.split(':')[0]])).toEqual([
+      ['backend-engineer', 'block', 'vp-engineering'],
+      ['vp-engineering', 'escalate', 'ceo'],
+      ['ceo', 'escalate', 'humans'],
+      ['oscar', '/unblock', 'refused'],
+      ['maya', '/unblock', 'unblocked'],
+    ])
+  })
+
+  it('approvals: outsiders and authors are refused, code blocks and edits do nothing, a writer approves', async () => {
+    const number = await outsiderIssue('Delete old data', 'frontend-engineer')
+    model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'I want to delete the 2019 widgets.' } }] })
+    await run('frontend-engineer')
+    expect((await item(number))?.status).toBe('needs-approval')
+    expect((await comments(number)).join('\n')).toContain('@maya: approval needed.')
+
+    await say('oscar', number, '/approve')
+    expect((await item(number))?.status).toBe('needs-approval')
+    await say('maya', number, 'Like this:\n```\n/approve\n```')
+    expect((await item(number))?.status).toBe('needs-approval')
+    const edited = await say('maya', number, 'thinking about it')
+    await c.maya.issues.updateComment({ owner: c.owner, repo: c.repo, comment_id: edited, body: '/approve' })
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await c.gaffer!.deliveries.idle()
+    expect((await item(number))?.status).toBe('needs-approval')
+
+    await say('maya', number, '/approve go ahead')
+
+    expect((await item(number))?.status).toBe('todo')
+    const approvals = await c.db.pool.query('select actor, decision, note from approvals where number = $1', [number])
+    expect(approvals.rows).toEqual([{ actor: 'maya', decision: 'approve', note: 'go ahead' }])
+
+    await c.db.pool.query("update work_items set status = 'done' where repository = $1 and number = $2", [repository(), number])
+    const own = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Mine', labels: ['agent:frontend-engineer'] })).data.number
+    await expect.poll(async () => (await item(own))?.status, poll).toBe('todo')
+    model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'Ok?' } }] })
+    await run('frontend-engineer')
+    await say('maya', own, '/approve')
+    expect((await item(own))?.status).toBe('needs-approval')
+    expect((await comments(own)).at(-1)).toContain('the author of an item cannot approve it')
+  })
+
+  it('/pause stops an agent\'s heartbeats and /resume restarts them; /status answers', async () => {
+    const number = await outsiderIssue('Write the FAQ', 'docs-writer')
+
+    await say('maya', number, '/pause docs-writer')
+    expect(await run('docs-writer')).toMatchObject({ outcome: 'skipped', error: 'paused' })
+    await say('maya', number, '/resume docs-writer')
+    model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'review' } }] })
+    expect(await run('docs-writer')).toMatchObject({ outcome: 'worked' })
+
+    await say('oscar', number, '/status')
+    const status = (await comments(number)).at(-1)!
+    expect(status).toContain('- owner: `docs-writer`')
+    expect(status).toContain('- status: review')
+    expect(status).toMatch(/- last run of the owner: worked at /)
+  })
+
+  it('moves an escalation up by itself when the manager leaves it for two of its heartbeats', async () => {
+    const number = await outsiderIssue('Ignored', 'backend-engineer')
+    model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Need credentials.' } }] })
+    await run('backend-engineer')
+
+    await run('vp-engineering')
+    await run('vp-engineering')
+    expect((await item(number))?.escalated_to).toBe('vp-engineering')
+    await run('vp-engineering')
+
+    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo', escalation_level: 2 })
+    expect((await comments(number)).join('\n')).toContain('Escalated by gaffer to CEO (`ceo`): VP of Engineering left it unhandled for 2 heartbeats')
+  })
+})

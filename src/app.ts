@@ -6,6 +6,8 @@ import type { Octokit } from './github/octokit.ts'
 import { reconcileRepository } from './mirror/reconcile-repository.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
 import { handleNewComment, type CommentDeps } from './mirror/handle-comment.ts'
+import { onPullRequestEvent } from './mirror/pull-requests.ts'
+import { syncGate } from './mirror/quality-gate.ts'
 import { syncItem } from './mirror/sync-item.ts'
 import { deactivateInstallation, deactivateRepositories, getRepository, upsertRepository } from './store/repositories.ts'
 import { deleteWorkItem } from './store/work-items.ts'
@@ -21,7 +23,7 @@ const IssuesEvent = z.object({
 })
 const PullRequestEvent = z.object({
   action: z.string(),
-  pull_request: GitHubIssue,
+  pull_request: GitHubIssue.extend({ merged: z.boolean().nullable().optional() }),
   repository: GitHubRepository,
   installation: Installation,
   sender: Sender,
@@ -66,6 +68,21 @@ export function gafferApp(deps: AppDeps) {
       const item = toGitHubItem(event.repository.full_name, event.pull_request, 'pull')
       const own = isOwnWrite(event.sender)
       await syncItem(deps, context.octokit, item, { route: !own, ownWrite: own })
+      if (own) return
+      await onPullRequestEvent(deps, context.octokit, {
+        action: event.action,
+        repository: item.repository,
+        number: item.number,
+        merged: event.pull_request.merged === true,
+        body: event.pull_request.body,
+      })
+    })
+
+    app.on('pull_request_review', async (context) => {
+      const event = PullRequestEvent.parse(context.payload)
+      if (isOwnWrite(event.sender)) return
+      await ensureRepository(deps, context.octokit, event)
+      await syncGate(deps, context.octokit, event.repository.full_name, event.pull_request.number)
     })
 
     app.on('issue_comment', async (context) => {

@@ -35,7 +35,7 @@ const allowed: ReadonlyArray<{ from: Status; event: StatusEvent; to: Status }> =
   { from: 'needs-approval', event: 'approve', to: 'todo' },
   { from: 'review', event: 'approve', to: 'done' },
   { from: 'needs-approval', event: 'reject', to: 'blocked' },
-  { from: 'review', event: 'changes_requested', to: 'in-progress' },
+  { from: 'review', event: 'changes_requested', to: 'todo' },
   { from: 'review', event: 'merge', to: 'done' },
 ]
 

@@ -1,7 +1,29 @@
 import type { Roster } from '../roster/roster.ts'
 import { agentLabel, GOAL_LABEL, mostAdvanced, ownerIn, statusesIn, statusLabel, type Status } from './labels.ts'
 
-export type RoutingInput = { state: 'open' | 'closed'; labels: readonly string[] }
+export type RoutingInput = {
+  state: 'open' | 'closed'
+  labels: readonly string[]
+  kind?: 'issue' | 'pull'
+  /** For a pull request opened by an agent: that agent. */
+  authorAgent?: string | undefined
+}
+
+/**
+ * The reviewer for a pull request: the one whose `handles` label it carries, else the
+ * reviewer nearest the author's manager (a reviewer reporting to that manager, then to
+ * the manager's manager, …), else any reviewer.
+ */
+export function reviewerFor(roster: Roster, pull: { labels: readonly string[]; authorAgent?: string | undefined }): string | undefined {
+  const reviewers = roster.agents.filter((agent) => agent.role === 'reviewer')
+  const byLabel = pull.labels.map((label) => roster.handlerOf(label)).find((agent) => agent?.role === 'reviewer')
+  if (byLabel) return byLabel.slug
+  for (let manager = roster.managerOf(pull.authorAgent ?? ''); manager; manager = roster.managerOf(manager.slug)) {
+    const near = reviewers.find((reviewer) => reviewer.reportsTo === manager!.slug)
+    if (near) return near.slug
+  }
+  return reviewers[0]?.slug
+}
 
 export type Routing = {
   add: string[]
@@ -36,7 +58,10 @@ export function routeItem(item: RoutingInput, roster: Roster): Routing {
 
   let owner = ownerIn(item.labels)
   if (item.state === 'open' && owner === undefined) {
-    if (item.labels.includes(GOAL_LABEL)) {
+    if (item.kind === 'pull') {
+      owner = reviewerFor(roster, item)
+      if (owner) reasons.push(`pull request goes to reviewer ${owner}`)
+    } else if (item.labels.includes(GOAL_LABEL)) {
       owner = roster.ceo.slug
       reasons.push('goal goes to the CEO')
     } else {

@@ -30,7 +30,8 @@ const transitions: Record<StatusEvent, Partial<Record<Status, Status>>> = {
   unblock: { blocked: 'todo' },
   approve: { 'needs-approval': 'todo', review: 'done' },
   reject: { 'needs-approval': 'blocked' },
-  changes_requested: { review: 'in-progress' },
+  // Back to the owner's queue: its next claim makes it in-progress again.
+  changes_requested: { review: 'todo' },
   merge: { review: 'done' },
 }
 

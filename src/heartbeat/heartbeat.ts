@@ -2,7 +2,7 @@ import { transition, type StatusEvent } from '../company/status-machine.ts'
 import { countRequests } from '../github/count-requests.ts'
 import type { EtagCache } from '../github/etag-cache.ts'
 import type { Octokit } from '../github/octokit.ts'
-import { GitHubIssue, toGitHubItem } from '../github/schema.ts'
+import { readItem } from '../github/read-item.ts'
 import type { Logger } from '../log.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { syncItem } from '../mirror/sync-item.ts'
@@ -31,7 +31,6 @@ import {
 import { rollBudgetMonth } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
-import { splitRepository } from '../github/octokit.ts'
 
 /** What the work step reports back for one claimed item. */
 export type WorkResult = { tokens: number; costUsd: number }
@@ -139,15 +138,14 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
 
 /** Re-reads the agent's best ready items with conditional requests, so a lost webhook cannot hide a change. */
 async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, repository: string, agent: string): Promise<void> {
-  const { rows } = await deps.pool.query<{ number: number }>(
-    `select number from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+  const { rows } = await deps.pool.query<{ number: number; kind: 'issue' | 'pull' }>(
+    `select number, kind from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
      order by priority_score desc, github_created_at asc nulls last, number asc limit $3`,
     [repository, agent, deps.reconcileLimit],
   )
-  const { owner, repo } = splitRepository(repository)
-  for (const { number } of rows) {
-    const read = await deps.etags.get(octokit, 'GET /repos/{owner}/{repo}/issues/{issue_number}', { owner, repo, issue_number: number })
-    if (read.changed) await syncItem(deps, octokit, toGitHubItem(repository, GitHubIssue.parse(read.data)), { route: true })
+  for (const { number, kind } of rows) {
+    const read = await readItem(octokit, repository, number, kind, deps.etags)
+    if (read.changed) await syncItem(deps, octokit, read.item, { route: true })
   }
 }
 

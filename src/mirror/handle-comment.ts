@@ -8,6 +8,7 @@ import { appendAudit } from '../store/audit-log.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
 import { getWorkItem, setMirroredLabels, type WorkItem } from '../store/work-items.ts'
 import { blockItem, unblockItem } from './escalation.ts'
+import { headShaOf, syncGate } from './quality-gate.ts'
 import type { MirrorDeps } from './sync-item.ts'
 import { writeStatus } from './write-status.ts'
 
@@ -16,8 +17,6 @@ export type CommentDeps = MirrorDeps & {
   approvers: string[]
   permissionOf: PermissionOf
   botLogin: () => string
-  /** Records a human approval of a pull request for its quality gate (SPEC §9). */
-  onPullRequestApproval?: (item: WorkItem, approver: string) => Promise<string>
 }
 
 export type NewComment = { repository: string; number: number; id: number; body: string; author: { login: string; type?: string | undefined } }
@@ -97,7 +96,13 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
   const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake }
   switch (command.name) {
     case 'approve': {
-      if (item.kind === 'pull' && deps.onPullRequestApproval) return deps.onPullRequestApproval(item, comment.author.login)
+      if (item.kind === 'pull') {
+        // A human approval of a pull request counts for its current head commit only.
+        const sha = await headShaOf(octokit, item.repository, item.number)
+        await recordApproval(deps, item, comment.author.login, 'approve', command.args, sha)
+        const gate = await syncGate(deps, octokit, item.repository, item.number)
+        return `approved ${sha.slice(0, 7)}; gate ${gate?.conclusion ?? 'unchanged'}`
+      }
       const next = transition(item.status, 'approve')
       if (!next.ok || item.status !== 'needs-approval') throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
       await writeStatus(deps, octokit, item, next.to, `Approved by ${by}${command.args ? `: ${command.args}` : '.'}`)
@@ -139,6 +144,7 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
     case 'unhold': {
       const labels = item.labels.filter((label) => label !== HOLD_LABEL).concat(command.name === 'hold' ? [HOLD_LABEL] : [])
       await writeLabels(deps, octokit, item, labels)
+      if (item.kind === 'pull') await syncGate(deps, octokit, item.repository, item.number)
       return command.name === 'hold' ? 'held' : 'released'
     }
     case 'pause':
@@ -177,12 +183,20 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
   }
 }
 
-async function recordApproval(deps: CommentDeps, item: WorkItem, actor: string, decision: 'approve' | 'reject', note: string): Promise<void> {
-  await deps.pool.query('insert into approvals (repository, number, actor, decision, note) values ($1, $2, $3, $4, $5)', [
+async function recordApproval(
+  deps: CommentDeps,
+  item: WorkItem,
+  actor: string,
+  decision: 'approve' | 'reject',
+  note: string,
+  headSha?: string,
+): Promise<void> {
+  await deps.pool.query('insert into approvals (repository, number, actor, decision, note, head_sha) values ($1, $2, $3, $4, $5, $6)', [
     item.repository,
     item.number,
     actor,
     decision,
     note || null,
+    headSha ?? null,
   ])
 }

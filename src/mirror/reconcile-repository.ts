@@ -4,7 +4,8 @@ import { GitHubIssue, toGitHubItem } from '../github/schema.ts'
 import { recomputePriorities } from '../store/priorities.ts'
 import { httpStatus, splitRepository, type Octokit } from '../github/octokit.ts'
 import { markReconciled, upsertRepository } from '../store/repositories.ts'
-import { deleteWorkItem, listOpenNumbers } from '../store/work-items.ts'
+import { deleteWorkItem, listOpenItems } from '../store/work-items.ts'
+import { readItem } from '../github/read-item.ts'
 import { syncItem, type MirrorDeps } from './sync-item.ts'
 
 const PAGE = 100
@@ -43,12 +44,11 @@ export async function reconcileRepository(
   }
 
   let healed = 0
-  for (const number of await listOpenNumbers(deps.pool, fullName)) {
+  for (const { number, kind } of await listOpenItems(deps.pool, fullName)) {
     if (seen.has(number)) continue
     healed += 1
     try {
-      const response = await octokit.request('GET /repos/{owner}/{repo}/issues/{issue_number}', { owner, repo, issue_number: number })
-      await syncItem(deps, octokit, toGitHubItem(fullName, GitHubIssue.parse(response.data)), { route: false })
+      await syncItem(deps, octokit, (await readItem(octokit, fullName, number, kind)).item, { route: false })
     } catch (error) {
       if (httpStatus(error) !== 404 && httpStatus(error) !== 410) throw error
       await deleteWorkItem(deps.pool, fullName, number)

@@ -40,7 +40,10 @@ export async function syncItem(
   }
   // Only an item known to be open is routed; an event that does not give the state changes no labels.
   if (!options.route || item.state !== 'open') return
-  const routing = routeItem({ state: item.state, labels: item.labels }, deps.rosters.get(item.repository))
+  const routing = routeItem(
+    { state: item.state, labels: item.labels, kind: item.kind, authorAgent: mirrored?.created_by_agent ?? undefined },
+    deps.rosters.get(item.repository),
+  )
   if (routing.add.length > 0 || routing.remove.length > 0) await applyRouting(deps, octokit, item, routing)
   if (routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
 }

@@ -5,7 +5,13 @@ import type { Pool } from '../store/pool.ts'
 import { setMirroredLabels } from '../store/work-items.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 
-export type ItemRef = { repository: string; number: number; labels: readonly string[] }
+export type ItemRef = {
+  repository: string
+  number: number
+  labels: readonly string[]
+  kind?: 'issue' | 'pull'
+  state?: 'open' | 'closed' | undefined
+}
 
 /**
  * Moves an item to `status` on GitHub with one request (the whole label set, so the old
@@ -36,8 +42,12 @@ export async function writeStatus(
   if (note !== undefined) {
     await upsertMarkedComment(octokit, { repository: item.repository, number: item.number }, { kind: 'status' }, note)
   }
-  if (status === 'done') {
-    await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { owner, repo, issue_number: item.number, state: 'closed' })
+  if (status === 'done' && item.state !== 'closed') {
+    if (item.kind === 'pull') {
+      await octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: item.number, state: 'closed' })
+    } else {
+      await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { owner, repo, issue_number: item.number, state: 'closed' })
+    }
     await deps.pool.query("update work_items set state = 'closed' where repository = $1 and number = $2", [item.repository, item.number])
   }
   return labels

@@ -98,6 +98,7 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
     },
     refresh,
     ...(deps.wake ? { wake: deps.wake } : {}),
+    pulls: { pool: deps.pool, log: deps.log, rosters: deps.rosters, permissionOf: deps.permissionOf, now: deps.now, ...(deps.wake ? { wake: deps.wake } : {}) },
     done,
   }
   const offered = session.toolNames ? { ...agent, tools: agent.tools.filter((tool) => session.toolNames!.includes(tool as ToolName)) } : agent

@@ -4,6 +4,7 @@ import type { StatusEvent } from '../company/status-machine.ts'
 import type { Octokit } from '../github/octokit.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { Logger } from '../log.ts'
+import type { PullDeps } from '../mirror/pull-requests.ts'
 import type { Roster } from '../roster/roster.ts'
 import type { Agent } from '../roster/schema.ts'
 import type { ToolName } from '../roster/tools.ts'
@@ -33,6 +34,8 @@ export type ToolContext = {
   /** Re-reads the item after a tool changed it directly. */
   refresh(): Promise<void>
   wake?: (repository: string, agent: string) => void
+  /** Mirror and gate dependencies for writes that must route or gate a pull request. */
+  pulls: PullDeps
   /** What this run did so far, for the loop's decisions. */
   done: { delegated: number[] }
 }

@@ -59,6 +59,7 @@ export function createWorkWithoutModel(deps: {
           current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? current
         },
         ...(deps.wake ? { wake: deps.wake } : {}),
+        pulls: { pool: deps.pool, log: deps.log, rosters: deps.rosters, permissionOf: deps.permissionOf, now: deps.now, ...(deps.wake ? { wake: deps.wake } : {}) },
         done: { delegated: [] },
       }
       for (const { task, assignee } of assignTasks(tasks, roster.reportsOf(agent.slug))) {

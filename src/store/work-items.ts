@@ -48,9 +48,9 @@ export type WorkItem = {
 /**
  * Writes what GitHub says about an item into the mirror. A payload older than what the
  * mirror already holds is ignored, so late or replayed events never roll state back.
- * The echo of Gaffer's own label write (`labelsAreCurrent: false`) leaves labels and
- * status alone: Gaffer mirrored them when it wrote them, and a late echo of an earlier
- * write in the same second must not undo a later one.
+ * The echo of Gaffer's own write (`labelsAreCurrent: false`) leaves labels, status and
+ * open/closed alone: Gaffer mirrored them when it wrote them, and a late echo of an
+ * earlier write in the same second must not undo a later one.
  * Returns false when the mirror already had newer data.
  */
 export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { labelsAreCurrent: boolean } = { labelsAreCurrent: true }): Promise<boolean> {
@@ -60,7 +60,9 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { la
         delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body)
      values ($1, $2, $3, $4, coalesce($5, 'open'), $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14, $16)
      on conflict (repository, number) do update set
-        kind = excluded.kind, title = excluded.title, state = coalesce($5, work_items.state),
+        -- A number never changes from pull request to issue; some issue events omit the pull_request field.
+        kind = case when work_items.kind = 'pull' then 'pull' else excluded.kind end, title = excluded.title,
+        state = case when $15 then coalesce($5, work_items.state) else work_items.state end,
         status = case when $15 then excluded.status else work_items.status end,
         owner_agent = case when $15 then excluded.owner_agent else work_items.owner_agent end,
         labels = case when $15 then excluded.labels else work_items.labels end,
@@ -106,12 +108,12 @@ export async function getWorkItem(pool: Pool, repository: string, number: number
   return result.rows[0]
 }
 
-export async function listOpenNumbers(pool: Pool, repository: string): Promise<number[]> {
-  const result = await pool.query<{ number: number }>(
-    "select number from work_items where repository = $1 and state = 'open' order by number",
+export async function listOpenItems(pool: Pool, repository: string): Promise<Array<{ number: number; kind: 'issue' | 'pull' }>> {
+  const result = await pool.query<{ number: number; kind: 'issue' | 'pull' }>(
+    "select number, kind from work_items where repository = $1 and state = 'open' order by number",
     [repository],
   )
-  return result.rows.map((row) => row.number)
+  return result.rows
 }
 
 export async function deleteWorkItem(pool: Pool, repository: string, number: number): Promise<void> {

@@ -3,6 +3,7 @@ import { withMarker } from '../../github/marker.ts'
 import { httpStatus, splitRepository } from '../../github/octokit.ts'
 import { GitHubIssue, toGitHubItem } from '../../github/schema.ts'
 import { getRepository } from '../../store/repositories.ts'
+import { routePullRequestToReviewer } from '../../mirror/pull-requests.ts'
 import { upsertWorkItem } from '../../store/work-items.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
@@ -72,6 +73,8 @@ export const proposeChange = defineTool({
       ? (await ctx.octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { ...at, pull_number: existing.number, title: prTitle, body: text })).data
       : (await ctx.octokit.request('POST /repos/{owner}/{repo}/pulls', { ...at, title: prTitle, body: text, head: branch, base, draft: true })).data
     await upsertWorkItem(ctx.pool, toGitHubItem(ctx.repository, GitHubIssue.parse(pr), 'pull'))
+    // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here.
+    await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number)
     if (!(await ctx.setStatus('submit_for_review'))) throw new ToolRefusal('the item is no longer in progress')
     return `${existing ? 'Updated' : 'Opened'} draft pull request #${pr.number} from ${branch}; #${item.number} is in review.`
   },

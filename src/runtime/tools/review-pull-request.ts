@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { parseMarker, withMarker } from '../../github/marker.ts'
 import { httpStatus, splitRepository } from '../../github/octokit.ts'
+import { returnForChanges } from '../../mirror/pull-requests.ts'
+import { syncGate } from '../../mirror/quality-gate.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
@@ -50,6 +52,9 @@ export const reviewPullRequest = defineTool({
          rubric = excluded.rubric, created_at = now()`,
       [ctx.repository, number, pr.head.sha, ctx.agent.slug, score, verdict, rubric ?? {}],
     )
-    return `Reviewed #${number} at ${pr.head.sha.slice(0, 7)}: ${verdict}, score ${score}.`
+    const gate = await syncGate(ctx.pulls, ctx.octokit, ctx.repository, number)
+    if (verdict === 'request_changes') await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, pr.body, cleanOutput(summary, { maxChars: 20_000 }))
+    if (ctx.item().number === number) await ctx.setStatus('submit_for_review')
+    return `Reviewed #${number} at ${pr.head.sha.slice(0, 7)}: ${verdict}, score ${score}. The quality gate is ${gate?.conclusion ?? 'unchanged'}.`
   },
 })

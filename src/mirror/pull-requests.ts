@@ -1,0 +1,81 @@
+import { agentLabel } from '../company/labels.ts'
+import { reviewerFor } from '../company/route-item.ts'
+import { transition } from '../company/status-machine.ts'
+import { parseMarker } from '../github/marker.ts'
+import type { Octokit } from '../github/octokit.ts'
+import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
+import { appendAudit } from '../store/audit-log.ts'
+import { getWorkItem } from '../store/work-items.ts'
+import { syncGate, type GateDeps } from './quality-gate.ts'
+import type { MirrorDeps } from './sync-item.ts'
+import { writeStatus } from './write-status.ts'
+
+export type PullDeps = MirrorDeps & GateDeps
+
+/** The item a pull request delivers: the parent in Gaffer's marker, else the first "closes #N" of its body. */
+export function linkedItem(body: string | null | undefined): number | undefined {
+  const parent = parseMarker(body)?.parent
+  if (parent !== undefined) return parent
+  const match = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+#(\d+)\b/i.exec(body ?? '')
+  return match ? Number(match[1]) : undefined
+}
+
+/**
+ * A pull request goes to its reviewer as `todo` (SPEC §4), and its gate starts. Gaffer
+ * calls this itself right after opening or updating a pull request, since the webhook
+ * echo of its own write triggers nothing.
+ */
+export async function routePullRequestToReviewer(deps: PullDeps, octokit: Octokit, repository: string, number: number): Promise<void> {
+  const item = await getWorkItem(deps.pool, repository, number)
+  if (!item || item.state !== 'open') return
+  const reviewer = reviewerFor(deps.rosters.get(repository), { labels: item.labels, authorAgent: item.created_by_agent ?? undefined })
+  if (reviewer) {
+    const labels = item.labels.filter((label) => !label.startsWith('agent:') && !label.startsWith('status:')).concat(agentLabel(reviewer))
+    await writeStatus(deps, octokit, { ...item, labels }, 'todo')
+    deps.wake?.(repository, reviewer)
+  }
+  await syncGate(deps, octokit, repository, number)
+}
+
+/**
+ * What a pull request event means beyond the mirror: a new push resets its review (the
+ * reviewer gets it back as `todo`; scores and approvals are per commit), label changes
+ * re-evaluate the gate, and a merge finishes the item it delivers.
+ */
+export async function onPullRequestEvent(
+  deps: PullDeps,
+  octokit: Octokit,
+  event: { action: string; repository: string; number: number; merged: boolean; body: string | null | undefined },
+): Promise<void> {
+  const { repository, number } = event
+  if (event.action === 'synchronize') {
+    await routePullRequestToReviewer(deps, octokit, repository, number)
+    return
+  }
+  if (['opened', 'reopened', 'ready_for_review', 'labeled', 'unlabeled', 'edited'].includes(event.action)) {
+    await syncGate(deps, octokit, repository, number)
+    return
+  }
+  if (event.action !== 'closed' || !event.merged) return
+  const pull = await getWorkItem(deps.pool, repository, number)
+  if (pull && pull.status !== 'done') await writeStatus(deps, octokit, pull, 'done')
+  const linked = linkedItem(event.body)
+  const item = linked === undefined ? undefined : await getWorkItem(deps.pool, repository, linked)
+  // GitHub may already have closed the item through the pull request's closing keyword.
+  if (!item || item.status === 'done') return
+  await writeStatus(deps, octokit, item, 'done', `Done: pull request #${number} was merged.`)
+  await appendAudit(deps.pool, { actor: 'gaffer', action: 'merge', repository, target: item.number, outcome: 'done', detail: { pull: number } })
+}
+
+/**
+ * After a reviewer's `request_changes`, the delivered item goes back to its owner's
+ * queue with the review as a comment it will read on its next run.
+ */
+export async function returnForChanges(deps: PullDeps, octokit: Octokit, repository: string, pullNumber: number, body: string | null | undefined, review: string): Promise<void> {
+  const linked = linkedItem(body)
+  const item = linked === undefined ? undefined : await getWorkItem(deps.pool, repository, linked)
+  if (!item || !transition(item.status, 'changes_requested').ok) return
+  await upsertMarkedComment(octokit, item, { kind: 'review-feedback' }, `Changes requested on #${pullNumber}:\n\n${review}`)
+  await writeStatus(deps, octokit, item, 'todo')
+  if (item.owner_agent) deps.wake?.(repository, item.owner_agent)
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { decideGate } from '../src/company/quality-gate.ts'
+import { formatMarker } from '../src/github/marker.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { startScriptedModel } from './helpers/scripted-model.ts'
+import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+
+const poll = { timeout: 20_000, interval: 100 }
+
+describe('decideGate', () => {
+  const approve = { agent: 'reviewer', score: 80, verdict: 'approve' as const }
+  it.each([
+    ['everything met', { review: approve, humanApprovals: ['maya'], held: false }, 'success'],
+    ['no review yet', { review: undefined, humanApprovals: ['maya'], held: false }, 'pending'],
+    ['score below the threshold', { review: { ...approve, score: 69 }, humanApprovals: ['maya'], held: false }, 'failure'],
+    ['score exactly at the threshold', { review: { ...approve, score: 70 }, humanApprovals: ['maya'], held: false }, 'success'],
+    ['changes requested', { review: { ...approve, verdict: 'request_changes' as const }, humanApprovals: ['maya'], held: false }, 'failure'],
+    ['no human approval', { review: approve, humanApprovals: [], held: false }, 'pending'],
+    ['held', { review: approve, humanApprovals: ['maya'], held: true }, 'pending'],
+  ])('%s → %s', (_, input, conclusion) => {
+    expect(decideGate({ threshold: 70, requiredApprovals: 1, ...input }).conclusion).toBe(conclusion)
+  })
+
+  it('says what is missing', () => {
+    const decision = decideGate({ review: undefined, threshold: 70, humanApprovals: [], requiredApprovals: 2, held: true })
+
+    expect(decision.summary).toContain('a reviewer agent has not scored this commit yet')
+    expect(decision.summary).toContain('2 more human approvals needed')
+    expect(decision.summary).toContain('held with do-not-merge/hold')
+  })
+})
+
+describe('the pull request gate end to end (emulated GitHub, scripted model)', () => {
+  let c: TestCompany
+  let model: Awaited<ReturnType<typeof startScriptedModel>>
+  beforeAll(async () => {
+    model = await startScriptedModel()
+    c = await createTestCompany()
+    await c.startApp({ model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
+  })
+  afterAll(async () => {
+    await c?.stop()
+    await model?.close()
+  })
+
+  const repository = () => c.github.repository
+  const item = (number: number) => getWorkItem(c.db.pool, repository(), number)
+  const run = (agent: string) => c.gaffer!.heartbeats.runNow(repository(), agent)
+  const gate = async (sha: string) => {
+    const { data } = await c.maya.checks.listForRef({ owner: c.owner, repo: c.repo, ref: sha, check_name: 'Gaffer quality gate' })
+    const check = data.check_runs[0]
+    return check ? { status: check.status, conclusion: check.conclusion, summary: check.output.summary ?? '' } : undefined
+  }
+  const headSha = async (pr: number) => (await c.maya.pulls.get({ owner: c.owner, repo: c.repo, pull_number: pr })).data.head.sha
+  const say = async (who: 'maya' | 'oscar', number: number, body: string) => {
+    const { data } = await c[who].issues.createComment({ owner: c.owner, repo: c.repo, issue_number: number, body })
+    await expect.poll(async () => (await c.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }])).rowCount, poll).toBe(1)
+    await c.gaffer!.deliveries.idle()
+  }
+
+  it('scores, waits for a human, refuses an outsider, turns green, holds, resets on a push, fails on a bad review, and finishes on merge', async () => {
+    // An initiative waiting on one task, and the task.
+    const parent = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Search initiative', labels: ['agent:vp-engineering', 'status:waiting'] })).data.number
+    const task = (
+      await c.maya.issues.create({
+        owner: c.owner,
+        repo: c.repo,
+        title: 'Search endpoint',
+        labels: ['agent:backend-engineer', 'status:todo'],
+        body: `Build it.\n\n${formatMarker({ agent: 'vp-engineering', depth: 1, parent })}`,
+      })
+    ).data.number
+    await expect.poll(async () => (await item(task))?.parent_number, poll).toBe(parent)
+
+    model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add search', body: 'Adds search.', files: [{ path: 'search.js', content: 'export {}\n' }] } }] })
+    await run('backend-engineer')
+    const pr = (await c.db.pool.query("select number from work_items where kind = 'pull' and parent_number = $1", [task])).rows[0].number as number
+    expect(await item(task)).toMatchObject({ status: 'review' })
+    expect(await item(pr)).toMatchObject({ owner_agent: 'reviewer', status: 'todo', created_by_agent: 'backend-engineer' })
+    let sha = await headSha(pr)
+    expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
+    expect((await gate(sha))?.summary).toContain('a reviewer agent has not scored this commit yet')
+
+    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 85, verdict: 'approve', summary: 'Clean and tested.' } }] })
+    await run('reviewer')
+    expect(await item(pr)).toMatchObject({ status: 'review' })
+    expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
+    expect((await gate(sha))?.summary).toContain('1 more human approval needed')
+    const scores = await c.db.pool.query('select agent, score, verdict, head_sha from quality_scores where pr_number = $1', [pr])
+    expect(scores.rows).toEqual([{ agent: 'reviewer', score: 85, verdict: 'approve', head_sha: sha }])
+
+    await say('oscar', pr, '/approve')
+    expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
+
+    await say('maya', pr, '/approve ship it')
+    expect(await gate(sha)).toMatchObject({ status: 'completed', conclusion: 'success' })
+
+    await say('maya', pr, '/hold')
+    expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
+    expect((await gate(sha))?.summary).toContain('held with do-not-merge/hold')
+    await say('maya', pr, '/unhold')
+    expect(await gate(sha)).toMatchObject({ status: 'completed', conclusion: 'success' })
+
+    // A new push: the maintainer updates the branch (a new head commit), and GitHub says so.
+    await c.maya.pulls.updateBranch({ owner: c.owner, repo: c.repo, pull_number: pr, expected_head_sha: sha })
+    const { data: pull } = await c.maya.pulls.get({ owner: c.owner, repo: c.repo, pull_number: pr })
+    expect(pull.head.sha).not.toBe(sha)
+    sha = pull.head.sha
+    const { data: repo } = await c.maya.repos.get({ owner: c.owner, repo: c.repo })
+    const body = JSON.stringify({ action: 'synchronize', pull_request: pull, repository: repo, sender: { login: 'maya', type: 'User' }, installation: { id: c.github.app.installationId } })
+    await fetch(`${c.gaffer!.url}/api/github/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await c.gaffer!.probot.webhooks.sign(body) },
+      body,
+    })
+    await expect.poll(async () => (await item(pr))?.status, poll).toBe('todo')
+    await c.gaffer!.deliveries.idle()
+    expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
+    expect((await gate(sha))?.summary).toContain('Human approvals: 0/1')
+
+    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'The new notes break the build.' } }] })
+    await run('reviewer')
+    expect(await gate(sha)).toMatchObject({ status: 'completed', conclusion: 'failure' })
+    expect(await item(task)).toMatchObject({ status: 'todo' })
+    const taskComments = (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: task })).data.map((x) => x.body).join('\n')
+    expect(taskComments).toContain('Changes requested on #' + pr)
+
+    await c.maya.pulls.update({ owner: c.owner, repo: c.repo, pull_number: pr, draft: false } as never)
+    await c.maya.pulls.merge({ owner: c.owner, repo: c.repo, pull_number: pr, merge_method: 'merge' })
+
+    await expect.poll(async () => (await item(task))?.status, poll).toBe('done')
+    await expect.poll(async () => (await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: task })).data.state, poll).toBe('closed')
+    await expect.poll(() => labelsOnGitHub(c, parent), poll).toEqual(['agent:vp-engineering', 'status:todo'])
+  })
+})

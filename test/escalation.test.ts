@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
 
 const poll = { timeout: 20_000, interval: 100 }
 
@@ -28,12 +28,7 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
   const run = (agent: string) => c.gaffer!.heartbeats.runNow(repository(), agent)
   const comments = async (number: number) =>
     (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((x) => x.body ?? '')
-  const say = async (who: 'maya' | 'oscar', number: number, body: string) => {
-    const { data } = await c[who].issues.createComment({ owner: c.owner, repo: c.repo, issue_number: number, body })
-    await expect.poll(async () => (await c.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }])).rowCount, poll).toBe(1)
-    await c.gaffer!.deliveries.idle()
-    return data.id
-  }
+  const say = (who: 'maya' | 'oscar', number: number, body: string) => commentAs(c, who, number, body)
   /** An issue opened by the outsider and assigned by the maintainer, so the maintainer is not its author. */
   const outsiderIssue = async (title: string, agent: string) => {
     const number = (await c.oscar.issues.create({ owner: c.owner, repo: c.repo, title, body: 'Please help.' })).data.number

@@ -4,7 +4,7 @@ import { decideGate } from '../src/company/quality-gate.ts'
 import { formatMarker } from '../src/github/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
 
 const poll = { timeout: 20_000, interval: 100 }
 
@@ -53,11 +53,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     return check ? { status: check.status, conclusion: check.conclusion, summary: check.output.summary ?? '' } : undefined
   }
   const headSha = async (pr: number) => (await c.maya.pulls.get({ owner: c.owner, repo: c.repo, pull_number: pr })).data.head.sha
-  const say = async (who: 'maya' | 'oscar', number: number, body: string) => {
-    const { data } = await c[who].issues.createComment({ owner: c.owner, repo: c.repo, issue_number: number, body })
-    await expect.poll(async () => (await c.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }])).rowCount, poll).toBe(1)
-    await c.gaffer!.deliveries.idle()
-  }
+  const say = (who: 'maya' | 'oscar', number: number, body: string) => commentAs(c, who, number, body)
 
   it('scores, waits for a human, refuses an outsider, turns green, holds, resets on a push, fails on a bad review, and finishes on merge', async () => {
     // An initiative waiting on one task, and the task.

@@ -15,10 +15,10 @@ import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
-import { getWorkItem, type WorkItem } from '../store/work-items.ts'
+import type { WorkItem } from '../store/work-items.ts'
 import { loadItemContext, type CommentAccess } from './load-item-context.ts'
 import { itemMessage, systemPrompt } from './prompt.ts'
-import { ToolRefusal, type Tool, type ToolContext } from './tool.ts'
+import { createToolContext, ToolRefusal, type Tool, type ToolContext } from './tool.ts'
 import { offeredTools } from './tools/index.ts'
 import { approvalNote } from './tools/approval.ts'
 
@@ -73,38 +73,11 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
   const log = deps.log.child({ agent: agent.slug, item: `${repository}#${session.item.number}`, run: session.runId })
   const roster = deps.rosters.get(repository)
   const model = agent.model ?? deps.defaultModel
-  let current: WorkItem = session.item
-  const done = { delegated: [] as number[] }
-  const refresh = async () => {
-    current = (await getWorkItem(deps.pool, repository, current.number)) ?? current
-  }
-  const ctx: ToolContext = {
-    agent,
-    roster,
-    repository,
-    item: () => current,
-    octokit,
-    pool: deps.pool,
-    log,
-    runId: session.runId,
-    fuses: deps.fuses,
-    owners: deps.owners,
-    permissionOf: deps.permissionOf,
-    now: deps.now,
-    setStatus: async (event, note) => {
-      const ok = await session.setStatus(event, note)
-      if (ok) await refresh()
-      return ok
-    },
-    refresh,
-    ...(deps.wake ? { wake: deps.wake } : {}),
-    pulls: { pool: deps.pool, log: deps.log, rosters: deps.rosters, permissionOf: deps.permissionOf, now: deps.now, ...(deps.wake ? { wake: deps.wake } : {}) },
-    done,
-  }
+  const ctx = createToolContext(deps, { ...session, log })
   const offered = session.toolNames ? { ...agent, tools: agent.tools.filter((tool) => session.toolNames!.includes(tool as ToolName)) } : agent
   const { tools, definitions } = offeredTools(offered)
-  const context = await loadItemContext({ pool: deps.pool, octokit, item: current, botLogin: deps.botLogin(), permissionOf: deps.permissionOf, commentAccess: deps.commentAccess })
-  const itemText = itemMessage({ item: current, comments: context.comments, children: context.children })
+  const context = await loadItemContext({ pool: deps.pool, octokit, item: ctx.item(), botLogin: deps.botLogin(), permissionOf: deps.permissionOf, commentAccess: deps.commentAccess })
+  const itemText = itemMessage({ item: ctx.item(), comments: context.comments, children: context.children })
   const messages: ChatCompletionMessageParam[] = [
     { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: deps.owners }) },
     { role: 'user', content: session.preface ? `${session.preface}\n\n${itemText}` : itemText },
@@ -146,16 +119,16 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
         }
         messages.push({ role: 'tool', tool_call_id: call.id, content: answer })
       }
-      await refresh()
-      if (overCap && current.status === 'in-progress') {
+      await ctx.refresh()
+      if (overCap && ctx.item().status === 'in-progress') {
         await ctx.setStatus('request_approval', approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`))
       }
-      if (!session.keepGoing(current)) break
+      if (!session.keepGoing(ctx.item())) break
     }
     if (modelError !== undefined) {
       log.error({ err: modelError }, 'model call failed')
     }
-    return { result, item: current, delegated: done.delegated, modelError }
+    return { result, item: ctx.item(), delegated: ctx.done.delegated, modelError }
   } finally {
     await chargeBudget(deps, ctx, result.costUsd, log)
   }

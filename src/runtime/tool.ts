@@ -50,3 +50,54 @@ export type Tool<Schema extends z.ZodType = z.ZodType> = {
 export function defineTool<Schema extends z.ZodType>(tool: Tool<Schema>): Tool<Schema> {
   return tool
 }
+
+/** The shared part of what a tool needs: the company's stores and settings. */
+export type ToolEnvironment = {
+  pool: Pool
+  log: Logger
+  rosters: { get(repository: string): Roster }
+  fuses: Fuses
+  owners: string[]
+  permissionOf: PermissionOf
+  now(): Date
+  wake?: ((repository: string, agent: string) => void) | undefined
+}
+
+/**
+ * A tool context for one agent working one item. The item is re-read after each status
+ * change (`refresh`), since tools may change it directly.
+ */
+export function createToolContext(
+  env: ToolEnvironment,
+  work: { agent: Agent; item: WorkItem; octokit: Octokit; runId: number; log: Logger; setStatus(event: StatusEvent, note?: string): Promise<boolean> },
+): ToolContext {
+  let current = work.item
+  const refresh = async () => {
+    const { rows } = await env.pool.query<WorkItem>('select * from work_items where repository = $1 and number = $2', [current.repository, current.number])
+    current = rows[0] ?? current
+  }
+  const wake = env.wake ? { wake: env.wake } : {}
+  return {
+    agent: work.agent,
+    roster: env.rosters.get(work.item.repository),
+    repository: work.item.repository,
+    item: () => current,
+    octokit: work.octokit,
+    pool: env.pool,
+    log: work.log,
+    runId: work.runId,
+    fuses: env.fuses,
+    owners: env.owners,
+    permissionOf: env.permissionOf,
+    now: env.now,
+    setStatus: async (event, note) => {
+      const ok = await work.setStatus(event, note)
+      if (ok) await refresh()
+      return ok
+    },
+    refresh,
+    ...wake,
+    pulls: { pool: env.pool, log: env.log, rosters: env.rosters as PullDeps['rosters'], permissionOf: env.permissionOf, now: env.now, ...wake },
+    done: { delegated: [] },
+  }
+}

@@ -8,8 +8,7 @@ import type { WorkHook } from '../heartbeat/heartbeat.ts'
 import type { Logger } from '../log.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import type { Pool } from '../store/pool.ts'
-import { getWorkItem } from '../store/work-items.ts'
-import type { ToolContext } from './tool.ts'
+import { createToolContext } from './tool.ts'
 import { openChildIssue } from './tools/delegate.ts'
 
 export const NO_MODEL = 'no model configured'
@@ -36,37 +35,12 @@ export function createWorkWithoutModel(deps: {
     const tasks = item.labels.includes(GOAL_LABEL) && agent.tools.includes('delegate') ? openTasks(item.body) : []
     const alreadyDelegated = (await deps.pool.query('select 1 from work_items where repository = $1 and parent_number = $2 limit 1', [item.repository, item.number])).rowCount
     if (tasks.length > 0 && !alreadyDelegated) {
-      let current = item
-      const ctx: ToolContext = {
-        agent,
-        roster,
-        repository: item.repository,
-        item: () => current,
-        octokit: work.octokit,
-        pool: deps.pool,
-        log: deps.log,
-        runId: work.runId,
-        fuses: deps.fuses,
-        owners: deps.owners,
-        permissionOf: deps.permissionOf,
-        now: deps.now,
-        setStatus: async (event, note) => {
-          const ok = await work.setStatus(event, note)
-          if (ok) current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? current
-          return ok
-        },
-        refresh: async () => {
-          current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? current
-        },
-        ...(deps.wake ? { wake: deps.wake } : {}),
-        pulls: { pool: deps.pool, log: deps.log, rosters: deps.rosters, permissionOf: deps.permissionOf, now: deps.now, ...(deps.wake ? { wake: deps.wake } : {}) },
-        done: { delegated: [] },
-      }
+      const ctx = createToolContext(deps, { ...work, log: deps.log })
       for (const { task, assignee } of assignTasks(tasks, roster.reportsOf(agent.slug))) {
-        if (current.status !== 'in-progress') break
+        if (ctx.item().status !== 'in-progress') break
         await openChildIssue(ctx, { title: task, body: `A task of the goal #${item.number}: ${task}`, assignee })
       }
-      if (current.status === 'in-progress') await ctx.setStatus('delegate')
+      if (ctx.item().status === 'in-progress') await ctx.setStatus('delegate')
       return { tokens: 0, costUsd: 0 }
     }
     const next = transition(item.status, 'block')

@@ -72,3 +72,13 @@ export async function labelsOnGitHub(company: TestCompany, number: number): Prom
   const { data } = await company.maya.issues.get({ owner: company.owner, repo: company.repo, issue_number: number })
   return data.labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))).sort()
 }
+
+/** Comments as one of the demo people and waits until Gaffer has processed the comment's webhook. */
+export async function commentAs(company: TestCompany, who: 'maya' | 'oscar', number: number, body: string): Promise<number> {
+  const { data } = await company[who].issues.createComment({ owner: company.owner, repo: company.repo, issue_number: number, body })
+  const processed = async () =>
+    (await company.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }])).rowCount
+  for (let tries = 0; tries < 200 && (await processed()) !== 1; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100))
+  await company.gaffer?.deliveries.idle()
+  return data.id
+}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decideGate } from '../src/company/quality-gate.ts'
 import { formatMarker } from '../src/github/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
+import { readState } from '../src/web/read-state.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
 import { commentAs, createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
 
@@ -128,5 +129,9 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     await expect.poll(async () => (await item(task))?.status, poll).toBe('done')
     await expect.poll(async () => (await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: task })).data.state, poll).toBe('closed')
     await expect.poll(() => labelsOnGitHub(c, parent), poll).toEqual(['agent:vp-engineering', 'status:todo'])
+
+    // Quality per agent: two reviewed commits (85, then 40), and the first one passed.
+    const { quality } = await readState(c.db.pool)
+    expect(quality).toEqual([{ repository: repository(), agent: 'backend-engineer', pullRequests: 1, averageScore: 62.5, firstTimePassRate: 1 }])
   })
 })

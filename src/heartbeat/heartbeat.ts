@@ -32,8 +32,8 @@ import { rollBudgetMonth } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 
-/** What the work step reports back for one claimed item. */
-export type WorkResult = { tokens: number; costUsd: number }
+/** What the work step reports back for one claimed item (and the escalation step for the blocks it handled). */
+export type WorkResult = { tokens: number; costUsd: number; handled?: number }
 
 export type WorkContext = {
   agent: Agent
@@ -113,6 +113,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     const escalated = await deps.escalations({ agent, repository: fire.repository, octokit, runId, signal: deps.stopSignal ?? new AbortController().signal })
     totals.tokens += escalated.tokens
     totals.costUsd += escalated.costUsd
+    const handledEscalations = escalated.handled ?? 0
 
     // Items this run already worked: each is taken at most once per heartbeat.
     const tried: number[] = []
@@ -126,7 +127,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
       totals.tokens += result.tokens
       totals.costUsd += result.costUsd
     }
-    return await finish(totals.items > 0 ? 'worked' : 'idle')
+    return await finish(totals.items > 0 || handledEscalations > 0 ? 'worked' : 'idle')
   } catch (error) {
     log.error({ err: error }, 'heartbeat failed')
     return await finish('failed', (error as Error).message)

@@ -31,7 +31,7 @@ export type EscalationDeps = {
  */
 export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
   return async ({ agent, repository, octokit, runId, signal }) => {
-    const total: WorkResult = { tokens: 0, costUsd: 0 }
+    const total: WorkResult = { tokens: 0, costUsd: 0, handled: 0 }
     const roster = deps.rosters.get(repository)
     const reports = roster.reportsOf(agent.slug).map((report) => report.slug)
     if (reports.length === 0) return total
@@ -48,6 +48,7 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
     for (const row of rows) {
       if (signal.aborted) break
       const { handled_runs: handledRuns, ...item } = row
+      total.handled = (total.handled ?? 0) + 1
       const log = deps.log.child({ agent: agent.slug, item: `${repository}#${item.number}`, run: runId })
       if (handledRuns >= agent.escalationTimeout) {
         log.info({ handledRuns }, 'escalation timed out; moving it up')

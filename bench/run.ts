@@ -19,6 +19,8 @@ import { migrate } from '../src/store/migrate.ts'
 import { createPool } from '../src/store/pool.ts'
 import { benchAgentCosts } from './agent-costs.ts'
 import { benchClaims } from './claims.ts'
+import { benchHeartbeatRound } from './heartbeat-round.ts'
+import { benchIngest } from './ingest.ts'
 import { formatTable } from './stats.ts'
 
 const secondsPerRun = Number(process.env.BENCH_SECONDS_PER_RUN ?? 12)
@@ -132,19 +134,47 @@ try {
     'p50/p99: nearest-rank over every claim attempt (select + update; begin … commit for the baseline), won or lost.',
   )
 
-  console.error('agent costs: idle and busy heartbeats, and a three-level delegation…')
-  const agentDatabase = `${name}_agents`
-  await withAdmin(server.adminUrl, (client) => client.query(`create database ${agentDatabase}`))
-  const agentUrl = new URL(server.adminUrl)
-  agentUrl.pathname = `/${agentDatabase}`
-  let costs
-  try {
-    costs = await benchAgentCosts(agentUrl.toString())
-  } finally {
-    await withAdmin(server.adminUrl, (client) => client.query(`drop database if exists ${agentDatabase} with (force)`))
+  /** Runs one benchmark in its own fresh database `${name}_<suffix>`, dropped afterwards. */
+  const inDatabase = async <T>(suffix: string, work: (databaseUrl: string) => Promise<T>): Promise<T> => {
+    const database = `${name}_${suffix}`
+    await withAdmin(server.adminUrl, (client) => client.query(`create database ${database}`))
+    const databaseUrl = new URL(server.adminUrl)
+    databaseUrl.pathname = `/${database}`
+    try {
+      return await work(databaseUrl.toString())
+    } finally {
+      await withAdmin(server.adminUrl, (client) => client.query(`drop database if exists ${database} with (force)`))
+    }
   }
+  const comparison = (rows: readonly { measure: string; gaffer: string; baseline: string; note: string }[]) =>
+    formatTable(['measure', 'gaffer', 'baseline', 'note'], rows.map((row) => [row.measure, row.gaffer, row.baseline, row.note]))
+
+  console.error('agent costs: idle and busy heartbeats, and a three-level delegation…')
+  const costs = await inDatabase('agents', benchAgentCosts)
   console.log('')
-  console.log(formatTable(['measure', 'gaffer', 'baseline', 'note'], costs.map((row) => [row.measure, row.gaffer, row.baseline, row.note])))
+  console.log(comparison(costs))
+
+  console.error('webhook ingest: 1,000 signed deliveries through the endpoint, and Probot alone…')
+  const ingest = await inDatabase('ingest', benchIngest)
+  console.log('')
+  console.log(comparison(ingest.rows))
+
+  console.log('')
+  console.log(
+    formatTable(
+      ['measure', 'rss MB', 'baseline MB', 'note'],
+      ingest.memory.map((row) => [row.measure, row.mb.toFixed(1), row.baselineMb.toFixed(1), row.note]),
+    ),
+  )
+  console.log(
+    'Memory is measured in the bench process, which also hosts the emulated GitHub and the earlier benchmarks; ' +
+      'baseline: its rss with the emulator up, before the replica started.',
+  )
+
+  console.error('heartbeat cost: one round of a 33-agent org over 10,000 mirrored items…')
+  const heartbeatRound = await inDatabase('heartbeats', benchHeartbeatRound)
+  console.log('')
+  console.log(comparison(heartbeatRound.rows))
 
   const problems = results.filter(
     (row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items),
@@ -167,6 +197,11 @@ try {
         secondsPerRun,
         results,
         agentCosts: costs,
+        ingest: ingest.rows,
+        memory: ingest.memory,
+        ingestRaw: ingest.raw,
+        heartbeatRound: heartbeatRound.rows,
+        heartbeatRoundRaw: heartbeatRound.raw,
       },
       null,
       2,

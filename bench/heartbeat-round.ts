@@ -1,0 +1,202 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { ProbotOctokit } from 'probot'
+import { startGaffer } from '../src/gaffer.ts'
+import { createLogger } from '../src/log.ts'
+import { freePort } from '../src/net/free-port.ts'
+import { startEmulatedGitHub } from '../src/sandbox/emulated-github.ts'
+import { createPool } from '../src/store/pool.ts'
+import { WEBHOOK_PATH } from '../src/web/http-server.ts'
+
+export type HeartbeatRow = { measure: string; gaffer: string; baseline: string; note: string }
+export type HeartbeatRoundResult = { rows: HeartbeatRow[]; raw: Record<string, number> }
+
+const ITEMS = 10_000
+const VPS = 4
+const SPECIALISTS = 28
+const FIRST_NUMBER = 100_000
+
+type AgentDef = { slug: string; front: string }
+
+/** A 33-agent org: a CEO, four VPs and 28 specialists split evenly under them. */
+function org(): AgentDef[] {
+  const agents: AgentDef[] = [{ slug: 'ceo', front: 'name: CEO\nrole: ceo\nheartbeat: "0 * * * *"\ntools: [comment, set_status, delegate]' }]
+  for (let v = 1; v <= VPS; v += 1) {
+    agents.push({ slug: `vp-${v}`, front: `name: VP ${v}\nrole: vp\nreportsTo: ceo\nheartbeat: "*/30 * * * *"\ntools: [comment, set_status, delegate]` })
+  }
+  for (let s = 1; s <= SPECIALISTS; s += 1) {
+    const slug = `specialist-${String(s).padStart(2, '0')}`
+    agents.push({
+      slug,
+      front: `name: Specialist ${s}\nrole: specialist\nreportsTo: vp-${((s - 1) % VPS) + 1}\nheartbeat: "*/15 * * * *"\ntools: [comment, set_status]`,
+    })
+  }
+  return agents
+}
+
+/**
+ * Heartbeat cost: one full round (every agent's heartbeat, one after another) of a
+ * 33-agent org over a mirror of 10,000 open items none of which is ready, so every
+ * heartbeat is idle. Gaffer decides from the mirror; the baseline heartbeat instead
+ * lists its agent's open issues from GitHub, as a poller without a mirror would.
+ */
+export async function benchHeartbeatRound(databaseUrl: string): Promise<HeartbeatRoundResult> {
+  const agents = org()
+  const specialists = agents.filter((a) => a.slug.startsWith('specialist-')).map((a) => a.slug)
+  const agentsDir = await mkdtemp(path.join(tmpdir(), 'gaffer-bench-agents-'))
+  for (const agent of agents) {
+    await mkdir(path.join(agentsDir, agent.slug))
+    await writeFile(
+      path.join(agentsDir, agent.slug, 'AGENTS.md'),
+      `---\n${agent.front}\n---\n# ${agent.slug}\n\nYou are ${agent.slug}. Work the items assigned to you, one at a time.\n`,
+    )
+  }
+
+  const counts = { requests: 0 }
+  const Counting = ProbotOctokit.plugin((octokit) => {
+    octokit.hook.before('request', () => {
+      counts.requests += 1
+    })
+  })
+  // Database time: every pool.query the replica makes, timed around the call.
+  const db = { ms: 0, queries: 0 }
+  const pool = createPool(databaseUrl)
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>
+  pool.query = (async (...args: unknown[]) => {
+    const started = performance.now()
+    try {
+      return await query(...args)
+    } finally {
+      db.ms += performance.now() - started
+      db.queries += 1
+    }
+  }) as unknown as typeof pool.query
+
+  const port = await freePort()
+  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
+  const gaffer = await startGaffer({
+    app: github.app,
+    githubApiUrl: github.url,
+    pool,
+    log: createLogger('silent'),
+    port,
+    host: '127.0.0.1',
+    adminToken: undefined,
+    agentsDir,
+    settings: { schedule: false, wakes: false },
+    Octokit: Counting,
+  })
+  try {
+    await gaffer.deliveries.idle()
+    // The replica reconciled the emulated repository at start (which drops mirror rows
+    // GitHub does not have), so the 10,000 items go in afterwards, straight into SQL.
+    await pool.query(
+      `insert into repositories (full_name, installation_id) values ($1, $2) on conflict (full_name) do nothing`,
+      [github.repository, github.app.installationId],
+    )
+    // None is ready: review and waiting items wait on others; blocked ones are already
+    // with the humans (escalated_to 'humans'), so no manager has an escalation to handle.
+    await pool.query(
+      `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
+          blocked_reason, escalated_to, escalation_level, escalated_at, github_created_at, github_updated_at, body)
+       select $1, $2 + i, 'issue', 'Item ' || i, 'open', s.status, s.owner, array['agent:' || s.owner, 'status:' || s.status], 'maya',
+              case when s.status = 'blocked' then 'needs a decision' end,
+              case when s.status = 'blocked' then 'humans' end,
+              case when s.status = 'blocked' then 3 else 0 end,
+              case when s.status = 'blocked' then now() end,
+              now() - make_interval(mins => i), now() - make_interval(mins => i), 'Body of item ' || i
+       from generate_series(0, $3 - 1) as i,
+            lateral (select ($4::text[])[1 + i % cardinality($4::text[])] as owner,
+                            (array['review', 'waiting', 'blocked', 'review', 'waiting'])[1 + (i / 7) % 5] as status) as s`,
+      [github.repository, FIRST_NUMBER, ITEMS, specialists],
+    )
+    await pool.query('analyze work_items')
+    const ready = (await pool.query<{ n: number }>(`select count(*)::int as n from work_items where state = 'open' and status = 'todo'`)).rows[0]!.n
+
+    // Warm-up: one heartbeat, so the round does not pay for the first token request and cold caches.
+    await gaffer.heartbeats.runNow(github.repository, 'ceo')
+
+    counts.requests = 0
+    db.ms = 0
+    db.queries = 0
+    const outcomes = new Map<string, number>()
+    const started = performance.now()
+    for (const agent of agents) {
+      const result = await gaffer.heartbeats.runNow(github.repository, agent.slug)
+      outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1)
+    }
+    const roundMs = performance.now() - started
+    const round = { requests: counts.requests, dbMs: db.ms, queries: db.queries }
+
+    // Baseline: each heartbeat lists its agent's open issues from GitHub instead.
+    const [owner, repo] = github.repository.split('/') as [string, string]
+    const installation = await gaffer.probot.auth(github.app.installationId)
+    await installation.request('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'open', per_page: 1 })
+    counts.requests = 0
+    const baseStarted = performance.now()
+    let listed = 0
+    for (const agent of agents) {
+      const issues = await installation.paginate('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'open', labels: `agent:${agent.slug}`, per_page: 100 })
+      listed += issues.length
+    }
+    const baseMs = performance.now() - baseStarted
+    const baseRequests = counts.requests
+    // What that listing costs once GitHub holds the same 10,000 issues: one request per page of 100.
+    const perAgent = (await pool.query<{ owner_agent: string; n: number }>(
+      `select owner_agent, count(*)::int as n from work_items where repository = $1 and state = 'open' group by owner_agent`,
+      [github.repository],
+    )).rows
+    const byAgent = new Map(perAgent.map((r) => [r.owner_agent, r.n]))
+    const pagesAt10k = agents.reduce((sum, a) => sum + Math.max(1, Math.ceil((byAgent.get(a.slug) ?? 0) / 100)), 0)
+
+    const n = agents.length
+    const idle = outcomes.get('idle') ?? 0
+    return {
+      rows: [
+        {
+          measure: `round wall time (${n} heartbeats, ${ITEMS} open items)`,
+          gaffer: `${roundMs.toFixed(0)} ms`,
+          baseline: `${baseMs.toFixed(0)} ms`,
+          note: `gaffer: ${idle} of ${n} heartbeats idle, ${ready} ready items; baseline lists each agent's open issues from the emulated GitHub`,
+        },
+        {
+          measure: 'database time in the round',
+          gaffer: `${round.dbMs.toFixed(0)} ms, ${round.queries} queries`,
+          baseline: '-',
+          note: `${(round.dbMs / n).toFixed(1)} ms and ${(round.queries / n).toFixed(1)} queries per heartbeat, timed around pool.query`,
+        },
+        {
+          measure: 'GitHub requests per idle heartbeat',
+          gaffer: (round.requests / n).toFixed(2),
+          baseline: (baseRequests / n).toFixed(2),
+          note: `baseline measured against the emulated repository, which holds ${listed} of them; Gaffer's items are in the mirror only`,
+        },
+        {
+          measure: `GitHub requests per heartbeat if GitHub held the ${ITEMS} issues`,
+          gaffer: (round.requests / n).toFixed(2),
+          baseline: (pagesAt10k / n).toFixed(2),
+          note: `baseline computed: one request per page of 100 of each agent's open issues (${pagesAt10k} per round)`,
+        },
+      ],
+      raw: {
+        agents: n,
+        items: ITEMS,
+        idleHeartbeats: idle,
+        roundMs,
+        dbMs: round.dbMs,
+        dbQueries: round.queries,
+        githubRequests: round.requests,
+        baselineRoundMs: baseMs,
+        baselineGithubRequests: baseRequests,
+        baselineRequestsPerRoundAt10k: pagesAt10k,
+      },
+    }
+  } finally {
+    await gaffer.stop()
+    await pool.end()
+    await github.emulator.close()
+    await rm(agentsDir, { recursive: true, force: true })
+  }
+}

@@ -192,6 +192,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     reconcileLimit: settings.reconcileLimit,
     timeBudgetMs: settings.heartbeatTimeBudgetMs,
     wakeDebounceMs: settings.wakeDebounceMs,
+    drainBacklog: settings.wakes,
     now,
   })
   if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })

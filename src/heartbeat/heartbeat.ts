@@ -71,7 +71,15 @@ export type HeartbeatDeps = {
   stopSignal?: AbortSignal
 }
 
-export type HeartbeatResult = { runId: number | undefined; outcome: RunOutcome | 'not-elected'; items: number; githubRequests: number; error?: string }
+export type HeartbeatResult = {
+  runId: number | undefined
+  outcome: RunOutcome | 'not-elected'
+  items: number
+  githubRequests: number
+  error?: string
+  /** The heartbeat stopped at maxConcurrent with more ready work waiting. */
+  backlog?: boolean
+}
 
 /**
  * One heartbeat of one agent (SPEC §5): reconcile its ready items, let it handle its
@@ -88,10 +96,11 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
   const totals = { items: 0, tokens: 0, costUsd: 0 }
   let requests: { readonly count: number } = { count: 0 }
 
+  let backlog = false
   const finish = async (outcome: RunOutcome, error: string | null = null): Promise<HeartbeatResult> => {
     await finishRun(pool, runId, { outcome, ...totals, githubRequests: requests.count, error })
     log.info({ outcome, items: totals.items, githubRequests: requests.count, error }, 'heartbeat finished')
-    return { runId, outcome, items: totals.items, githubRequests: requests.count, ...(error ? { error } : {}) }
+    return { runId, outcome, items: totals.items, githubRequests: requests.count, ...(error ? { error } : {}), ...(backlog ? { backlog } : {}) }
   }
 
   const agent = deps.rosters.get(fire.repository).get(fire.agent)
@@ -126,6 +135,13 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
       const result = await workClaimedItem(deps, { agent, item: claimed, octokit, lease, log })
       totals.tokens += result.tokens
       totals.costUsd += result.costUsd
+    }
+    if (totals.items >= agent.maxConcurrent) {
+      const { rowCount } = await pool.query(
+        "select 1 from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo' and (claimed_by_run is null or lease_expires_at < now()) limit 1",
+        [fire.repository, agent.slug],
+      )
+      backlog = rowCount === 1
     }
     return await finish(totals.items > 0 || handledEscalations > 0 ? 'worked' : 'idle')
   } catch (error) {

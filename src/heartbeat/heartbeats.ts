@@ -18,7 +18,14 @@ export type Heartbeats = {
  * Runs heartbeats in this process and tracks them, so wakes are debounced, a wake that
  * arrives during a run of the same agent is honoured after it, and stopping can wait.
  */
-export function createHeartbeats(deps: HeartbeatDeps & { log: Logger; wakeDebounceMs: number }): Heartbeats {
+export function createHeartbeats(
+  deps: HeartbeatDeps & {
+    log: Logger
+    wakeDebounceMs: number
+    /** Wake an agent again when its heartbeat stopped at maxConcurrent with more ready work, instead of waiting for its cron. */
+    drainBacklog: boolean
+  },
+): Heartbeats {
   const stopping = new AbortController()
   const heartbeatDeps: HeartbeatDeps = { ...deps, stopSignal: stopping.signal }
   const running = new Map<string, Promise<HeartbeatResult>>()
@@ -28,7 +35,12 @@ export function createHeartbeats(deps: HeartbeatDeps & { log: Logger; wakeDeboun
 
   function run(fire: Fire): Promise<HeartbeatResult> {
     const key = `${fire.repository}/${fire.agent}`
-    const task = runHeartbeat(heartbeatDeps, fire).finally(() => {
+    const task = runHeartbeat(heartbeatDeps, fire).then(
+      (result) => {
+        if (result.backlog && deps.drainBacklog) again.add(key)
+        return result
+      },
+    ).finally(() => {
       if (running.get(key) === task) running.delete(key)
       if (again.delete(key) && !stopped) wake(fire.repository, fire.agent)
     })

@@ -21,6 +21,7 @@ import { benchAgentCosts } from './agent-costs.ts'
 import { benchClaims } from './claims.ts'
 import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
+import { benchThroughput } from './throughput.ts'
 import { formatTable } from './stats.ts'
 
 const secondsPerRun = Number(process.env.BENCH_SECONDS_PER_RUN ?? 12)
@@ -176,6 +177,12 @@ try {
   console.log('')
   console.log(comparison(heartbeatRound.rows))
 
+  const tasks = Number(process.env.BENCH_E2E_TASKS ?? 200)
+  console.error(`end to end: ${tasks} tasks, a model that answers after 1 s…`)
+  const throughput = await inDatabase('throughput', (url) => benchThroughput(url, { tasks, modelDelayMs: 1_000, timeoutMs: 15 * 60_000 }))
+  console.log('')
+  console.log(formatTable(['measure', 'gaffer', 'baseline', 'note'], throughput.map((row) => [row.measure, row.gaffer, row.baseline, row.note])))
+
   const problems = results.filter(
     (row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items),
   )
@@ -202,6 +209,7 @@ try {
         ingestRaw: ingest.raw,
         heartbeatRound: heartbeatRound.rows,
         heartbeatRoundRaw: heartbeatRound.raw,
+        throughput,
       },
       null,
       2,

@@ -19,9 +19,10 @@ export type RecordedRequest = {
  * Our own small OpenAI-compatible server: `POST /v1/chat/completions` answers with the
  * next scripted step (tool calls, a plain answer, or an HTTP error) and records every
  * request, so tests can see exactly what the real `openai` client sent over HTTP.
- * With the script empty it answers "Done." without tool calls.
+ * With the script empty it answers `whenIdle` (default: "Done." without tool calls);
+ * `delayMs` makes every answer that slow, like a real model.
  */
-export async function startScriptedModel(): Promise<{
+export async function startScriptedModel(options: { delayMs?: number; whenIdle?: Step } = {}): Promise<{
   url: string
   requests: RecordedRequest[]
   script(...steps: Step[]): void
@@ -36,14 +37,14 @@ export async function startScriptedModel(): Promise<{
   const server: Server = createServer((req, res) => {
     let body = ''
     req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => {
+    req.on('end', () => void new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 0)).then(() => {
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }))
         return
       }
       const request = JSON.parse(body) as RecordedRequest
       requests.push({ model: request.model, messages: request.messages, tools: request.tools ?? [] })
-      const step = queue.shift() ?? { content: 'Done.' }
+      const step = queue.shift() ?? options.whenIdle ?? { content: 'Done.' }
       if ('status' in step) {
         res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers })
         res.end(JSON.stringify({ error: { message: step.error ?? `scripted ${step.status}`, type: 'scripted' } }))
@@ -73,7 +74,7 @@ export async function startScriptedModel(): Promise<{
           usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
         }),
       )
-    })
+    }))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {

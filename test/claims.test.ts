@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { claimItem, claimNextReady } from '../src/store/claims.ts'
+import { claimNextReady } from '../src/store/claims.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { createPool } from '../src/store/pool.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
@@ -48,6 +48,7 @@ describe('claims under contention', () => {
   })
 
   it('lets an expired lease be claimed again, and never a live one', async () => {
+    await db.pool.query("update work_items set status = 'done'")
     await db.pool.query(
       "update work_items set status = 'todo', claimed_by_run = 7, lease_expires_at = now() + interval '1 hour' where number = 1",
     )
@@ -55,12 +56,13 @@ describe('claims under contention', () => {
       "update work_items set status = 'todo', claimed_by_run = 7, lease_expires_at = now() - interval '1 second' where number = 2",
     )
 
-    const live = await claimItem(db.pool, 'acme/app', 1, { runId: 8, leaseMs: 60_000 })
-    const expired = await claimItem(db.pool, 'acme/app', 2, { runId: 8, leaseMs: 60_000 })
+    const first = await claimNextReady(db.pool, 'acme/app', 'dev', [], { runId: 8, leaseMs: 60_000 })
+    const second = await claimNextReady(db.pool, 'acme/app', 'dev', [], { runId: 8, leaseMs: 60_000 })
 
-    expect(live).toBeUndefined()
-    expect(expired).toMatchObject({ number: 2, status: 'in-progress', claimed_by_run: 8 })
+    expect(first).toMatchObject({ number: 2, status: 'in-progress', claimed_by_run: 8 })
+    expect(second).toBeUndefined()
   })
+
 })
 
 describe('claim order', () => {

@@ -23,7 +23,7 @@ describe('a replica killed mid-claim', () => {
 
     const replica = await startUntil(
       process.execPath,
-      ['test/fixtures/claim-and-hang.ts', c.db.url, c.github.repository, String(issue.number), '1500'],
+      ['test/fixtures/claim-and-hang.ts', c.db.url, c.github.repository, 'backend-engineer', '1500'],
       process.env,
       'claimed',
       20_000,

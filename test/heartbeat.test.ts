@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { formatMarker } from '../src/github/marker.ts'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
-import { getWorkItem } from '../src/store/work-items.ts'
+import { getWorkItem, type WorkItem } from '../src/store/work-items.ts'
 import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
 
 const poll = { timeout: 20_000, interval: 100 }
@@ -55,6 +55,50 @@ describe('a heartbeat: claim, work, report', () => {
     expect(await getWorkItem(c.db.pool, repository(), later)).toMatchObject({ status: 'review', claimed_by_run: null })
     expect(await runOf(result.runId)).toMatchObject({ outcome: 'worked', items: 2, trigger: 'api' })
     expect(Number((await runOf(result.runId)).github_requests)).toBeGreaterThan(0)
+  })
+
+  it('re-reads the items it is about to claim, so one closed or reassigned behind a lost webhook is not worked', async () => {
+    /** Makes a change on GitHub, then puts the mirror back as it was: what a lost webhook leaves behind. */
+    const behindLostWebhook = async (number: number, change: () => Promise<unknown>, arrived: (item: WorkItem) => boolean) => {
+      const columns = 'state, status, owner_agent, labels, github_updated_at'
+      const before = (await c.db.pool.query(`select ${columns} from work_items where repository = $1 and number = $2`, [repository(), number])).rows[0]
+      await change()
+      await expect.poll(async () => arrived((await getWorkItem(c.db.pool, repository(), number))!), poll).toBe(true)
+      await c.gaffer!.deliveries.idle()
+      await c.db.pool.query(
+        'update work_items set state = $3, status = $4, owner_agent = $5, labels = $6, github_updated_at = $7 where repository = $1 and number = $2',
+        [repository(), number, before.state, before.status, before.owner_agent, before.labels, before.github_updated_at],
+      )
+    }
+    const closed = await openIssue('Closed behind our back', ['agent:docs-writer', 'priority:p0'])
+    const moved = await openIssue('Moved to frontend', ['agent:docs-writer', 'priority:p0'])
+    const first = await openIssue('Still ours', ['agent:docs-writer', 'priority:p1'])
+    const second = await openIssue('Also ours', ['agent:docs-writer', 'priority:p2'])
+    const beyond = await openIssue('Past what one heartbeat takes', ['agent:docs-writer', 'priority:p3'])
+    await c.gaffer!.deliveries.idle()
+    const close = (number: number) => () => c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: number, state: 'closed' })
+    const isClosed = (item: WorkItem) => item.state === 'closed'
+    await behindLostWebhook(closed, close(closed), isClosed)
+    await behindLostWebhook(
+      moved,
+      () => c.maya.issues.setLabels({ owner: c.owner, repo: c.repo, issue_number: moved, labels: ['agent:frontend-engineer', 'priority:p0', 'status:todo'] }),
+      (item) => item.owner_agent === 'frontend-engineer',
+    )
+    await behindLostWebhook(beyond, close(beyond), isClosed)
+    behaviour = async ({ setStatus }) => {
+      await setStatus('submit_for_review')
+    }
+
+    await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+
+    expect(worked).toEqual([first, second])
+    expect(await getWorkItem(c.db.pool, repository(), closed)).toMatchObject({ state: 'closed' })
+    expect(await getWorkItem(c.db.pool, repository(), moved)).toMatchObject({ owner_agent: 'frontend-engineer', status: 'todo' })
+    // docs-writer takes two items a heartbeat: once two are confirmed ready it reads no further
+    // (the periodic sweep heals the rest of the queue).
+    expect(await getWorkItem(c.db.pool, repository(), beyond)).toMatchObject({ state: 'open', status: 'todo' })
+    await c.gaffer!.reconcileAll()
+    expect(await getWorkItem(c.db.pool, repository(), beyond)).toMatchObject({ state: 'closed' })
   })
 
   it('records an idle run with no work, no claims and no GitHub request when nothing is ready', async () => {

@@ -62,7 +62,7 @@ export type HeartbeatDeps = {
   leaseMs: number
   /** Attempts after which an item whose work keeps being interrupted is blocked (SPEC §4: 3). */
   maxAttempts: number
-  /** Items the heartbeat re-reads from GitHub before choosing (its own ready items, best first). */
+  /** Most items one heartbeat re-reads from GitHub before choosing (it stops once it has confirmed maxConcurrent). */
   reconcileLimit: number
   /** Bound on one heartbeat's work, after which it stops taking new items. */
   timeBudgetMs: number
@@ -117,7 +117,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     await releaseExpired(deps)
     const octokit = await deps.octokitFor(fire.repository)
     requests = countRequests(octokit)
-    await reconcileReadyItems(deps, octokit, fire.repository, agent.slug)
+    await reconcileReadyItems(deps, octokit, fire.repository, agent)
 
     const escalated = await deps.escalations({ agent, repository: fire.repository, octokit, runId, signal: deps.stopSignal ?? new AbortController().signal })
     totals.tokens += escalated.tokens
@@ -153,16 +153,30 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
   }
 }
 
-/** Re-reads the agent's best ready items with conditional requests, so a lost webhook cannot hide a change. */
-async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, repository: string, agent: string): Promise<void> {
+/**
+ * Re-reads, best first, the ready items this heartbeat is about to claim, with
+ * conditional requests, so a lost webhook (an item closed, relabelled or reassigned)
+ * cannot make the agent work something stale. Stops once `maxConcurrent` items are
+ * confirmed still ready, or after `reconcileLimit` reads; the periodic sweep heals
+ * the rest of the queue.
+ */
+async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, repository: string, agent: Agent): Promise<void> {
   const { rows } = await deps.pool.query<{ number: number; kind: 'issue' | 'pull' }>(
     `select number, kind from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
      order by priority_score desc, github_created_at asc nulls last, number asc limit $3`,
-    [repository, agent, deps.reconcileLimit],
+    [repository, agent.slug, deps.reconcileLimit],
   )
+  let confirmed = 0
   for (const { number, kind } of rows) {
+    if (confirmed >= agent.maxConcurrent) break
     const read = await readItem(octokit, repository, number, kind, deps.etags)
-    if (read.changed) await syncItem(deps, octokit, read.item, { route: true })
+    if (!read.changed) {
+      confirmed += 1
+      continue
+    }
+    await syncItem(deps, octokit, read.item, { route: true })
+    const now = await getWorkItem(deps.pool, repository, number)
+    if (now?.state === 'open' && now.status === 'todo' && now.owner_agent === agent.slug) confirmed += 1
   }
 }
 

@@ -62,6 +62,8 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
       ['comment', 'list_files', 'propose_change', 'read_file', 'read_issue', 'request_approval', 'search_issues', 'set_status'].sort(),
     )
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:done'])
+    expect((await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: number })).data).toMatchObject({ state: 'closed', state_reason: 'completed' })
+    expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ state: 'closed', status: 'done' })
   })
 
   it('delegates to a direct report: child issue with labels, parent link, depth and marker; the parent waits', async () => {

@@ -1,15 +1,16 @@
 import { createPool } from '../src/store/pool.ts'
-import { countingOctokit, startBenchReplica } from './replica.ts'
+import { countingOctokit } from './counting-octokit.ts'
+import { startBenchReplica } from './replica.ts'
+import type { Row } from './stats.ts'
 import { startScriptedModel, type Step } from '../test/helpers/scripted-model.ts'
 
-export type CostRow = { measure: string; gaffer: string; baseline: string; note: string }
-
 /**
- * What agents cost in GitHub requests and model calls, against the emulated GitHub and
- * the scripted model server of the tests: one idle and one busy heartbeat, and a
- * three-level delegation (goal → initiative → task → pull request) run to the end.
+ * What working agents cost in GitHub requests and model calls, against the emulated
+ * GitHub and the scripted model server of the tests: a three-level delegation (goal →
+ * initiative → task → pull request) run to the end, heartbeat by heartbeat. Each
+ * heartbeat is counted with the webhooks its own writes cause, once they have settled.
  */
-export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
+export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
   const counting = countingOctokit()
   const { counts } = counting
   const model = await startScriptedModel()
@@ -25,10 +26,19 @@ export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
     for (let i = 0; i < 400 && (await statusOf(number)) !== status; i += 1) await new Promise((r) => setTimeout(r, 50))
     if ((await statusOf(number)) !== status) throw new Error(`#${number} never became ${status}`)
   }
+  const deliveries = async () => (await pool.query<{ n: number }>('select count(*)::int as n from webhook_deliveries')).rows[0]!.n
+  /** Until the emulator has delivered every webhook and each is processed. */
+  const settled = async () => {
+    for (let seen = -1, now = await deliveries(); now !== seen; seen = now, now = await deliveries()) {
+      await gaffer.deliveries.idle()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+  }
   const measured = async (work: () => Promise<unknown>) => {
-    await gaffer.deliveries.idle()
+    await settled()
     counting.reset()
     await work()
+    await settled()
     return { ...counts }
   }
   const run = (agent: string, ...steps: Step[]) => {
@@ -36,12 +46,6 @@ export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
     return gaffer.heartbeats.runNow(github.repository, agent)
   }
   try {
-    const idle = await measured(() => gaffer.heartbeats.runNow(github.repository, 'reviewer'))
-    const installation = await gaffer.probot.auth(github.app.installationId)
-    const idleBaseline = await measured(() =>
-      installation.request('GET /repos/{owner}/{repo}/issues', { owner, repo, state: 'open', labels: 'agent:reviewer,status:todo' }),
-    )
-
     const goal = (await maya.issues.create({ owner, repo, title: 'Launch search', labels: ['gaffer:goal'], body: 'Customers can search widgets.' })).data.number
     await waitFor(goal, 'todo')
     model.reset()
@@ -78,7 +82,7 @@ export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
       ),
     )
     // A maintainer merges the pull request; the task closes, and each parent comes back in turn.
-    await maya.issues.update({ owner, repo, issue_number: task, state: 'closed' })
+    add(await measured(() => maya.issues.update({ owner, repo, issue_number: task, state: 'closed' })))
     await waitFor(initiative, 'todo')
     add(await measured(() => run('vp-engineering', finish('Search shipped in the endpoint PR.'))))
     await waitFor(goal, 'todo')
@@ -89,12 +93,11 @@ export async function benchAgentCosts(databaseUrl: string): Promise<CostRow[]> {
     const tokens = (await pool.query<{ tokens: number }>('select sum(tokens)::int as tokens from heartbeat_runs')).rows[0]!.tokens
     const per = (n: number) => (n / completed).toFixed(1)
     return [
-      { measure: 'GitHub requests, idle heartbeat', gaffer: String(idle.reads + idle.writes), baseline: String(idleBaseline.reads + idleBaseline.writes), note: 'baseline: a poller listing the agent\'s issues from GitHub' },
-      { measure: 'GitHub requests, busy heartbeat (1 item → PR)', gaffer: `${busy.reads} reads, ${busy.writes} writes`, baseline: '-', note: 'claim, comment, branch, commit, draft PR, status' },
+      { measure: 'GitHub requests, busy heartbeat (1 item → PR)', gaffer: `${busy.reads} reads, ${busy.writes} writes`, baseline: '-', note: 'claim, context, comment, branch, commit, draft PR, status, and the webhooks they cause' },
       { measure: 'model calls per completed item', gaffer: per(model.requests.length), baseline: '-', note: `goal → initiative → task → PR: ${model.requests.length} calls for ${completed} items` },
       { measure: 'tokens per completed item', gaffer: per(tokens), baseline: '-', note: 'scripted usage: 100 prompt + 20 completion per call' },
-      { measure: 'GitHub reads per completed item', gaffer: per(total.reads), baseline: '-', note: 'heartbeats only (webhook processing excluded)' },
-      { measure: 'GitHub writes per completed item', gaffer: per(total.writes), baseline: '-', note: 'includes installation token requests' },
+      { measure: 'GitHub reads per completed item', gaffer: per(total.reads), baseline: '-', note: "the delegation's five heartbeats, the maintainer's close, and the webhooks they cause" },
+      { measure: 'GitHub writes per completed item', gaffer: per(total.writes), baseline: '-', note: 'labels, comments, delegated issues, the branch, commit, PR and its check run, closing' },
     ]
   } finally {
     await stop()

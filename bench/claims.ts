@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks'
 import { claimNextReady } from '../src/store/claims.ts'
 import { createPool, type Pool } from '../src/store/pool.ts'
-import { percentile, sortedCopy } from './stats.ts'
+import { percentile, sortedCopy, type Row } from './stats.ts'
 
 /** One measured configuration; `run.ts` prints these and writes them to results.json. */
 export type ClaimBenchRow = {
   benchmark: string
+  strategy: 'gaffer' | 'baseline'
   claimers: number
   items: number
   /** Successful claims (should equal `items`). */
@@ -132,7 +133,7 @@ async function measure(
   claimers: number,
   items: number,
   maxSeconds: number,
-): Promise<ClaimBenchRow> {
+): Promise<Omit<ClaimBenchRow, 'strategy'>> {
   await resetItems(admin, items)
   // One single-connection pool per claimer: every claimer has its own Postgres session,
   // opened before the clock starts.
@@ -214,13 +215,13 @@ export async function benchClaims(url: string, options: ClaimBenchOptions = {}):
 
     const rows: ClaimBenchRow[] = []
     for (const claimers of levels) {
-      const runs: [string, Claimer, number][] = [
-        ['gaffer (conditional UPDATE)', gafferClaimer, items],
-        ['baseline (SELECT FOR UPDATE)', baselineClaimer, baselineItems(claimers)],
+      const runs: [ClaimBenchRow['strategy'], string, Claimer, number][] = [
+        ['gaffer', 'gaffer (conditional UPDATE)', gafferClaimer, items],
+        ['baseline', 'baseline (SELECT FOR UPDATE)', baselineClaimer, baselineItems(claimers)],
       ]
-      for (const [name, claimer, count] of runs) {
+      for (const [strategy, name, claimer, count] of runs) {
         progress(`claims: ${name} with ${claimers} claimer${claimers === 1 ? '' : 's'} on ${count} items…`)
-        const row = await measure(url, admin, name, claimer, claimers, count, maxSeconds)
+        const row = { ...(await measure(url, admin, name, claimer, claimers, count, maxSeconds)), strategy }
         progress(`  ${row.claims} claims, ${row.lostRaces} lost races in ${row.seconds}s`)
         const notes = [
           ...(count === items ? [] : [`${count.toLocaleString('en-US')} items`]),
@@ -234,4 +235,31 @@ export async function benchClaims(url: string, options: ClaimBenchOptions = {}):
   } finally {
     await admin.end()
   }
+}
+
+/** The claim runs as table rows: one per concurrency, Gaffer beside the baseline, and the double claims of all runs. */
+export function claimTableRows(results: readonly ClaimBenchRow[]): Row[] {
+  const figure = (row: ClaimBenchRow | undefined) =>
+    row ? `${row.claimsPerSecond} (${row.p50Ms.toFixed(1)} / ${row.p99Ms.toFixed(1)})` : '-'
+  const levels = [...new Set(results.map((row) => row.claimers))]
+  const rows: Row[] = levels.map((claimers) => {
+    const gaffer = results.find((row) => row.claimers === claimers && row.strategy === 'gaffer')
+    const baseline = results.find((row) => row.claimers === claimers && row.strategy === 'baseline')
+    const notes = [gaffer, baseline].flatMap((row) => (row && row.benchmark.includes('[') ? [`${row.strategy} ${row.benchmark.slice(row.benchmark.indexOf('['))}`] : []))
+    return {
+      measure: `claims/s (p50 / p99 ms), ${claimers} claimer${claimers === 1 ? '' : 's'}`,
+      gaffer: figure(gaffer),
+      baseline: figure(baseline),
+      note: ['conditional UPDATE over SKIP LOCKED vs SELECT … FOR UPDATE then UPDATE', ...notes].join('; '),
+    }
+  })
+  const doubles = (strategy: ClaimBenchRow['strategy']) =>
+    results.filter((row) => row.strategy === strategy).reduce((sum, row) => sum + row.doubleClaims + row.dbMismatches, 0)
+  rows.push({
+    measure: 'double claims, all runs',
+    gaffer: String(doubles('gaffer')),
+    baseline: String(doubles('baseline')),
+    note: 'items claimed twice or whose row disagrees with the one winner; must be 0',
+  })
+  return rows
 }

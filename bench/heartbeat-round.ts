@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createPool } from '../src/store/pool.ts'
-import { countingOctokit, startBenchReplica } from './replica.ts'
+import { countingOctokit } from './counting-octokit.ts'
+import { startBenchReplica } from './replica.ts'
+import type { Row } from './stats.ts'
 
-export type HeartbeatRow = { measure: string; gaffer: string; baseline: string; note: string }
-export type HeartbeatRoundResult = { rows: HeartbeatRow[]; raw: Record<string, number> }
+export type HeartbeatRoundResult = { rows: Row[]; raw: Record<string, number> }
 
 const ITEMS = 10_000
 const VPS = 4

@@ -6,11 +6,11 @@ import { Probot } from 'probot'
 import { createLogger } from '../src/log.ts'
 import { WEBHOOK_PATH } from '../src/web/http-server.ts'
 import { createPool } from '../src/store/pool.ts'
-import { countingOctokit, startBenchReplica } from './replica.ts'
+import { countingOctokit } from './counting-octokit.ts'
+import { startBenchReplica } from './replica.ts'
+import type { Row } from './stats.ts'
 
-export type IngestRow = { measure: string; gaffer: string; baseline: string; note: string }
-export type MemoryRow = { measure: string; mb: number; baselineMb: number; note: string }
-export type IngestResult = { rows: IngestRow[]; memory: MemoryRow[]; raw: Record<string, number> }
+export type IngestResult = { rows: Row[]; raw: Record<string, number> }
 
 const PAYLOADS = 1_000
 const ISSUES = 50
@@ -19,8 +19,6 @@ const REPLAYS = 100
 
 type Delivery = { id: string; body: string; signature: string }
 type Answer = { status: number; body: string }
-
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10
 
 /** POSTs every delivery to `url` with `CONCURRENCY` requests in flight; returns the answers in order. */
 async function post(url: string, deliveries: readonly Delivery[]): Promise<Answer[]> {
@@ -51,22 +49,13 @@ async function post(url: string, deliveries: readonly Delivery[]): Promise<Answe
 /**
  * Webhook ingest: signed `issues.edited` deliveries per second through a running
  * replica's real endpoint (verify, record in webhook_deliveries, answer 202, process
- * into the mirror), against Probot's bare receive with one no-op handler. Also the
- * bench process's resident memory before the replica, with it idle, and after the load.
+ * into the mirror), against Probot's bare receive with one no-op handler.
  */
 export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
   const counting = countingOctokit()
   const pool = createPool(databaseUrl)
-  let rssBefore = 0
-  const { github, gaffer, owner, repo, maya, stop } = await startBenchReplica({
-    pool,
-    Octokit: counting.Octokit,
-    beforeStart: () => {
-      rssBefore = process.memoryUsage().rss
-    },
-  })
+  const { github, gaffer, owner, repo, maya, stop } = await startBenchReplica({ pool, Octokit: counting.Octokit })
   await gaffer.deliveries.idle()
-  const rssIdle = process.memoryUsage().rss
   let baselineServer: ReturnType<typeof createServer> | undefined
   try {
     for (let i = 0; i < ISSUES; i += 1) {
@@ -129,7 +118,6 @@ export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
         `% (edit ${lastVersion})`,
       ])
     ).rows[0]!.n
-    const rssAfter = process.memoryUsage().rss
 
     const rowsBefore = (await pool.query<{ n: number }>('select count(*)::int as n from webhook_deliveries')).rows[0]!.n
     const replays = await post(url, deliveries.slice(0, REPLAYS))
@@ -187,10 +175,6 @@ export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
           baseline: '0',
           note: 'the bot is the sender, so processing only mirrors',
         },
-      ],
-      memory: [
-        { measure: 'rss, replica started and idle', mb: mb(rssIdle), baselineMb: mb(rssBefore), note: '' },
-        { measure: `rss, after ${PAYLOADS} deliveries`, mb: mb(rssAfter), baselineMb: mb(rssBefore), note: '' },
       ],
       raw: {
         gafferDeliveriesPerSecond: PAYLOADS / seconds,

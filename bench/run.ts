@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: runs Gaffer's benchmarks against a throwaway database, prints one
- * table and writes bench/results.json. Uses DATABASE_URL's server when set (a fresh
+ * table (each figure beside its baseline, measured in the same run) and writes
+ * bench/results.json. Uses DATABASE_URL's server when set (a fresh
  * `gaffer_bench_<random>` database, dropped at the end); otherwise an embedded
  * Postgres in a temporary directory.
  *
  * Each claim run stops when its queue is empty or after BENCH_SECONDS_PER_RUN seconds
- * (default 12), which keeps the whole run near two minutes on a small machine.
+ * (default 12); BENCH_E2E_TASKS (default 200, about ten minutes with a 1 s model) sizes
+ * the end-to-end run.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -16,11 +18,11 @@ import { createLogger } from '../src/log.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { createPool } from '../src/store/pool.ts'
 import { benchAgentCosts } from './agent-costs.ts'
-import { benchClaims } from './claims.ts'
+import { benchClaims, claimTableRows } from './claims.ts'
 import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
 import { benchThroughput } from './throughput.ts'
-import { formatTable } from './stats.ts'
+import { formatSections, type Section } from './stats.ts'
 
 const secondsPerRun = Number(process.env.BENCH_SECONDS_PER_RUN ?? 12)
 if (!(secondsPerRun > 0)) throw new Error('BENCH_SECONDS_PER_RUN must be a positive number of seconds')
@@ -88,29 +90,6 @@ try {
   }
   console.error(`benchmarking on Postgres ${postgresVersion} (${server.source}), ${cpus().length} CPUs, Node ${process.version}`)
 
-  const results = await benchClaims(url.toString(), {
-    maxSecondsPerRun: secondsPerRun,
-    progress: (line) => console.error(line),
-  })
-
-  console.log(
-    formatTable(
-      ['benchmark', 'claimers', 'claims/s', 'p50 ms', 'p99 ms', 'lost races', 'double claims'],
-      results.map((row) => [
-        row.benchmark,
-        row.claimers,
-        row.claimsPerSecond,
-        row.p50Ms.toFixed(2),
-        row.p99Ms.toFixed(2),
-        row.lostRaces,
-        row.doubleClaims,
-      ]),
-    ),
-  )
-  console.log(
-    'p50/p99: nearest-rank over every claim attempt (select + update; begin … commit for the baseline), won or lost.',
-  )
-
   /** Runs one benchmark in its own fresh database `${name}_<suffix>`, dropped afterwards. */
   const inDatabase = async <T>(suffix: string, work: (databaseUrl: string) => Promise<T>): Promise<T> => {
     const database = `${name}_${suffix}`
@@ -123,41 +102,35 @@ try {
       await withAdmin(server.adminUrl, (client) => client.query(`drop database if exists ${database} with (force)`))
     }
   }
-  const comparison = (rows: readonly { measure: string; gaffer: string; baseline: string; note: string }[]) =>
-    formatTable(['measure', 'gaffer', 'baseline', 'note'], rows.map((row) => [row.measure, row.gaffer, row.baseline, row.note]))
-
-  console.error('agent costs: idle and busy heartbeats, and a three-level delegation…')
-  const costs = await inDatabase('agents', benchAgentCosts)
-  console.log('')
-  console.log(comparison(costs))
 
   console.error('webhook ingest: 1,000 signed deliveries through the endpoint, and Probot alone…')
   const ingest = await inDatabase('ingest', benchIngest)
-  console.log('')
-  console.log(comparison(ingest.rows))
 
-  console.log('')
-  console.log(
-    formatTable(
-      ['measure', 'rss MB', 'baseline MB', 'note'],
-      ingest.memory.map((row) => [row.measure, row.mb.toFixed(1), row.baselineMb.toFixed(1), row.note]),
-    ),
-  )
-  console.log(
-    'Memory is measured in the bench process, which also hosts the emulated GitHub and the earlier benchmarks; ' +
-      'baseline: its rss with the emulator up, before the replica started.',
-  )
+  const results = await benchClaims(url.toString(), {
+    maxSecondsPerRun: secondsPerRun,
+    progress: (line) => console.error(line),
+  })
 
   console.error('heartbeat cost: one round of a 33-agent org over 10,000 mirrored items…')
   const heartbeatRound = await inDatabase('heartbeats', benchHeartbeatRound)
-  console.log('')
-  console.log(comparison(heartbeatRound.rows))
+  console.error('heartbeat cost: idle and busy heartbeats, and a three-level delegation…')
+  const costs = await inDatabase('agents', benchAgentCosts)
 
   const tasks = Number(process.env.BENCH_E2E_TASKS ?? 200)
-  console.error(`end to end: ${tasks} tasks, a model that answers after 1 s…`)
-  const throughput = await inDatabase('throughput', (url) => benchThroughput(url, { tasks, modelDelayMs: 1_000, timeoutMs: 15 * 60_000 }))
+  if (!(Number.isInteger(tasks) && tasks > 0)) throw new Error('BENCH_E2E_TASKS must be a positive whole number of tasks')
+  console.error(`end to end: ${tasks} tasks, a model that answers after 1 s, Gaffer in its own process…`)
+  const endToEnd = await inDatabase('throughput', (url) => benchThroughput(url, { tasks, modelDelayMs: 1_000, timeoutMs: 15 * 60_000 }))
+
+  const sections: Section[] = [
+    { name: '1. webhook ingest', rows: ingest.rows },
+    { name: '2. claims (10,000 items)', rows: claimTableRows(results) },
+    { name: '3. heartbeat cost', rows: [...heartbeatRound.rows, ...costs] },
+    { name: '4. end to end', rows: endToEnd.throughput },
+    { name: '5. memory', rows: endToEnd.memory },
+  ]
+  console.log(`Gaffer benchmarks — Postgres ${postgresVersion} (${server.source}), ${cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`)
   console.log('')
-  console.log(formatTable(['measure', 'gaffer', 'baseline', 'note'], throughput.map((row) => [row.measure, row.gaffer, row.baseline, row.note])))
+  console.log(formatSections(sections))
 
   const problems = results.filter(
     (row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items),
@@ -178,14 +151,13 @@ try {
         machine: { cpus: cpus().length, node: process.version },
         database: { source: server.source, postgres: postgresVersion },
         secondsPerRun,
-        results,
-        agentCosts: costs,
-        ingest: ingest.rows,
-        memory: ingest.memory,
-        ingestRaw: ingest.raw,
-        heartbeatRound: heartbeatRound.rows,
-        heartbeatRoundRaw: heartbeatRound.raw,
-        throughput,
+        table: sections,
+        raw: {
+          ingest: ingest.raw,
+          claims: results,
+          heartbeatRound: heartbeatRound.raw,
+          endToEnd: endToEnd.raw,
+        },
       },
       null,
       2,

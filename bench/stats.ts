@@ -19,3 +19,25 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
     row.map((cell, i) => (numeric[i] ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(' | ')
   return [line(headers), widths.map((width) => '-'.repeat(width)).join('-|-'), ...cells.map(line)].join('\n')
 }
+
+/** One line of the benchmark table: what is measured, Gaffer's figure, the baseline's, and what they mean. */
+export type Row = { measure: string; gaffer: string; baseline: string; note: string }
+
+/** A titled group of rows in the one table. */
+export type Section = { name: string; rows: readonly Row[] }
+
+/**
+ * Renders every section as one table (benchmark, measure, gaffer, baseline), with each
+ * row's note as a numbered footnote under it so the table stays narrow.
+ */
+export function formatSections(sections: readonly Section[]): string {
+  const notes: string[] = []
+  const cells = sections.flatMap((section) =>
+    section.rows.map((row, i) => {
+      const ref = row.note ? `[${notes.push(row.note)}]` : ''
+      return [i === 0 ? section.name : '', row.measure, row.gaffer, row.baseline, ref]
+    }),
+  )
+  const table = formatTable(['benchmark', 'measure', 'gaffer', 'baseline', 'note'], cells)
+  return [table, '', ...notes.map((note, i) => `[${i + 1}] ${note}`)].join('\n')
+}

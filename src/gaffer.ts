@@ -194,6 +194,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     wakeDebounceMs: settings.wakeDebounceMs,
     drainBacklog: settings.wakes,
     now,
+    wake,
   })
   if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })
   if (settings.wakes) wakeAgent = heartbeats.wake

@@ -176,4 +176,26 @@ describe('a heartbeat: claim, work, report', () => {
 
     await expect.poll(() => labelsOnGitHub(c, parent), poll).toEqual(['agent:vp-engineering', 'status:todo'])
   })
+
+  it('resumes the waiting parent, once, when an agent finishes the last open child itself', async () => {
+    const parent = await openIssue('Docs initiative', ['agent:vp-product', 'status:waiting'])
+    const child = await openIssue('Write the guide', ['agent:docs-writer'], `Write it.\n\n${formatMarker({ agent: 'vp-product', depth: 1, parent })}`)
+    await c.gaffer!.deliveries.idle()
+    behaviour = async ({ setStatus }) => {
+      await setStatus('finish')
+    }
+
+    await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+
+    expect(worked).toEqual([child])
+    const { data: closed } = await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: child })
+    expect(closed.state).toBe('closed')
+    expect(await labelsOnGitHub(c, parent)).toEqual(['agent:vp-product', 'status:todo'])
+    expect(await getWorkItem(c.db.pool, repository(), parent)).toMatchObject({ status: 'todo', state: 'open' })
+    // The echo of Gaffer's own close must not resume the parent a second time.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await c.gaffer!.deliveries.idle()
+    const audit = await c.db.pool.query("select count(*)::int as n from audit_log where action = 'children_done' and target = $1", [parent])
+    expect(audit.rows[0].n).toBe(1)
+  })
 })

@@ -69,6 +69,8 @@ export type HeartbeatDeps = {
   now: () => Date
   /** Aborted when the process stops: work in progress is told to stop and its claims are handed back. */
   stopSignal?: AbortSignal
+  /** Wakes an agent given work by a heartbeat's write (the owner of a parent whose last child finished). */
+  wake?: (repository: string, agent: string) => void
 }
 
 export type HeartbeatResult = {
@@ -166,6 +168,8 @@ async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, reposi
      order by priority_score desc, github_created_at asc nulls last, number asc limit $3`,
     [repository, agent.slug, deps.reconcileLimit],
   )
+  // An item found moved to another agent wakes that agent; this one is already awake.
+  const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
   let confirmed = 0
   for (const { number, kind } of rows) {
     if (confirmed >= agent.maxConcurrent) break
@@ -174,7 +178,7 @@ async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, reposi
       confirmed += 1
       continue
     }
-    await syncItem(deps, octokit, read.item, { route: true })
+    await syncItem(mirror, octokit, read.item, { route: true })
     const now = await getWorkItem(deps.pool, repository, number)
     if (now?.state === 'open' && now.status === 'todo' && now.owner_agent === agent.slug) confirmed += 1
   }

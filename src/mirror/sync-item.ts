@@ -6,8 +6,7 @@ import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
 import { getWorkItem, setMirroredLabels, upsertWorkItem, type GitHubItem } from '../store/work-items.ts'
-import { transition } from '../company/status-machine.ts'
-import { writeStatus } from './write-status.ts'
+import { resumeWaitingParent } from './write-status.ts'
 import type { RosterRegistry } from './roster-registry.ts'
 
 export type MirrorDeps = {
@@ -35,7 +34,8 @@ export async function syncItem(
   const now = deps.now?.() ?? new Date()
   await refreshItemPriority(deps.pool, item.repository, item.number, now)
   const mirrored = await getWorkItem(deps.pool, item.repository, item.number)
-  if (mirrored?.parent_number != null && (mirrored.state === 'closed' || mirrored.status === 'done')) {
+  // A child finished by someone else resumes its parent here; Gaffer's own writes do it as they write.
+  if (!options.ownWrite && mirrored?.parent_number != null && (mirrored.state === 'closed' || mirrored.status === 'done')) {
     await resumeWaitingParent(deps, octokit, item.repository, mirrored.parent_number)
   }
   // Only an item known to be open is routed; an event that does not give the state changes no labels.
@@ -46,28 +46,6 @@ export async function syncItem(
   )
   if (routing.add.length > 0 || routing.remove.length > 0) await applyRouting(deps, octokit, item, routing)
   if (routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
-}
-
-/**
- * A `waiting` item returns to `todo` once its last open child is done or closed, and its
- * owner is woken to see the children's results (SPEC §4).
- */
-export async function resumeWaitingParent(deps: MirrorDeps, octokit: Octokit, repository: string, parentNumber: number): Promise<void> {
-  const { rows } = await deps.pool.query<{ labels: string[]; owner_agent: string | null; open_children: number }>(
-    `select p.labels, p.owner_agent,
-            (select count(*)::int from work_items c where c.repository = p.repository and c.parent_number = p.number
-               and c.state = 'open' and c.status is distinct from 'done') as open_children
-     from work_items p where p.repository = $1 and p.number = $2 and p.status = 'waiting' and p.state = 'open'`,
-    [repository, parentNumber],
-  )
-  const parent = rows[0]
-  if (!parent || parent.open_children > 0) return
-  const next = transition('waiting', 'children_done')
-  if (!next.ok) return
-  await writeStatus(deps, octokit, { repository, number: parentNumber, labels: parent.labels }, next.to)
-  deps.log.info({ item: `${repository}#${parentNumber}` }, 'every child is done; the parent is ready again')
-  await appendAudit(deps.pool, { actor: 'gaffer', action: 'children_done', repository, target: parentNumber, outcome: 'todo' })
-  if (parent.owner_agent) deps.wake?.(repository, parent.owner_agent)
 }
 
 async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem, routing: Routing): Promise<void> {

@@ -4,6 +4,16 @@ import { splitRepository, type Octokit } from '../github/octokit.ts'
 import type { Pool } from '../store/pool.ts'
 import { setMirroredLabels } from '../store/work-items.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
+import type { Logger } from '../log.ts'
+import { transition } from '../company/status-machine.ts'
+import { appendAudit } from '../store/audit-log.ts'
+
+export type StatusDeps = {
+  pool: Pool
+  log?: Logger
+  /** Wakes an agent given work: the owner of a parent whose last child finished. */
+  wake?: ((repository: string, agent: string) => void) | undefined
+}
 
 export type ItemRef = {
   repository: string
@@ -17,11 +27,12 @@ export type ItemRef = {
  * Moves an item to `status` on GitHub with one request (the whole label set, so the old
  * status label goes and the new one comes together) and mirrors the result. `done`
  * also closes the item: an issue in that same request, a pull request with a second
- * one (its endpoint takes no labels). A `note` becomes Gaffer's status comment on the
- * item, edited in place on later changes.
+ * one (its endpoint takes no labels), and resumes its parent if that was waiting on
+ * it (the echo of Gaffer's own write triggers nothing). A `note` becomes Gaffer's
+ * status comment on the item, edited in place on later changes.
  */
 export async function writeStatus(
-  deps: { pool: Pool },
+  deps: StatusDeps,
   octokit: Octokit,
   item: ItemRef,
   status: Status,
@@ -59,5 +70,35 @@ export async function writeStatus(
   if (note !== undefined) {
     await upsertMarkedComment(octokit, { repository: item.repository, number: item.number }, { kind: 'status' }, note)
   }
+  if (status === 'done') {
+    const { rows } = await deps.pool.query<{ parent_number: number | null }>('select parent_number from work_items where repository = $1 and number = $2', [
+      item.repository,
+      item.number,
+    ])
+    const parent = rows[0]?.parent_number
+    if (parent != null) await resumeWaitingParent(deps, octokit, item.repository, parent)
+  }
   return labels
+}
+
+/**
+ * A `waiting` item returns to `todo` once its last open child is done or closed, and its
+ * owner is woken to see the children's results (SPEC §4).
+ */
+export async function resumeWaitingParent(deps: StatusDeps, octokit: Octokit, repository: string, parentNumber: number): Promise<void> {
+  const { rows } = await deps.pool.query<{ labels: string[]; owner_agent: string | null; open_children: number }>(
+    `select p.labels, p.owner_agent,
+            (select count(*)::int from work_items c where c.repository = p.repository and c.parent_number = p.number
+               and c.state = 'open' and c.status is distinct from 'done') as open_children
+     from work_items p where p.repository = $1 and p.number = $2 and p.status = 'waiting' and p.state = 'open'`,
+    [repository, parentNumber],
+  )
+  const parent = rows[0]
+  if (!parent || parent.open_children > 0) return
+  const next = transition('waiting', 'children_done')
+  if (!next.ok) return
+  await writeStatus(deps, octokit, { repository, number: parentNumber, labels: parent.labels }, next.to)
+  deps.log?.info({ item: `${repository}#${parentNumber}` }, 'every child is done; the parent is ready again')
+  await appendAudit(deps.pool, { actor: 'gaffer', action: 'children_done', repository, target: parentNumber, outcome: 'todo' })
+  if (parent.owner_agent) deps.wake?.(repository, parent.owner_agent)
 }

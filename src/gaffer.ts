@@ -210,7 +210,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     log,
     adminToken: options.adminToken,
     webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process }),
-    state: () => readState(pool),
+    state: () => readState(pool, rosters),
     wake: async (agent, repository) => {
       const target = repository ?? (await onlyRepository(pool))
       if (!rosters.get(target).get(agent)) return undefined

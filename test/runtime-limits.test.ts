@@ -80,6 +80,21 @@ describe('budgets', () => {
     expect(skipped).toMatchObject({ outcome: 'skipped', error: 'paused' })
     expect(model.requests).toHaveLength(2)
     expect(await labelsOnGitHub(c, third)).toContain('status:todo')
+
+    // What an operator sees in /gaffer/api/state: the month's budget and the runs that spent it.
+    const state = await (await fetch(`${c.gaffer!.url}/gaffer/api/state`)).json()
+    const budget = state.budgets.find((b: { agent: string }) => b.agent === 'docs-writer')
+    expect(budget).toMatchObject({ spentUsd: 31, monthlyUsd: 30, share: 1.033, warned: true, pausedByBudget: true })
+    expect(budget.month).toBe(new Date().toISOString().slice(0, 7))
+    expect(state.budgets.find((b: { agent: string }) => b.agent === 'reviewer')).toMatchObject({ spentUsd: 0, warned: false, pausedByBudget: false })
+    const runs = state.runs.filter((r: { agent: string }) => r.agent === 'docs-writer')
+    expect(runs.map((r: { outcome: string; costUsd: number; tokens: number }) => [r.outcome, r.costUsd, r.tokens])).toEqual([
+      ['skipped', 0, 0],
+      ['worked', 6, 600_000],
+      ['worked', 25, 2_500_000],
+    ])
+    expect(runs[0]).toMatchObject({ trigger: 'api', error: 'paused' })
+    expect(state.agents.find((a: { slug: string }) => a.slug === 'docs-writer')).toMatchObject({ paused: true, lastOutcome: 'skipped' })
   })
 
   it('stops a run at its token budget and hands the item back', async () => {

@@ -1,17 +1,30 @@
+import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import type { Pool } from '../store/pool.ts'
 
-/** The JSON behind `GET /gaffer/api/state`: agents, items and repositories as the mirror holds them. */
-export async function readState(pool: Pool) {
-  const [repositories, agents, items, pendingApprovals, escalations, quality] = await Promise.all([
+/** Runs listed in the state: the most recent, newest first. */
+export const RECENT_RUNS = 50
+
+/**
+ * The JSON behind `GET /gaffer/api/state` and the dashboard: repositories, agents,
+ * open items, what waits for a person (approvals, escalations), recent heartbeat runs,
+ * each agent's budget for the month, and review quality, as the mirror holds them.
+ */
+export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'>) {
+  const [repositories, agents, items, pendingApprovals, escalations, runs, quality] = await Promise.all([
     pool.query(
       `select full_name as repository, installation_id as "installationId", default_branch as "defaultBranch",
               active, roster_source as "rosterSource", roster_error as "rosterError", reconciled_at as "reconciledAt"
        from repositories order by full_name`,
     ),
     pool.query(
-      `select repository, slug, name, role, reports_to as "reportsTo", paused, paused_reason as "pausedReason",
-              month_spend_usd::float8 as "monthSpendUsd"
-       from agents order by repository, slug`,
+      `select a.repository, a.slug, a.name, a.role, a.reports_to as "reportsTo", a.paused, a.paused_reason as "pausedReason",
+              a.month_spend_usd::float8 as "monthSpendUsd", a.spend_month as "spendMonth",
+              a.budget_warned_month is not null and a.budget_warned_month = a.spend_month as "budgetWarned",
+              r.outcome as "lastOutcome", r.started_at as "lastRunAt"
+       from agents a
+       left join lateral (select outcome, started_at from heartbeat_runs h
+                          where h.repository = a.repository and h.agent = a.slug order by started_at desc limit 1) r on true
+       order by a.repository, a.slug`,
     ),
     pool.query(
       `select repository, number, kind, title, state, status, owner_agent as owner, labels, priority_score,
@@ -26,6 +39,12 @@ export async function readState(pool: Pool) {
       `select repository, number, title, owner_agent as owner, blocked_reason as reason, escalated_to as "escalatedTo",
               escalation_level as level, coalesce(escalated_at, updated_at) as "since"
        from work_items where state = 'open' and status = 'blocked' order by coalesce(escalated_at, updated_at)`,
+    ),
+    pool.query(
+      `select id, repository, agent, trigger, started_at as "startedAt", finished_at as "finishedAt", outcome, items, tokens,
+              cost_usd::float8 as "costUsd", github_requests as "githubRequests", error
+       from heartbeat_runs order by started_at desc, id desc limit $1`,
+      [RECENT_RUNS],
     ),
     // Per agent: the average reviewer score of the pull requests it authored, and the share
     // whose first reviewed commit already passed the reviewer's part of the gate.
@@ -43,12 +62,28 @@ export async function readState(pool: Pool) {
        from scored group by repository, agent order by repository, agent`,
     ),
   ])
+  // The month's limit lives in the roster (AGENTS.md `budget.monthlyUsd`), the spend in the mirror.
+  const budgets = agents.rows.map((agent) => {
+    const monthlyUsd = rosters?.get(agent.repository).get(agent.slug)?.budget.monthlyUsd ?? null
+    return {
+      repository: agent.repository as string,
+      agent: agent.slug as string,
+      month: agent.spendMonth as string | null,
+      spentUsd: agent.monthSpendUsd as number,
+      monthlyUsd,
+      share: monthlyUsd === null ? null : Math.round((agent.monthSpendUsd / monthlyUsd) * 1000) / 1000,
+      warned: agent.budgetWarned as boolean,
+      pausedByBudget: agent.pausedReason === 'monthly budget spent',
+    }
+  })
   return {
     repositories: repositories.rows,
     agents: agents.rows,
     items: items.rows,
     pendingApprovals: pendingApprovals.rows,
     escalations: escalations.rows,
+    runs: runs.rows,
+    budgets,
     quality: quality.rows,
   }
 }

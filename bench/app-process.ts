@@ -35,11 +35,15 @@ export type AppReport = {
   /** Resident memory now, and the highest seen (sampled every 100 ms) since start or the last reset. */
   rssMb: number
   peakRssMb: number
+  /** The JavaScript heap still in use after a full garbage collection: what the app retains. */
+  retainedHeapMb: number
 }
 export type AppReply = { type: 'ready' } | { type: 'failed'; message: string } | AppReport
 
 const send = (reply: AppReply) => process.send?.(reply)
 const rssMb = () => process.memoryUsage.rss() / 1024 / 1024
+/** Forked with --expose-gc (./fork-app.ts). */
+const collect = (globalThis as { gc?: () => void }).gc
 
 let peak = rssMb()
 const sampler = setInterval(() => {
@@ -87,7 +91,10 @@ process.on('message', (request: AppRequest) => {
     )
   } else if (request.type === 'report') {
     const now = rssMb()
-    send({ type: 'report', counts: { ...counting.counts }, rssMb: now, peakRssMb: Math.max(peak, now) })
+    const peakNow = Math.max(peak, now)
+    collect?.()
+    const retainedHeapMb = collect ? process.memoryUsage().heapUsed / 1024 / 1024 : Number.NaN
+    send({ type: 'report', counts: { ...counting.counts }, rssMb: now, peakRssMb: peakNow, retainedHeapMb })
     if (request.reset) {
       counting.reset()
       peak = now

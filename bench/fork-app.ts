@@ -13,7 +13,7 @@ const script = fileURLToPath(new URL('./app-process.ts', import.meta.url))
 
 /** Starts an app (Gaffer or bare Probot) in a child process and waits until it listens. */
 export async function forkApp(options: AppStart): Promise<AppProcess> {
-  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--expose-gc'] })
   let exited: string | undefined
   child.once('exit', (code, signal) => {
     exited = `the ${options.kind} app process exited (${signal ?? `code ${code}`})`

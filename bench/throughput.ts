@@ -103,6 +103,12 @@ export async function benchThroughput(databaseUrl: string, options: { tasks: num
           baseline: `${mb(idle.rssMb)} idle`,
           note: 'peak of samples every 100 ms while the tasks ran; baseline: the same process idle',
         },
+        {
+          measure: 'app heap retained after the load (MB)',
+          gaffer: mb(loaded.retainedHeapMb),
+          baseline: `${mb(idle.retainedHeapMb)} idle`,
+          note: 'JavaScript heap in use after a full garbage collection, at the end of the load and after start',
+        },
       ],
       raw: {
         tasks: options.tasks,
@@ -118,6 +124,8 @@ export async function benchThroughput(databaseUrl: string, options: { tasks: num
         appIdleRssMb: idle.rssMb,
         appPeakRssMb: loaded.peakRssMb,
         appEndRssMb: loaded.rssMb,
+        appIdleRetainedHeapMb: idle.retainedHeapMb,
+        appLoadedRetainedHeapMb: loaded.retainedHeapMb,
       },
     }
   } finally {

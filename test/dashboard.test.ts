@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getWorkItem } from '../src/store/work-items.ts'
 import { launchChromium, runBrowserTests } from './helpers/browser.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
-const poll = { timeout: 20_000, interval: 100 }
 const TOKEN = 'dashboard-admin-token'
 
 describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () => {
@@ -40,6 +40,8 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
     const title = '<img src=x onerror="window.injected = true">Fix the login page'
     const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['area:backend'] })
     await expect.poll(() => labelsOnGitHub(c, issue.number), poll).toContain('status:todo')
+    // The dashboard shows the mirror, which takes the routing in just after GitHub does.
+    await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('todo')
 
     await page.fill('#token', TOKEN)
     await page.click('#login button')

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
-
-const poll = { timeout: 20_000, interval: 100 }
+import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('escalation, approvals and commands (emulated GitHub, scripted model)', () => {
   let c: TestCompany
@@ -50,12 +48,13 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     await run('vp-engineering')
     expect(String(model.requests[0]?.messages[1]?.content)).toMatch(new RegExp(`^Your direct report's item #${number} is blocked`))
     expect(String(model.requests.at(-1)?.messages[1]?.content)).toContain(`Work item #${own} `)
-    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo', escalation_level: 2 })
+    // Escalating keeps the reason as the specialist gave it (the comment says who escalated and why).
+    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo', escalation_level: 2, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
 
     model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'The owners must choose.' } }] })
     await run('ceo')
 
-    expect(await item(number)).toMatchObject({ escalated_to: 'humans', escalation_level: 3 })
+    expect(await item(number)).toMatchObject({ escalated_to: 'humans', escalation_level: 3, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'needs-human', 'status:blocked'])
     expect((await comments(number)).join('\n')).toContain('Escalated by ceo to @maya: The owners must choose.')
 

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { formatMarker } from '../src/github/marker.ts'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { getWorkItem, type WorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
-
-const poll = { timeout: 20_000, interval: 100 }
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('a heartbeat: claim, work, report', () => {
   let c: TestCompany
@@ -119,10 +117,17 @@ describe('a heartbeat: claim, work, report', () => {
     }
     await c.gaffer!.heartbeats.runNow(repository(), 'frontend-engineer')
 
-    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'blocked', attempts: 4 })
+    // Blocked like any other block: the reason recorded as such, and the owner's manager asked.
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({
+      status: 'blocked',
+      attempts: 4,
+      blocked_reason: "its work was interrupted or left unfinished 4 times; a person or the owner's manager needs to look at it before it is tried again",
+      escalated_to: 'vp-engineering',
+      escalation_level: 1,
+    })
     expect(await labelsOnGitHub(c, number)).toContain('status:blocked')
     const { data: comments } = await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })
-    expect(comments.map((comment) => comment.body).join('\n')).toMatch(/Blocked: its work was interrupted or left unfinished 4 times/)
+    expect(comments.map((comment) => comment.body).join('\n')).toMatch(/Blocked: its work was interrupted or left unfinished 4 times.*\n\nEscalated to VP of Engineering/)
   })
 
   it('never runs two heartbeats of one agent at once', async () => {
@@ -149,7 +154,7 @@ describe('a heartbeat: claim, work, report', () => {
     behaviour = async ({ item, setStatus }) => {
       if (item.number !== number) return setStatus('finish').then(() => {})
       accepted = await setStatus('children_done')
-      await setStatus('block', 'Blocked: needs a decision on the API shape.')
+      await setStatus('block', 'needs a decision on the API shape.')
     }
 
     await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
@@ -157,7 +162,8 @@ describe('a heartbeat: claim, work, report', () => {
     expect(accepted).toBe(false)
     expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({
       status: 'blocked',
-      blocked_reason: 'Blocked: needs a decision on the API shape.',
+      blocked_reason: 'needs a decision on the API shape.',
+      escalated_to: 'vp-engineering',
     })
   })
 

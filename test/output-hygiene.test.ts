@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { cleanOutput } from '../src/runtime/output-hygiene.ts'
 
-const clean = (text: string, allowClosingKeywords?: boolean) => cleanOutput(text, { maxChars: 10_000, allowClosingKeywords })
+const clean = (text: string) => cleanOutput(text, { maxChars: 10_000 })
 
 describe('cleanOutput: mentions', () => {
   it.each([
@@ -94,21 +94,6 @@ describe('cleanOutput: closing keywords', () => {
     const out = clean(text)
 
     expect(out).toBe(text)
-  })
-
-  it.each([['fixes #12'], ['Closes #3'], ['resolved: #4'], ['fix owner/repo#9']])(
-    'keeps %j when closing keywords are allowed',
-    (text) => {
-      const out = clean(text, true)
-
-      expect(out).toBe(text)
-    },
-  )
-
-  it('still wraps mentions when closing keywords are allowed', () => {
-    const out = clean('fixes #12, thanks @alice', true)
-
-    expect(out).toBe('fixes #12, thanks `@alice`')
   })
 })
 

@@ -5,9 +5,7 @@ import { formatMarker } from '../src/github/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
-
-const poll = { timeout: 20_000, interval: 100 }
+import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('decideGate', () => {
   const approve = { agent: 'reviewer', score: 80, verdict: 'approve' as const }

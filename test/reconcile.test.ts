@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
-
-const poll = { timeout: 20_000, interval: 100 }
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('reconcile on start heals what webhooks missed', () => {
   let c: TestCompany

@@ -5,9 +5,8 @@ import { createLogger } from '../src/log.ts'
 import { createPool, type Pool } from '../src/store/pool.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { runToEnd } from './helpers/run-process.ts'
-import { createTestCompany, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
 
-const poll = { timeout: 20_000, interval: 100 }
 const ADMIN_TOKEN = 'replica-admin-token-0123456789'
 
 describe('two replicas on one database', () => {

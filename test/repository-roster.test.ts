@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
-const poll = { timeout: 20_000, interval: 150 }
 const ADMIN_TOKEN = 'test-admin-token-0123456789'
 
 type State = {

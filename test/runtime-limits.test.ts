@@ -3,9 +3,7 @@ import { freePort } from '../src/net/free-port.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
-
-const poll = { timeout: 20_000, interval: 100 }
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 async function openIssue(c: TestCompany, title: string, labels: string[], body = 'Details.') {
   const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })).data.number
@@ -33,8 +31,9 @@ describe('a model server that is down', () => {
     }
     await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
 
-    expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'blocked', failure_count: 3 })
-    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.blocked_reason).toMatch(/^Blocked: the model failed 3 times in a row on this item: Connection error/)
+    // Blocked like any other block: the manager is asked.
+    expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'blocked', failure_count: 3, escalated_to: 'vp-engineering', escalation_level: 1 })
+    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.blocked_reason).toMatch(/^the model failed 3 times in a row on this item: Connection error/)
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:blocked'])
   })
 })

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseMarker } from '../src/github/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startScriptedModel, toolResults } from './helpers/scripted-model.ts'
-import { createTestCompany, labelsOnGitHub, type TestCompany } from './helpers/test-company.ts'
-
-const poll = { timeout: 20_000, interval: 100 }
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('the agent runtime against the emulated GitHub and a scripted model', () => {
   let c: TestCompany
@@ -92,7 +90,8 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
       toolCalls: [
         {
           name: 'propose_change',
-          arguments: { title: 'Round prices to the nearest cent', body: 'Uses Math.round.', files: [{ path: 'src/price.js', content: 'export const round = (x) => Math.round(x * 100) / 100\n' }] },
+          // The model's own text may not close other issues; only Gaffer's closing line links the item.
+          arguments: { title: 'Round prices to the nearest cent', body: 'Uses Math.round. Fixes #1, closes #2.', files: [{ path: 'src/price.js', content: 'export const round = (x) => Math.round(x * 100) / 100\n' }] },
         },
       ],
     })
@@ -103,6 +102,7 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     const pr = pulls.find((p) => p.head.ref === `gaffer/backend-engineer/${number}`)
     expect(pr).toMatchObject({ draft: true, title: 'Round prices to the nearest cent' })
     expect(pr?.body).toContain(`Closes #${number}`)
+    expect(pr?.body).toContain('Fixes `#1`, closes `#2`.')
     const { data: file } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: 'src/price.js', ref: `gaffer/backend-engineer/${number}` })
     expect(Buffer.from((file as { content: string }).content, 'base64').toString()).toContain('Math.round')
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])

@@ -6,10 +6,12 @@ import { readItem } from '../github/read-item.ts'
 import type { Logger } from '../log.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { syncItem } from '../mirror/sync-item.ts'
+import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import { writeStatus } from '../mirror/write-status.ts'
 import type { Agent } from '../roster/schema.ts'
 import {
   claimNextReady,
+  hasReadyItem,
   handBackClaim,
   releaseClaim,
   releaseExpiredLeases,
@@ -69,8 +71,10 @@ export type HeartbeatDeps = {
   now: () => Date
   /** Aborted when the process stops: work in progress is told to stop and its claims are handed back. */
   stopSignal?: AbortSignal
-  /** Wakes an agent given work by a heartbeat's write (the owner of a parent whose last child finished). */
+  /** Wakes an agent given work by a heartbeat's write (the owner of a parent whose last child finished, a manager told of a block). */
   wake?: (repository: string, agent: string) => void
+  /** Logins mentioned when a block reaches the humans. */
+  owners: string[]
 }
 
 export type HeartbeatResult = {
@@ -138,13 +142,8 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
       totals.tokens += result.tokens
       totals.costUsd += result.costUsd
     }
-    if (totals.items >= agent.maxConcurrent) {
-      const { rowCount } = await pool.query(
-        "select 1 from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo' and (claimed_by_run is null or lease_expires_at < now()) limit 1",
-        [fire.repository, agent.slug],
-      )
-      backlog = rowCount === 1
-    }
+    // Items this run handed back are not backlog: the next cron tick retries them.
+    if (totals.items >= agent.maxConcurrent) backlog = await hasReadyItem(pool, fire.repository, agent.slug, tried)
     return await finish(totals.items > 0 || handledEscalations > 0 ? 'worked' : 'idle')
   } catch (error) {
     log.error({ err: error }, 'heartbeat failed')
@@ -191,9 +190,13 @@ async function workClaimedItem(
   const { agent, octokit, lease } = claim
   let item = claim.item
   const log = claim.log.child({ item: `${item.repository}#${item.number}` })
-  // The winner moves the labels on GitHub in one request.
-  const labels = await writeStatus(deps, octokit, item, 'in-progress')
-  item = { ...item, labels, status: 'in-progress' }
+  // The winner moves the labels on GitHub in one request; if that fails, the claim goes back untouched.
+  try {
+    item = { ...item, labels: await writeStatus(deps, octokit, item, 'in-progress'), status: 'in-progress' }
+  } catch (error) {
+    await handBackClaim(deps.pool, item.repository, item.number, lease.runId)
+    throw error
+  }
   const controller = new AbortController()
   const onStop = () => controller.abort(new Error('Gaffer is stopping'))
   deps.stopSignal?.addEventListener('abort', onStop)
@@ -215,6 +218,12 @@ async function workClaimedItem(
       log.warn({ event, from }, `refused transition: ${next.reason}`)
       return false
     }
+    if (next.to === 'blocked') {
+      // Every block is the same block (SPEC §6): reason recorded, the manager or the humans asked.
+      await blockItem(escalationDepsFor(deps, item.repository), octokit, item, note ?? 'no reason was given')
+      await current()
+      return true
+    }
     const written = await writeStatus(deps, octokit, item, next.to, note)
     item = { ...item, labels: written, status: next.to }
     return true
@@ -229,31 +238,40 @@ async function workClaimedItem(
       if (await handBackClaim(deps.pool, item.repository, item.number, lease.runId)) await writeStatus(deps, octokit, item, 'todo')
     } else if (status === 'in-progress') {
       const returned = await returnUnfinished(deps.pool, item.repository, item.number, lease.runId, deps.maxAttempts)
-      if (returned) await mirrorReturned(deps, octokit, returned, item.labels)
+      if (returned) await mirrorReturned(deps, octokit, returned)
     } else {
       await releaseClaim(deps.pool, item.repository, item.number, lease.runId)
     }
   }
 }
 
-/** Releases every expired lease (a crashed or stuck run) and mirrors the result onto GitHub. */
-export async function releaseExpired(deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts'>): Promise<ReturnedItem[]> {
+/**
+ * Releases every expired lease (a crashed or stuck run) and mirrors the result onto
+ * GitHub. An item past its attempts is blocked and escalated like any other block. One
+ * item GitHub refuses does not stop the others; it is released again on the next pass.
+ */
+export async function releaseExpired(
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake'>,
+): Promise<ReturnedItem[]> {
   const returned = await releaseExpiredLeases(deps.pool, deps.maxAttempts)
   for (const item of returned) {
     deps.log.warn({ item: `${item.repository}#${item.number}`, status: item.status, attempts: item.attempts }, 'lease expired')
-    const { rows } = await deps.pool.query<{ labels: string[] }>('select labels from work_items where repository = $1 and number = $2', [
-      item.repository,
-      item.number,
-    ])
-    await mirrorReturned(deps, await deps.octokitFor(item.repository), item, rows[0]?.labels ?? [])
+    try {
+      await mirrorReturned(deps, await deps.octokitFor(item.repository), item)
+    } catch (error) {
+      deps.log.error({ err: error, item: `${item.repository}#${item.number}` }, 'could not mirror a released lease onto GitHub')
+    }
   }
   return returned
 }
 
-async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool'>, octokit: Octokit, item: ReturnedItem, labels: readonly string[]): Promise<void> {
-  const note =
-    item.status === 'blocked'
-      ? `Blocked: ${item.blocked_reason}. A person or the owner's manager needs to look at it before it is tried again.`
-      : undefined
-  await writeStatus(deps, octokit, { repository: item.repository, number: item.number, labels }, item.status, note)
+/** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
+async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'rosters' | 'owners' | 'wake'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
+  if (item.status === 'todo') {
+    await writeStatus(deps, octokit, item, 'todo')
+    return
+  }
+  const current = await getWorkItem(deps.pool, item.repository, item.number)
+  if (!current) return
+    await blockItem(escalationDepsFor(deps, item.repository), octokit, current, `${item.blocked_reason ?? 'its work kept being interrupted'}; a person or the owner's manager needs to look at it before it is tried again`)
 }

@@ -28,7 +28,9 @@ export function createHeartbeats(
 ): Heartbeats {
   const stopping = new AbortController()
   const heartbeatDeps: HeartbeatDeps = { ...deps, stopSignal: stopping.signal }
-  const running = new Map<string, Promise<HeartbeatResult>>()
+  // Every run in flight, by agent: a cron fire, a wake and an API call may overlap (the
+  // agent lease lets only one work), and each must be waited for on stop.
+  const running = new Map<string, Set<Promise<HeartbeatResult>>>()
   const timers = new Map<string, NodeJS.Timeout>()
   const again = new Set<string>()
   let stopped = false
@@ -41,10 +43,12 @@ export function createHeartbeats(
         return result
       },
     ).finally(() => {
-      if (running.get(key) === task) running.delete(key)
-      if (again.delete(key) && !stopped) wake(fire.repository, fire.agent)
+      const runs = running.get(key)
+      runs?.delete(task)
+      if (runs?.size === 0) running.delete(key)
+      if (!running.has(key) && again.delete(key) && !stopped) wake(fire.repository, fire.agent)
     })
-    running.set(key, task)
+    running.set(key, (running.get(key) ?? new Set()).add(task))
     return task
   }
 
@@ -81,7 +85,7 @@ export function createHeartbeats(
       timers.clear()
       const finished = (ms: number) =>
         Promise.race([
-          Promise.allSettled([...running.values()]).then(() => true),
+          Promise.allSettled([...running.values()].flatMap((runs) => [...runs])).then(() => true),
           new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
         ])
       if (await finished(graceMs)) return

@@ -8,6 +8,14 @@ import { writeStatus } from './write-status.ts'
 
 export type EscalationDeps = { pool: Pool; roster: Roster; owners: string[]; wake?: ((repository: string, agent: string) => void) | undefined }
 
+/** The escalation deps for one repository, from a component's wider deps (its roster registry). */
+export function escalationDepsFor(
+  deps: { pool: Pool; rosters: { get(repository: string): Roster }; owners: string[]; wake?: ((repository: string, agent: string) => void) | undefined },
+  repository: string,
+): EscalationDeps {
+  return { pool: deps.pool, roster: deps.rosters.get(repository), owners: deps.owners, wake: deps.wake }
+}
+
 const HUMANS = 'humans'
 
 function mentionOwners(owners: string[]): string {

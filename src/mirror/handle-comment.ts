@@ -1,5 +1,5 @@
 import { parseCommands, mayRun, type Command } from '../company/commands.ts'
-import { agentLabel, HOLD_LABEL, priorityLabels } from '../company/labels.ts'
+import { HOLD_LABEL, priorityLabels } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
 import { withMarker } from '../github/marker.ts'
 import { splitRepository, type Octokit } from '../github/octokit.ts'
@@ -126,10 +126,8 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       const slug = command.args.split(/\s+/)[0]?.replace(/^agent:/, '') ?? ''
       if (!roster.get(slug)) throw new Refusal(`there is no agent "${slug}"; use one of ${roster.agents.map((a) => a.slug).join(', ')}`)
       if (item.status === 'in-progress') throw new Refusal(`#${item.number} is being worked right now; assign it once that run ends`)
-      const labels = item.labels.filter((label) => !label.startsWith('agent:') && !label.startsWith('status:')).concat(agentLabel(slug))
-      await writeStatus(deps, octokit, { ...item, labels }, 'todo')
-      await deps.pool.query('update work_items set blocked_reason = null, escalated_to = null, escalation_level = 0, escalated_at = null where repository = $1 and number = $2', [item.repository, item.number])
-      deps.wake?.(item.repository, slug)
+      // Reassigning gives the item a fresh start with its new owner: block, escalation and attempts cleared.
+      await unblockItem(escalation, octokit, item, { by, note: `assigned to ${slug}`, assignee: slug })
       return `assigned to ${slug}`
     }
     case 'priority': {

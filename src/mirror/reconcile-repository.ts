@@ -7,6 +7,7 @@ import { markReconciled, upsertRepository } from '../store/repositories.ts'
 import { deleteWorkItem, listOpenItems } from '../store/work-items.ts'
 import { readItem } from '../github/read-item.ts'
 import { syncItem, type MirrorDeps } from './sync-item.ts'
+import { resumeOrphanedParents } from './write-status.ts'
 
 const PAGE = 100
 
@@ -54,6 +55,7 @@ export async function reconcileRepository(
       await deleteWorkItem(deps.pool, fullName, number)
     }
   }
+  await resumeOrphanedParents(deps, octokit, fullName)
   await recomputePriorities(deps.pool, fullName, deps.now?.() ?? new Date())
   await markReconciled(deps.pool, fullName)
   deps.log.info({ repository: fullName, open, healed }, 'reconciled repository')

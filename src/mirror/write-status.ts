@@ -64,9 +64,6 @@ export async function writeStatus(
   }
   await setMirroredLabels(deps.pool, item.repository, item.number, labels)
   if (closing) await deps.pool.query("update work_items set state = 'closed' where repository = $1 and number = $2", [item.repository, item.number])
-  if (status === 'blocked' && note !== undefined) {
-    await deps.pool.query('update work_items set blocked_reason = $3 where repository = $1 and number = $2', [item.repository, item.number, note])
-  }
   if (note !== undefined) {
     await upsertMarkedComment(octokit, { repository: item.repository, number: item.number }, { kind: 'status' }, note)
   }
@@ -83,22 +80,38 @@ export async function writeStatus(
 
 /**
  * A `waiting` item returns to `todo` once its last open child is done or closed, and its
- * owner is woken to see the children's results (SPEC §4).
+ * owner is woken to see the children's results (SPEC §4). The move is decided by one
+ * conditional update, so when two writers notice at once (a merge and the close it
+ * causes) only one of them resumes the parent.
  */
 export async function resumeWaitingParent(deps: StatusDeps, octokit: Octokit, repository: string, parentNumber: number): Promise<void> {
-  const { rows } = await deps.pool.query<{ labels: string[]; owner_agent: string | null; open_children: number }>(
-    `select p.labels, p.owner_agent,
-            (select count(*)::int from work_items c where c.repository = p.repository and c.parent_number = p.number
-               and c.state = 'open' and c.status is distinct from 'done') as open_children
-     from work_items p where p.repository = $1 and p.number = $2 and p.status = 'waiting' and p.state = 'open'`,
-    [repository, parentNumber],
-  )
-  const parent = rows[0]
-  if (!parent || parent.open_children > 0) return
   const next = transition('waiting', 'children_done')
   if (!next.ok) return
+  const { rows } = await deps.pool.query<{ labels: string[]; owner_agent: string | null }>(
+    `update work_items p set status = $3, updated_at = now()
+     where p.repository = $1 and p.number = $2 and p.status = 'waiting' and p.state = 'open'
+       and not exists (select 1 from work_items c where c.repository = p.repository and c.parent_number = p.number
+                         and c.state = 'open' and c.status is distinct from 'done')
+     returning p.labels, p.owner_agent`,
+    [repository, parentNumber, next.to],
+  )
+  const parent = rows[0]
+  if (!parent) return
   await writeStatus(deps, octokit, { repository, number: parentNumber, labels: parent.labels }, next.to)
   deps.log?.info({ item: `${repository}#${parentNumber}` }, 'every child is done; the parent is ready again')
   await appendAudit(deps.pool, { actor: 'gaffer', action: 'children_done', repository, target: parentNumber, outcome: 'todo' })
   if (parent.owner_agent) deps.wake?.(repository, parent.owner_agent)
+}
+
+/** Parents still `waiting` although none of their children is open (a child deleted, a resume lost to a crash). */
+export async function resumeOrphanedParents(deps: StatusDeps, octokit: Octokit, repository: string): Promise<void> {
+  const { rows } = await deps.pool.query<{ number: number }>(
+    `select p.number from work_items p
+     where p.repository = $1 and p.status = 'waiting' and p.state = 'open'
+       and exists (select 1 from work_items c where c.repository = p.repository and c.parent_number = p.number)
+       and not exists (select 1 from work_items c where c.repository = p.repository and c.parent_number = p.number
+                         and c.state = 'open' and c.status is distinct from 'done')`,
+    [repository],
+  )
+  for (const { number } of rows) await resumeWaitingParent(deps, octokit, repository, number)
 }

@@ -1,6 +1,6 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
 import type { Fuses } from '../company/fuses.ts'
-import type { StatusEvent } from '../company/status-machine.ts'
+import { transition, type StatusEvent } from '../company/status-machine.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { Octokit } from '../github/octokit.ts'
 import type { WorkHook, WorkResult } from '../heartbeat/heartbeat.ts'
@@ -10,12 +10,13 @@ import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import type { ModelClient } from '../llm/model-client.ts'
 import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
+import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
-import type { WorkItem } from '../store/work-items.ts'
+import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 import { loadItemContext, type CommentAccess } from './load-item-context.ts'
 import { itemMessage, systemPrompt } from './prompt.ts'
 import { createToolContext, ToolRefusal, type Tool, type ToolContext } from './tool.ts'
@@ -189,7 +190,7 @@ async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, 
 /** Three identical model failures on one item block it with the error (SPEC §7); fewer leave it to be retried. */
 async function tripCircuitBreaker(
   deps: RuntimeDeps,
-  work: { agent: Agent; setStatus(event: StatusEvent, note?: string): Promise<boolean> },
+  work: { agent: Agent; octokit: Octokit },
   item: WorkItem,
   error: unknown,
 ): Promise<void> {
@@ -197,10 +198,12 @@ async function tripCircuitBreaker(
   const message = (error as Error).message ?? String(error)
   const signature = `${status ?? 'error'} ${message}`.slice(0, 300)
   const count = await recordFailure(deps.pool, item.repository, item.number, signature)
-  if (count >= deps.maxIdenticalFailures) {
-    await work.setStatus('block', `Blocked: the model failed ${count} times in a row on this item: ${message}`)
-    await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository: item.repository, target: item.number, outcome: 'blocked', detail: { signature } })
-  }
+  if (count < deps.maxIdenticalFailures) return
+  // Blocked like any other block: reason recorded, the manager asked (or the humans, for the CEO's items).
+  const current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? item
+  if (!transition(current.status, 'block').ok) return
+    await blockItem(escalationDepsFor(deps, item.repository), work.octokit, current, `the model failed ${count} times in a row on this item: ${message}`)
+  await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository: item.repository, target: item.number, outcome: 'blocked', detail: { signature } })
 }
 
 /** Adds the run's cost to the agent's month; warns once at 80% and pauses the agent at 100%. */

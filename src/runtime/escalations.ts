@@ -6,6 +6,7 @@ import type { ToolName } from '../roster/tools.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
 import { runModelSession, type RuntimeDeps } from './agent-runtime.ts'
+import { cleanUntrusted, fence } from './untrusted-text.ts'
 
 /** What a manager may do about a report's blocked item. */
 const managerTools: readonly ToolName[] = ['unblock', 'escalate', 'delegate', 'comment', 'read_issue', 'search_issues', 'list_files', 'read_file']
@@ -52,14 +53,14 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
       const log = deps.log.child({ agent: agent.slug, item: `${repository}#${item.number}`, run: runId })
       if (handledRuns >= agent.escalationTimeout) {
         log.info({ handledRuns }, 'escalation timed out; moving it up')
-        await escalateItem(escalation, octokit, { ...item, escalated_to: agent.slug }, {
+        await escalateItem(escalation, octokit, item, {
           by: 'gaffer',
           reason: `${agent.name} left it unhandled for ${handledRuns} heartbeats`,
         })
         continue
       }
       if (!deps.runtime) {
-        await escalateItem(escalation, octokit, { ...item, escalated_to: agent.slug }, { by: agent.slug, reason: 'no model is configured for this manager to decide' })
+        await escalateItem(escalation, octokit, item, { by: agent.slug, reason: 'no model is configured for this manager to decide' })
         continue
       }
       const outcome = await runModelSession(deps.runtime, {
@@ -70,7 +71,8 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
         signal,
         toolNames: managerTools,
         setStatus: async () => false,
-        preface: `Your direct report's item #${item.number} is blocked. Reason given: "${item.blocked_reason ?? 'none'}". Handle it now: unblock it with an answer (optionally reassigning it to another of your direct reports), re-scope it by delegating a smaller item, or escalate it one level up.`,
+        // The reason was written by a model or a person: quoted data, never instructions.
+        preface: `Your direct report's item #${item.number} is blocked. The reason given, quoted:\n${fence(cleanUntrusted(item.blocked_reason ?? 'none', 4_000), 'text')}\nHandle it now: unblock it with an answer (optionally reassigning it to another of your direct reports), re-scope it by delegating a smaller item, or escalate it one level up.`,
         keepGoing: (now) => now.status === 'blocked' && escalationHolder(roster, now) === agent.slug,
       })
       total.tokens += outcome.result.tokens

@@ -26,20 +26,18 @@ function outsideCode(text: string, transform: (prose: string) => string): string
  * What a model writes is neutralized before it reaches GitHub (SPEC §7): it cannot
  * forge Gaffer's provenance markers, notify people, or close issues by keyword.
  */
-export function cleanOutput(text: string, options: { maxChars: number; allowClosingKeywords?: boolean }): string {
+export function cleanOutput(text: string, options: { maxChars: number }): string {
   let out = stripHtmlComments(text).trim()
   const cut = out.length > options.maxChars
   if (cut) out = out.slice(0, options.maxChars)
   out = outsideCode(out, (prose) => {
     // @mentions become code, which GitHub does not notify.
-    let result = prose.replace(/(^|[^A-Za-z0-9`/.@-])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]+)?)/g, '$1`@$2`')
-    if (!options.allowClosingKeywords) {
-      result = result.replace(
-        /\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(:?\s+)((?:[\w.-]+\/[\w.-]+)?#\d+|https?:\/\/\S+\/(?:issues|pull)\/\d+)/gi,
-        (_, keyword: string, gap: string, reference: string) => `${keyword}${gap}\`${reference}\``,
-      )
-    }
-    return result
+    const result = prose.replace(/(^|[^A-Za-z0-9`/.@-])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\/[A-Za-z0-9_.-]+)?)/g, '$1`@$2`')
+    // Closing keywords become code too: only Gaffer itself links a pull request to the item it closes.
+    return result.replace(
+      /\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(:?\s+)((?:[\w.-]+\/[\w.-]+)?#\d+|https?:\/\/\S+\/(?:issues|pull)\/\d+)/gi,
+      (_, keyword: string, gap: string, reference: string) => `${keyword}${gap}\`${reference}\``,
+    )
   })
   return cut ? `${out}\n\n[… cut at ${options.maxChars} characters]` : out
 }

@@ -3,6 +3,16 @@ import type { WorkItem } from './work-items.ts'
 
 export type Lease = { runId: number; leaseMs: number }
 
+/** An agent's claimable items: `$1` repository, `$2` agent, `$3` numbers to skip. */
+const readyFor = `repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+           and (claimed_by_run is null or lease_expires_at < now()) and not (number = any($3))`
+
+/** Whether the agent has a claimable item besides `skip` (a heartbeat that stopped at maxConcurrent asks, to wake it again). */
+export async function hasReadyItem(pool: Pool, repository: string, agent: string, skip: readonly number[]): Promise<boolean> {
+  const { rowCount } = await pool.query(`select 1 from work_items where ${readyFor} limit 1`, [repository, agent, skip])
+  return rowCount === 1
+}
+
 /**
  * Selects and claims the agent's best ready item in one conditional UPDATE. Concurrent
  * claimers skip rows another claimer is updating at that instant instead of queueing
@@ -19,9 +29,7 @@ export async function claimNextReady(
     `update work_items set status = 'in-progress', claimed_by_run = $4,
         lease_expires_at = now() + make_interval(secs => $5::float8 / 1000), updated_at = now()
      where repository = $1 and number = (
-         select number from work_items
-         where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
-           and (claimed_by_run is null or lease_expires_at < now()) and not (number = any($3))
+         select number from work_items where ${readyFor}
          order by priority_score desc, github_created_at asc nulls last, number asc
          limit 1 for update skip locked)
        and state = 'open' and status = 'todo' and (claimed_by_run is null or lease_expires_at < now())
@@ -60,7 +68,7 @@ export async function releaseClaim(pool: Pool, repository: string, number: numbe
   )
 }
 
-export type ReturnedItem = { repository: string; number: number; status: 'todo' | 'blocked'; attempts: number; blocked_reason: string | null }
+export type ReturnedItem = { repository: string; number: number; status: 'todo' | 'blocked'; attempts: number; blocked_reason: string | null; labels: string[] }
 
 const returnToQueue = `
         attempts = attempts + 1,
@@ -71,14 +79,16 @@ const returnToQueue = `
 
 /**
  * Expired leases go back to `todo` with attempts + 1, or to `blocked` once attempts
- * pass `maxAttempts`, so a crashed run never leaves an item stuck. Returns what moved,
+ * pass `maxAttempts`, so a crashed run never leaves an item stuck. An item that is
+ * `in-progress` without any claim (its label came from GitHub, say a hand-back whose
+ * label write failed) goes the same way. Returns what moved,
  * for the caller to mirror onto GitHub.
  */
 export async function releaseExpiredLeases(pool: Pool, maxAttempts: number): Promise<ReturnedItem[]> {
   const { rows } = await pool.query<ReturnedItem>(
     `update work_items set ${returnToQueue}
-     where status = 'in-progress' and lease_expires_at < now()
-     returning repository, number, status, attempts, blocked_reason`,
+     where status = 'in-progress' and (lease_expires_at < now() or claimed_by_run is null)
+     returning repository, number, status, attempts, blocked_reason, labels`,
     [maxAttempts],
   )
   return rows
@@ -89,7 +99,7 @@ export async function returnUnfinished(pool: Pool, repository: string, number: n
   const { rows } = await pool.query<ReturnedItem>(
     `update work_items set ${returnToQueue}
      where repository = $2 and number = $3 and claimed_by_run = $4 and status = 'in-progress'
-     returning repository, number, status, attempts, blocked_reason`,
+     returning repository, number, status, attempts, blocked_reason, labels`,
     [maxAttempts, repository, number, runId],
   )
   return rows[0]

@@ -2,13 +2,35 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
+const localNames = new Set(['localhost', '127.0.0.1', '[::1]'])
+
+const hostname = (host: string) => host.replace(/:\d+$/, '').toLowerCase()
+
+/**
+ * Without a token, only this machine's own pages and tools count: the connection is
+ * from loopback, the Host names this machine (a DNS-rebound name does not), and a
+ * browser's Origin, when sent, is that same host (another site's page cannot POST a
+ * wake through the operator's browser).
+ */
+function isLocalRequest(req: IncomingMessage): boolean {
+  if (!loopback.has(req.socket.remoteAddress ?? '')) return false
+  const host = req.headers.host ?? ''
+  if (!localNames.has(hostname(host))) return false
+  const origin = req.headers.origin
+  if (origin === undefined) return true
+  try {
+    return new URL(origin).host === host
+  } catch {
+    return false
+  }
+}
 
 /**
  * The admin API needs `Authorization: Bearer $GAFFER_ADMIN_TOKEN`; with no token
  * configured it answers only requests from this machine.
  */
 export function isAdminRequest(req: IncomingMessage, adminToken: string | undefined): boolean {
-  if (adminToken === undefined) return loopback.has(req.socket.remoteAddress ?? '')
+  if (adminToken === undefined) return isLocalRequest(req)
   const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim()
   if (!presented) return false
   const digest = (value: string) => createHash('sha256').update(value).digest()

@@ -74,9 +74,9 @@ export function dashboardPage(): string {
     const headers = token ? { authorization: 'Bearer ' + token } : {}
     const response = await fetch(path, { ...options, headers })
     if (response.status === 401) {
-      $('#login').hidden = false
-      $('#main').hidden = true
-      throw new Error(token ? 'That token was refused; enter GAFFER_ADMIN_TOKEN.' : 'This dashboard needs the admin token (GAFFER_ADMIN_TOKEN).')
+      const error = new Error(token ? 'That token was refused; enter GAFFER_ADMIN_TOKEN.' : 'This dashboard needs the admin token (GAFFER_ADMIN_TOKEN).')
+      error.unauthorized = true
+      throw error
     }
     const body = await response.json()
     if (!response.ok) throw new Error(body.error || 'the API answered ' + response.status)
@@ -189,14 +189,25 @@ export function dashboardPage(): string {
     ]), 'No repository yet.')
   }
 
+  // Only the newest refresh may change the page: an older one still in flight (say, with
+  // the token just replaced) must not hide what a newer one showed.
+  let latest = 0
   async function refresh() {
+    const mine = ++latest
     try {
-      render(await api('/gaffer/api/state'))
+      const state = await api('/gaffer/api/state')
+      if (mine !== latest) return
+      render(state)
       $('#main').hidden = false
       $('#login').hidden = true
       $('#error').textContent = ''
       $('#updated').textContent = 'Updated ' + new Date().toLocaleTimeString() + '; refreshes every 10 s.'
     } catch (error) {
+      if (mine !== latest) return
+      if (error.unauthorized) {
+        $('#login').hidden = false
+        $('#main').hidden = true
+      }
       $('#error').textContent = error.message
     }
   }

@@ -6,6 +6,9 @@ import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emul
 import { WEBHOOK_PATH } from '../../src/web/http-server.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 
+/** How long `expect.poll` waits for Gaffer to react to something done on the emulated GitHub. */
+export const poll = { timeout: 20_000, interval: 100 }
+
 export type TestCompany = {
   github: EmulatedGitHub
   db: TestDatabase
@@ -79,6 +82,8 @@ export async function commentAs(company: TestCompany, who: 'maya' | 'oscar', num
   const processed = async () =>
     (await company.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }])).rowCount
   for (let tries = 0; tries < 200 && (await processed()) !== 1; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100))
+  // A check that something did not happen means nothing unless the comment was processed.
+  if ((await processed()) !== 1) throw new Error(`Gaffer never processed the webhook of comment ${data.id} on #${number}`)
   await company.gaffer?.deliveries.idle()
   return data.id
 }

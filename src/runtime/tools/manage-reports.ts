@@ -38,7 +38,9 @@ export const escalate = defineTool({
   parameters: z.strictObject({ number: z.int().positive(), reason: z.string().min(1).max(4_000) }),
   async run(ctx, { number, reason }) {
     const item = await blockedItemOf(ctx, number)
-    const target = await escalateItem(deps(ctx), ctx.octokit, { ...item, escalated_to: ctx.agent.slug }, { by: ctx.agent.slug, reason: cleanOutput(reason, { maxChars: 4_000 }) })
+    const holder = escalationHolder(ctx.roster, item)
+    if (holder !== ctx.agent.slug) throw new ToolRefusal(`#${number} is already escalated to ${holder}`)
+    const target = await escalateItem(deps(ctx), ctx.octokit, item, { by: ctx.agent.slug, reason: cleanOutput(reason, { maxChars: 4_000 }) })
     return `#${number} is escalated to ${target}.`
   },
 })

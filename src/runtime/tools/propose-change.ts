@@ -60,7 +60,7 @@ export const proposeChange = defineTool({
       await ctx.octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...at, ref: `refs/heads/${branch}`, sha: commit })
     }
 
-    const text = withMarker(`${cleanOutput(body, { maxChars: 20_000, allowClosingKeywords: true })}\n\nCloses #${item.number}`, {
+    const text = withMarker(`${cleanOutput(body, { maxChars: 20_000 })}\n\nCloses #${item.number}`, {
       agent: ctx.agent.slug,
       depth: item.delegation_depth,
       parent: item.number,

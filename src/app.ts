@@ -9,6 +9,7 @@ import { handleNewComment, type CommentDeps } from './mirror/handle-comment.ts'
 import { onPullRequestEvent } from './mirror/pull-requests.ts'
 import { syncGate } from './mirror/quality-gate.ts'
 import { syncItem } from './mirror/sync-item.ts'
+import { handleStatusLabelEdit, type StatusLabelEdit } from './mirror/status-label-edit.ts'
 import { deactivateInstallation, deactivateRepositories, getRepository, upsertRepository } from './store/repositories.ts'
 import { deleteWorkItem } from './store/work-items.ts'
 
@@ -16,6 +17,7 @@ export type AppDeps = CommentDeps
 
 const IssuesEvent = z.object({
   action: z.string(),
+  label: z.object({ name: z.string() }).optional(),
   issue: GitHubIssue,
   repository: GitHubRepository,
   installation: Installation,
@@ -23,6 +25,7 @@ const IssuesEvent = z.object({
 })
 const PullRequestEvent = z.object({
   action: z.string(),
+  label: z.object({ name: z.string() }).optional(),
   pull_request: GitHubIssue.extend({ merged: z.boolean().nullable().optional() }),
   repository: GitHubRepository,
   installation: Installation,
@@ -59,7 +62,9 @@ export function gafferApp(deps: AppDeps) {
       await ensureRepository(deps, context.octokit, event)
       if (event.action === 'deleted') return deleteWorkItem(deps.pool, repository, event.issue.number)
       const own = isOwnWrite(event.sender)
-      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue), { route: !own, ownWrite: own })
+      const edit = statusLabelEdit(event, own)
+      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue), { route: !own && !edit, ownWrite: own, heal: !edit })
+      if (edit) await handleStatusLabelEdit(deps, context.octokit, { ...edit, repository, number: event.issue.number })
     })
 
     app.on('pull_request', async (context) => {
@@ -67,7 +72,9 @@ export function gafferApp(deps: AppDeps) {
       await ensureRepository(deps, context.octokit, event)
       const item = toGitHubItem(event.repository.full_name, event.pull_request, 'pull')
       const own = isOwnWrite(event.sender)
-      await syncItem(deps, context.octokit, item, { route: !own, ownWrite: own })
+      const edit = statusLabelEdit(event, own)
+      await syncItem(deps, context.octokit, item, { route: !own && !edit, ownWrite: own, heal: !edit })
+      if (edit) await handleStatusLabelEdit(deps, context.octokit, { ...edit, repository: item.repository, number: item.number })
       if (own) return
       await onPullRequestEvent(deps, context.octokit, {
         action: event.action,
@@ -123,6 +130,15 @@ export function gafferApp(deps: AppDeps) {
       await deps.rosters.reload(context.octokit, { fullName: repository.full_name, defaultBranch: repository.default_branch })
     })
   }
+}
+
+/** A person adding or removing a `status:` label by hand: an event for the status writer, not a state to adopt. */
+function statusLabelEdit(
+  event: { action: string; label?: { name: string } | undefined; sender: { login: string; type?: string | undefined } },
+  own: boolean,
+): Pick<StatusLabelEdit, 'action' | 'label' | 'sender'> | undefined {
+  if (own || (event.action !== 'labeled' && event.action !== 'unlabeled') || !event.label?.name.startsWith('status:')) return undefined
+  return { action: event.action, label: event.label.name, sender: event.sender }
 }
 
 /** An event from a repository the mirror has not met yet registers it and loads its roster first. */

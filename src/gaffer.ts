@@ -1,6 +1,7 @@
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Probot, type ProbotOctokit } from 'probot'
+import Bottleneck from 'bottleneck'
+import { Probot, ProbotOctokit } from 'probot'
 import { z } from 'zod'
 import { gafferApp } from './app.ts'
 import type { Config, GitHubAppCredentials } from './config/env.ts'
@@ -42,6 +43,12 @@ export type GafferSettings = {
   heartbeatTimeBudgetMs: number
   reconcileLimit: number
   stopGraceMs: number
+  /**
+   * Least time between two writes to one GitHub (Probot's throttle): GitHub asks for
+   * about a second to stay clear of its secondary limits. The sandbox's emulated GitHub
+   * has none, so it spaces writes less.
+   */
+  writeSpacingMs: number
   /** Register the agents' cron heartbeats (tests that drive heartbeats by hand turn this off). */
   schedule: boolean
   /** Wake an agent as soon as a webhook gives it work. */
@@ -57,6 +64,7 @@ export const defaultSettings: GafferSettings = {
   heartbeatTimeBudgetMs: 10 * 60_000,
   reconcileLimit: 20,
   stopGraceMs: 20_000,
+  writeSpacingMs: 1_000,
   schedule: true,
   wakes: true,
 }
@@ -130,7 +138,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     secret: options.app.webhookSecret,
     baseUrl: options.githubApiUrl,
     log,
-    ...(options.Octokit ? { Octokit: options.Octokit } : {}),
+    Octokit: withWriteSpacing(options.Octokit ?? ProbotOctokit, settings.writeSpacingMs),
   })
   const appOctokit = await probot.auth()
   const { slug } = AppInfo.parse((await appOctokit.request('GET /app')).data)
@@ -270,6 +278,17 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
       await deliveries.idle()
     },
   }
+}
+
+/**
+ * Probot's Octokit with its write throttle spaced as configured; content-creating
+ * writes (issues, comments) keep the throttle's threefold spacing. Its other rules stay.
+ */
+function withWriteSpacing(Octokit: typeof ProbotOctokit, minTime: number): typeof ProbotOctokit {
+  const write = new Bottleneck.Group({ id: 'gaffer-write', maxConcurrent: 1, minTime })
+  const notifications = new Bottleneck.Group({ id: 'gaffer-notifications', maxConcurrent: 1, minTime: minTime * 3 })
+  // A function, not an object: Probot passes its own throttle options, which an object default would replace.
+  return Octokit.defaults((options: { throttle?: object }) => ({ ...options, throttle: { ...options.throttle, write, notifications } })) as typeof ProbotOctokit
 }
 
 async function onlyRepository(pool: Pool): Promise<string> {

@@ -56,7 +56,7 @@ describe('two replicas on one database', () => {
     await expect.poll(() => started, poll).toEqual([{ replica: 'a', item: issue.number }])
     release()
     await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('review')
-    await new Promise((resolve) => setTimeout(resolve, 500))
+    await expect.poll(async () => (await runs('backend-engineer')).map((run) => run.outcome), poll).toEqual(['worked'])
     expect(await runs('backend-engineer')).toEqual([{ trigger: 'wake', outcome: 'worked', error: null }])
   })
 

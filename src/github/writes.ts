@@ -26,15 +26,17 @@ const labelNames = (labels: ReadonlyArray<string | { name?: string }>) =>
 export async function changeLabels(
   octokit: Octokit,
   item: ItemRef,
-  delta: { add?: readonly string[]; remove?: readonly string[] },
+  delta: { add?: readonly string[]; remove?: readonly string[] | ((label: string) => boolean) },
 ): Promise<string[] | undefined> {
   const add = [...new Set(delta.add ?? [])]
-  const remove = [...new Set(delta.remove ?? [])].filter((label) => !add.includes(label))
   let labels: string[] | undefined
   if (add.length > 0) {
     const response = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { ...at(item), labels: add })
     labels = labelNames(response.data)
   }
+  // A predicate picks from the labels GitHub just reported, so a label a person added meanwhile is seen.
+  const wanted = typeof delta.remove === 'function' ? (labels ?? []).filter(delta.remove) : [...new Set(delta.remove ?? [])]
+  const remove = wanted.filter((label) => !add.includes(label))
   for (const name of remove) {
     if (labels !== undefined && !labels.includes(name)) continue
     try {

@@ -1,4 +1,4 @@
-import { transition, type StatusEvent } from '../company/status-machine.ts'
+import type { StatusEvent } from '../company/status-machine.ts'
 import { countRequests } from '../github/count-requests.ts'
 import type { EtagCache } from '../github/etag-cache.ts'
 import type { Octokit } from '../github/octokit.ts'
@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { syncItem } from '../mirror/sync-item.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
-import { writeStatus } from '../mirror/write-status.ts'
+import { moveItem } from '../mirror/move-item.ts'
 import type { Agent } from '../roster/schema.ts'
 import {
   claimNextReady,
@@ -190,9 +190,11 @@ async function workClaimedItem(
   const { agent, octokit, lease } = claim
   let item = claim.item
   const log = claim.log.child({ item: `${item.repository}#${item.number}` })
+  const writer = { ...deps, log }
   // The winner moves the labels on GitHub in one request; if that fails, the claim goes back untouched.
   try {
-    item = { ...item, labels: await writeStatus(deps, octokit, item, 'in-progress'), status: 'in-progress' }
+    const moved = await moveItem(writer, octokit, { ...item, status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug })
+    if (moved.ok) item = { ...item, labels: moved.labels }
   } catch (error) {
     await handBackClaim(deps.pool, item.repository, item.number, lease.runId)
     throw error
@@ -212,21 +214,14 @@ async function workClaimedItem(
     return item.status
   }
   const setStatus = async (event: StatusEvent, note?: string): Promise<boolean> => {
-    const from = await current()
-    const next = transition(from, event)
-    if (!next.ok) {
-      log.warn({ event, from }, `refused transition: ${next.reason}`)
-      return false
-    }
-    if (next.to === 'blocked') {
-      // Every block is the same block (SPEC §6): reason recorded, the manager or the humans asked.
-      await blockItem(escalationDepsFor(deps, item.repository), octokit, item, note ?? 'no reason was given')
-      await current()
-      return true
-    }
-    const written = await writeStatus(deps, octokit, item, next.to, note)
-    item = { ...item, labels: written, status: next.to }
-    return true
+    await current()
+    // Every block is the same block (SPEC §6): reason recorded, the manager or the humans asked.
+    const moved =
+      event === 'block'
+        ? await blockItem(escalationDepsFor(deps, item.repository), octokit, item, note ?? 'no reason was given')
+        : (await moveItem(writer, octokit, item, event, { note, actor: agent.slug })).ok
+    await current()
+    return moved
   }
   try {
     return await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
@@ -235,7 +230,9 @@ async function workClaimedItem(
     deps.stopSignal?.removeEventListener('abort', onStop)
     const status = await current()
     if (status === 'in-progress' && deps.stopSignal?.aborted) {
-      if (await handBackClaim(deps.pool, item.repository, item.number, lease.runId)) await writeStatus(deps, octokit, item, 'todo')
+      if (await handBackClaim(deps.pool, item.repository, item.number, lease.runId)) {
+        await moveItem(writer, octokit, { ...item, status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug })
+      }
     } else if (status === 'in-progress') {
       const returned = await returnUnfinished(deps.pool, item.repository, item.number, lease.runId, deps.maxAttempts)
       if (returned) await mirrorReturned(deps, octokit, returned)
@@ -266,12 +263,19 @@ export async function releaseExpired(
 }
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
-async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'rosters' | 'owners' | 'wake'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
-  if (item.status === 'todo') {
-    await writeStatus(deps, octokit, item, 'todo')
+async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
+  // The lease statement already moved the mirror out of in-progress; GitHub follows through the status writer.
+  if (item.status !== 'blocked') {
+    await moveItem(deps, octokit, { ...item, status: 'in-progress' }, 'lease_expired', { mirrorMoved: true })
     return
   }
   const current = await getWorkItem(deps.pool, item.repository, item.number)
   if (!current) return
-    await blockItem(escalationDepsFor(deps, item.repository), octokit, current, `${item.blocked_reason ?? 'its work kept being interrupted'}; a person or the owner's manager needs to look at it before it is tried again`)
+  await blockItem(
+    escalationDepsFor(deps, item.repository),
+    octokit,
+    { ...current, status: 'in-progress' },
+    `${item.blocked_reason ?? 'its work kept being interrupted'}; a person or the owner's manager needs to look at it before it is tried again`,
+    { event: 'attempts_exhausted', mirrorMoved: true },
+  )
 }

@@ -2,9 +2,10 @@ import { agentLabel, NEEDS_HUMAN_LABEL } from '../company/labels.ts'
 import type { Octokit } from '../github/octokit.ts'
 import type { Roster } from '../roster/roster.ts'
 import { appendAudit } from '../store/audit-log.ts'
+import { clearBlock, recordBlock, recordEscalation } from '../store/escalations.ts'
 import type { Pool } from '../store/pool.ts'
-import type { WorkItem } from '../store/work-items.ts'
-import { writeStatus } from './write-status.ts'
+import { getWorkItem, type WorkItem } from '../store/work-items.ts'
+import { moveItem } from './move-item.ts'
 
 export type EscalationDeps = { pool: Pool; roster: Roster; owners: string[]; wake?: ((repository: string, agent: string) => void) | undefined }
 
@@ -28,23 +29,34 @@ export function escalationHolder(roster: Roster, item: Pick<WorkItem, 'escalated
   return roster.managerOf(item.owner_agent ?? '')?.slug ?? HUMANS
 }
 
+/** What blocks an item: the owner's own `block`, a person's `/reject`, or spent attempts (the lease statement already moved the mirror). */
+export type BlockEvent = { event: 'block' | 'reject'; mirrorMoved?: false } | { event: 'attempts_exhausted'; mirrorMoved: true }
+
 /**
  * Marks the item blocked (SPEC §6): the reason is recorded and commented, and the
  * owner's manager is named — or, for the CEO's own items, the item gets `needs-human`
- * and the owners are mentioned.
+ * and the owners are mentioned. False when the status machine refused the block.
  */
-export async function blockItem(deps: EscalationDeps, octokit: Octokit, item: WorkItem, reason: string): Promise<void> {
+export async function blockItem(
+  deps: EscalationDeps,
+  octokit: Octokit,
+  item: WorkItem,
+  reason: string,
+  how: BlockEvent = { event: 'block' },
+): Promise<boolean> {
   const manager = deps.roster.managerOf(item.owner_agent ?? '')
-  const labels = manager ? item.labels : [...new Set([...item.labels, NEEDS_HUMAN_LABEL])]
   const to = manager ? `${manager.name} (\`${manager.slug}\`)` : mentionOwners(deps.owners)
-  await writeStatus(deps, octokit, { ...item, labels }, 'blocked', `Blocked: ${reason}\n\nEscalated to ${to}.`)
-  await deps.pool.query(
-    `update work_items set blocked_reason = $3, escalated_to = $4, escalation_level = 1, escalated_at = now()
-     where repository = $1 and number = $2`,
-    [item.repository, item.number, reason, manager?.slug ?? HUMANS],
-  )
+  const moved = await moveItem(deps, octokit, item, how.event, {
+    note: `Blocked: ${reason}\n\nEscalated to ${to}.`,
+    add: manager ? [] : [NEEDS_HUMAN_LABEL],
+    actor: item.owner_agent ?? 'gaffer',
+    mirrorMoved: how.mirrorMoved ?? false,
+  })
+  if (!moved.ok) return false
+  await recordBlock(deps.pool, item, { reason, holder: manager?.slug ?? HUMANS })
   await appendAudit(deps.pool, { actor: item.owner_agent ?? 'gaffer', action: 'block', repository: item.repository, target: item.number, outcome: manager?.slug ?? HUMANS, detail: { reason } })
   if (manager) deps.wake?.(item.repository, manager.slug)
+  return true
 }
 
 /** Moves a blocked item one level up the chain; above the CEO are the humans (`needs-human`). */
@@ -54,44 +66,46 @@ export async function escalateItem(
   item: WorkItem,
   escalation: { by: string; reason: string },
 ): Promise<string> {
-  const holder = escalationHolder(deps.roster, item)
+  // The reason is read from the mirror, which has it even when the caller's copy predates the block.
+  const current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? item
+  const holder = escalationHolder(deps.roster, current)
   const above = holder === HUMANS ? undefined : deps.roster.managerOf(holder)
   const target = above?.slug ?? HUMANS
-  const labels = above ? item.labels : [...new Set([...item.labels, NEEDS_HUMAN_LABEL])]
   const to = above ? `${above.name} (\`${above.slug}\`)` : mentionOwners(deps.owners)
-  await writeStatus(
-    deps,
-    octokit,
-    { ...item, labels },
-    'blocked',
-    `Escalated by ${escalation.by} to ${to}: ${escalation.reason}\n\nBlocked because: ${item.blocked_reason ?? 'no reason was recorded'}`,
-  )
-  await deps.pool.query(
-    `update work_items set escalated_to = $3, escalation_level = escalation_level + 1, escalated_at = now()
-     where repository = $1 and number = $2`,
-    [item.repository, item.number, target],
-  )
+  const moved = await moveItem(deps, octokit, current, 'escalate', {
+    note: `Escalated by ${escalation.by} to ${to}: ${escalation.reason}\n\nBlocked because: ${current.blocked_reason ?? 'no reason was recorded'}`,
+    add: above ? [] : [NEEDS_HUMAN_LABEL],
+    actor: escalation.by,
+  })
+  if (!moved.ok) return holder
+  await recordEscalation(deps.pool, current, target)
   await appendAudit(deps.pool, { actor: escalation.by, action: 'escalate', repository: item.repository, target: item.number, outcome: target, detail: { reason: escalation.reason, from: holder } })
   if (above) deps.wake?.(item.repository, above.slug)
   return target
 }
 
-/** A blocked item goes back to `todo` with the note for its owner (optionally a new owner), and the owner is woken. */
+/**
+ * A blocked item goes back to `todo` with the note for its owner (optionally a new
+ * owner: a reassignment, which also gives an unblocked `todo` item or one without a
+ * status a fresh start), and the owner is woken. False when the status machine refused.
+ */
 export async function unblockItem(
   deps: EscalationDeps,
   octokit: Octokit,
   item: WorkItem,
   unblock: { by: string; note: string; assignee?: string | undefined },
-): Promise<void> {
+): Promise<boolean> {
   const owner = unblock.assignee ?? item.owner_agent
-  const labels = item.labels.filter((label) => !label.startsWith('agent:') && label !== NEEDS_HUMAN_LABEL).concat(owner ? [agentLabel(owner)] : [])
-  await writeStatus(deps, octokit, { ...item, labels }, 'todo', `Unblocked by ${unblock.by}${unblock.note ? `: ${unblock.note}` : '.'}`)
-  await deps.pool.query(
-    `update work_items set blocked_reason = null, escalated_to = null, escalation_level = 0, escalated_at = null, attempts = 0,
-       failure_count = 0, failure_signature = null
-     where repository = $1 and number = $2`,
-    [item.repository, item.number],
-  )
-  await appendAudit(deps.pool, { actor: unblock.by, action: 'unblock', repository: item.repository, target: item.number, outcome: 'todo', detail: { assignee: owner, note: unblock.note } })
+  const event = unblock.assignee !== undefined ? 'reassign' : 'unblock'
+  const moved = await moveItem(deps, octokit, item, event, {
+    note: `${unblock.assignee !== undefined ? 'Assigned' : 'Unblocked'} by ${unblock.by}${unblock.note ? `: ${unblock.note}` : '.'}`,
+    add: owner ? [agentLabel(owner)] : [],
+    remove: item.labels.filter((label) => (label.startsWith('agent:') && label !== agentLabel(owner ?? '')) || label === NEEDS_HUMAN_LABEL),
+    actor: unblock.by,
+  })
+  if (!moved.ok) return false
+  await clearBlock(deps.pool, item)
+  await appendAudit(deps.pool, { actor: unblock.by, action: event, repository: item.repository, target: item.number, outcome: 'todo', detail: { assignee: owner, note: unblock.note } })
   if (owner) deps.wake?.(item.repository, owner)
+  return true
 }

@@ -6,11 +6,12 @@ import { splitRepository, type Octokit } from '../github/octokit.ts'
 import { atLeast, type PermissionOf } from '../github/permissions.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
-import { getWorkItem, setMirroredLabels, type WorkItem } from '../store/work-items.ts'
+import { changeLabels } from '../github/writes.ts'
+import { getWorkItem, recordLabels, type WorkItem } from '../store/work-items.ts'
 import { blockItem, unblockItem } from './escalation.ts'
 import { headShaOf, syncGate } from './quality-gate.ts'
 import type { MirrorDeps } from './sync-item.ts'
-import { writeStatus } from './write-status.ts'
+import { moveItem } from './move-item.ts'
 
 export type CommentDeps = MirrorDeps & {
   owners: string[]
@@ -84,10 +85,10 @@ async function reply(octokit: Octokit, comment: NewComment, text: string): Promi
   })
 }
 
-async function writeLabels(deps: CommentDeps, octokit: Octokit, item: WorkItem, labels: string[]): Promise<void> {
-  const { owner, repo } = splitRepository(item.repository)
-  const response = await octokit.request('PUT /repos/{owner}/{repo}/issues/{issue_number}/labels', { owner, repo, issue_number: item.number, labels })
-  await setMirroredLabels(deps.pool, item.repository, item.number, response.data.map((label) => label.name))
+/** A label delta: never a whole label set, so a label someone else changed meanwhile stays as they left it. */
+async function writeLabels(deps: CommentDeps, octokit: Octokit, item: WorkItem, delta: { add?: string[]; remove?: string[] }): Promise<void> {
+  const labels = await changeLabels(octokit, item, delta)
+  if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
 }
 
 async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command: Command, comment: NewComment): Promise<string> {
@@ -103,9 +104,9 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
         const gate = await syncGate(deps, octokit, item.repository, item.number)
         return `approved ${sha.slice(0, 7)}; gate ${gate?.conclusion ?? 'unchanged'}`
       }
-      const next = transition(item.status, 'approve')
-      if (!next.ok || item.status !== 'needs-approval') throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
-      await writeStatus(deps, octokit, item, next.to, `Approved by ${by}${command.args ? `: ${command.args}` : '.'}`)
+      if (item.status !== 'needs-approval') throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
+      const moved = await moveItem(deps, octokit, item, 'approve', { note: `Approved by ${by}${command.args ? `: ${command.args}` : '.'}`, actor: comment.author.login })
+      if (!moved.ok) throw new Refusal(moved.reason)
       await recordApproval(deps, item, comment.author.login, 'approve', command.args)
       if (item.owner_agent) deps.wake?.(item.repository, item.owner_agent)
       return 'approved'
@@ -113,35 +114,36 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
     case 'reject': {
       if (!command.args) throw new Refusal('say why: `/reject <reason>`')
       if (!transition(item.status, 'reject').ok) throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
-      await blockItem(escalation, octokit, item, `rejected by ${by}: ${command.args}`)
+      if (!(await blockItem(escalation, octokit, item, `rejected by ${by}: ${command.args}`, { event: 'reject' }))) throw new Refusal(`#${item.number} moved meanwhile`)
       await recordApproval(deps, item, comment.author.login, 'reject', command.args)
       return 'rejected'
     }
     case 'unblock': {
       if (item.status !== 'blocked') throw new Refusal(`#${item.number} is not blocked (it is ${item.status ?? 'without a status'})`)
-      await unblockItem(escalation, octokit, item, { by, note: command.args })
+      if (!(await unblockItem(escalation, octokit, item, { by, note: command.args }))) throw new Refusal(`#${item.number} moved meanwhile`)
       return 'unblocked'
     }
     case 'assign': {
       const slug = command.args.split(/\s+/)[0]?.replace(/^agent:/, '') ?? ''
       if (!roster.get(slug)) throw new Refusal(`there is no agent "${slug}"; use one of ${roster.agents.map((a) => a.slug).join(', ')}`)
       if (item.status === 'in-progress') throw new Refusal(`#${item.number} is being worked right now; assign it once that run ends`)
+      const allowed = transition(item.status, 'reassign')
+      if (!allowed.ok) throw new Refusal(`#${item.number} is ${item.status}; only an item that is todo, blocked or without a status can be reassigned`)
       // Reassigning gives the item a fresh start with its new owner: block, escalation and attempts cleared.
-      await unblockItem(escalation, octokit, item, { by, note: `assigned to ${slug}`, assignee: slug })
+      if (!(await unblockItem(escalation, octokit, item, { by, note: `assigned to ${slug}`, assignee: slug }))) throw new Refusal(`#${item.number} moved meanwhile`)
       return `assigned to ${slug}`
     }
     case 'priority': {
       const level = /^p?([0-3])$/i.exec(command.args.trim())?.[1]
       if (level === undefined) throw new Refusal('use `/priority p0`, `p1`, `p2` or `p3`')
-      const labels = item.labels.filter((label) => !(priorityLabels as readonly string[]).includes(label)).concat(`priority:p${level}`)
-      await writeLabels(deps, octokit, item, labels)
+      const wanted = `priority:p${level}`
+      await writeLabels(deps, octokit, item, { add: [wanted], remove: priorityLabels.filter((label) => label !== wanted) })
       await refreshItemPriority(deps.pool, item.repository, item.number, deps.now?.() ?? new Date())
       return `priority p${level}`
     }
     case 'hold':
     case 'unhold': {
-      const labels = item.labels.filter((label) => label !== HOLD_LABEL).concat(command.name === 'hold' ? [HOLD_LABEL] : [])
-      await writeLabels(deps, octokit, item, labels)
+      await writeLabels(deps, octokit, item, command.name === 'hold' ? { add: [HOLD_LABEL] } : { remove: [HOLD_LABEL] })
       if (item.kind === 'pull') await syncGate(deps, octokit, item.repository, item.number)
       return command.name === 'hold' ? 'held' : 'released'
     }

@@ -8,7 +8,7 @@ import { appendAudit } from '../store/audit-log.ts'
 import { getWorkItem } from '../store/work-items.ts'
 import { syncGate, type GateDeps } from './quality-gate.ts'
 import type { MirrorDeps } from './sync-item.ts'
-import { writeStatus } from './write-status.ts'
+import { moveItem } from './move-item.ts'
 
 export type PullDeps = MirrorDeps & GateDeps
 
@@ -30,9 +30,12 @@ export async function routePullRequestToReviewer(deps: PullDeps, octokit: Octoki
   if (!item || item.state !== 'open') return
   const reviewer = reviewerFor(deps.rosters.get(repository), { labels: item.labels, authorAgent: item.created_by_agent ?? undefined })
   if (reviewer) {
-    const labels = item.labels.filter((label) => !label.startsWith('agent:') && !label.startsWith('status:')).concat(agentLabel(reviewer))
-    await writeStatus(deps, octokit, { ...item, labels }, 'todo')
-    deps.wake?.(repository, reviewer)
+    // A new pull request, or a new head of one: back to its reviewer (one being reviewed right now is left to that run).
+    const moved = await moveItem(deps, octokit, item, 'new_push', {
+      add: [agentLabel(reviewer)],
+      remove: item.labels.filter((label) => label.startsWith('agent:') && label !== agentLabel(reviewer)),
+    })
+    if (moved.ok) deps.wake?.(repository, reviewer)
   }
   await syncGate(deps, octokit, repository, number)
 }
@@ -58,13 +61,14 @@ export async function onPullRequestEvent(
   }
   if (event.action !== 'closed' || !event.merged) return
   const pull = await getWorkItem(deps.pool, repository, number)
-  if (pull && pull.status !== 'done') await writeStatus(deps, octokit, pull, 'done')
+  if (pull && pull.status !== 'done') await moveItem(deps, octokit, pull, 'merge')
   const linked = linkedItem(event.body)
   const item = linked === undefined ? undefined : await getWorkItem(deps.pool, repository, linked)
   // GitHub may already have closed the item through the pull request's closing keyword.
   if (!item || item.status === 'done') return
-  await writeStatus(deps, octokit, item, 'done', `Done: pull request #${number} was merged.`)
-  await appendAudit(deps.pool, { actor: 'gaffer', action: 'merge', repository, target: item.number, outcome: 'done', detail: { pull: number } })
+  // The table decides: an item someone is still working on is not finished under them (the refusal is logged).
+  const moved = await moveItem(deps, octokit, item, 'merge', { note: `Done: pull request #${number} was merged.` })
+  await appendAudit(deps.pool, { actor: 'gaffer', action: 'merge', repository, target: item.number, outcome: moved.ok ? 'done' : `refused: ${moved.reason}`, detail: { pull: number } })
 }
 
 /**
@@ -76,6 +80,6 @@ export async function returnForChanges(deps: PullDeps, octokit: Octokit, reposit
   const item = linked === undefined ? undefined : await getWorkItem(deps.pool, repository, linked)
   if (!item || !transition(item.status, 'changes_requested').ok) return
   await upsertMarkedComment(octokit, item, { kind: 'review-feedback' }, `Changes requested on #${pullNumber}:\n\n${review}`)
-  await writeStatus(deps, octokit, item, 'todo')
-  if (item.owner_agent) deps.wake?.(repository, item.owner_agent)
+  const moved = await moveItem(deps, octokit, item, 'changes_requested')
+  if (moved.ok && item.owner_agent) deps.wake?.(repository, item.owner_agent)
 }

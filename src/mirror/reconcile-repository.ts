@@ -7,7 +7,7 @@ import { markReconciled, upsertRepository } from '../store/repositories.ts'
 import { deleteWorkItem, listOpenItems } from '../store/work-items.ts'
 import { readItem } from '../github/read-item.ts'
 import { syncItem, type MirrorDeps } from './sync-item.ts'
-import { resumeOrphanedParents } from './write-status.ts'
+import { resumeOrphanedParents } from './resume-parent.ts'
 
 const PAGE = 100
 

@@ -1,12 +1,15 @@
 import { routeItem, type Routing } from '../company/route-item.ts'
+import { mostAdvanced, statusesIn, statusLabel } from '../company/labels.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
-import { splitRepository, type Octokit } from '../github/octokit.ts'
+import type { Octokit } from '../github/octokit.ts'
+import { changeLabels } from '../github/writes.ts'
 import type { Logger } from '../log.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
-import { getWorkItem, setMirroredLabels, upsertWorkItem, type GitHubItem } from '../store/work-items.ts'
-import { resumeWaitingParent } from './write-status.ts'
+import { adoptStatus, getWorkItem, recordLabels, upsertWorkItem, type GitHubItem, type WorkItem } from '../store/work-items.ts'
+import { moveItem } from './move-item.ts'
+import { resumeWaitingParent } from './resume-parent.ts'
 import type { RosterRegistry } from './roster-registry.ts'
 
 export type MirrorDeps = {
@@ -21,19 +24,22 @@ export type MirrorDeps = {
 /**
  * Mirrors one item and, when `route` is set, applies the routing of SPEC §4 on GitHub.
  * Events caused by Gaffer's own writes are mirrored with `route: false`, so they never
- * trigger work a second time.
+ * trigger work a second time. A status label GitHub shows that the mirror does not have
+ * (an edit whose webhook was lost) is adopted unless a run holds the item; a person's
+ * own status label edit is not healed here but read as an event (`status-label-edit.ts`).
  */
 export async function syncItem(
   deps: MirrorDeps,
   octokit: Octokit,
   item: GitHubItem,
-  options: { route: boolean; ownWrite?: boolean },
+  options: { route: boolean; ownWrite?: boolean; heal?: boolean },
 ): Promise<void> {
   const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite })
   if (!fresh) return
   const now = deps.now?.() ?? new Date()
   await refreshItemPriority(deps.pool, item.repository, item.number, now)
-  const mirrored = await getWorkItem(deps.pool, item.repository, item.number)
+  let mirrored = await getWorkItem(deps.pool, item.repository, item.number)
+  if (mirrored && !options.ownWrite && options.heal !== false) mirrored = await healStatus(deps, item, mirrored)
   // A child finished by someone else resumes its parent here; Gaffer's own writes do it as they write.
   if (!options.ownWrite && mirrored?.parent_number != null && (mirrored.state === 'closed' || mirrored.status === 'done')) {
     await resumeWaitingParent(deps, octokit, item.repository, mirrored.parent_number)
@@ -44,25 +50,40 @@ export async function syncItem(
     { state: item.state, labels: item.labels, kind: item.kind, authorAgent: mirrored?.created_by_agent ?? undefined },
     deps.rosters.get(item.repository),
   )
-  if (routing.add.length > 0 || routing.remove.length > 0) await applyRouting(deps, octokit, item, routing)
-  if (routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
+  if (routing.add.length === 0 && routing.remove.length === 0) return
+  const routed = mirrored ? await applyRouting(deps, octokit, item, mirrored, routing) : false
+  if (routed && routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
 }
 
-async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem, routing: Routing): Promise<void> {
-  const { owner, repo } = splitRepository(item.repository)
-  const target = { owner, repo, issue_number: item.number }
-  let labels = item.labels.filter((label) => !routing.remove.includes(label))
-  if (routing.add.length > 0) {
-    const response = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { ...target, labels: routing.add })
-    labels = response.data.map((label) => label.name).filter((label) => !routing.remove.includes(label))
+/** The mirror takes the status GitHub shows (the most advanced of its status labels), unless a run holds the item. */
+async function healStatus(deps: MirrorDeps, item: GitHubItem, mirrored: WorkItem): Promise<WorkItem> {
+  const onGitHub = mostAdvanced(statusesIn(item.labels))
+  if (onGitHub === undefined || onGitHub === mirrored.status) return mirrored
+  if (!(await adoptStatus(deps.pool, item.repository, item.number, onGitHub, item.updatedAt))) return mirrored
+  deps.log.info({ item: `${item.repository}#${item.number}`, from: mirrored.status, to: onGitHub }, 'mirror took the status GitHub shows')
+  await appendAudit(deps.pool, { actor: 'gaffer', action: 'heal', repository: item.repository, target: item.number, outcome: onGitHub, detail: { from: mirrored.status } })
+  return { ...mirrored, status: onGitHub }
+}
+
+/**
+ * Applies a routing decision. Giving an owned item its first status is the `route`
+ * event of the status writer; an item whose status label was taken off while the
+ * mirror still has its status gets that label back; the rest are label deltas.
+ */
+async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem, mirrored: WorkItem, routing: Routing): Promise<boolean> {
+  const owners = routing.add.filter((label) => !label.startsWith('status:'))
+  if (routing.status !== undefined && !statusesIn(item.labels).includes(routing.status)) {
+    if (mirrored.status === null) {
+      const moved = await moveItem(deps, octokit, { ...mirrored, labels: item.labels }, 'route', { add: owners, remove: routing.remove })
+      if (!moved.ok) return false
+    } else {
+      const labels = await changeLabels(octokit, item, { add: [...owners, statusLabel(mirrored.status)], remove: routing.remove })
+      if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
+    }
+  } else {
+    const labels = await changeLabels(octokit, item, { add: owners, remove: routing.remove })
+    if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
   }
-  for (const name of routing.remove) {
-    await octokit.request('DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}', { ...target, name }).catch((error: unknown) => {
-      // Already gone (a person removed it meanwhile) is the state we wanted.
-      if ((error as { status?: number }).status !== 404) throw error
-    })
-  }
-  await setMirroredLabels(deps.pool, item.repository, item.number, labels)
   if (routing.repairNote) await upsertMarkedComment(octokit, item, { kind: 'status-repair' }, routing.repairNote)
   deps.log.info({ item: `${item.repository}#${item.number}`, add: routing.add, remove: routing.remove }, routing.reason)
   await appendAudit(deps.pool, {
@@ -73,4 +94,5 @@ async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem
     outcome: routing.reason,
     detail: { add: routing.add, remove: routing.remove },
   })
+  return true
 }

@@ -35,6 +35,8 @@ export async function runSandbox(config: Config, log: Logger): Promise<Sandbox> 
       ...optionsFromConfig(config),
       // The demo maintainer owns the demo company unless GAFFER_OWNERS says otherwise.
       owners: config.owners.length > 0 ? config.owners : [github.maintainer.login],
+      // The emulated GitHub has no secondary rate limits to stay clear of.
+      settings: { writeSpacingMs: 100 },
     })
     await seedDemoIssues(github)
     return {

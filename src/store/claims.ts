@@ -1,5 +1,22 @@
+import { transition, type StatusEvent } from '../company/status-machine.ts'
+import type { Status } from '../company/labels.ts'
 import type { Pool } from './pool.ts'
 import type { WorkItem } from './work-items.ts'
+
+/**
+ * Claims and leases move an item's status in the same statement that decides the
+ * winner, so their statuses come from the transition table, never from literals here:
+ * the status writer then moves GitHub's labels (`moveItem` with `mirrorMoved`).
+ */
+function target(from: Status, event: StatusEvent): Status {
+  const next = transition(from, event)
+  if (!next.ok) throw new Error(next.reason)
+  return next.to
+}
+const CLAIMED = target('todo', 'claim')
+const HANDED_BACK = target('in-progress', 'hand_back')
+const EXPIRED = target('in-progress', 'lease_expired')
+const EXHAUSTED = target('in-progress', 'attempts_exhausted')
 
 export type Lease = { runId: number; leaseMs: number }
 
@@ -26,7 +43,7 @@ export async function claimNextReady(
   lease: Lease,
 ): Promise<WorkItem | undefined> {
   const { rows } = await pool.query<WorkItem>(
-    `update work_items set status = 'in-progress', claimed_by_run = $4,
+    `update work_items set status = $6, status_changed_at = now(), claimed_by_run = $4,
         lease_expires_at = now() + make_interval(secs => $5::float8 / 1000), updated_at = now()
      where repository = $1 and number = (
          select number from work_items where ${readyFor}
@@ -34,7 +51,7 @@ export async function claimNextReady(
          limit 1 for update skip locked)
        and state = 'open' and status = 'todo' and (claimed_by_run is null or lease_expires_at < now())
      returning *`,
-    [repository, agent, skip, lease.runId, lease.leaseMs],
+    [repository, agent, skip, lease.runId, lease.leaseMs, CLAIMED],
   )
   return rows[0]
 }
@@ -52,9 +69,9 @@ export async function renewLease(pool: Pool, repository: string, number: number,
 /** Gives an item back to `todo` without counting an attempt: its work was stopped on purpose (a graceful stop). */
 export async function handBackClaim(pool: Pool, repository: string, number: number, runId: number): Promise<boolean> {
   const result = await pool.query(
-    `update work_items set status = 'todo', claimed_by_run = null, lease_expires_at = null, updated_at = now()
+    `update work_items set status = $4, status_changed_at = now(), claimed_by_run = null, lease_expires_at = null, updated_at = now()
      where repository = $1 and number = $2 and claimed_by_run = $3 and status = 'in-progress'`,
-    [repository, number, runId],
+    [repository, number, runId, HANDED_BACK],
   )
   return result.rowCount === 1
 }
@@ -68,11 +85,11 @@ export async function releaseClaim(pool: Pool, repository: string, number: numbe
   )
 }
 
-export type ReturnedItem = { repository: string; number: number; status: 'todo' | 'blocked'; attempts: number; blocked_reason: string | null; labels: string[] }
+export type ReturnedItem = { repository: string; number: number; status: Status; attempts: number; blocked_reason: string | null; labels: string[] }
 
 const returnToQueue = `
         attempts = attempts + 1,
-        status = case when attempts + 1 > $1 then 'blocked' else 'todo' end,
+        status = case when attempts + 1 > $1 then '${EXHAUSTED}' else '${EXPIRED}' end, status_changed_at = now(),
         blocked_reason = case when attempts + 1 > $1
           then 'its work was interrupted or left unfinished ' || (attempts + 1) || ' times' else blocked_reason end,
         claimed_by_run = null, lease_expires_at = null, updated_at = now()`

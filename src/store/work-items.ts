@@ -48,6 +48,8 @@ export type WorkItem = {
 /**
  * Writes what GitHub says about an item into the mirror. A payload older than what the
  * mirror already holds is ignored, so late or replayed events never roll state back.
+ * A new item takes its status from its labels; a known item's status is left alone
+ * here, since only the status writer (`mirror/move-item.ts`) changes it.
  * The echo of Gaffer's own write (`labelsAreCurrent: false`) leaves labels, status and
  * open/closed alone: Gaffer mirrored them when it wrote them, and a late echo of an
  * earlier write in the same second must not undo a later one.
@@ -63,7 +65,7 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { la
         -- A number never changes from pull request to issue; some issue events omit the pull_request field.
         kind = case when work_items.kind = 'pull' then 'pull' else excluded.kind end, title = excluded.title,
         state = case when $15 then coalesce($5, work_items.state) else work_items.state end,
-        status = case when $15 then excluded.status else work_items.status end,
+        -- Status moves only through the status writer (and the reconcile's heal); a payload never sets it.
         owner_agent = case when $15 then excluded.owner_agent else work_items.owner_agent end,
         labels = case when $15 then excluded.labels else work_items.labels end,
         author = excluded.author, body = excluded.body,
@@ -94,13 +96,47 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { la
   return (result.rowCount ?? 0) > 0
 }
 
-/** Applies label changes Gaffer itself just made, so the mirror does not wait for the webhook echo. */
-export async function setMirroredLabels(pool: Pool, repository: string, number: number, labels: string[]): Promise<void> {
+/** Applies labels GitHub reported after Gaffer's own write, so the mirror does not wait for the webhook echo. The status is not touched. */
+export async function recordLabels(pool: Pool, repository: string, number: number, labels: readonly string[]): Promise<void> {
   await pool.query(
-    `update work_items set labels = $3, status = $4, owner_agent = $5, updated_at = now()
+    `update work_items set labels = $3, owner_agent = $4, updated_at = now()
      where repository = $1 and number = $2`,
-    [repository, number, labels, mostAdvanced(statusesIn(labels)) ?? null, ownerIn(labels) ?? null],
+    [repository, number, labels, ownerIn(labels) ?? null],
   )
+}
+
+/**
+ * Moves the mirror's status from `from` to `to` only if it is still `from`: of two
+ * writers moving one item at once, exactly one wins, and the other is told it lost.
+ */
+export async function compareAndSetStatus(pool: Pool, repository: string, number: number, from: Status | null, to: Status | null): Promise<boolean> {
+  const result = await pool.query(
+    `update work_items set status = $4, status_changed_at = now(), updated_at = now()
+     where repository = $1 and number = $2 and status is not distinct from $3`,
+    [repository, number, from, to],
+  )
+  return result.rowCount === 1
+}
+
+/**
+ * The reconcile's heal: GitHub shows a status the mirror does not have (a person's
+ * label edit whose webhook was lost). The mirror takes GitHub's word unless a run
+ * holds the item right now, or the mirror's status moved after GitHub built what it
+ * showed (`seenAt`): then Gaffer's own write is on its way and GitHub is behind.
+ */
+export async function adoptStatus(pool: Pool, repository: string, number: number, status: Status, seenAt: string): Promise<boolean> {
+  const result = await pool.query(
+    `update work_items set status = $3, status_changed_at = now(), updated_at = now()
+     where repository = $1 and number = $2 and status is distinct from $3
+       and (claimed_by_run is null or lease_expires_at < now())
+       and (status_changed_at is null or status_changed_at < $4::timestamptz)`,
+    [repository, number, status, seenAt],
+  )
+  return result.rowCount === 1
+}
+
+export async function markClosed(pool: Pool, repository: string, number: number): Promise<void> {
+  await pool.query("update work_items set state = 'closed', updated_at = now() where repository = $1 and number = $2", [repository, number])
 }
 
 export async function getWorkItem(pool: Pool, repository: string, number: number): Promise<WorkItem | undefined> {
@@ -118,4 +154,28 @@ export async function listOpenItems(pool: Pool, repository: string): Promise<Arr
 
 export async function deleteWorkItem(pool: Pool, repository: string, number: number): Promise<void> {
   await pool.query('delete from work_items where repository = $1 and number = $2', [repository, number])
+}
+
+/** The parent an item was delegated from, if any. */
+export async function parentNumberOf(pool: Pool, repository: string, number: number): Promise<number | undefined> {
+  const { rows } = await pool.query<{ parent_number: number | null }>('select parent_number from work_items where repository = $1 and number = $2', [
+    repository,
+    number,
+  ])
+  return rows[0]?.parent_number ?? undefined
+}
+
+const allChildrenFinished = `not exists (select 1 from work_items c where c.repository = p.repository and c.parent_number = p.number
+                         and c.state = 'open' and c.status is distinct from 'done')`
+
+/** `waiting` parents whose children are all done or closed: `only` one of them, or every such parent of the repository. */
+export async function parentsReadyToResume(pool: Pool, repository: string, only?: number): Promise<WorkItem[]> {
+  const { rows } = await pool.query<WorkItem>(
+    `select p.* from work_items p
+     where p.repository = $1 and ($2::int is null or p.number = $2) and p.status = 'waiting' and p.state = 'open'
+       and exists (select 1 from work_items c where c.repository = p.repository and c.parent_number = p.number)
+       and ${allChildrenFinished}`,
+    [repository, only ?? null],
+  )
+  return rows
 }

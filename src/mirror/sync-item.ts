@@ -1,3 +1,4 @@
+import { unknownAgentNote } from '../company/replies.ts'
 import { routeItem, type Routing } from '../company/route-item.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import { splitRepository, type Octokit } from '../github/octokit.ts'
@@ -45,6 +46,10 @@ export async function syncItem(
     deps.rosters.get(item.repository),
   )
   if (routing.add.length > 0 || routing.remove.length > 0) await applyRouting(deps, octokit, item, routing)
+  if (routing.unknownOwner !== undefined) {
+    const agents = deps.rosters.get(item.repository).agents.map((agent) => agent.slug)
+    await upsertMarkedComment(octokit, item, { kind: 'unknown-agent' }, unknownAgentNote(routing.unknownOwner, agents))
+  }
   if (routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
 }
 

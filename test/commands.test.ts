@@ -10,7 +10,6 @@ describe('parseCommands', () => {
     ['/assign backend-engineer\n/priority p0', [{ name: 'assign', args: 'backend-engineer' }, { name: 'priority', args: 'p0' }]],
     ['please /approve this', []],
     ['/approved', []],
-    ['/deploy now', []],
     ['```\n/approve\n```', []],
     ['~~~\n/unblock\n~~~\n/status', [{ name: 'status', args: '' }]],
     ['````\n```\n/approve\n```\n````', []],
@@ -19,20 +18,60 @@ describe('parseCommands', () => {
     ['/hold\r\n/unhold', [{ name: 'hold', args: '' }, { name: 'unhold', args: '' }]],
     ['/pause docs-writer', [{ name: 'pause', args: 'docs-writer' }]],
   ])('%j → %j', (body, expected) => {
-    expect(parseCommands(body)).toEqual(expected)
+    expect(parseCommands(body).commands).toEqual(expected)
+  })
+
+  it.each([
+    ['a one-line HTML comment', '<!-- /approve -->'],
+    ['a multi-line HTML comment', '<!--\n/approve\n-->'],
+    ['a multi-line HTML comment inside a paragraph', 'Looks fine <!--\n/approve\n--> to me'],
+    ['an unterminated HTML comment', 'ok\n\n<!--\n/approve'],
+    ['a <pre> block', '<pre>\n/approve\n</pre>'],
+    ['a <pre> block inside a paragraph', 'see <pre>\n/approve\n</pre>'],
+    ['a fenced block in a quote', '> ```\n> /approve\n> ```'],
+    ['a quoted command', '> /approve'],
+    ['inline code before the word', '`x` /approve'],
+    ['a fenced block in a list item', '- step\n\n  ```\n  /approve\n  ```'],
+  ])('a command hidden in %s is not a command', (_, body) => {
+    expect(parseCommands(body)).toEqual({ commands: [], unknown: [] })
+  })
+
+  it.each([
+    ['after an HTML comment', '<!-- note -->\n/approve'],
+    ['after a <pre> block', '<pre>\nlog\n</pre>\n\n/approve'],
+    ['after a fenced block that held a command', '```\n/reject x\n```\n/approve'],
+    ['after a paragraph line', 'Read it.\n/approve'],
+  ])('a visible command %s is a command', (_, body) => {
+    expect(parseCommands(body).commands).toEqual([{ name: 'approve', args: '' }])
+  })
+
+  it.each([
+    ['/frobnicate', ['frobnicate']],
+    ['/unblok please', ['unblok']],
+    ['/approved', ['approved']],
+    ['/deploy now\n/approve\n/deploy again', ['deploy']],
+    ['please /frobnicate', []],
+    ['/path/to/file is broken', []],
+    ['```\n/frobnicate\n```', []],
+    ['<!-- /frobnicate -->', []],
+  ])('%j has the unknown commands %j', (body, unknown) => {
+    expect(parseCommands(body).unknown).toEqual(unknown)
   })
 })
 
 describe('mayRun', () => {
-  const actor = (overrides: Partial<Actor>): Actor => ({ login: 'someone', isBot: false, access: 'read', isApprover: false, isAuthor: false, ...overrides })
+  const actor = (overrides: Partial<Actor>): Actor => ({ login: 'someone', isBot: false, access: 'read', isApprover: false, authoredPullRequest: false, ...overrides })
 
   it.each([
     ['approve', { access: 'write' }, true],
     ['approve', { access: 'read' }, false],
     ['approve', { access: 'read', isApprover: true }, true],
     ['approve', { access: 'admin', isBot: true }, false],
-    ['approve', { access: 'admin', isAuthor: true }, false],
-    ['reject', { access: 'write', isAuthor: true }, true],
+    ['approve', { access: 'admin', authoredPullRequest: true }, false],
+    ['approve', { access: 'read', isApprover: true, authoredPullRequest: true }, false],
+    ['approve', { access: 'write', isBot: true }, false],
+    ['reject', { access: 'write', isBot: true }, false],
+    ['reject', { access: 'write', authoredPullRequest: true }, true],
     ['unblock', { access: 'triage' }, false],
     ['unblock', { access: 'maintain' }, true],
     ['assign', { access: 'write' }, true],

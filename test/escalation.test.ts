@@ -75,7 +75,7 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     ])
   })
 
-  it('approvals: outsiders and authors are refused, code blocks and edits do nothing, a writer approves', async () => {
+  it('approvals: outsiders are refused, code blocks and edits do nothing, a writer approves', async () => {
     const number = await outsiderIssue('Delete old data', 'frontend-engineer')
     model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'I want to delete the 2019 widgets.' } }] })
     await run('frontend-engineer')
@@ -97,15 +97,6 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     expect((await item(number))?.status).toBe('todo')
     const approvals = await c.db.pool.query('select actor, decision, note from approvals where number = $1', [number])
     expect(approvals.rows).toEqual([{ actor: 'maya', decision: 'approve', note: 'go ahead' }])
-
-    await c.db.pool.query("update work_items set status = 'done' where repository = $1 and number = $2", [repository(), number])
-    const own = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Mine', labels: ['agent:frontend-engineer'] })).data.number
-    await expect.poll(async () => (await item(own))?.status, poll).toBe('todo')
-    model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'Ok?' } }] })
-    await run('frontend-engineer')
-    await say('maya', own, '/approve')
-    expect((await item(own))?.status).toBe('needs-approval')
-    expect((await comments(own)).at(-1)).toContain('the author of an item cannot approve it')
   })
 
   it('/pause stops an agent\'s heartbeats and /resume restarts them; /status answers', async () => {

@@ -46,10 +46,19 @@ describe('cleanOutput: mentions', () => {
   it.each([
     ['an inline code span', 'run `ping @alice now` later'],
     ['a double-backtick code span', 'run ``x @alice`` later'],
+    ['a code span holding a backtick', 'run `` a ` @alice `` later'],
+    ['an indented code block', 'Output:\n\n    ping @alice\n\nDone.'],
+    ['a fenced block in a list item', '- step\n\n  ```\n  @alice\n  ```'],
   ])('leaves a mention inside %s untouched (it is already inert)', (_, text) => {
     const out = clean(text)
 
     expect(out).toBe(text)
+  })
+
+  it('wraps a mention right after code, and in a quote', () => {
+    const out = clean('`x` @alice\n> ask @bob')
+
+    expect(out).toBe('`x` `@alice`\n> ask `@bob`')
   })
 
   it('leaves a fenced code block untouched', () => {

@@ -140,6 +140,19 @@ describe('routeItem', () => {
     }
   })
 
+  it.each([
+    ['an agent label nobody in the roster has', 'open', ['agent:nobody'], 'nobody'],
+    ['the same with a status', 'open', ['agent:nobody', 'status:todo'], 'nobody'],
+    ['a closed item', 'closed', ['agent:nobody'], undefined],
+    ['a known agent', 'open', ['agent:ceo'], undefined],
+    ['no agent label', 'open', ['bug'], undefined],
+  ] as const)('names the unknown owner of %s and changes no label', (_, state, labels, unknownOwner) => {
+    const routing = routeItem({ state, labels }, roster)
+
+    expect(routing.unknownOwner).toBe(unknownOwner)
+    if (unknownOwner) expect(routing).toMatchObject({ add: [], remove: [] })
+  })
+
   it('explains what it did, or that there was nothing to change', () => {
     expect(routeItem({ state: 'open', labels: ['area:backend'] }, roster).reason).toContain('backend-engineer')
     expect(routeItem({ state: 'open', labels: ['bug'] }, roster).reason).toBe('nothing to change')

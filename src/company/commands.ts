@@ -1,39 +1,45 @@
+import { visibleLines } from './visible-text.ts'
+
 /** The slash commands of SPEC §8. */
 export const commandNames = ['approve', 'reject', 'unblock', 'assign', 'priority', 'hold', 'unhold', 'pause', 'resume', 'status'] as const
 export type CommandName = (typeof commandNames)[number]
 
 export type Command = { name: CommandName; args: string }
 
+/** What a comment asks for: the commands, and the `/words` that start a line but name no command. */
+export type ParsedComment = { commands: Command[]; unknown: string[] }
+
 /**
- * The commands in a comment: a command is the first word of a line, outside fenced code
- * blocks, case-insensitive; the rest of the line is its argument. Unknown `/words`
- * are not commands.
+ * The commands in a comment (SPEC §8): a command is the first word of a line a reader
+ * sees as prose, case-insensitive; the rest of the line is its argument. Code (fenced,
+ * indented, inline), HTML comments and `<pre>` blocks are not prose, so nothing in them
+ * is a command. A line that starts with another `/word` is an unknown command.
  */
-export function parseCommands(body: string): Command[] {
+export function parseCommands(body: string): ParsedComment {
   const commands: Command[] = []
-  let fence: string | undefined
-  for (const line of body.split(/\r?\n/)) {
-    const opener = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1]
-    if (opener) {
-      if (fence === undefined) fence = opener
-      else if (opener[0] === fence[0] && opener.length >= fence.length) fence = undefined
-      continue
-    }
-    if (fence !== undefined || /^( {4}|\t)/.test(line)) continue
-    const match = /^\s*\/([a-z]+)(?:\s+(.*))?$/i.exec(line)
+  const unknown: string[] = []
+  for (const line of visibleLines(body)) {
+    const match = /^\s*\/([a-z][\w-]*)(?:\s+(.*))?$/i.exec(line)
     const name = match?.[1]?.toLowerCase()
-    if (name && (commandNames as readonly string[]).includes(name)) {
-      commands.push({ name: name as CommandName, args: (match?.[2] ?? '').trim() })
-    }
+    if (!name) continue
+    if ((commandNames as readonly string[]).includes(name)) commands.push({ name: name as CommandName, args: (match?.[2] ?? '').trim() })
+    else if (!unknown.includes(name)) unknown.push(name)
   }
-  return commands
+  return { commands, unknown }
 }
 
 export type Access = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'
 
 const rank: Record<Access, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 }
 
-export type Actor = { login: string; isBot: boolean; access: Access; isApprover: boolean; isAuthor: boolean }
+export type Actor = {
+  login: string
+  isBot: boolean
+  access: Access
+  isApprover: boolean
+  /** Whether the item is a pull request this person opened. An issue's author is not asked: see `mayRun`. */
+  authoredPullRequest: boolean
+}
 
 /** Who may run a command (SPEC §8); a refusal says why, in a sentence for the reply. */
 export function mayRun(command: CommandName, actor: Actor): { ok: true } | { ok: false; reason: string } {
@@ -49,7 +55,9 @@ export function mayRun(command: CommandName, actor: Actor): { ok: true } | { ok:
       return rank[actor.access] >= rank.maintain ? { ok: true } : refuse(`/${command} needs the admin or maintain role on this repository`)
     default:
       if (actor.isBot) return refuse('bots never approve or decide for people')
-      if (command === 'approve' && actor.isAuthor) return refuse('the author of an item cannot approve it; ask another maintainer')
+      // Approving one's own pull request is self-approval. An approval request on an issue is
+      // the agent's request, so whoever opened the issue may answer it like anyone who may approve.
+      if (command === 'approve' && actor.authoredPullRequest) return refuse('the author of a pull request cannot approve it; ask another maintainer')
       return rank[actor.access] >= rank.write || actor.isApprover
         ? { ok: true }
         : refuse(`/${command} needs write access to this repository or to be a listed approver`)

@@ -33,6 +33,8 @@ export type Routing = {
   /** The owner and status the item has once the changes are applied. */
   owner: string | undefined
   status: Status | undefined
+  /** The slug of an `agent:` label that names no agent in the roster; the app says so once. */
+  unknownOwner: string | undefined
   reason: string
 }
 
@@ -80,5 +82,9 @@ export function routeItem(item: RoutingInput, roster: Roster): Routing {
     reasons.push('owned item without a status is ready')
   }
 
-  return { add, remove, repairNote, owner, status, reason: reasons.join('; ') || 'nothing to change' }
+  // A typo in an `agent:` label would leave the item waiting for nobody without a word.
+  const unknownOwner = item.state === 'open' && owner !== undefined && roster.get(owner) === undefined ? owner : undefined
+  if (unknownOwner !== undefined) reasons.push(`no agent ${unknownOwner} in the roster`)
+
+  return { add, remove, repairNote, owner, status, unknownOwner, reason: reasons.join('; ') || 'nothing to change' }
 }

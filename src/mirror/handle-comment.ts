@@ -1,10 +1,15 @@
 import { parseCommands, mayRun, type Command } from '../company/commands.ts'
+import { nothingToApproveReply, unknownCommandReply } from '../company/replies.ts'
 import { HOLD_LABEL, priorityLabels } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
 import { withMarker } from '../github/marker.ts'
-import { splitRepository, type Octokit } from '../github/octokit.ts'
+import { type Octokit } from '../github/octokit.ts'
 import { atLeast, type PermissionOf } from '../github/permissions.ts'
+import { createComment } from '../github/writes.ts'
+import { setAgentsPaused } from '../store/agents.ts'
+import { recordApproval } from '../store/approvals.ts'
 import { appendAudit } from '../store/audit-log.ts'
+import { lastRunOf } from '../store/heartbeat-runs.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
 import { changeLabels } from '../github/writes.ts'
 import { getWorkItem, recordLabels, type WorkItem } from '../store/work-items.ts'
@@ -24,6 +29,9 @@ export type NewComment = { repository: string; number: number; id: number; body:
 
 class Refusal extends Error {}
 
+/** Not a refusal: the command had nothing to act on, and the reply says what is going on instead. */
+class NothingToDo extends Error {}
+
 /**
  * A new comment (edits are ignored by the caller): its slash commands are run for the
  * people allowed to run them, each refusal gets a short reply, and every decision is
@@ -35,15 +43,28 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
   const item = await getWorkItem(deps.pool, comment.repository, comment.number)
   if (!item) return
   const isBot = comment.author.type === 'Bot' || comment.author.login.endsWith('[bot]')
-  const commands = parseCommands(comment.body)
+  const { commands, unknown } = parseCommands(comment.body)
   const access = () => deps.permissionOf(octokit, comment.repository, comment.author.login)
 
-  if (commands.length === 0) {
-    if (item.status === 'blocked' && item.state === 'open' && !isBot && atLeast(await access(), 'write')) {
+  if (unknown.length > 0) {
+    // A mistyped command changes nothing; in particular it is not an answer to a block.
+    await reply(octokit, comment, unknownCommandReply(comment.author.login, unknown))
+    for (const name of unknown) {
+      await appendAudit(deps.pool, {
+        actor: comment.author.login,
+        action: `/${name}`,
+        repository: comment.repository,
+        target: comment.number,
+        outcome: 'unknown command',
+        detail: { comment: comment.id },
+      })
+    }
+  }
+  if (commands.length === 0 && unknown.length === 0 && item.status === 'blocked' && item.state === 'open' && !isBot) {
+    if (atLeast(await access(), 'write')) {
       const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake }
       await unblockItem(escalation, octokit, item, { by: `@${comment.author.login}`, note: 'answered in a comment' })
     }
-    return
   }
   for (const command of commands) {
     const current = (await getWorkItem(deps.pool, comment.repository, comment.number)) ?? item
@@ -52,7 +73,7 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
       isBot,
       access: await access(),
       isApprover: deps.approvers.includes(comment.author.login),
-      isAuthor: current.author === comment.author.login,
+      authoredPullRequest: current.kind === 'pull' && current.author === comment.author.login,
     }
     const allowed = mayRun(command.name, actor)
     let outcome: string
@@ -60,9 +81,15 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
       if (!allowed.ok) throw new Refusal(allowed.reason)
       outcome = await run(deps, octokit, current, command, comment)
     } catch (error) {
-      if (!(error instanceof Refusal)) throw error
-      outcome = `refused: ${error.message}`
-      await reply(octokit, comment, `@${comment.author.login} \`/${command.name}\` refused: ${error.message}. Nothing was changed.`)
+      if (error instanceof NothingToDo) {
+        outcome = 'nothing to do'
+        await reply(octokit, comment, error.message)
+      } else if (error instanceof Refusal) {
+        outcome = `refused: ${error.message}`
+        await reply(octokit, comment, `@${comment.author.login} \`/${command.name}\` refused: ${error.message}. Nothing was changed.`)
+      } else {
+        throw error
+      }
     }
     await appendAudit(deps.pool, {
       actor: comment.author.login,
@@ -76,13 +103,7 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
 }
 
 async function reply(octokit: Octokit, comment: NewComment, text: string): Promise<void> {
-  const { owner, repo } = splitRepository(comment.repository)
-  await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-    owner,
-    repo,
-    issue_number: comment.number,
-    body: withMarker(text, { kind: 'reply' }),
-  })
+  await createComment(octokit, comment, withMarker(text, { kind: 'reply' }))
 }
 
 /** A label delta: never a whole label set, so a label someone else changed meanwhile stays as they left it. */
@@ -100,14 +121,16 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       if (item.kind === 'pull') {
         // A human approval of a pull request counts for its current head commit only.
         const sha = await headShaOf(octokit, item.repository, item.number)
-        await recordApproval(deps, item, comment.author.login, 'approve', command.args, sha)
+        await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'approve', headSha: sha })
         const gate = await syncGate(deps, octokit, item.repository, item.number)
         return `approved ${sha.slice(0, 7)}; gate ${gate?.conclusion ?? 'unchanged'}`
       }
-      if (item.status !== 'needs-approval') throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
+      // On an issue, /approve answers an approval request and nothing else: an issue in review
+      // waits for its pull request, whose gate takes the approvals (docs/decisions.md).
+      if (item.status !== 'needs-approval') throw new NothingToDo(nothingToApproveReply(comment.author.login, item))
       const moved = await moveItem(deps, octokit, item, 'approve', { note: `Approved by ${by}${command.args ? `: ${command.args}` : '.'}`, actor: comment.author.login })
       if (!moved.ok) throw new Refusal(moved.reason)
-      await recordApproval(deps, item, comment.author.login, 'approve', command.args)
+      await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'approve' })
       if (item.owner_agent) deps.wake?.(item.repository, item.owner_agent)
       return 'approved'
     }
@@ -115,7 +138,7 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       if (!command.args) throw new Refusal('say why: `/reject <reason>`')
       if (!transition(item.status, 'reject').ok) throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
       if (!(await blockItem(escalation, octokit, item, `rejected by ${by}: ${command.args}`, { event: 'reject' }))) throw new Refusal(`#${item.number} moved meanwhile`)
-      await recordApproval(deps, item, comment.author.login, 'reject', command.args)
+      await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'reject' })
       return 'rejected'
     }
     case 'unblock': {
@@ -152,20 +175,13 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       const slug = command.args.split(/\s+/)[0] || undefined
       if (slug && !roster.get(slug)) throw new Refusal(`there is no agent "${slug}"`)
       const paused = command.name === 'pause'
-      const { rowCount } = await deps.pool.query(
-        `update agents set paused = $3, paused_reason = case when $3 then $4 else null end
-         where repository = $1 and ($2::text is null or slug = $2)`,
-        [item.repository, slug ?? null, paused, `paused by ${by}`],
-      )
+      const rowCount = await setAgentsPaused(deps.pool, item.repository, { slug, paused, reason: `paused by ${by}` })
       await reply(octokit, comment, `${paused ? 'Paused' : 'Resumed'} ${slug ?? `all ${rowCount} agents`} (by ${by}).`)
       return `${command.name}d ${slug ?? 'all agents'}`
     }
     case 'status': {
-      const { rows } = await deps.pool.query<{ outcome: string | null; finished_at: Date | null }>(
-        'select outcome, finished_at from heartbeat_runs where repository = $1 and agent = $2 order by id desc limit 1',
-        [item.repository, item.owner_agent],
-      )
-      const last = rows[0] ? `${rows[0].outcome ?? 'running'} at ${rows[0].finished_at?.toISOString() ?? 'now'}` : 'none yet'
+      const run = await lastRunOf(deps.pool, item.repository, item.owner_agent)
+      const last = run ? `${run.outcome ?? 'running'} at ${run.finished_at?.toISOString() ?? 'now'}` : 'none yet'
       await reply(
         octokit,
         comment,
@@ -183,20 +199,6 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
   }
 }
 
-async function recordApproval(
-  deps: CommentDeps,
-  item: WorkItem,
-  actor: string,
-  decision: 'approve' | 'reject',
-  note: string,
-  headSha?: string,
-): Promise<void> {
-  await deps.pool.query('insert into approvals (repository, number, actor, decision, note, head_sha) values ($1, $2, $3, $4, $5, $6)', [
-    item.repository,
-    item.number,
-    actor,
-    decision,
-    note || null,
-    headSha ?? null,
-  ])
+function approval(item: WorkItem, comment: NewComment, command: Command) {
+  return { repository: item.repository, number: item.number, actor: comment.author.login, note: command.args }
 }

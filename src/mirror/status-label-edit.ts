@@ -42,7 +42,7 @@ export async function handleStatusLabelEdit(deps: CommentDeps, octokit: Octokit,
     isBot: edit.sender.type === 'Bot' || login.endsWith('[bot]'),
     access: await deps.permissionOf(octokit, item.repository, login),
     isApprover: deps.approvers.includes(login),
-    isAuthor: false,
+    authoredPullRequest: false,
   }
   const decision = decideStatusEdit({ kind: item.kind, from: item.status, to, actor })
   const by = `@${login}`

@@ -1,3 +1,4 @@
+import { unknownAgentNote } from '../company/replies.ts'
 import { routeItem, type Routing } from '../company/route-item.ts'
 import { mostAdvanced, statusesIn, statusLabel } from '../company/labels.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
@@ -50,6 +51,10 @@ export async function syncItem(
     { state: item.state, labels: item.labels, kind: item.kind, authorAgent: mirrored?.created_by_agent ?? undefined },
     deps.rosters.get(item.repository),
   )
+  if (routing.unknownOwner !== undefined) {
+    const agents = deps.rosters.get(item.repository).agents.map((agent) => agent.slug)
+    await upsertMarkedComment(octokit, item, { kind: 'unknown-agent' }, unknownAgentNote(routing.unknownOwner, agents))
+  }
   if (routing.add.length === 0 && routing.remove.length === 0) return
   const routed = mirrored ? await applyRouting(deps, octokit, item, mirrored, routing) : false
   if (routed && routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)

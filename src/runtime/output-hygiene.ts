@@ -1,3 +1,5 @@
+import { markdownSegments } from '../company/visible-text.ts'
+
 /** Removes HTML comments until none is left, so a comment nested in another cannot survive the first pass. */
 export function stripHtmlComments(text: string): string {
   let out = text
@@ -8,18 +10,23 @@ export function stripHtmlComments(text: string): string {
   return out.replace(/<!--|-->/g, '')
 }
 
-// Fenced code blocks and inline code spans: GitHub notifies nobody and closes nothing inside them.
-const codePattern = /(^|\n)(`{3,}|~{3,})[^\n]*\n[\s\S]*?(\n\2[^\n]*(?=\n|$)|$)|(`+)[^`]*?\4/g
-
-/** Applies `transform` to the parts of Markdown text that are not code. */
+/**
+ * Applies `transform` to the parts of Markdown text that are not code (fenced, indented
+ * or inline): GitHub notifies nobody and closes nothing inside code, and what is code
+ * is decided by the same Markdown scanner that reads commands.
+ */
 function outsideCode(text: string, transform: (prose: string) => string): string {
   let out = ''
-  let last = 0
-  for (const match of text.matchAll(codePattern)) {
-    out += transform(text.slice(last, match.index)) + match[0]
-    last = match.index + match[0].length
+  let prose = ''
+  for (const segment of markdownSegments(text)) {
+    if (segment.kind !== 'code') {
+      prose += segment.text
+      continue
+    }
+    out += transform(prose) + segment.text
+    prose = ''
   }
-  return out + transform(text.slice(last))
+  return out + transform(prose)
 }
 
 /**

@@ -27,3 +27,17 @@ export async function syncAgents(pool: Pool, repository: string, roster: Roster)
     client.release()
   }
 }
+
+/** Pauses or resumes one agent, or every agent of the repository without a slug; returns how many rows changed. */
+export async function setAgentsPaused(
+  pool: Pool,
+  repository: string,
+  change: { slug: string | undefined; paused: boolean; reason: string },
+): Promise<number> {
+  const { rowCount } = await pool.query(
+    `update agents set paused = $3, paused_reason = case when $3 then $4 else null end
+     where repository = $1 and ($2::text is null or slug = $2)`,
+    [repository, change.slug ?? null, change.paused, change.reason],
+  )
+  return rowCount ?? 0
+}

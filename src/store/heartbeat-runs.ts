@@ -54,3 +54,16 @@ export async function isAgentPaused(pool: Pool, repository: string, agent: strin
   const { rows } = await pool.query<{ paused: boolean }>('select paused from agents where repository = $1 and slug = $2', [repository, agent])
   return rows[0]?.paused
 }
+
+/** The newest heartbeat run of an agent, finished or still running. */
+export async function lastRunOf(
+  pool: Pool,
+  repository: string,
+  agent: string | null,
+): Promise<{ outcome: string | null; finished_at: Date | null } | undefined> {
+  const { rows } = await pool.query<{ outcome: string | null; finished_at: Date | null }>(
+    'select outcome, finished_at from heartbeat_runs where repository = $1 and agent = $2 order by id desc limit 1',
+    [repository, agent],
+  )
+  return rows[0]
+}

@@ -3,7 +3,7 @@ import { nothingToApproveReply, unknownCommandReply } from '../company/replies.t
 import { HOLD_LABEL, priorityLabels } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
 import { withMarker } from '../github/marker.ts'
-import { type Octokit } from '../github/octokit.ts'
+import type { Octokit } from '../github/octokit.ts'
 import { atLeast, type PermissionOf } from '../github/permissions.ts'
 import { createComment } from '../github/writes.ts'
 import { setAgentsPaused } from '../store/agents.ts'

@@ -7,7 +7,8 @@ import { reconcileRepository } from './mirror/reconcile-repository.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
 import { handleNewComment, type CommentDeps } from './mirror/handle-comment.ts'
 import { onPullRequestEvent } from './mirror/pull-requests.ts'
-import { syncGate } from './mirror/quality-gate.ts'
+import { rerunGate, syncGate } from './mirror/quality-gate.ts'
+import { GATE_NAME } from './company/quality-gate.ts'
 import { syncItem } from './mirror/sync-item.ts'
 import { handleStatusLabelEdit, type StatusLabelEdit } from './mirror/status-label-edit.ts'
 import { deactivateInstallation, deactivateRepositories, getRepository, upsertRepository } from './store/repositories.ts'
@@ -33,6 +34,12 @@ const PullRequestEvent = z.object({
 })
 const CommentEvent = IssuesEvent.extend({
   comment: z.object({ id: z.int(), body: z.string().nullable().optional(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
+})
+const CheckRunEvent = z.object({
+  action: z.string(),
+  check_run: z.object({ name: z.string(), head_sha: z.string(), pull_requests: z.array(z.object({ number: z.int() })).default([]) }),
+  repository: GitHubRepository,
+  installation: Installation,
 })
 const InstallationEvent = z.object({
   action: z.string(),
@@ -90,6 +97,18 @@ export function gafferApp(deps: AppDeps) {
       if (isOwnWrite(event.sender)) return
       await ensureRepository(deps, context.octokit, event)
       await syncGate(deps, context.octokit, event.repository.full_name, event.pull_request.number)
+    })
+
+    // "Re-run" on the gate: decide again and post a new run (a completed one cannot be reopened).
+    app.on('check_run', async (context) => {
+      const event = CheckRunEvent.parse(context.payload)
+      if (event.action !== 'rerequested' || event.check_run.name !== GATE_NAME) return
+      await ensureRepository(deps, context.octokit, event)
+      await rerunGate(deps, context.octokit, {
+        repository: event.repository.full_name,
+        headSha: event.check_run.head_sha,
+        pullRequests: event.check_run.pull_requests.map((pr) => pr.number),
+      })
     })
 
     app.on('issue_comment', async (context) => {

@@ -4,6 +4,7 @@ import { decideGate } from '../src/company/quality-gate.ts'
 import { formatMarker } from '../src/github/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
+import { startGitHubProxy } from './helpers/github-proxy.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
 import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
@@ -33,13 +34,17 @@ describe('decideGate', () => {
 describe('the pull request gate end to end (emulated GitHub, scripted model)', () => {
   let c: TestCompany
   let model: Awaited<ReturnType<typeof startScriptedModel>>
+  let proxy: Awaited<ReturnType<typeof startGitHubProxy>>
   beforeAll(async () => {
     model = await startScriptedModel()
     c = await createTestCompany()
-    await c.startApp({ model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
+    // Gaffer talks to the emulator through a recording proxy, so a test can say which requests it made.
+    proxy = await startGitHubProxy(c.github.url)
+    await c.startApp({ githubApiUrl: proxy.url, model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
   })
   afterAll(async () => {
     await c?.stop()
+    await proxy?.close()
     await model?.close()
   })
 
@@ -51,6 +56,14 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     const check = data.check_runs[0]
     return check ? { status: check.status, conclusion: check.conclusion, summary: check.output.summary ?? '' } : undefined
   }
+  /** Every gate run on a commit, oldest first, as GitHub holds it now. */
+  const runs = async (sha: string) => {
+    const { data } = await c.maya.checks.listForRef({ owner: c.owner, repo: c.repo, ref: sha, check_name: 'Gaffer quality gate', filter: 'all' })
+    return data.check_runs
+      .map((run) => ({ id: run.id, status: run.status, conclusion: run.conclusion, title: run.output.title, summary: run.output.summary }))
+      .sort((a, b) => a.id - b.id)
+  }
+  const checkRunPatches = () => proxy.requests.filter((request) => request.method === 'PATCH' && request.path.includes('/check-runs'))
   const headSha = async (pr: number) => (await c.maya.pulls.get({ owner: c.owner, repo: c.repo, pull_number: pr })).data.head.sha
   const say = (who: 'maya' | 'oscar', number: number, body: string) => commentAs(c, who, number, body)
 
@@ -91,11 +104,24 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     await say('maya', pr, '/approve ship it')
     expect(await gate(sha)).toMatchObject({ status: 'completed', conclusion: 'success' })
 
+    // A completed run cannot change on github.com: /hold and /unhold each post a new run and leave the old ones as they were.
+    const green = await runs(sha)
     await say('maya', pr, '/hold')
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
     expect((await gate(sha))?.summary).toContain('held with do-not-merge/hold')
+    const held = await runs(sha)
+    expect(held).toHaveLength(green.length + 1)
+    expect(held.slice(0, -1)).toEqual(green)
     await say('maya', pr, '/unhold')
     expect(await gate(sha)).toMatchObject({ status: 'completed', conclusion: 'success' })
+    const released = await runs(sha)
+    expect(released).toHaveLength(held.length + 1)
+    expect(released.slice(0, -1)).toEqual(held)
+    expect(checkRunPatches()).toEqual([])
+
+    // A decision that changes nothing (maya approves the same commit again) posts no run.
+    await say('maya', pr, '/approve')
+    expect(await runs(sha)).toEqual(released)
 
     // A new push: the maintainer updates the branch (a new head commit), and GitHub says so.
     await c.maya.pulls.updateBranch({ owner: c.owner, repo: c.repo, pull_number: pr, expected_head_sha: sha })
@@ -131,5 +157,30 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     // Quality per agent: two reviewed commits (85, then 40), and the first one passed.
     const { quality } = await readState(c.db.pool)
     expect(quality).toEqual([{ repository: repository(), agent: 'backend-engineer', pullRequests: 1, averageScore: 62.5, firstTimePassRate: 1 }])
+  })
+
+  it("counts a writer's GitHub review APPROVED as the human approval, and re-decides on Re-run with a new run", async () => {
+    const task = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Export endpoint', labels: ['agent:backend-engineer', 'status:todo'] })).data.number
+    await expect.poll(async () => (await item(task))?.status, poll).toBe('todo')
+    model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add export', body: 'Adds export.', files: [{ path: 'export.js', content: 'export {}\n' }] } }] })
+    await run('backend-engineer')
+    const pr = (await c.db.pool.query("select number from work_items where kind = 'pull' and parent_number = $1", [task])).rows[0].number as number
+    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 90, verdict: 'approve', summary: 'Good.' } }] })
+    await run('reviewer')
+    const sha = await headSha(pr)
+    expect((await gate(sha))?.summary).toContain('1 more human approval needed')
+
+    // maya (a writer, not the author: the app opened it) approves on GitHub, and GitHub sends pull_request_review.
+    await c.maya.pulls.createReview({ owner: c.owner, repo: c.repo, pull_number: pr, commit_id: sha, event: 'APPROVE', body: 'LGTM' })
+
+    await expect.poll(() => gate(sha), poll).toMatchObject({ status: 'completed', conclusion: 'success' })
+    expect((await gate(sha))?.summary).toContain('Human approvals: 1/1 (maya)')
+
+    // Re-run on GitHub sends check_run rerequested: the gate decides again and posts a new run.
+    const before = await runs(sha)
+    await c.maya.checks.rerequestRun({ owner: c.owner, repo: c.repo, check_run_id: before.at(-1)!.id })
+    await expect.poll(async () => (await runs(sha)).length, poll).toBe(before.length + 1)
+    expect((await runs(sha)).at(-1)).toMatchObject({ status: 'completed', conclusion: 'success', title: 'Ready to merge' })
+    expect(checkRunPatches()).toEqual([])
   })
 })

@@ -1,4 +1,6 @@
+import { z } from 'zod'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
+import { PullRequest } from './read-pull-request.ts'
 
 /**
  * Every write Gaffer makes to GitHub goes through this module (labels, issues,
@@ -84,4 +86,134 @@ export async function createComment(octokit: Octokit, item: ItemRef, body: strin
 export async function updateComment(octokit: Octokit, repository: string, commentId: number, body: string): Promise<void> {
   const { owner, repo } = splitRepository(repository)
   await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: commentId, body })
+}
+
+/**
+ * Posts a new check run. There is no update: GitHub does not let a completed run change
+ * its status or conclusion, so every new decision is a new run (the newest one counts).
+ */
+export async function createCheckRun(
+  octokit: Octokit,
+  repository: string,
+  run: { name: string; headSha: string; conclusion: 'success' | 'failure' | 'pending'; title: string; summary: string },
+): Promise<{ id: number }> {
+  const { owner, repo } = splitRepository(repository)
+  const status =
+    run.conclusion === 'pending'
+      ? { status: 'in_progress' as const }
+      : { status: 'completed' as const, conclusion: run.conclusion, completed_at: new Date().toISOString() }
+  const { data } = await octokit.request('POST /repos/{owner}/{repo}/check-runs', {
+    owner,
+    repo,
+    name: run.name,
+    head_sha: run.headSha,
+    ...status,
+    output: { title: run.title, summary: run.summary },
+  })
+  return { id: Number(data.id) }
+}
+
+/** A review with a body only (`COMMENT`) on one commit of a pull request. */
+export async function createReviewComment(octokit: Octokit, item: ItemRef, review: { commitId: string; body: string }): Promise<void> {
+  const { owner, repo } = splitRepository(item.repository)
+  await octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+    owner,
+    repo,
+    pull_number: item.number,
+    commit_id: review.commitId,
+    event: 'COMMENT',
+    body: review.body,
+  })
+}
+
+const Ref = z.object({ object: z.object({ sha: z.string() }) })
+const Sha = z.object({ sha: z.string() })
+const Commit = z.object({ tree: z.object({ sha: z.string() }) })
+
+/** The branch moved while a commit was being added to it, twice in a row. */
+export class BranchMovedError extends Error {
+  readonly branch: string
+  constructor(branch: string) {
+    super(`the branch ${branch} kept moving while a commit was being added to it`)
+    this.name = 'BranchMovedError'
+    this.branch = branch
+  }
+}
+
+/**
+ * Commits whole files to `branch` on top of what it holds, and returns the commit's SHA.
+ * A branch that does not exist yet starts from `base`. An existing branch is only ever
+ * moved forward (never forced), so commits a person pushed to it stay; if someone
+ * pushes in between, the commit is rebuilt on the new head once, then it gives up.
+ */
+export async function commitFiles(
+  octokit: Octokit,
+  repository: string,
+  change: { branch: string; base: string; message: string; files: ReadonlyArray<{ path: string; content: string }> },
+): Promise<string> {
+  const { owner, repo } = splitRepository(repository)
+  const at = { owner, repo }
+  const headOf = async (branch: string): Promise<string | undefined> => {
+    try {
+      return Ref.parse((await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...at, ref: `heads/${branch}` })).data).object.sha
+    } catch (error) {
+      if (httpStatus(error) === 404) return undefined
+      throw error
+    }
+  }
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const head = await headOf(change.branch)
+    const parent = head ?? (await headOf(change.base))
+    if (parent === undefined) throw new Error(`${repository} has no branch ${change.base} to start ${change.branch} from`)
+    const baseTree = Commit.parse((await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...at, commit_sha: parent })).data).tree.sha
+    const tree = Sha.parse(
+      (
+        await octokit.request('POST /repos/{owner}/{repo}/git/trees', {
+          ...at,
+          base_tree: baseTree,
+          tree: change.files.map((file) => ({ path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content })),
+        })
+      ).data,
+    ).sha
+    const commit = Sha.parse((await octokit.request('POST /repos/{owner}/{repo}/git/commits', { ...at, message: change.message, tree, parents: [parent] })).data).sha
+    try {
+      if (head === undefined) await octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...at, ref: `refs/heads/${change.branch}`, sha: commit })
+      else await octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ...at, ref: `heads/${change.branch}`, sha: commit, force: false })
+      return commit
+    } catch (error) {
+      // 422: the branch was created or moved since it was read (not a fast-forward any more).
+      if (httpStatus(error) !== 422) throw error
+    }
+  }
+  throw new BranchMovedError(change.branch)
+}
+
+/**
+ * Opens a pull request as a draft. GitHub refuses drafts (422) on plans without them;
+ * then it opens a normal one with `bodyIfNotDraft`, and `draft` says which it got.
+ */
+export async function openPullRequest(
+  octokit: Octokit,
+  repository: string,
+  pull: { title: string; head: string; base: string; body: string; bodyIfNotDraft: string },
+): Promise<PullRequest> {
+  const { owner, repo } = splitRepository(repository)
+  const open = { owner, repo, title: pull.title, head: pull.head, base: pull.base }
+  try {
+    return PullRequest.parse((await octokit.request('POST /repos/{owner}/{repo}/pulls', { ...open, body: pull.body, draft: true })).data)
+  } catch (error) {
+    if (httpStatus(error) !== 422 || !/draft/i.test(errorText(error))) throw error
+  }
+  return PullRequest.parse((await octokit.request('POST /repos/{owner}/{repo}/pulls', { ...open, body: pull.bodyIfNotDraft })).data)
+}
+
+export async function updatePullRequest(octokit: Octokit, item: ItemRef, pull: { title: string; body: string }): Promise<PullRequest> {
+  const { owner, repo } = splitRepository(item.repository)
+  return PullRequest.parse((await octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: item.number, ...pull })).data)
+}
+
+/** GitHub's error message and its listed errors, as one text to match on. */
+function errorText(error: unknown): string {
+  const data = typeof error === 'object' && error !== null && 'response' in error ? (error as { response?: { data?: unknown } }).response?.data : undefined
+  return `${error instanceof Error ? error.message : ''} ${JSON.stringify(data ?? '')}`
 }

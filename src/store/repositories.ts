@@ -7,6 +7,9 @@ export type Repository = {
   active: boolean
   roster_source: 'shipped' | 'repository'
   roster_error: string | null
+  /** The quality gate's settings; null means the defaults. */
+  quality_threshold: number | null
+  required_approvals: number | null
 }
 
 export async function upsertRepository(

@@ -19,8 +19,11 @@ export type TestCompany = {
   maya: Octokit
   oscar: Octokit
   gaffer: Gaffer | undefined
-  /** Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats themselves. */
-  startApp(options?: Partial<Omit<GafferOptions, 'app' | 'githubApiUrl' | 'pool' | 'log' | 'port'>>): Promise<Gaffer>
+  /**
+   * Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats
+   * themselves. `githubApiUrl` may point at a proxy in front of the emulator.
+   */
+  startApp(options?: Partial<Omit<GafferOptions, 'app' | 'pool' | 'log' | 'port'>>): Promise<Gaffer>
   stopApp(): Promise<void>
   stop(): Promise<void>
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod'
+import { HOLD_LABEL } from '../../company/labels.ts'
 import { withMarker } from '../../github/marker.ts'
-import { httpStatus, splitRepository } from '../../github/octokit.ts'
-import { GitHubIssue, toGitHubItem } from '../../github/schema.ts'
+import { openPullRequestsFrom } from '../../github/read-pull-request.ts'
+import { toGitHubItem } from '../../github/schema.ts'
+import { BranchMovedError, changeLabels, commitFiles, openPullRequest, updatePullRequest } from '../../github/writes.ts'
 import { getRepository } from '../../store/repositories.ts'
 import { routePullRequestToReviewer } from '../../mirror/pull-requests.ts'
-import { upsertWorkItem } from '../../store/work-items.ts'
+import { recordLabels, upsertWorkItem } from '../../store/work-items.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
@@ -16,14 +18,22 @@ const FilePath = z
     message: 'use a path relative to the repository root, outside .git/ and .github/, without ..',
   })
 
-const Ref = z.object({ object: z.object({ sha: z.string() }) })
-const Sha = z.object({ sha: z.string() })
-const Commit = z.object({ tree: z.object({ sha: z.string() }) })
+/**
+ * The text of a proposed change's pull request (before its marker): the agent's cleaned
+ * summary and the line that closes the item. A pull request that could not be a draft
+ * says why it carries the hold label, so a person knows to remove it.
+ */
+export function proposalBody(summary: string, itemNumber: number, options: { held: boolean }): string {
+  const hold = options.held
+    ? `\n\n> This pull request could not be opened as a draft here, so it carries \`${HOLD_LABEL}\` instead: remove the label when it is ready to merge.`
+    : ''
+  return `${cleanOutput(summary, { maxChars: 20_000 })}\n\nCloses #${itemNumber}${hold}`
+}
 
 export const proposeChange = defineTool({
   name: 'propose_change',
   description:
-    'Commit whole files (their complete new content) to your branch gaffer/<you>/<item> and open a draft pull request that closes the current item, which then goes to review.',
+    'Commit whole files (their complete new content) to your branch gaffer/<you>/<item> and open a draft pull request that closes the current item, which then goes to review. The branch keeps what it already holds (your earlier changes and anything people pushed to it).',
   parameters: z.strictObject({
     title: z.string().min(3).max(200),
     body: z.string().min(1).max(20_000),
@@ -35,47 +45,34 @@ export const proposeChange = defineTool({
     const prefix = `gaffer/${ctx.agent.slug}/`
     const branch = wanted ?? `${prefix}${item.number}`
     if (!branch.startsWith(prefix) || !/^[\w./-]+$/.test(branch)) throw new ToolRefusal(`the branch must be under ${prefix}, e.g. ${prefix}${item.number}`)
-    const { owner, repo } = splitRepository(ctx.repository)
     const base = (await getRepository(ctx.pool, ctx.repository))?.default_branch ?? 'main'
-    const at = { owner, repo }
 
-    const baseSha = Ref.parse((await ctx.octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...at, ref: `heads/${base}` })).data).object.sha
-    const baseTree = Commit.parse((await ctx.octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...at, commit_sha: baseSha })).data).tree.sha
-    const tree = Sha.parse(
-      (
-        await ctx.octokit.request('POST /repos/{owner}/{repo}/git/trees', {
-          ...at,
-          base_tree: baseTree,
-          tree: files.map((file) => ({ path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content })),
-        })
-      ).data,
-    ).sha
-    const commit = Sha.parse(
-      (await ctx.octokit.request('POST /repos/{owner}/{repo}/git/commits', { ...at, message: `${title}\n\nFor #${item.number}.`, tree, parents: [baseSha] })).data,
-    ).sha
     try {
-      await ctx.octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ...at, ref: `heads/${branch}`, sha: commit, force: true })
+      await commitFiles(ctx.octokit, ctx.repository, { branch, base, message: `${title}\n\nFor #${item.number}.`, files })
     } catch (error) {
-      if (httpStatus(error) !== 404 && httpStatus(error) !== 422) throw error
-      await ctx.octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...at, ref: `refs/heads/${branch}`, sha: commit })
+      if (error instanceof BranchMovedError) throw new ToolRefusal(`${branch} keeps changing under you (someone is pushing to it); try again on your next run`)
+      throw error
     }
 
-    const text = withMarker(`${cleanOutput(body, { maxChars: 20_000 })}\n\nCloses #${item.number}`, {
-      agent: ctx.agent.slug,
-      depth: item.delegation_depth,
-      parent: item.number,
-      run: String(ctx.runId),
-    })
+    const marker = { agent: ctx.agent.slug, depth: item.delegation_depth, parent: item.number, run: String(ctx.runId) }
+    const text = (held: boolean) => withMarker(proposalBody(body, item.number, { held }), marker)
     const prTitle = cleanOutput(title.replace(/\s+/g, ' '), { maxChars: 200 })
-    const open = await ctx.octokit.request('GET /repos/{owner}/{repo}/pulls', { ...at, state: 'open', head: `${owner}:${branch}` })
-    const existing = open.data.find((pr) => pr.head.ref === branch)
+    const [existing] = await openPullRequestsFrom(ctx.octokit, ctx.repository, branch)
+    // A pull request that is not a draft and carries the hold label is one GitHub would not open as a draft.
+    const held = (labels: ReadonlyArray<string | { name: string }>) => labels.some((label) => (typeof label === 'string' ? label : label.name) === HOLD_LABEL)
     const pr = existing
-      ? (await ctx.octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { ...at, pull_number: existing.number, title: prTitle, body: text })).data
-      : (await ctx.octokit.request('POST /repos/{owner}/{repo}/pulls', { ...at, title: prTitle, body: text, head: branch, base, draft: true })).data
-    await upsertWorkItem(ctx.pool, toGitHubItem(ctx.repository, GitHubIssue.parse(pr), 'pull'))
+      ? await updatePullRequest(ctx.octokit, { repository: ctx.repository, number: existing.number }, { title: prTitle, body: text(existing.draft === false && held(existing.labels)) })
+      : await openPullRequest(ctx.octokit, ctx.repository, { title: prTitle, head: branch, base, body: text(false), bodyIfNotDraft: text(true) })
+    await upsertWorkItem(ctx.pool, toGitHubItem(ctx.repository, pr, 'pull'))
+    if (!existing && pr.draft !== true) {
+      const labels = await changeLabels(ctx.octokit, { repository: ctx.repository, number: pr.number }, { add: [HOLD_LABEL] })
+      // Mirrored at once: the echo of this write changes no labels.
+      if (labels) await recordLabels(ctx.pool, ctx.repository, pr.number, labels)
+    }
     // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here.
     await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number)
     if (!(await ctx.setStatus('submit_for_review'))) throw new ToolRefusal('the item is no longer in progress')
-    return `${existing ? 'Updated' : 'Opened'} draft pull request #${pr.number} from ${branch}; #${item.number} is in review.`
+    const kind = pr.draft === true ? 'draft pull request' : `pull request (not a draft: this repository refused one; held with ${HOLD_LABEL})`
+    return `${existing ? 'Updated' : 'Opened'} ${kind} #${pr.number} from ${branch}; #${item.number} is in review.`
   },
 })

@@ -1,12 +1,12 @@
 import { z } from 'zod'
 import { parseMarker, withMarker } from '../../github/marker.ts'
-import { httpStatus, splitRepository } from '../../github/octokit.ts'
+import { readPullRequest } from '../../github/read-pull-request.ts'
+import { createReviewComment } from '../../github/writes.ts'
 import { returnForChanges } from '../../mirror/pull-requests.ts'
 import { syncGate } from '../../mirror/quality-gate.ts'
+import { recordQualityScore } from '../../store/quality-scores.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
-
-const PullRequest = z.object({ number: z.int(), body: z.string().nullable().optional(), head: z.object({ sha: z.string() }), state: z.string() })
 
 export const reviewPullRequest = defineTool({
   name: 'review_pull_request',
@@ -21,37 +21,22 @@ export const reviewPullRequest = defineTool({
   }),
   async run(ctx, { number, score, verdict, summary, rubric }) {
     if (ctx.agent.role !== 'reviewer') throw new ToolRefusal('only a reviewer may review pull requests')
-    const { owner, repo } = splitRepository(ctx.repository)
-    let pr: z.infer<typeof PullRequest>
-    try {
-      pr = PullRequest.parse((await ctx.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: number })).data)
-    } catch (error) {
-      if (httpStatus(error) === 404) throw new ToolRefusal(`no pull request #${number}`)
-      throw error
-    }
+    const pr = await readPullRequest(ctx.octokit, ctx.repository, number)
+    if (!pr) throw new ToolRefusal(`no pull request #${number}`)
     if (pr.state !== 'open') throw new ToolRefusal(`pull request #${number} is ${pr.state}`)
     if (parseMarker(pr.body)?.agent === ctx.agent.slug) throw new ToolRefusal('you cannot review a pull request you wrote')
     const verdictText = verdict === 'approve' ? 'Approve' : 'Request changes'
     // GitHub refuses an app's APPROVE or REQUEST_CHANGES on a pull request the app opened, so the
     // verdict travels in the review text, the stored score and the quality gate instead.
-    await ctx.octokit.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
-      owner,
-      repo,
-      pull_number: number,
-      commit_id: pr.head.sha,
-      event: 'COMMENT',
+    await createReviewComment(ctx.octokit, { repository: ctx.repository, number }, {
+      commitId: pr.head.sha,
       body: withMarker(`**${verdictText}** — quality score ${score}/100\n\n${cleanOutput(summary, { maxChars: 20_000 })}`, {
         kind: 'review',
         agent: ctx.agent.slug,
         run: String(ctx.runId),
       }),
     })
-    await ctx.pool.query(
-      `insert into quality_scores (repository, pr_number, head_sha, agent, score, verdict, rubric) values ($1, $2, $3, $4, $5, $6, $7)
-       on conflict (repository, pr_number, head_sha, agent) do update set score = excluded.score, verdict = excluded.verdict,
-         rubric = excluded.rubric, created_at = now()`,
-      [ctx.repository, number, pr.head.sha, ctx.agent.slug, score, verdict, rubric ?? {}],
-    )
+    await recordQualityScore(ctx.pool, { repository: ctx.repository, number, headSha: pr.head.sha, agent: ctx.agent.slug, score, verdict, rubric: rubric ?? {} })
     const gate = await syncGate(ctx.pulls, ctx.octokit, ctx.repository, number)
     if (verdict === 'request_changes') await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, pr.body, cleanOutput(summary, { maxChars: 20_000 }))
     if (ctx.item().number === number) await ctx.setStatus('submit_for_review')

@@ -1,0 +1,83 @@
+import { z } from 'zod'
+import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
+import { GitHubIssue } from './schema.ts'
+
+/** The fields of a pull request Gaffer reads: an issue's (so the mirror takes it as is), plus its head and draft state. */
+export const PullRequest = GitHubIssue.extend({
+  state: z.enum(['open', 'closed']),
+  draft: z.boolean().optional(),
+  head: z.object({ sha: z.string(), ref: z.string() }),
+})
+export type PullRequest = z.infer<typeof PullRequest>
+
+/** A pull request as GitHub has it now; undefined when there is no such pull request. */
+export async function readPullRequest(octokit: Octokit, repository: string, number: number): Promise<PullRequest | undefined> {
+  const { owner, repo } = splitRepository(repository)
+  try {
+    return PullRequest.parse((await octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: number })).data)
+  } catch (error) {
+    if (httpStatus(error) === 404) return undefined
+    throw error
+  }
+}
+
+/** The head commit of a pull request, for keying an approval to it. */
+export async function headShaOf(octokit: Octokit, repository: string, number: number): Promise<string> {
+  const pr = await readPullRequest(octokit, repository, number)
+  if (!pr) throw new Error(`${repository} has no pull request #${number}`)
+  return pr.head.sha
+}
+
+/** The open pull requests from a branch of the repository itself. */
+export async function openPullRequestsFrom(octokit: Octokit, repository: string, branch: string): Promise<PullRequest[]> {
+  const { owner, repo } = splitRepository(repository)
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open', head: `${owner}:${branch}` })
+  return z.array(PullRequest).parse(data).filter((pr) => pr.head.ref === branch)
+}
+
+/**
+ * The open pull requests whose head is this commit. GitHub lists them in a check run's
+ * `pull_requests`, but only for branches of the repository itself; this reads them when
+ * the event did not say.
+ */
+export async function openPullRequestsAt(octokit: Octokit, repository: string, sha: string): Promise<number[]> {
+  const { owner, repo } = splitRepository(repository)
+  const pulls = z.array(PullRequest).parse(await octokit.paginate('GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open', per_page: 100 }))
+  return pulls.filter((pr) => pr.head.sha === sha).map((pr) => pr.number)
+}
+
+const Reviews = z.array(
+  z.object({ state: z.string(), commit_id: z.string().nullable().optional(), user: z.object({ login: z.string(), type: z.string().optional() }).nullable() }),
+)
+
+/** People (not bots) whose GitHub review APPROVED this commit of the pull request. */
+export async function approvingReviewers(octokit: Octokit, repository: string, number: number, sha: string): Promise<string[]> {
+  const { owner, repo } = splitRepository(repository)
+  const reviews = Reviews.parse(await octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo, pull_number: number, per_page: 100 }))
+  const logins = reviews.flatMap((review) =>
+    review.state === 'APPROVED' && review.commit_id === sha && review.user && review.user.type !== 'Bot' ? [review.user.login] : [],
+  )
+  return [...new Set(logins)]
+}
+
+const CheckRuns = z.object({
+  check_runs: z.array(
+    z.object({
+      id: z.int(),
+      name: z.string(),
+      status: z.string(),
+      conclusion: z.string().nullable().optional(),
+      output: z.object({ title: z.string().nullable().optional(), summary: z.string().nullable().optional() }).optional(),
+    }),
+  ),
+})
+export type CheckRun = z.infer<typeof CheckRuns>['check_runs'][number]
+
+/** The newest check run of this name on a commit (the one GitHub shows and branch protection uses). */
+export async function latestCheckRun(octokit: Octokit, repository: string, sha: string, name: string): Promise<CheckRun | undefined> {
+  const { owner, repo } = splitRepository(repository)
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo, ref: sha, check_name: name, filter: 'latest' })
+  return CheckRuns.parse(data)
+    .check_runs.filter((run) => run.name === name)
+    .sort((a, b) => b.id - a.id)[0]
+}

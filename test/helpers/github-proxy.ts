@@ -1,0 +1,66 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+export type ProxiedRequest = { method: string; path: string; body: unknown }
+/** An answer the proxy gives instead of forwarding; undefined forwards the request. */
+export type Intercept = (request: ProxiedRequest) => Promise<{ status: number; body: unknown } | undefined> | { status: number; body: unknown } | undefined
+
+/**
+ * A small HTTP proxy in front of the emulated GitHub: it records every request Gaffer
+ * makes and lets a test answer some of them itself (say, refuse a draft pull request as
+ * a GitHub plan without drafts does), forwarding the rest unchanged.
+ */
+export async function startGitHubProxy(target: string, intercept: Intercept = () => undefined) {
+  const requests: ProxiedRequest[] = []
+  const server = createServer((req, res) => {
+    void (async () => {
+      const raw = await readBody(req)
+      const text = raw.toString('utf8')
+      const request: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body: text ? safeJson(text) : undefined }
+      requests.push(request)
+      const answer = await intercept(request)
+      if (answer) {
+        res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' })
+        res.end(JSON.stringify(answer.body))
+        return
+      }
+      const headers = Object.fromEntries(Object.entries(req.headers).flatMap(([name, value]) => (name === 'host' || value === undefined ? [] : [[name, String(value)]])))
+      const response = await fetch(new URL(request.path, target), {
+        method: request.method,
+        headers,
+        body: ['GET', 'HEAD'].includes(request.method) ? undefined : raw,
+      })
+      const forwarded = Buffer.from(await response.arrayBuffer())
+      const out: Record<string, string> = {}
+      response.headers.forEach((value, name) => {
+        if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(name)) out[name] = value
+      })
+      res.writeHead(response.status, out)
+      res.end(forwarded)
+    })().catch((error: unknown) => {
+      res.writeHead(502, { 'content-type': 'text/plain' })
+      res.end(String(error))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { proposalBody } from '../src/runtime/tools/propose-change.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { startGitHubProxy, type ProxiedRequest } from './helpers/github-proxy.ts'
+import { startScriptedModel } from './helpers/scripted-model.ts'
+import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+
+describe('proposalBody', () => {
+  it('closes the item and, when the pull request could not be a draft, says why it is held', () => {
+    expect(proposalBody('Adds search.', 7, { held: false })).toBe('Adds search.\n\nCloses #7')
+    expect(proposalBody('Adds search.', 7, { held: true })).toBe(
+      'Adds search.\n\nCloses #7\n\n> This pull request could not be opened as a draft here, so it carries `do-not-merge/hold` instead: remove the label when it is ready to merge.',
+    )
+  })
+})
+
+describe('propose_change on a real branch (emulated GitHub behind a proxy, scripted model)', () => {
+  let c: TestCompany
+  let model: Awaited<ReturnType<typeof startScriptedModel>>
+  let proxy: Awaited<ReturnType<typeof startGitHubProxy>>
+  /** What the proxy does instead of GitHub, per test. */
+  let intercept: (request: ProxiedRequest) => Promise<{ status: number; body: unknown } | undefined> = async () => undefined
+
+  beforeAll(async () => {
+    model = await startScriptedModel()
+    c = await createTestCompany()
+    proxy = await startGitHubProxy(c.github.url, (request) => intercept(request))
+    await c.startApp({ githubApiUrl: proxy.url, model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
+  })
+  afterAll(async () => {
+    await c?.stop()
+    await proxy?.close()
+    await model?.close()
+  })
+  beforeEach(async () => {
+    model.reset()
+    intercept = async () => undefined
+    // Each test starts with no ready work left over, so the item it opens is the one its agent claims.
+    await c.db.pool.query("update work_items set status = 'done' where status = 'todo'")
+  })
+
+  const repository = () => c.github.repository
+  const run = (agent: string) => c.gaffer!.heartbeats.runNow(repository(), agent)
+  const openTask = async (title: string) => {
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['agent:backend-engineer'] })).data.number
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
+    return number
+  }
+  const propose = (title: string, path: string) =>
+    model.script({ toolCalls: [{ name: 'propose_change', arguments: { title, body: `${title}.`, files: [{ path, content: `// ${title}\n` }] } }] })
+  const fileOn = async (branch: string, path: string) => {
+    const { data } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path, ref: branch })
+    return Buffer.from((data as { content: string }).content, 'base64').toString()
+  }
+  const commitsOn = async (branch: string) => (await c.maya.repos.listCommits({ owner: c.owner, repo: c.repo, sha: branch, per_page: 100 })).data.map((commit) => commit.sha)
+  /** maya commits a file to the branch through the API, as a person pushing to it would. */
+  const mayaCommits = async (branch: string, path: string) =>
+    (await c.maya.repos.createOrUpdateFileContents({ owner: c.owner, repo: c.repo, branch, path, message: `maya: ${path}`, content: Buffer.from('by maya\n').toString('base64') })).data.commit.sha!
+
+  it('opens a normal pull request held with do-not-merge/hold when GitHub refuses drafts', async () => {
+    const number = await openTask('Add a health check')
+    // What GitHub answers on a plan without draft pull requests.
+    intercept = async (request) =>
+      request.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/pulls$/.test(request.path) && (request.body as { draft?: boolean }).draft === true
+        ? {
+            status: 422,
+            body: {
+              message: 'Validation Failed',
+              errors: [{ resource: 'PullRequest', code: 'custom', message: 'Draft pull requests are not supported in this repository.' }],
+              documentation_url: 'https://docs.github.com/rest/pulls/pulls#create-a-pull-request',
+            },
+          }
+        : undefined
+    propose('Add a health check', 'health.js')
+
+    await run('backend-engineer')
+
+    const { data: pulls } = await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })
+    const pr = pulls.find((p) => p.head.ref === `gaffer/backend-engineer/${number}`)
+    expect(pr).toMatchObject({ draft: false })
+    expect(pr?.body).toContain(`Closes #${number}`)
+    expect(pr?.body).toContain('could not be opened as a draft here, so it carries `do-not-merge/hold`')
+    expect(pr?.labels.map((label) => label.name)).toContain('do-not-merge/hold')
+    expect(await getWorkItem(c.db.pool, repository(), pr!.number)).toMatchObject({ labels: expect.arrayContaining(['do-not-merge/hold']) })
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])
+  })
+
+  it('builds on the branch: keeps a person’s commits (also one pushed mid-update) and the first proposal’s files', async () => {
+    const number = await openTask('Add export')
+    const branch = `gaffer/backend-engineer/${number}`
+    propose('Add export', 'export.js')
+    await run('backend-engineer')
+    const first = (await commitsOn(branch))[0]!
+    const pr = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.find((p) => p.head.ref === branch)!.number
+    // A person pushes to the agent's branch, then the reviewer sends the work back.
+    const human = await mayaCommits(branch, 'notes.md')
+    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'Add the CSV writer too.' } }] })
+    await run('reviewer')
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
+    // And pushes once more while the agent's commit is on its way: the first ref update is not a fast-forward.
+    let racer: string | undefined
+    intercept = async (request) => {
+      if (racer === undefined && request.method === 'PATCH' && request.path.includes('/git/refs/')) racer = await mayaCommits(branch, 'race.md')
+      return undefined
+    }
+    propose('Add the CSV writer', 'csv.js')
+
+    await run('backend-engineer')
+
+    const history = await commitsOn(branch)
+    expect(history).toEqual(expect.arrayContaining([first, human, racer!]))
+    expect(await fileOn(branch, 'export.js')).toBe('// Add export\n')
+    expect(await fileOn(branch, 'notes.md')).toBe('by maya\n')
+    expect(await fileOn(branch, 'race.md')).toBe('by maya\n')
+    expect(await fileOn(branch, 'csv.js')).toBe('// Add the CSV writer\n')
+    const refUpdates = proxy.requests.filter((request) => request.method === 'PATCH' && request.path.includes('/git/refs/'))
+    expect(refUpdates).toHaveLength(2)
+    expect(refUpdates.map((request) => (request.body as { force?: boolean }).force)).not.toContain(true)
+    const open = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.filter((p) => p.head.ref === branch)
+    expect(open.map((p) => p.number)).toEqual([pr])
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])
+  })
+})

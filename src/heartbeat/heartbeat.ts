@@ -75,6 +75,8 @@ export type HeartbeatDeps = {
   wake?: (repository: string, agent: string) => void
   /** Logins mentioned when a block reaches the humans. */
   owners: string[]
+  /** The app's own login: only what it wrote carries a marker to believe. */
+  botLogin: () => string
 }
 
 export type HeartbeatResult = {
@@ -251,7 +253,7 @@ async function workClaimedItem(
  * item GitHub refuses does not stop the others; it is released again on the next pass.
  */
 export async function releaseExpired(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin'>,
 ): Promise<ReturnedItem[]> {
   const returned = await releaseExpiredLeases(deps.pool, deps.maxAttempts)
   for (const item of returned) {
@@ -266,7 +268,7 @@ export async function releaseExpired(
 }
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
-async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'rosters' | 'owners' | 'wake'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
+async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'rosters' | 'owners' | 'wake' | 'botLogin'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
   if (item.status === 'todo') {
     await writeStatus(deps, octokit, item, 'todo')
     return

@@ -1,3 +1,4 @@
+import { trustedProvenance } from '../company/marker.ts'
 import { routeItem, type Routing } from '../company/route-item.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import { splitRepository, type Octokit } from '../github/octokit.ts'
@@ -16,6 +17,8 @@ export type MirrorDeps = {
   /** Wakes an agent that was just given work, without waiting for its cron. */
   wake?: (repository: string, agent: string) => void
   now?: () => Date
+  /** The app's own login (`<slug>[bot]`): only what it wrote carries a marker to believe. */
+  botLogin: () => string
 }
 
 /**
@@ -29,7 +32,8 @@ export async function syncItem(
   item: GitHubItem,
   options: { route: boolean; ownWrite?: boolean },
 ): Promise<void> {
-  const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite })
+  const provenance = trustedProvenance(item, deps.botLogin())
+  const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite, provenance })
   if (!fresh) return
   const now = deps.now?.() ?? new Date()
   await refreshItemPriority(deps.pool, item.repository, item.number, now)
@@ -63,7 +67,7 @@ async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem
     })
   }
   await setMirroredLabels(deps.pool, item.repository, item.number, labels)
-  if (routing.repairNote) await upsertMarkedComment(octokit, item, { kind: 'status-repair' }, routing.repairNote)
+  if (routing.repairNote) await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'status-repair' }, routing.repairNote)
   deps.log.info({ item: `${item.repository}#${item.number}`, add: routing.add, remove: routing.remove }, routing.reason)
   await appendAudit(deps.pool, {
     actor: 'gaffer',

@@ -13,6 +13,8 @@ export type StatusDeps = {
   log?: Logger
   /** Wakes an agent given work: the owner of a parent whose last child finished. */
   wake?: ((repository: string, agent: string) => void) | undefined
+  /** The app's own login: its status comment is the one it wrote, never one someone planted. */
+  botLogin: () => string
 }
 
 export type ItemRef = {
@@ -65,7 +67,7 @@ export async function writeStatus(
   await setMirroredLabels(deps.pool, item.repository, item.number, labels)
   if (closing) await deps.pool.query("update work_items set state = 'closed' where repository = $1 and number = $2", [item.repository, item.number])
   if (note !== undefined) {
-    await upsertMarkedComment(octokit, { repository: item.repository, number: item.number }, { kind: 'status' }, note)
+    await upsertMarkedComment(octokit, deps.botLogin(), { repository: item.repository, number: item.number }, { kind: 'status' }, note)
   }
   if (status === 'done') {
     const { rows } = await deps.pool.query<{ parent_number: number | null }>('select parent_number from work_items where repository = $1 and number = $2', [

@@ -1,12 +1,16 @@
 import { z } from 'zod'
-import { parseMarker, withMarker } from '../../github/marker.ts'
+import { trustedMarker, withMarker } from '../../company/marker.ts'
 import { httpStatus, splitRepository } from '../../github/octokit.ts'
 import { returnForChanges } from '../../mirror/pull-requests.ts'
 import { syncGate } from '../../mirror/quality-gate.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
-const PullRequest = z.object({ number: z.int(), body: z.string().nullable().optional(), head: z.object({ sha: z.string() }), state: z.string() })
+const PullRequest = z.object({
+  number: z.int(),
+  body: z.string().nullable().optional(),
+  user: z.object({ login: z.string() }).nullable().optional(),
+  head: z.object({ sha: z.string() }), state: z.string() })
 
 export const reviewPullRequest = defineTool({
   name: 'review_pull_request',
@@ -30,7 +34,8 @@ export const reviewPullRequest = defineTool({
       throw error
     }
     if (pr.state !== 'open') throw new ToolRefusal(`pull request #${number} is ${pr.state}`)
-    if (parseMarker(pr.body)?.agent === ctx.agent.slug) throw new ToolRefusal('you cannot review a pull request you wrote')
+    const author = pr.user?.login ?? null
+    if (trustedMarker({ author, body: pr.body }, ctx.botLogin())?.agent === ctx.agent.slug) throw new ToolRefusal('you cannot review a pull request you wrote')
     const verdictText = verdict === 'approve' ? 'Approve' : 'Request changes'
     // GitHub refuses an app's APPROVE or REQUEST_CHANGES on a pull request the app opened, so the
     // verdict travels in the review text, the stored score and the quality gate instead.
@@ -53,7 +58,7 @@ export const reviewPullRequest = defineTool({
       [ctx.repository, number, pr.head.sha, ctx.agent.slug, score, verdict, rubric ?? {}],
     )
     const gate = await syncGate(ctx.pulls, ctx.octokit, ctx.repository, number)
-    if (verdict === 'request_changes') await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, pr.body, cleanOutput(summary, { maxChars: 20_000 }))
+    if (verdict === 'request_changes') await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, { author, body: pr.body }, cleanOutput(summary, { maxChars: 20_000 }))
     if (ctx.item().number === number) await ctx.setStatus('submit_for_review')
     return `Reviewed #${number} at ${pr.head.sha.slice(0, 7)}: ${verdict}, score ${score}. The quality gate is ${gate?.conclusion ?? 'unchanged'}.`
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { withMarker } from '../../company/marker.ts'
+import { trustedProvenance, withMarker } from '../../company/marker.ts'
 import { httpStatus, splitRepository } from '../../github/octokit.ts'
 import { GitHubIssue, toGitHubItem } from '../../github/schema.ts'
 import { getRepository } from '../../store/repositories.ts'
@@ -72,9 +72,9 @@ export const proposeChange = defineTool({
     const pr = existing
       ? (await ctx.octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { ...at, pull_number: existing.number, title: prTitle, body: text })).data
       : (await ctx.octokit.request('POST /repos/{owner}/{repo}/pulls', { ...at, title: prTitle, body: text, head: branch, base, draft: true })).data
-    await upsertWorkItem(ctx.pool, toGitHubItem(ctx.repository, GitHubIssue.parse(pr), 'pull'), {
-      provenance: { depth: item.delegation_depth, parent: item.number, createdByAgent: ctx.agent.slug },
-    })
+    const mirrored = toGitHubItem(ctx.repository, GitHubIssue.parse(pr), 'pull')
+    // A pull request someone else opened from this branch stays theirs, whatever marker Gaffer wrote into it.
+    await upsertWorkItem(ctx.pool, mirrored, { provenance: trustedProvenance(mirrored, ctx.botLogin()) })
     // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here.
     await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number)
     if (!(await ctx.setStatus('submit_for_review'))) throw new ToolRefusal('the item is no longer in progress')

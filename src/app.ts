@@ -88,6 +88,7 @@ export function gafferApp(deps: AppDeps) {
         repository: item.repository,
         number: item.number,
         merged: event.pull_request.merged === true,
+        author: event.pull_request.user?.login ?? null,
         body: event.pull_request.body,
       })
     })

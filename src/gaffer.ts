@@ -186,9 +186,9 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     options.work ??
     (runtime
       ? createAgentRuntime(runtime)
-      : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake }))
+      : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin: () => botLogin }))
   const escalations =
-    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, ...(runtime ? { runtime } : {}) })
+    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin: () => botLogin, ...(runtime ? { runtime } : {}) })
   const heartbeats = createHeartbeats({
     pool,
     log,
@@ -206,13 +206,14 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     now,
     wake,
     owners,
+    botLogin: () => botLogin,
   })
   if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })
   if (settings.wakes) wakeAgent = heartbeats.wake
 
-  const mirror: MirrorDeps = { pool, log, rosters, now, wake }
+  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin: () => botLogin }
   await probot.load(
-    gafferApp({ ...mirror, botLogin: () => botLogin, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf }),
+    gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf }),
   )
 
   const deliveries = createDeliveryProcessor({ probot, pool, log })
@@ -247,7 +248,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     return results
   }
   const sweep = async () => {
-    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake })
+    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin: () => botLogin })
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }

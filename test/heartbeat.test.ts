@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { formatMarker } from '../src/github/marker.ts'
+import { formatMarker } from '../src/company/marker.ts'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { getWorkItem, type WorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, labelsOnGitHub, openIssueAsApp, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('a heartbeat: claim, work, report', () => {
   let c: TestCompany
@@ -170,8 +170,9 @@ describe('a heartbeat: claim, work, report', () => {
   it('returns a waiting item to todo when its last open child is closed', async () => {
     const parent = await openIssue('Initiative', ['agent:vp-engineering', 'status:waiting'])
     const marker = formatMarker({ agent: 'vp-engineering', depth: 1, parent })
-    const first = await openIssue('Task one', ['agent:backend-engineer', 'status:review'], `Do one.\n\n${marker}`)
-    const second = await openIssue('Task two', ['agent:frontend-engineer', 'status:review'], `Do two.\n\n${marker}`)
+    // Children as the app opens them: only the app's own marker links a parent.
+    const first = await openIssueAsApp(c, { title: 'Task one', labels: ['agent:backend-engineer', 'status:review'], body: `Do one.\n\n${marker}` })
+    const second = await openIssueAsApp(c, { title: 'Task two', labels: ['agent:frontend-engineer', 'status:review'], body: `Do two.\n\n${marker}` })
     expect(await getWorkItem(c.db.pool, repository(), first)).toMatchObject({ parent_number: parent, delegation_depth: 1 })
 
     await c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: first, state: 'closed' })
@@ -185,7 +186,11 @@ describe('a heartbeat: claim, work, report', () => {
 
   it('resumes the waiting parent, once, when an agent finishes the last open child itself', async () => {
     const parent = await openIssue('Docs initiative', ['agent:vp-product', 'status:waiting'])
-    const child = await openIssue('Write the guide', ['agent:docs-writer'], `Write it.\n\n${formatMarker({ agent: 'vp-product', depth: 1, parent })}`)
+    const child = await openIssueAsApp(c, {
+      title: 'Write the guide',
+      labels: ['agent:docs-writer', 'status:todo'],
+      body: `Write it.\n\n${formatMarker({ agent: 'vp-product', depth: 1, parent })}`,
+    })
     await c.gaffer!.deliveries.idle()
     behaviour = async ({ setStatus }) => {
       await setStatus('finish')

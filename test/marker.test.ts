@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatMarker, parseMarker, withMarker, type Marker } from '../src/github/marker.ts'
+import { formatMarker, parseMarker, trustedMarker, trustedProvenance, withMarker, type Marker } from '../src/company/marker.ts'
 
 describe('formatMarker and parseMarker', () => {
   it.each<{ name: string; marker: Marker }>([
@@ -89,5 +89,35 @@ describe('hostile marker values', () => {
 
     expect(marker?.depth).toBe(1)
     expect(marker?.parent).toBeUndefined()
+  })
+})
+
+describe('trustedProvenance and trustedMarker', () => {
+  const bot = 'gaffer-demo[bot]'
+  const body = `Do it.\n\n${formatMarker({ agent: 'ceo', depth: 1, parent: 12, run: '3' })}`
+
+  it.each([
+    { name: 'the app itself', author: bot, expected: { depth: 1, parent: 12, createdByAgent: 'ceo' } },
+    { name: 'an outsider', author: 'oscar', expected: undefined },
+    { name: 'a writer', author: 'maya', expected: undefined },
+    { name: 'another app', author: 'other-app[bot]', expected: undefined },
+    { name: 'an unknown author', author: null, expected: undefined },
+  ])('believes the marker of $name: $expected', ({ author, expected }) => {
+    expect(trustedProvenance({ author, body }, bot)).toEqual(expected)
+  })
+
+  it('has no provenance for the app\'s text without an agent in its marker', () => {
+    expect(trustedProvenance({ author: bot, body: formatMarker({ kind: 'status' }) }, bot)).toBeUndefined()
+  })
+
+  it('never matches a missing author when the bot login is unknown', () => {
+    expect(trustedMarker({ author: '', body }, '')).toBeUndefined()
+  })
+
+  it.each([
+    { author: bot, kind: 'status' },
+    { author: 'oscar', kind: undefined },
+  ])('reads the comment marker of $author as $kind', ({ author, kind }) => {
+    expect(trustedMarker({ author, body: `Approved.\n\n${formatMarker({ kind: 'status' })}` }, bot)?.kind).toBe(kind)
   })
 })

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decideGate } from '../src/company/quality-gate.ts'
-import { formatMarker } from '../src/github/marker.ts'
+import { formatMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
 import { startGitHubProxy } from './helpers/github-proxy.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, createTestCompany, labelsOnGitHub, openIssueAsApp, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('decideGate', () => {
   const approve = { agent: 'reviewer', score: 80, verdict: 'approve' as const }
@@ -70,15 +70,12 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
   it('scores, waits for a human, refuses an outsider, turns green, holds, resets on a push, fails on a bad review, and finishes on merge', async () => {
     // An initiative waiting on one task, and the task.
     const parent = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Search initiative', labels: ['agent:vp-engineering', 'status:waiting'] })).data.number
-    const task = (
-      await c.maya.issues.create({
-        owner: c.owner,
-        repo: c.repo,
-        title: 'Search endpoint',
-        labels: ['agent:backend-engineer', 'status:todo'],
-        body: `Build it.\n\n${formatMarker({ agent: 'vp-engineering', depth: 1, parent })}`,
-      })
-    ).data.number
+    // The task as the app opens it when the VP delegates: only the app's own marker links a parent.
+    const task = await openIssueAsApp(c, {
+      title: 'Search endpoint',
+      labels: ['agent:backend-engineer', 'status:todo'],
+      body: `Build it.\n\n${formatMarker({ agent: 'vp-engineering', depth: 1, parent })}`,
+    })
     await expect.poll(async () => (await item(task))?.parent_number, poll).toBe(parent)
 
     model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add search', body: 'Adds search.', files: [{ path: 'search.js', content: 'export {}\n' }] } }] })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { parseMarker } from '../src/github/marker.ts'
+import { parseMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startScriptedModel, toolResults } from './helpers/scripted-model.ts'
 import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
@@ -80,8 +80,14 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     expect(await labelsOnGitHub(c, child)).toEqual(['agent:backend-engineer', 'priority:p1', 'status:todo'])
     const { data: issue } = await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: child })
     expect(parseMarker(issue.body)).toMatchObject({ agent: 'vp-engineering', depth: 1, parent })
+    expect(issue.body?.split('\n')[0]).toBe(`Part of #${parent}`)
     expect(await labelsOnGitHub(c, parent)).toEqual(['agent:vp-engineering', 'status:waiting'])
+    // The emulated GitHub has no sub-issues API: its refusal did not stop the delegation.
     expect(toolResults(model.requests[1])).toEqual([`Delegated as #${child} to backend-engineer.`])
+    const { data: parentComments } = await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: parent })
+    const listed = parentComments.filter((x) => x.user?.login === `${c.github.app.slug}[bot]` && parseMarker(x.body)?.kind === 'children')
+    expect(listed).toHaveLength(1)
+    expect(listed[0]?.body).toContain(`- #${child} Catalogue search endpoint (\`backend-engineer\`)`)
   })
 
   it('proposes a change: a branch, a commit and a draft pull request that closes the item, which goes to review', async () => {

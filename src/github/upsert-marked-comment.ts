@@ -1,12 +1,15 @@
-import { parseMarker, withMarker, type Marker } from './marker.ts'
+import { trustedMarker, withMarker, type Marker } from '../company/marker.ts'
 import { splitRepository, type Octokit } from './octokit.ts'
 
 /**
  * Edits Gaffer's comment with this marker kind (and agent, when given) on the item,
- * or creates it: never a second copy, so a retried run does not repeat itself.
+ * or creates it: never a second copy, so a retried run does not repeat itself. Only a
+ * comment written by the app's own login (`botLogin`) is Gaffer's: a comment anyone
+ * else planted with the same marker is never edited, Gaffer posts its own beside it.
  */
 export async function upsertMarkedComment(
   octokit: Octokit,
+  botLogin: string,
   item: { repository: string; number: number },
   marker: Marker & { kind: string },
   body: string,
@@ -19,7 +22,7 @@ export async function upsertMarkedComment(
     per_page: 100,
   })
   const existing = comments.find((comment) => {
-    const found = parseMarker(comment.body)
+    const found = trustedMarker({ author: comment.user?.login, body: comment.body }, botLogin)
     return found?.kind === marker.kind && found.agent === marker.agent
   })
   const text = withMarker(body, marker)

@@ -217,3 +217,24 @@ function errorText(error: unknown): string {
   const data = typeof error === 'object' && error !== null && 'response' in error ? (error as { response?: { data?: unknown } }).response?.data : undefined
   return `${error instanceof Error ? error.message : ''} ${JSON.stringify(data ?? '')}`
 }
+
+/**
+ * Adds `childId` (the child's numeric issue id, not its number) as a sub-issue of the
+ * parent. Sub-issues are not available everywhere (older GitHub Enterprise, some plans,
+ * the emulated GitHub): a refusal is returned, not thrown, so the caller logs it and the
+ * delegation it belongs to goes on.
+ */
+export async function addSubIssue(
+  octokit: Octokit,
+  parent: ItemRef,
+  childId: number,
+): Promise<{ added: true } | { added: false; status: number }> {
+  try {
+    await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues', { ...at(parent), sub_issue_id: childId })
+    return { added: true }
+  } catch (error) {
+    const status = httpStatus(error)
+    if (status === 403 || status === 404 || status === 410 || status === 422) return { added: false, status }
+    throw error
+  }
+}

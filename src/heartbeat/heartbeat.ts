@@ -75,6 +75,8 @@ export type HeartbeatDeps = {
   wake?: (repository: string, agent: string) => void
   /** Logins mentioned when a block reaches the humans. */
   owners: string[]
+  /** The app's own login: only what it wrote carries a marker to believe. */
+  botLogin: () => string
 }
 
 export type HeartbeatResult = {
@@ -248,7 +250,7 @@ async function workClaimedItem(
  * item GitHub refuses does not stop the others; it is released again on the next pass.
  */
 export async function releaseExpired(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin'>,
 ): Promise<ReturnedItem[]> {
   const returned = await releaseExpiredLeases(deps.pool, deps.maxAttempts)
   for (const item of returned) {
@@ -263,7 +265,7 @@ export async function releaseExpired(
 }
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
-async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
+async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake' | 'botLogin'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
   // The lease statement already moved the mirror out of in-progress; GitHub follows through the status writer.
   if (item.status !== 'blocked') {
     await moveItem(deps, octokit, { ...item, status: 'in-progress' }, 'lease_expired', { mirrorMoved: true })

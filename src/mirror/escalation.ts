@@ -7,14 +7,26 @@ import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 import { moveItem } from './move-item.ts'
 
-export type EscalationDeps = { pool: Pool; roster: Roster; owners: string[]; wake?: ((repository: string, agent: string) => void) | undefined }
+export type EscalationDeps = {
+  pool: Pool
+  roster: Roster
+  owners: string[]
+  wake?: ((repository: string, agent: string) => void) | undefined
+  botLogin: () => string
+}
 
 /** The escalation deps for one repository, from a component's wider deps (its roster registry). */
 export function escalationDepsFor(
-  deps: { pool: Pool; rosters: { get(repository: string): Roster }; owners: string[]; wake?: ((repository: string, agent: string) => void) | undefined },
+  deps: {
+    pool: Pool
+    rosters: { get(repository: string): Roster }
+    owners: string[]
+    wake?: ((repository: string, agent: string) => void) | undefined
+    botLogin: () => string
+  },
   repository: string,
 ): EscalationDeps {
-  return { pool: deps.pool, roster: deps.rosters.get(repository), owners: deps.owners, wake: deps.wake }
+  return { pool: deps.pool, roster: deps.rosters.get(repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
 }
 
 const HUMANS = 'humans'

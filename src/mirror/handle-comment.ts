@@ -2,7 +2,7 @@ import { parseCommands, mayRun, type Command } from '../company/commands.ts'
 import { nothingToApproveReply, unknownCommandReply } from '../company/replies.ts'
 import { HOLD_LABEL, priorityLabels } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
-import { withMarker } from '../github/marker.ts'
+import { withMarker } from '../company/marker.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { atLeast, type PermissionOf } from '../github/permissions.ts'
 import { headShaOf } from '../github/read-pull-request.ts'
@@ -63,7 +63,7 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
   }
   if (commands.length === 0 && unknown.length === 0 && item.status === 'blocked' && item.state === 'open' && !isBot) {
     if (atLeast(await access(), 'write')) {
-      const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake }
+      const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
       await unblockItem(escalation, octokit, item, { by: `@${comment.author.login}`, note: 'answered in a comment' })
     }
   }
@@ -116,7 +116,7 @@ async function writeLabels(deps: CommentDeps, octokit: Octokit, item: WorkItem, 
 async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command: Command, comment: NewComment): Promise<string> {
   const by = `@${comment.author.login}`
   const roster = deps.rosters.get(item.repository)
-  const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake }
+  const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
   switch (command.name) {
     case 'approve': {
       if (item.kind === 'pull') {

@@ -14,6 +14,8 @@ export type MoveDeps = {
   log?: Logger | undefined
   /** Wakes an agent given work: the owner of a parent whose last child finished. */
   wake?: ((repository: string, agent: string) => void) | undefined
+  /** The app's own login: its status comment is the one it wrote, never one someone planted. */
+  botLogin: () => string
 }
 
 /** An item as the caller last saw it; `status` is where the move starts from. */
@@ -88,7 +90,7 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
   }
   await recordLabels(deps.pool, item.repository, item.number, labels)
   if (closing) await markClosed(deps.pool, item.repository, item.number)
-  if (options.note !== undefined) await upsertMarkedComment(octokit, item, { kind: 'status' }, options.note)
+  if (options.note !== undefined) await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'status' }, options.note)
   deps.log?.info({ item: `${item.repository}#${item.number}`, event, from, to, actor: options.actor }, 'status moved')
   if (to === 'done') await resumeParentOf(deps, octokit, item.repository, item.number)
   return { ok: true, from, to, labels }

@@ -1,7 +1,7 @@
 import { agentLabel } from '../company/labels.ts'
 import { reviewerFor } from '../company/route-item.ts'
 import { transition } from '../company/status-machine.ts'
-import { parseMarker } from '../github/marker.ts'
+import { trustedMarker } from '../company/marker.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import { appendAudit } from '../store/audit-log.ts'
@@ -12,11 +12,18 @@ import { moveItem } from './move-item.ts'
 
 export type PullDeps = MirrorDeps & GateDeps
 
-/** The item a pull request delivers: the parent in Gaffer's marker, else the first "closes #N" of its body. */
-export function linkedItem(body: string | null | undefined): number | undefined {
-  const parent = parseMarker(body)?.parent
+/** A pull request as far as finding the item it delivers goes. */
+export type PullText = { author: string | null; body: string | null | undefined }
+
+/**
+ * The item a pull request delivers: the parent in Gaffer's marker when the app itself
+ * opened it, else the first "closes #N" of its body. A marker in anyone else's pull
+ * request is plain text, so it cannot attribute their work to an agent's item.
+ */
+export function linkedItem(pull: PullText, botLogin: string): number | undefined {
+  const parent = trustedMarker(pull, botLogin)?.parent
   if (parent !== undefined) return parent
-  const match = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+#(\d+)\b/i.exec(body ?? '')
+  const match = /\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+#(\d+)\b/i.exec(pull.body ?? '')
   return match ? Number(match[1]) : undefined
 }
 
@@ -48,7 +55,7 @@ export async function routePullRequestToReviewer(deps: PullDeps, octokit: Octoki
 export async function onPullRequestEvent(
   deps: PullDeps,
   octokit: Octokit,
-  event: { action: string; repository: string; number: number; merged: boolean; body: string | null | undefined },
+  event: { action: string; repository: string; number: number; merged: boolean } & PullText,
 ): Promise<void> {
   const { repository, number } = event
   if (event.action === 'synchronize') {
@@ -62,7 +69,7 @@ export async function onPullRequestEvent(
   if (event.action !== 'closed' || !event.merged) return
   const pull = await getWorkItem(deps.pool, repository, number)
   if (pull && pull.status !== 'done') await moveItem(deps, octokit, pull, 'merge')
-  const linked = linkedItem(event.body)
+  const linked = linkedItem(event, deps.botLogin())
   const item = linked === undefined ? undefined : await getWorkItem(deps.pool, repository, linked)
   // GitHub may already have closed the item through the pull request's closing keyword.
   if (!item || item.status === 'done') return
@@ -75,11 +82,11 @@ export async function onPullRequestEvent(
  * After a reviewer's `request_changes`, the delivered item goes back to its owner's
  * queue with the review as a comment it will read on its next run.
  */
-export async function returnForChanges(deps: PullDeps, octokit: Octokit, repository: string, pullNumber: number, body: string | null | undefined, review: string): Promise<void> {
-  const linked = linkedItem(body)
+export async function returnForChanges(deps: PullDeps, octokit: Octokit, repository: string, pullNumber: number, pull: PullText, review: string): Promise<void> {
+  const linked = linkedItem(pull, deps.botLogin())
   const item = linked === undefined ? undefined : await getWorkItem(deps.pool, repository, linked)
   if (!item || !transition(item.status, 'changes_requested').ok) return
-  await upsertMarkedComment(octokit, item, { kind: 'review-feedback' }, `Changes requested on #${pullNumber}:\n\n${review}`)
+  await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'review-feedback' }, `Changes requested on #${pullNumber}:\n\n${review}`)
   const moved = await moveItem(deps, octokit, item, 'changes_requested')
   if (moved.ok && item.owner_agent) deps.wake?.(repository, item.owner_agent)
 }

@@ -1,6 +1,6 @@
 import { isStatus, statusesIn, statusLabel } from '../company/labels.ts'
 import { decideStatusEdit, statusEditRefusal } from '../company/status-edit.ts'
-import { withMarker } from '../github/marker.ts'
+import { withMarker } from '../company/marker.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { changeLabels, createComment } from '../github/writes.ts'
 import { appendAudit } from '../store/audit-log.ts'
@@ -46,7 +46,7 @@ export async function handleStatusLabelEdit(deps: CommentDeps, octokit: Octokit,
   }
   const decision = decideStatusEdit({ kind: item.kind, from: item.status, to, actor })
   const by = `@${login}`
-  const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake }
+  const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
   let done = false
   if (decision.ok) {
     switch (decision.event) {

@@ -1,4 +1,5 @@
 import { unknownAgentNote } from '../company/replies.ts'
+import { trustedProvenance } from '../company/marker.ts'
 import { routeItem, type Routing } from '../company/route-item.ts'
 import { mostAdvanced, statusesIn, statusLabel } from '../company/labels.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
@@ -20,6 +21,8 @@ export type MirrorDeps = {
   /** Wakes an agent that was just given work, without waiting for its cron. */
   wake?: (repository: string, agent: string) => void
   now?: () => Date
+  /** The app's own login (`<slug>[bot]`): only what it wrote carries a marker to believe. */
+  botLogin: () => string
 }
 
 /**
@@ -35,7 +38,8 @@ export async function syncItem(
   item: GitHubItem,
   options: { route: boolean; ownWrite?: boolean; heal?: boolean },
 ): Promise<void> {
-  const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite })
+  const provenance = trustedProvenance(item, deps.botLogin())
+  const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite, provenance })
   if (!fresh) return
   const now = deps.now?.() ?? new Date()
   await refreshItemPriority(deps.pool, item.repository, item.number, now)
@@ -53,7 +57,7 @@ export async function syncItem(
   )
   if (routing.unknownOwner !== undefined) {
     const agents = deps.rosters.get(item.repository).agents.map((agent) => agent.slug)
-    await upsertMarkedComment(octokit, item, { kind: 'unknown-agent' }, unknownAgentNote(routing.unknownOwner, agents))
+    await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'unknown-agent' }, unknownAgentNote(routing.unknownOwner, agents))
   }
   if (routing.add.length === 0 && routing.remove.length === 0) return
   const routed = mirrored ? await applyRouting(deps, octokit, item, mirrored, routing) : false
@@ -89,7 +93,7 @@ async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem
     const labels = await changeLabels(octokit, item, { add: owners, remove: routing.remove })
     if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
   }
-  if (routing.repairNote) await upsertMarkedComment(octokit, item, { kind: 'status-repair' }, routing.repairNote)
+  if (routing.repairNote) await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'status-repair' }, routing.repairNote)
   deps.log.info({ item: `${item.repository}#${item.number}`, add: routing.add, remove: routing.remove }, routing.reason)
   await appendAudit(deps.pool, {
     actor: 'gaffer',

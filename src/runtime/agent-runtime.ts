@@ -215,7 +215,7 @@ async function chargeBudget(deps: RuntimeDeps, ctx: ToolContext, costUsd: number
     ? `${ctx.agent.name} has spent its monthly budget ($${spend.spentUsd.toFixed(2)} of $${monthlyUsd}) and is paused until next month or \`/resume ${ctx.agent.slug}\`.`
     : `${ctx.agent.name} has spent $${spend.spentUsd.toFixed(2)} of its $${monthlyUsd} monthly budget (80% or more).`
   log.warn({ spentUsd: spend.spentUsd, monthlyUsd }, spend.pausedNow ? 'agent paused: monthly budget spent' : 'budget warning')
-  await upsertMarkedComment(ctx.octokit, ctx.item(), { kind: 'budget', agent: ctx.agent.slug }, text)
+  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), ctx.item(), { kind: 'budget', agent: ctx.agent.slug }, text)
   await appendAudit(deps.pool, {
     actor: 'gaffer',
     action: spend.pausedNow ? 'pause' : 'budget_warning',

@@ -19,6 +19,7 @@ export type EscalationDeps = {
   rosters: RosterRegistry
   owners: string[]
   wake?: (repository: string, agent: string) => void
+  botLogin: () => string
   /** The model, when one is configured; without it a manager passes every block up at once. */
   runtime?: RuntimeDeps
 }
@@ -45,7 +46,7 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
        order by coalesce(w.escalated_at, w.updated_at), w.number limit $4`,
       [repository, agent.slug, reports, MAX_PER_HEARTBEAT],
     )
-    const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake }
+    const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
     for (const row of rows) {
       if (signal.aborted) break
       const { handled_runs: handledRuns, ...item } = row

@@ -1,4 +1,4 @@
-import { parseMarker } from '../github/marker.ts'
+import { parseMarker } from '../company/marker.ts'
 import { splitRepository, type Octokit } from '../github/octokit.ts'
 import { atLeast, type PermissionOf } from '../github/permissions.ts'
 import { ancestorsOf, childrenOf } from '../store/item-context.ts'

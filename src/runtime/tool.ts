@@ -36,8 +36,14 @@ export type ToolContext = {
   wake?: (repository: string, agent: string) => void
   /** Mirror and gate dependencies for writes that must route or gate a pull request. */
   pulls: PullDeps
-  /** What this run did so far, for the loop's decisions. */
-  done: { delegated: number[] }
+  /** The app's own login: what it wrote is the only place a marker is believed. */
+  botLogin(): string
+  /**
+   * What this run did so far, for the loop's decisions. `subIssuesRefused` remembers that
+   * GitHub has no sub-issues for this repository (or the app may not use them), so a run
+   * that delegates ten children does not ask ten times under the secondary rate limit.
+   */
+  done: { delegated: number[]; subIssuesRefused?: number }
 }
 
 export type Tool<Schema extends z.ZodType = z.ZodType> = {
@@ -61,6 +67,7 @@ export type ToolEnvironment = {
   permissionOf: PermissionOf
   now(): Date
   wake?: ((repository: string, agent: string) => void) | undefined
+  botLogin(): string
 }
 
 /**
@@ -97,7 +104,8 @@ export function createToolContext(
     },
     refresh,
     ...wake,
-    pulls: { pool: env.pool, log: env.log, rosters: env.rosters as PullDeps['rosters'], permissionOf: env.permissionOf, now: env.now, ...wake },
+    pulls: { pool: env.pool, log: env.log, rosters: env.rosters as PullDeps['rosters'], permissionOf: env.permissionOf, now: env.now, botLogin: env.botLogin, ...wake },
+    botLogin: env.botLogin,
     done: { delegated: [] },
   }
 }

@@ -28,6 +28,7 @@ export function createWorkWithoutModel(deps: {
   permissionOf: PermissionOf
   now: () => Date
   wake?: (repository: string, agent: string) => void
+  botLogin: () => string
 }): WorkHook {
   return async (work) => {
     const { agent, item } = work
@@ -46,7 +47,7 @@ export function createWorkWithoutModel(deps: {
     const next = transition(item.status, 'block')
     if (next.ok) {
       await blockItem(
-        { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake },
+        { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin },
         work.octokit,
         item,
         `${NO_MODEL}. Set OPENAI_API_KEY or OPENAI_BASE_URL so agents can work, then unblock this item.`,

@@ -1,4 +1,4 @@
-import { parseMarker } from '../github/marker.ts'
+import type { Provenance } from '../company/marker.ts'
 import { mostAdvanced, ownerIn, statusesIn, type Status } from '../company/labels.ts'
 import type { Pool } from './pool.ts'
 
@@ -53,10 +53,18 @@ export type WorkItem = {
  * The echo of Gaffer's own write (`labelsAreCurrent: false`) leaves labels, status and
  * open/closed alone: Gaffer mirrored them when it wrote them, and a late echo of an
  * earlier write in the same second must not undo a later one.
+ * `provenance` (parent, depth, the agent that opened it) is the caller's to vouch for:
+ * it comes only from the app's own marker on an item the app wrote. The first provenance
+ * recorded stays: a later body edit (a writer may edit the app's issue) cannot move an
+ * item under another parent, and an update without provenance never erases it.
  * Returns false when the mirror already had newer data.
  */
-export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { labelsAreCurrent: boolean } = { labelsAreCurrent: true }): Promise<boolean> {
-  const marker = parseMarker(item.body)
+export async function upsertWorkItem(
+  pool: Pool,
+  item: GitHubItem,
+  options: { labelsAreCurrent?: boolean; provenance: Provenance | undefined },
+): Promise<boolean> {
+  const provenance = options.provenance
   const result = await pool.query(
     `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
         delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body)
@@ -69,9 +77,11 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { la
         owner_agent = case when $15 then excluded.owner_agent else work_items.owner_agent end,
         labels = case when $15 then excluded.labels else work_items.labels end,
         author = excluded.author, body = excluded.body,
-        delegation_depth = coalesce($10, work_items.delegation_depth),
-        parent_number = coalesce(excluded.parent_number, work_items.parent_number),
-        created_by_agent = coalesce(excluded.created_by_agent, work_items.created_by_agent),
+        delegation_depth = case when work_items.created_by_agent is null then coalesce($10, work_items.delegation_depth)
+                                else work_items.delegation_depth end,
+        parent_number = case when work_items.created_by_agent is null then coalesce(excluded.parent_number, work_items.parent_number)
+                             else work_items.parent_number end,
+        created_by_agent = coalesce(work_items.created_by_agent, excluded.created_by_agent),
         github_updated_at = excluded.github_updated_at, updated_at = now()
      where work_items.github_updated_at is null or work_items.github_updated_at <= excluded.github_updated_at`,
     [
@@ -84,12 +94,12 @@ export async function upsertWorkItem(pool: Pool, item: GitHubItem, options: { la
       ownerIn(item.labels) ?? null,
       item.labels,
       item.author,
-      marker?.depth ?? null,
-      marker?.parent ?? null,
-      marker?.agent ?? null,
+      provenance?.depth ?? null,
+      provenance?.parent ?? null,
+      provenance?.createdByAgent ?? null,
       item.createdAt,
       item.updatedAt,
-      options.labelsAreCurrent,
+      options.labelsAreCurrent ?? true,
       item.body ?? '',
     ],
   )

@@ -90,3 +90,19 @@ export async function commentAs(company: TestCompany, who: 'maya' | 'oscar', num
   await company.gaffer?.deliveries.idle()
   return data.id
 }
+
+/**
+ * Opens an issue as the app itself (its installation, so its bot login is the author),
+ * the only author whose marker Gaffer believes, and waits until the mirror has it.
+ */
+export async function openIssueAsApp(company: TestCompany, issue: { title: string; labels?: string[]; body?: string }): Promise<number> {
+  if (!company.gaffer) throw new Error('start the app before opening an issue as the app')
+  const octokit = await company.gaffer.probot.auth(company.github.app.installationId)
+  const { data } = await octokit.request('POST /repos/{owner}/{repo}/issues', { owner: company.owner, repo: company.repo, labels: [], ...issue })
+  const mirrored = async () =>
+    (await company.db.pool.query('select 1 from work_items where repository = $1 and number = $2', [company.github.repository, data.number])).rowCount
+  for (let tries = 0; tries < 200 && (await mirrored()) !== 1; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100))
+  if ((await mirrored()) !== 1) throw new Error(`Gaffer never mirrored #${data.number}, opened as the app`)
+  await company.gaffer.deliveries.idle()
+  return data.number
+}

@@ -13,6 +13,7 @@ export const comment = defineTool({
     const item = ctx.item()
     await upsertMarkedComment(
       ctx.octokit,
+      ctx.botLogin(),
       item,
       { kind: 'progress', agent: ctx.agent.slug, run: String(ctx.runId) },
       cleanOutput(body, { maxChars: MAX_COMMENT_CHARS }),

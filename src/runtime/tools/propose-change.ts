@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { HOLD_LABEL } from '../../company/labels.ts'
-import { withMarker } from '../../github/marker.ts'
+import { trustedProvenance, withMarker } from '../../company/marker.ts'
 import { openPullRequestsFrom } from '../../github/read-pull-request.ts'
 import { toGitHubItem } from '../../github/schema.ts'
 import { BranchMovedError, changeLabels, commitFiles, openPullRequest, updatePullRequest } from '../../github/writes.ts'
@@ -63,7 +63,9 @@ export const proposeChange = defineTool({
     const pr = existing
       ? await updatePullRequest(ctx.octokit, { repository: ctx.repository, number: existing.number }, { title: prTitle, body: text(existing.draft === false && held(existing.labels)) })
       : await openPullRequest(ctx.octokit, ctx.repository, { title: prTitle, head: branch, base, body: text(false), bodyIfNotDraft: text(true) })
-    await upsertWorkItem(ctx.pool, toGitHubItem(ctx.repository, pr, 'pull'))
+    const mirrored = toGitHubItem(ctx.repository, pr, 'pull')
+    // A pull request someone else opened from this branch stays theirs, whatever marker Gaffer wrote into it.
+    await upsertWorkItem(ctx.pool, mirrored, { provenance: trustedProvenance(mirrored, ctx.botLogin()) })
     if (!existing && pr.draft !== true) {
       const labels = await changeLabels(ctx.octokit, { repository: ctx.repository, number: pr.number }, { add: [HOLD_LABEL] })
       // Mirrored at once: the echo of this write changes no labels.

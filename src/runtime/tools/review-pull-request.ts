@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { parseMarker, withMarker } from '../../github/marker.ts'
+import { trustedMarker, withMarker } from '../../company/marker.ts'
 import { readPullRequest } from '../../github/read-pull-request.ts'
 import { createReviewComment } from '../../github/writes.ts'
 import { returnForChanges } from '../../mirror/pull-requests.ts'
@@ -24,7 +24,8 @@ export const reviewPullRequest = defineTool({
     const pr = await readPullRequest(ctx.octokit, ctx.repository, number)
     if (!pr) throw new ToolRefusal(`no pull request #${number}`)
     if (pr.state !== 'open') throw new ToolRefusal(`pull request #${number} is ${pr.state}`)
-    if (parseMarker(pr.body)?.agent === ctx.agent.slug) throw new ToolRefusal('you cannot review a pull request you wrote')
+    const author = pr.user?.login ?? null
+    if (trustedMarker({ author, body: pr.body }, ctx.botLogin())?.agent === ctx.agent.slug) throw new ToolRefusal('you cannot review a pull request you wrote')
     const verdictText = verdict === 'approve' ? 'Approve' : 'Request changes'
     // GitHub refuses an app's APPROVE or REQUEST_CHANGES on a pull request the app opened, so the
     // verdict travels in the review text, the stored score and the quality gate instead.
@@ -38,7 +39,7 @@ export const reviewPullRequest = defineTool({
     })
     await recordQualityScore(ctx.pool, { repository: ctx.repository, number, headSha: pr.head.sha, agent: ctx.agent.slug, score, verdict, rubric: rubric ?? {} })
     const gate = await syncGate(ctx.pulls, ctx.octokit, ctx.repository, number)
-    if (verdict === 'request_changes') await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, pr.body, cleanOutput(summary, { maxChars: 20_000 }))
+    if (verdict === 'request_changes') await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, { author, body: pr.body }, cleanOutput(summary, { maxChars: 20_000 }))
     if (ctx.item().number === number) await ctx.setStatus('submit_for_review')
     return `Reviewed #${number} at ${pr.head.sha.slice(0, 7)}: ${verdict}, score ${score}. The quality gate is ${gate?.conclusion ?? 'unchanged'}.`
   },

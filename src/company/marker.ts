@@ -44,3 +44,23 @@ export function parseMarker(body: string | null | undefined): Marker | undefined
 export function withMarker(body: string, marker: Marker): string {
   return `${body.replace(new RegExp(markerPattern.source, 'g'), '').trimEnd()}\n\n${formatMarker(marker)}`
 }
+
+/** Where an item came from, as its marker says: the agent that opened it, its parent and its delegation depth. */
+export type Provenance = { depth: number | undefined; parent: number | undefined; createdByAgent: string | undefined }
+
+/**
+ * The provenance of an issue, pull request or comment, or undefined when it must not
+ * be believed. Only what the app's own bot login wrote is trusted (SPEC §7): anyone
+ * else can type the same marker, and a marker they type is plain text.
+ */
+export function trustedProvenance(written: { author: string | null | undefined; body: string | null | undefined }, botLogin: string): Provenance | undefined {
+  const marker = trustedMarker(written, botLogin)
+  if (!marker?.agent) return undefined
+  return { depth: marker.depth, parent: marker.parent, createdByAgent: marker.agent }
+}
+
+/** The marker of something written by the app itself; undefined for anyone else's text. */
+export function trustedMarker(written: { author: string | null | undefined; body: string | null | undefined }, botLogin: string): Marker | undefined {
+  // An empty bot login would match nothing real, but never let it match a missing author.
+  return botLogin !== '' && written.author === botLogin ? parseMarker(written.body) : undefined
+}

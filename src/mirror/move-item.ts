@@ -60,15 +60,16 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
   const next = transition(from, event)
   if (!next.ok) return refuse(deps, item, event, options.actor, next.reason)
   const to = next.to
-  if (!options.mirrorMoved && !(await compareAndSetStatus(deps.pool, item.repository, item.number, from, to))) {
+  const target = statusLabel(to)
+  const extra = new Set(options.remove ?? [])
+  const expected = [...new Set([...item.labels.filter((label) => !isStatusLabel(label) && !extra.has(label)), target, ...(options.add ?? [])])]
+  if (!options.mirrorMoved && !(await compareAndSetStatus(deps.pool, item.repository, item.number, { from, to, labels: expected }))) {
     // Lost a race to another writer: not a refusal of the rules, so it is logged but not audited.
     const reason = `#${item.number} is no longer ${from ?? 'without a status'}; it moved meanwhile`
     deps.log?.info({ item: `${item.repository}#${item.number}`, event, from, actor: options.actor }, reason)
     return { ok: false, reason }
   }
-  const target = statusLabel(to)
   const add = [...(item.labels.includes(target) && from === to ? [] : [target]), ...(options.add ?? [])]
-  const extra = new Set(options.remove ?? [])
   const closing = to === 'done' && item.state !== 'closed'
   let labels: string[] = [...item.labels]
   try {
@@ -85,7 +86,7 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
     }
   } catch (error) {
     // GitHub refused: the mirror goes back to where it was, so the two never disagree for long.
-    if (!options.mirrorMoved) await compareAndSetStatus(deps.pool, item.repository, item.number, to, from).catch(() => {})
+    if (!options.mirrorMoved) await compareAndSetStatus(deps.pool, item.repository, item.number, { from: to, to: from, labels: item.labels }).catch(() => {})
     throw error
   }
   await recordLabels(deps.pool, item.repository, item.number, labels)

@@ -118,12 +118,21 @@ export async function recordLabels(pool: Pool, repository: string, number: numbe
 /**
  * Moves the mirror's status from `from` to `to` only if it is still `from`: of two
  * writers moving one item at once, exactly one wins, and the other is told it lost.
+ * `labels`, when given, are the labels the move is about to give the item on GitHub,
+ * so the mirror never shows the new status beside the old owner.
  */
-export async function compareAndSetStatus(pool: Pool, repository: string, number: number, from: Status | null, to: Status | null): Promise<boolean> {
+export async function compareAndSetStatus(
+  pool: Pool,
+  repository: string,
+  number: number,
+  move: { from: Status | null; to: Status | null; labels?: readonly string[] | undefined },
+): Promise<boolean> {
+  const labels = move.labels ?? null
   const result = await pool.query(
-    `update work_items set status = $4, status_changed_at = now(), updated_at = now()
+    `update work_items set status = $4, status_changed_at = now(), updated_at = now(),
+       labels = coalesce($5, labels), owner_agent = case when $5::text[] is null then owner_agent else $6 end
      where repository = $1 and number = $2 and status is not distinct from $3`,
-    [repository, number, from, to],
+    [repository, number, move.from, move.to, labels, labels ? (ownerIn(labels) ?? null) : null],
   )
   return result.rowCount === 1
 }

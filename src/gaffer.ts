@@ -56,7 +56,8 @@ export type GafferSettings = {
 }
 
 export const defaultSettings: GafferSettings = {
-  leaseMs: 30 * 60_000,
+  // Short, so a crashed replica's items are claimable again within minutes; live work renews it every third.
+  leaseMs: 3 * 60_000,
   maxAttempts: 3,
   wakeDebounceMs: 2_000,
   sweepIntervalMs: 10 * 60_000,
@@ -248,7 +249,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     return results
   }
   const sweep = async () => {
-    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin: () => botLogin })
+    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin: () => botLogin, leaseMs: settings.leaseMs }, { closeRuns: true })
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }

@@ -26,14 +26,15 @@ describe('a replica killed mid-claim', () => {
       'claimed',
       20_000,
     )
+    const runId = Number(/claimed by run (\d+)/.exec(replica.stdout())![1])
     // The claim's winner moves the labels on GitHub; the replica got that far, then died.
     await c.maya.issues.setLabels({ owner: c.owner, repo: c.repo, issue_number: issue.number, labels: ['agent:backend-engineer', 'area:backend', 'status:in-progress'] })
     replica.child.kill('SIGKILL')
     await replica.exited
-    expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({ status: 'in-progress', claimed_by_run: 424242 })
+    expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({ status: 'in-progress', claimed_by_run: runId })
     await new Promise((resolve) => setTimeout(resolve, 1600))
 
-    await c.startApp()
+    await c.startApp({ settings: { leaseMs: 1500 } })
 
     expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({
       status: 'todo',
@@ -42,6 +43,11 @@ describe('a replica killed mid-claim', () => {
       lease_expires_at: null,
     })
     expect(await labelsOnGitHub(c, issue.number)).toEqual(['agent:backend-engineer', 'area:backend', 'status:todo'])
+    // The dead replica's run gets an outcome, and its agent is free to work again.
+    const run = (await c.db.pool.query('select outcome, error, finished_at from heartbeat_runs where id = $1', [runId])).rows[0]
+    expect(run).toMatchObject({ outcome: 'failed', error: 'the replica running it stopped before the run finished (a crash or a kill)' })
+    expect(run.finished_at).not.toBeNull()
+    expect((await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')).outcome).not.toBe('skipped')
   })
 
   it('a graceful stop tells running work to stop and hands its claim back without counting an attempt', async () => {

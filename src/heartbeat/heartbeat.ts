@@ -22,6 +22,7 @@ import {
 } from '../store/claims.ts'
 import {
   acquireAgentLease,
+  closeAbandonedRuns,
   finishRun,
   isAgentPaused,
   recordFire,
@@ -248,10 +249,17 @@ async function workClaimedItem(
  * Releases every expired lease (a crashed or stuck run) and mirrors the result onto
  * GitHub. An item past its attempts is blocked and escalated like any other block. One
  * item GitHub refuses does not stop the others; it is released again on the next pass.
+ * At start and in the sweep (`closeRuns`), runs a dead process left open are closed
+ * first, as failed, and their claims end with them.
  */
 export async function releaseExpired(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'leaseMs'>,
+  options: { closeRuns?: boolean } = {},
 ): Promise<ReturnedItem[]> {
+  if (options.closeRuns) {
+    const closed = await closeAbandonedRuns(deps.pool, deps.leaseMs)
+    if (closed.length > 0) deps.log.warn({ runs: closed }, 'closed heartbeat runs a stopped replica left open')
+  }
   const returned = await releaseExpiredLeases(deps.pool, deps.maxAttempts)
   for (const item of returned) {
     deps.log.warn({ item: `${item.repository}#${item.number}`, status: item.status, attempts: item.attempts }, 'lease expired')

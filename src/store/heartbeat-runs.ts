@@ -67,3 +67,26 @@ export async function lastRunOf(
   )
   return rows[0]
 }
+
+/**
+ * Closes runs whose process died (a crash, kill -9): still open, older than a lease,
+ * and not holding their agent's heartbeat lease, which a live run renews every third
+ * of a lease. Their claimed items' leases end now, so the release that follows gives
+ * them back. Returns the closed run ids.
+ */
+export async function closeAbandonedRuns(pool: Pool, leaseMs: number): Promise<number[]> {
+  const { rows } = await pool.query<{ id: number }>(
+    `with abandoned as (
+       update heartbeat_runs r set finished_at = now(), outcome = 'failed',
+         error = 'the replica running it stopped before the run finished (a crash or a kill)'
+       where r.finished_at is null and r.started_at < now() - make_interval(secs => $1::float8 / 1000)
+         and not exists (select 1 from agents a where a.running_run = r.id and a.running_until > now())
+       returning r.id
+     ), released as (
+       update work_items set lease_expires_at = now() where claimed_by_run in (select id from abandoned) and status = 'in-progress'
+     )
+     select id from abandoned`,
+    [leaseMs],
+  )
+  return rows.map((row) => Number(row.id))
+}

@@ -1,6 +1,7 @@
 import { Octokit } from '@octokit/rest'
 import type { ProbotOctokit } from 'probot'
-import { startGaffer, type Gaffer, type GafferOptions, type GafferSettings } from '../src/gaffer.ts'
+import { startGaffer, type Gaffer } from '../src/gaffer.ts'
+import type { GafferOptions, GafferSettings } from '../src/gaffer-options.ts'
 import { createLogger } from '../src/log.ts'
 import { freePort } from '../src/net/free-port.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from '../src/sandbox/emulated-github.ts'

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config/env.ts'
-import { optionsFromConfig, startGaffer } from './gaffer.ts'
+import { optionsFromConfig } from './gaffer-options.ts'
+import { startGaffer } from './gaffer.ts'
 import { createLogger } from './log.ts'
 import { runSandbox, sandboxBanner } from './sandbox/run-sandbox.ts'
 import { openDatabase } from './store/open-database.ts'

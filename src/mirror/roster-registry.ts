@@ -13,21 +13,21 @@ export type RosterRegistry = {
   get(repository: string): Roster
   /** Re-reads the repository's agents from its default branch. An invalid set keeps the last valid roster. */
   reload(octokit: Octokit, repository: { fullName: string; defaultBranch: string }): Promise<Roster>
+  /** Tells `listener` each time a repository's roster is (re)loaded, e.g. to re-register heartbeats. */
+  watch(listener: (repository: string, roster: Roster) => void): void
 }
 
-export function createRosterRegistry(deps: {
-  pool: Pool
-  log: Logger
-  shipped: Roster
-  /** Told each time a repository's roster is (re)loaded, e.g. to re-register heartbeats. */
-  onChange?: (repository: string, roster: Roster) => void
-}): RosterRegistry {
+export function createRosterRegistry(deps: { pool: Pool; log: Logger; shipped: Roster }): RosterRegistry {
   const rosters = new Map<string, Roster>()
+  const listeners: ((repository: string, roster: Roster) => void)[] = []
   const use = (repository: string, roster: Roster) => {
     rosters.set(repository, roster)
-    deps.onChange?.(repository, roster)
+    listeners.forEach((listener) => listener(repository, roster))
   }
   return {
+    watch(listener) {
+      listeners.push(listener)
+    },
     get: (repository) => rosters.get(repository) ?? deps.shipped,
     async reload(octokit, { fullName, defaultBranch }) {
       const sources = await readRepositoryAgents(octokit, fullName, defaultBranch)

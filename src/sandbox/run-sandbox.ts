@@ -1,5 +1,6 @@
 import type { Config } from '../config/env.ts'
-import { optionsFromConfig, startGaffer } from '../gaffer.ts'
+import { optionsFromConfig } from '../gaffer-options.ts'
+import { startGaffer } from '../gaffer.ts'
 import type { Logger } from '../log.ts'
 import { freePort } from '../net/free-port.ts'
 import { openDatabase } from '../store/open-database.ts'

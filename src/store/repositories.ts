@@ -52,3 +52,9 @@ export async function setRosterState(
 export async function markReconciled(pool: Pool, fullName: string): Promise<void> {
   await pool.query('update repositories set reconciled_at = now() where full_name = $1', [fullName])
 }
+
+/** The repositories the app serves now, by name. */
+export async function listActiveRepositoryNames(pool: Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ full_name: string }>('select full_name from repositories where active order by full_name')
+  return rows.map((row) => row.full_name)
+}

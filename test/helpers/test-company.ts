@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest'
-import { startGaffer, type Gaffer, type GafferOptions } from '../../src/gaffer.ts'
+import { startGaffer, type Gaffer } from '../../src/gaffer.ts'
+import type { GafferOptions } from '../../src/gaffer-options.ts'
 import { createLogger } from '../../src/log.ts'
 import { freePort } from '../../src/net/free-port.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'

@@ -1,0 +1,87 @@
+import type { ProbotOctokit } from 'probot'
+import type { Config, GitHubAppCredentials } from './config/env.ts'
+import type { Fuses } from './company/fuses.ts'
+import type { EscalationHook, WorkHook } from './heartbeat/heartbeat.ts'
+import type { Logger } from './log.ts'
+import type { Price } from './llm/prices.ts'
+import type { Pool } from './store/pool.ts'
+
+export type GafferSettings = {
+  /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
+  leaseMs: number
+  maxAttempts: number
+  wakeDebounceMs: number
+  /** The periodic heal of the mirror from GitHub (and of expired leases and priorities). */
+  sweepIntervalMs: number
+  /** How often recorded-but-unfinished webhook deliveries are retried. */
+  deliverySweepIntervalMs: number
+  heartbeatTimeBudgetMs: number
+  reconcileLimit: number
+  stopGraceMs: number
+  /**
+   * Least time between two writes to one GitHub (Probot's throttle): GitHub asks for
+   * about a second to stay clear of its secondary limits. The sandbox's emulated GitHub
+   * has none, so it spaces writes less.
+   */
+  writeSpacingMs: number
+  /** Register the agents' cron heartbeats (tests that drive heartbeats by hand turn this off). */
+  schedule: boolean
+  /** Wake an agent as soon as a webhook gives it work. */
+  wakes: boolean
+}
+
+export const defaultSettings: GafferSettings = {
+  // Short, so a crashed replica's items are claimable again within minutes; live work renews it every third.
+  leaseMs: 3 * 60_000,
+  maxAttempts: 3,
+  wakeDebounceMs: 2_000,
+  sweepIntervalMs: 10 * 60_000,
+  deliverySweepIntervalMs: 30_000,
+  heartbeatTimeBudgetMs: 10 * 60_000,
+  reconcileLimit: 20,
+  stopGraceMs: 20_000,
+  writeSpacingMs: 1_000,
+  schedule: true,
+  wakes: true,
+}
+
+export type GafferOptions = {
+  app: GitHubAppCredentials
+  githubApiUrl: string
+  pool: Pool
+  log: Logger
+  port: number
+  host?: string
+  adminToken: string | undefined
+  agentsDir?: string
+  settings?: Partial<GafferSettings>
+  /** The model server; without a key or base URL agents only do what needs no model. */
+  model?: { apiKey: string | undefined; baseUrl: string | undefined; defaultModel: string; timeoutMs?: number; maxRetries?: number }
+  prices?: Record<string, Price>
+  fuses?: Fuses
+  owners?: string[]
+  /** People besides writers and owners who may /approve. */
+  approvers?: string[]
+  commentAccess?: 'writers' | 'everyone'
+  /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
+  Octokit?: typeof ProbotOctokit
+  /** Replaces the work step (tests drive heartbeats with their own). */
+  work?: WorkHook
+  escalations?: EscalationHook
+  now?: () => Date
+}
+
+/** The parts of GafferOptions that come straight from the environment. */
+export function optionsFromConfig(
+  config: Config,
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken'> {
+  return {
+    model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
+    prices: config.prices,
+    fuses: config.fuses,
+    owners: config.owners,
+    approvers: config.approvers,
+    commentAccess: config.commentAccess,
+    adminToken: config.adminToken,
+  }
+}

@@ -1,0 +1,169 @@
+import type { Server } from 'node:http'
+import { Probot, ProbotOctokit, type ApplicationFunction } from 'probot'
+import { gafferApp } from './app.ts'
+import { defaultFuses } from './company/fuses.ts'
+import { defaultSettings, type GafferOptions, type GafferSettings } from './gaffer-options.ts'
+import { createAppIdentity, type AppIdentity } from './github/app-identity.ts'
+import { createEtagCache } from './github/etag-cache.ts'
+import { createPermissionCache } from './github/permissions.ts'
+import { withWriteSpacing } from './github/with-write-spacing.ts'
+import { releaseExpired } from './heartbeat/heartbeat.ts'
+import { createHeartbeats, type Heartbeats } from './heartbeat/heartbeats.ts'
+import { createScheduler, type Scheduler } from './heartbeat/scheduler.ts'
+import { createWakeRouter } from './heartbeat/wake-router.ts'
+import { createModelClient, hasModel } from './llm/model-client.ts'
+import { defaultPrices } from './llm/prices.ts'
+import type { Logger } from './log.ts'
+import { reconcileInstallations } from './mirror/reconcile-installations.ts'
+import type { ReconcileResult } from './mirror/reconcile-repository.ts'
+import { createRosterRegistry, type RosterRegistry } from './mirror/roster-registry.ts'
+import type { MirrorDeps } from './mirror/sync-item.ts'
+import { formatProblems, loadRosterDir, shippedAgentsDir } from './roster/load-roster.ts'
+import { createAgentRuntime, type RuntimeDeps } from './runtime/agent-runtime.ts'
+import { createEscalationHandler } from './runtime/escalations.ts'
+import { createWorkWithoutModel } from './runtime/without-model.ts'
+import type { Pool } from './store/pool.ts'
+import { getRepository, listActiveRepositoryNames } from './store/repositories.ts'
+import { createDeliveryProcessor, type DeliveryProcessor } from './web/delivery-processor.ts'
+import { createHttpServer } from './web/http-server.ts'
+import { readState } from './web/read-state.ts'
+import { createWebhookEndpoint } from './web/webhook-endpoint.ts'
+
+/** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
+export type WiredGaffer = {
+  pool: Pool
+  log: Logger
+  settings: GafferSettings
+  githubApiUrl: string
+  probot: Probot
+  identity: AppIdentity
+  /** The webhook handlers, for `probot.load` once the app is authenticated. */
+  app: ApplicationFunction
+  rosters: RosterRegistry
+  heartbeats: Heartbeats
+  /** Registers the agents' cron heartbeats as rosters load; undefined when `settings.schedule` is off. */
+  scheduler: Scheduler | undefined
+  deliveries: DeliveryProcessor
+  server: Server
+  reconcileAll(): Promise<ReconcileResult[]>
+  /** Releases expired leases and reconciles every installation: the periodic heal. */
+  sweep(): Promise<void>
+}
+
+/**
+ * Builds every part of one replica from its options, in dependency order. The only I/O is
+ * reading the shipped org from `agents/`, which the rosters cannot be built without.
+ */
+export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
+  const { pool, log } = options
+  const settings = { ...defaultSettings, ...options.settings }
+  const now = options.now ?? (() => new Date())
+  const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir)
+  if (!shipped.roster) throw new Error(`the shipped org in agents/ is invalid:\n${formatProblems(shipped.problems)}`)
+
+  const probot = new Probot({
+    appId: options.app.appId,
+    privateKey: options.app.privateKey,
+    secret: options.app.webhookSecret,
+    baseUrl: options.githubApiUrl,
+    log,
+    Octokit: withWriteSpacing(options.Octokit ?? ProbotOctokit, settings.writeSpacingMs),
+  })
+  const identity = createAppIdentity(probot)
+  const botLogin = () => identity.botLogin()
+  const octokitFor = async (repository: string) => {
+    const installed = await getRepository(pool, repository)
+    if (!installed) throw new Error(`${repository} is not installed`)
+    return probot.auth(installed.installation_id)
+  }
+  const etags = createEtagCache()
+  const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster })
+  const { wake, routeTo } = createWakeRouter()
+  const permissionOf = createPermissionCache()
+  const owners = options.owners ?? []
+  const fuses = options.fuses ?? defaultFuses
+  const runtime: RuntimeDeps | undefined =
+    options.model && hasModel(options.model)
+      ? {
+          pool,
+          log,
+          rosters,
+          model: createModelClient({
+            apiKey: options.model.apiKey,
+            baseUrl: options.model.baseUrl,
+            timeoutMs: options.model.timeoutMs ?? 120_000,
+            maxRetries: options.model.maxRetries ?? 3,
+          }),
+          defaultModel: options.model.defaultModel,
+          prices: options.prices ?? defaultPrices,
+          fuses,
+          owners,
+          permissionOf,
+          commentAccess: options.commentAccess ?? 'writers',
+          botLogin,
+          now,
+          wake,
+          maxIdenticalFailures: 3,
+        }
+      : undefined
+  const work =
+    options.work ??
+    (runtime ? createAgentRuntime(runtime) : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin }))
+  const escalations =
+    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, ...(runtime ? { runtime } : {}) })
+  const heartbeats = createHeartbeats({
+    pool,
+    log,
+    rosters,
+    octokitFor,
+    etags,
+    work,
+    escalations,
+    leaseMs: settings.leaseMs,
+    maxAttempts: settings.maxAttempts,
+    reconcileLimit: settings.reconcileLimit,
+    timeBudgetMs: settings.heartbeatTimeBudgetMs,
+    wakeDebounceMs: settings.wakeDebounceMs,
+    drainBacklog: settings.wakes,
+    now,
+    wake,
+    owners,
+    botLogin,
+  })
+  if (settings.wakes) routeTo((repository, agent) => heartbeats.wake(repository, agent))
+  const scheduler = settings.schedule ? createScheduler({ pool, log, fire: heartbeats.run }) : undefined
+  if (scheduler) rosters.watch((repository, roster) => scheduler.sync(repository, roster))
+
+  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin }
+  const app = gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf })
+  const deliveries = createDeliveryProcessor({ probot, pool, log })
+  const server = createHttpServer({
+    log,
+    adminToken: options.adminToken,
+    webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process }),
+    state: () => readState(pool, rosters),
+    wake: async (agent, repository) => {
+      const target = repository ?? (await onlyRepository(pool))
+      if (!rosters.get(target).get(agent)) return undefined
+      return heartbeats.runNow(target, agent)
+    },
+  })
+
+  const reconcileAll = () => reconcileInstallations({ probot, mirror, etags })
+  async function sweep(): Promise<void> {
+    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs }, { closeRuns: true })
+    const results = await reconcileAll()
+    log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
+  }
+
+  return { pool, log, settings, githubApiUrl: options.githubApiUrl, probot, identity, app, rosters, heartbeats, scheduler, deliveries, server, reconcileAll, sweep }
+}
+
+/** The admin API's wake may leave out the repository only when the app serves exactly one. */
+async function onlyRepository(pool: Pool): Promise<string> {
+  const names = await listActiveRepositoryNames(pool)
+  if (names.length !== 1) {
+    throw new Error(`name the repository (?repository=owner/name): this app serves ${names.join(', ') || 'none'}`)
+  }
+  return names[0]!
+}

@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { startScriptedModel } from './helpers/scripted-model.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('approvals, hidden and unknown commands, unknown agents (emulated GitHub, scripted model)', () => {
-  let c: TestCompany
-  let model: Awaited<ReturnType<typeof startScriptedModel>>
-
-  beforeAll(async () => {
-    model = await startScriptedModel()
-    c = await createTestCompany()
-    await c.startApp({ model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
-  })
-  afterAll(async () => {
-    await c?.stop()
-    await model?.close()
-  })
+  const c = useTestCompany({ model: true, app: { owners: ['maya'] } })
   beforeEach(async () => {
-    model.reset()
+    c.model.reset()
     // Each test's item is the only one its agent can claim.
     await c.db.pool.query("update work_items set status = 'done' where status in ('todo', 'blocked', 'needs-approval')")
   })
@@ -37,7 +25,7 @@ describe('approvals, hidden and unknown commands, unknown agents (emulated GitHu
 
   it("the issue's author answers the agent's approval request; an outsider and hidden commands do nothing", async () => {
     const number = await mayasIssue('Drop the legacy table', 'frontend-engineer')
-    model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'I want to drop legacy_widgets.' } }] })
+    c.model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'I want to drop legacy_widgets.' } }] })
     await run('frontend-engineer')
     expect(await item(number)).toMatchObject({ status: 'needs-approval', author: 'maya' })
 
@@ -71,7 +59,7 @@ describe('approvals, hidden and unknown commands, unknown agents (emulated GitHu
 
   it('an unknown command on a blocked item gets one reply and does not unblock it', async () => {
     const number = await mayasIssue('Pick a queue', 'backend-engineer')
-    model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Which queue?' } }] })
+    c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Which queue?' } }] })
     await run('backend-engineer')
     expect((await item(number))?.status).toBe('blocked')
     const before = (await comments(number)).length

@@ -1,22 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestCompany, type TestCompany } from './helpers/test-company.ts'
+import { describe, expect, it } from 'vitest'
+import { useTestCompany } from './helpers/test-company.ts'
 
 describe('a backlog drains without waiting for the cron', () => {
-  let c: TestCompany
   const worked: number[] = []
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp({
+  const c = useTestCompany({
+    app: {
       settings: { wakes: true, wakeDebounceMs: 50 },
       work: async ({ item, setStatus }) => {
         worked.push(item.number)
         await setStatus('finish')
         return { tokens: 0, costUsd: 0 }
       },
-    })
-  })
-  afterAll(async () => {
-    await c?.stop()
+    },
   })
 
   it('wakes the agent again while ready items remain past maxConcurrent', async () => {

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startUntil } from './helpers/run-process.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('a replica killed mid-claim', () => {
-  let c: TestCompany
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp()
-  })
-  afterAll(async () => {
-    await c?.stop()
-  })
+  const c = useTestCompany()
 
   it('leaves no item stuck: once the lease is over it is back to todo with one more attempt', async () => {
     const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Crash me', labels: ['area:backend'] })

@@ -2,24 +2,21 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { launchChromium, runBrowserTests } from './helpers/browser.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 const TOKEN = 'dashboard-admin-token'
 
 describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () => {
-  let c: TestCompany
+  // No model: a woken specialist blocks its item ("no model configured") and escalates it.
+  const c = useTestCompany({ app: { adminToken: TOKEN } })
   let browser: Browser
   let page: Page
   beforeAll(async () => {
-    c = await createTestCompany()
-    // No model: a woken specialist blocks its item ("no model configured") and escalates it.
-    await c.startApp({ adminToken: TOKEN })
     browser = await launchChromium()
     page = await browser.newPage()
   })
   afterAll(async () => {
     await browser?.close()
-    await c?.stop()
   })
 
   const text = (selector: string) => page.locator(selector).innerText()

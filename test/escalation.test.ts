@@ -1,23 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { startScriptedModel } from './helpers/scripted-model.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('escalation, approvals and commands (emulated GitHub, scripted model)', () => {
-  let c: TestCompany
-  let model: Awaited<ReturnType<typeof startScriptedModel>>
-
-  beforeAll(async () => {
-    model = await startScriptedModel()
-    c = await createTestCompany()
-    await c.startApp({ model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
-  })
-  afterAll(async () => {
-    await c?.stop()
-    await model?.close()
-  })
+  const c = useTestCompany({ model: true, app: { owners: ['maya'] } })
   beforeEach(async () => {
-    model.reset()
+    c.model.reset()
     await c.db.pool.query("update work_items set status = 'done' where status in ('todo', 'blocked')")
   })
 
@@ -37,21 +25,21 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
 
   it('goes up the chain: specialist blocks, VP handles it before its own queue and escalates, CEO escalates to the humans', async () => {
     const number = await outsiderIssue('Pick a database', 'backend-engineer')
-    model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Postgres or SQLite? The issue does not say.' } }] })
+    c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Postgres or SQLite? The issue does not say.' } }] })
     await run('backend-engineer')
     expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'vp-engineering', escalation_level: 1, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
     expect((await comments(number)).join('\n')).toContain('Escalated to VP of Engineering (`vp-engineering`)')
 
     const own = await outsiderIssue('VP own work', 'vp-engineering')
-    model.reset()
-    model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'This is a company-wide choice.' } }] })
+    c.model.reset()
+    c.model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'This is a company-wide choice.' } }] })
     await run('vp-engineering')
-    expect(String(model.requests[0]?.messages[1]?.content)).toMatch(new RegExp(`^Your direct report's item #${number} is blocked`))
-    expect(String(model.requests.at(-1)?.messages[1]?.content)).toContain(`Work item #${own} `)
+    expect(String(c.model.requests[0]?.messages[1]?.content)).toMatch(new RegExp(`^Your direct report's item #${number} is blocked`))
+    expect(String(c.model.requests.at(-1)?.messages[1]?.content)).toContain(`Work item #${own} `)
     // Escalating keeps the reason as the specialist gave it (the comment says who escalated and why).
     expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo', escalation_level: 2, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
 
-    model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'The owners must choose.' } }] })
+    c.model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'The owners must choose.' } }] })
     await run('ceo')
 
     expect(await item(number)).toMatchObject({ escalated_to: 'humans', escalation_level: 3, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
@@ -77,7 +65,7 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
 
   it('approvals: outsiders are refused, code blocks and edits do nothing, a writer approves', async () => {
     const number = await outsiderIssue('Delete old data', 'frontend-engineer')
-    model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'I want to delete the 2019 widgets.' } }] })
+    c.model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'I want to delete the 2019 widgets.' } }] })
     await run('frontend-engineer')
     expect((await item(number))?.status).toBe('needs-approval')
     expect((await comments(number)).join('\n')).toContain('@maya: approval needed.')
@@ -105,7 +93,7 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     await say('maya', number, '/pause docs-writer')
     expect(await run('docs-writer')).toMatchObject({ outcome: 'skipped', error: 'paused' })
     await say('maya', number, '/resume docs-writer')
-    model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'review' } }] })
+    c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'review' } }] })
     expect(await run('docs-writer')).toMatchObject({ outcome: 'worked' })
 
     await say('oscar', number, '/status')
@@ -117,7 +105,7 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
 
   it('moves an escalation up by itself when the manager leaves it for two of its heartbeats', async () => {
     const number = await outsiderIssue('Ignored', 'backend-engineer')
-    model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Need credentials.' } }] })
+    c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Need credentials.' } }] })
     await run('backend-engineer')
 
     await run('vp-engineering')

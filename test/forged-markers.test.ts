@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 /**
  * SPEC §7: a marker is trusted only on what the app's own bot login wrote. The same
  * marker typed by an outsider (oscar) or by a writer (maya) is plain text.
  */
 describe('markers written by anyone but the app (emulated GitHub, no model)', () => {
-  let c: TestCompany
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp({ owners: ['maya'] })
-  })
-  afterAll(async () => {
-    await c?.stop()
-  })
+  const c = useTestCompany({ app: { owners: ['maya'] } })
 
   const repository = () => c.github.repository
   const item = (number: number) => getWorkItem(c.db.pool, repository(), number)

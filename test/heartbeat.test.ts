@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { formatMarker } from '../src/company/marker.ts'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { getWorkItem, type WorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, labelsOnGitHub, openIssueAsApp, poll, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('a heartbeat: claim, work, report', () => {
-  let c: TestCompany
   let behaviour: (context: WorkContext) => Promise<void>
   const worked: number[] = []
   const work: WorkHook = async (context) => {
@@ -14,13 +13,7 @@ describe('a heartbeat: claim, work, report', () => {
     return { tokens: 0, costUsd: 0 }
   }
 
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp({ work })
-  })
-  afterAll(async () => {
-    await c?.stop()
-  })
+  const c = useTestCompany({ app: { work } })
   beforeEach(() => {
     worked.length = 0
     behaviour = async () => {}

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { proposalBody } from '../src/runtime/tools/propose-change.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { startGitHubProxy, type ProxiedRequest } from './helpers/github-proxy.ts'
-import { startScriptedModel } from './helpers/scripted-model.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import type { ProxiedRequest } from './helpers/github-proxy.ts'
+import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('proposalBody', () => {
   it('closes the item and, when the pull request could not be a draft, says why it is held', () => {
@@ -15,25 +14,11 @@ describe('proposalBody', () => {
 })
 
 describe('propose_change on a real branch (emulated GitHub behind a proxy, scripted model)', () => {
-  let c: TestCompany
-  let model: Awaited<ReturnType<typeof startScriptedModel>>
-  let proxy: Awaited<ReturnType<typeof startGitHubProxy>>
   /** What the proxy does instead of GitHub, per test. */
   let intercept: (request: ProxiedRequest) => Promise<{ status: number; body: unknown } | undefined> = async () => undefined
-
-  beforeAll(async () => {
-    model = await startScriptedModel()
-    c = await createTestCompany()
-    proxy = await startGitHubProxy(c.github.url, (request) => intercept(request))
-    await c.startApp({ githubApiUrl: proxy.url, model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
-  })
-  afterAll(async () => {
-    await c?.stop()
-    await proxy?.close()
-    await model?.close()
-  })
+  const c = useTestCompany({ model: true, proxy: (request) => intercept(request), app: { owners: ['maya'] } })
   beforeEach(async () => {
-    model.reset()
+    c.model.reset()
     intercept = async () => undefined
     // Each test starts with no ready work left over, so the item it opens is the one its agent claims.
     await c.db.pool.query("update work_items set status = 'done' where status = 'todo'")
@@ -47,7 +32,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
     return number
   }
   const propose = (title: string, path: string) =>
-    model.script({ toolCalls: [{ name: 'propose_change', arguments: { title, body: `${title}.`, files: [{ path, content: `// ${title}\n` }] } }] })
+    c.model.script({ toolCalls: [{ name: 'propose_change', arguments: { title, body: `${title}.`, files: [{ path, content: `// ${title}\n` }] } }] })
   const fileOn = async (branch: string, path: string) => {
     const { data } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path, ref: branch })
     return Buffer.from((data as { content: string }).content, 'base64').toString()
@@ -94,7 +79,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
     const pr = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.find((p) => p.head.ref === branch)!.number
     // A person pushes to the agent's branch, then the reviewer sends the work back.
     const human = await mayaCommits(branch, 'notes.md')
-    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'Add the CSV writer too.' } }] })
+    c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'Add the CSV writer too.' } }] })
     await run('reviewer')
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
     // And pushes once more while the agent's commit is on its way: the first ref update is not a fast-forward.
@@ -113,7 +98,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
     expect(await fileOn(branch, 'notes.md')).toBe('by maya\n')
     expect(await fileOn(branch, 'race.md')).toBe('by maya\n')
     expect(await fileOn(branch, 'csv.js')).toBe('// Add the CSV writer\n')
-    const refUpdates = proxy.requests.filter((request) => request.method === 'PATCH' && request.path.includes('/git/refs/'))
+    const refUpdates = c.proxy.requests.filter((request) => request.method === 'PATCH' && request.path.includes('/git/refs/'))
     expect(refUpdates).toHaveLength(2)
     expect(refUpdates.map((request) => (request.body as { force?: boolean }).force)).not.toContain(true)
     const open = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.filter((p) => p.head.ref === branch)

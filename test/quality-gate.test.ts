@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { decideGate } from '../src/company/quality-gate.ts'
 import { formatMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
-import { startGitHubProxy } from './helpers/github-proxy.ts'
-import { startScriptedModel } from './helpers/scripted-model.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, openIssueAsApp, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('decideGate', () => {
   const approve = { agent: 'reviewer', score: 80, verdict: 'approve' as const }
@@ -32,21 +30,8 @@ describe('decideGate', () => {
 })
 
 describe('the pull request gate end to end (emulated GitHub, scripted model)', () => {
-  let c: TestCompany
-  let model: Awaited<ReturnType<typeof startScriptedModel>>
-  let proxy: Awaited<ReturnType<typeof startGitHubProxy>>
-  beforeAll(async () => {
-    model = await startScriptedModel()
-    c = await createTestCompany()
-    // Gaffer talks to the emulator through a recording proxy, so a test can say which requests it made.
-    proxy = await startGitHubProxy(c.github.url)
-    await c.startApp({ githubApiUrl: proxy.url, model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }, owners: ['maya'] })
-  })
-  afterAll(async () => {
-    await c?.stop()
-    await proxy?.close()
-    await model?.close()
-  })
+  // Gaffer talks to the emulator through a recording proxy, so a test can say which requests it made.
+  const c = useTestCompany({ model: true, proxy: true, app: { owners: ['maya'] } })
 
   const repository = () => c.github.repository
   const item = (number: number) => getWorkItem(c.db.pool, repository(), number)
@@ -63,7 +48,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
       .map((run) => ({ id: run.id, status: run.status, conclusion: run.conclusion, title: run.output.title, summary: run.output.summary }))
       .sort((a, b) => a.id - b.id)
   }
-  const checkRunPatches = () => proxy.requests.filter((request) => request.method === 'PATCH' && request.path.includes('/check-runs'))
+  const checkRunPatches = () => c.proxy.requests.filter((request) => request.method === 'PATCH' && request.path.includes('/check-runs'))
   const headSha = async (pr: number) => (await c.maya.pulls.get({ owner: c.owner, repo: c.repo, pull_number: pr })).data.head.sha
   const say = (who: 'maya' | 'oscar', number: number, body: string) => commentAs(c, who, number, body)
 
@@ -78,7 +63,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     })
     await expect.poll(async () => (await item(task))?.parent_number, poll).toBe(parent)
 
-    model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add search', body: 'Adds search.', files: [{ path: 'search.js', content: 'export {}\n' }] } }] })
+    c.model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add search', body: 'Adds search.', files: [{ path: 'search.js', content: 'export {}\n' }] } }] })
     await run('backend-engineer')
     const pr = (await c.db.pool.query("select number from work_items where kind = 'pull' and parent_number = $1", [task])).rows[0].number as number
     expect(await item(task)).toMatchObject({ status: 'review' })
@@ -87,7 +72,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
     expect((await gate(sha))?.summary).toContain('a reviewer agent has not scored this commit yet')
 
-    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 85, verdict: 'approve', summary: 'Clean and tested.' } }] })
+    c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 85, verdict: 'approve', summary: 'Clean and tested.' } }] })
     await run('reviewer')
     expect(await item(pr)).toMatchObject({ status: 'review' })
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
@@ -137,7 +122,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
     expect((await gate(sha))?.summary).toContain('Human approvals: 0/1')
 
-    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'The new notes break the build.' } }] })
+    c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'The new notes break the build.' } }] })
     await run('reviewer')
     expect(await gate(sha)).toMatchObject({ status: 'completed', conclusion: 'failure' })
     expect(await item(task)).toMatchObject({ status: 'todo' })
@@ -159,10 +144,10 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
   it("counts a writer's GitHub review APPROVED as the human approval, and re-decides on Re-run with a new run", async () => {
     const task = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Export endpoint', labels: ['agent:backend-engineer', 'status:todo'] })).data.number
     await expect.poll(async () => (await item(task))?.status, poll).toBe('todo')
-    model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add export', body: 'Adds export.', files: [{ path: 'export.js', content: 'export {}\n' }] } }] })
+    c.model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add export', body: 'Adds export.', files: [{ path: 'export.js', content: 'export {}\n' }] } }] })
     await run('backend-engineer')
     const pr = (await c.db.pool.query("select number from work_items where kind = 'pull' and parent_number = $1", [task])).rows[0].number as number
-    model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 90, verdict: 'approve', summary: 'Good.' } }] })
+    c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 90, verdict: 'approve', summary: 'Good.' } }] })
     await run('reviewer')
     const sha = await headSha(pr)
     expect((await gate(sha))?.summary).toContain('1 more human approval needed')

@@ -1,15 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('reconcile on start heals what webhooks missed', () => {
-  let c: TestCompany
-  beforeEach(async () => {
-    c = await createTestCompany()
-  })
-  afterEach(async () => {
-    await c.stop()
-  })
+  // A fresh company per test, each starting its app when the test says so.
+  const c = useTestCompany({ perTest: true, app: false })
 
   it('routes an issue opened while the app was down', async () => {
     // No app is listening: the emulator's webhook for this issue is lost.

@@ -5,12 +5,11 @@ import { createLogger } from '../src/log.ts'
 import { createPool, type Pool } from '../src/store/pool.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { runToEnd } from './helpers/run-process.ts'
-import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
+import { poll, useTestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'replica-admin-token-0123456789'
 
 describe('two replicas on one database', () => {
-  let c: TestCompany
   let other: { gaffer: Gaffer; pool: Pool }
   let release!: () => void
   const started: Array<{ replica: string; item: number }> = []
@@ -21,9 +20,10 @@ describe('two replicas on one database', () => {
     return { tokens: 0, costUsd: 0 }
   }
 
+  const c = useTestCompany({ app: { adminToken: ADMIN_TOKEN, work: slowWork('a'), settings: { wakes: true, wakeDebounceMs: 100 } } })
+  // The second replica starts after the company's and, as vitest runs afterAll hooks in
+  // reverse, stops before the company's database is dropped.
   beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp({ adminToken: ADMIN_TOKEN, work: slowWork('a'), settings: { wakes: true, wakeDebounceMs: 100 } })
     const pool = createPool(c.db.url)
     other = {
       pool,
@@ -44,7 +44,6 @@ describe('two replicas on one database', () => {
     release?.()
     await other?.gaffer.stop()
     await other?.pool.end()
-    await c?.stop()
   })
 
   const runs = async (agent: string) =>

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { describe, expect, it } from 'vitest'
+import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789'
 
@@ -21,14 +21,7 @@ const ops = (heartbeat: string) =>
   agentFile({ name: 'Ops Engineer', role: 'specialist', reportsTo: 'chief', heartbeat, handles: '["area:ops"]' })
 
 describe("a repository's own .github/agents roster", () => {
-  let c: TestCompany
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp({ adminToken: ADMIN_TOKEN })
-  })
-  afterAll(async () => {
-    await c?.stop()
-  })
+  const c = useTestCompany({ app: { adminToken: ADMIN_TOKEN } })
 
   const state = async (): Promise<State> => {
     const response = await fetch(`${c.gaffer!.url}/gaffer/api/state`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { freePort } from '../src/net/free-port.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
-import { startScriptedModel } from './helpers/scripted-model.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, useTestCompany, type TestCompany } from './helpers/test-company.ts'
 
 async function openIssue(c: TestCompany, title: string, labels: string[], body = 'Details.') {
   const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })).data.number
@@ -12,14 +11,9 @@ async function openIssue(c: TestCompany, title: string, labels: string[], body =
 }
 
 describe('a model server that is down', () => {
-  let c: TestCompany
-  beforeAll(async () => {
-    c = await createTestCompany()
+  const c = useTestCompany({
     // Nothing listens on this port: every call fails the same way.
-    await c.startApp({ model: { apiKey: 'k', baseUrl: `http://127.0.0.1:${await freePort()}/v1`, defaultModel: 'gpt-4.1-mini', maxRetries: 0 } })
-  })
-  afterAll(async () => {
-    await c?.stop()
+    app: async () => ({ model: { apiKey: 'k', baseUrl: `http://127.0.0.1:${await freePort()}/v1`, defaultModel: 'gpt-4.1-mini', maxRetries: 0 } }),
   })
 
   it('blocks the item after three identical failures, not before', async () => {
@@ -39,26 +33,13 @@ describe('a model server that is down', () => {
 })
 
 describe('budgets', () => {
-  let c: TestCompany
-  let model: Awaited<ReturnType<typeof startScriptedModel>>
-  beforeAll(async () => {
-    model = await startScriptedModel()
-    c = await createTestCompany()
-    // docs-writer's shipped budget is $30 a month; at $10 per 1M tokens a 1M-token turn costs $10.
-    await c.startApp({
-      model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'priced-model', maxRetries: 0 },
-      prices: { 'priced-model': { input: 10, output: 10 } },
-    })
-  })
-  afterAll(async () => {
-    await c?.stop()
-    await model?.close()
-  })
-  beforeEach(() => model.reset())
+  // docs-writer's shipped budget is $30 a month; at $10 per 1M tokens a 1M-token turn costs $10.
+  const c = useTestCompany({ model: { defaultModel: 'priced-model' }, app: { prices: { 'priced-model': { input: 10, output: 10 } } } })
+  beforeEach(() => c.model.reset())
 
   const agentRow = async () =>
     (await c.db.pool.query("select paused, paused_reason, month_spend_usd::float8 as spend from agents where slug = 'docs-writer'")).rows[0]
-  const finishWith = (tokens: number) => model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }], usage: { prompt: tokens, completion: 0 } })
+  const finishWith = (tokens: number) => c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }], usage: { prompt: tokens, completion: 0 } })
 
   it('warns once at 80% of the monthly budget and pauses the agent at 100%', async () => {
     const first = await openIssue(c, 'Doc one', ['agent:docs-writer'])
@@ -78,7 +59,7 @@ describe('budgets', () => {
     const third = await openIssue(c, 'Doc three', ['agent:docs-writer'])
     const skipped = await c.gaffer!.heartbeats.runNow(c.github.repository, 'docs-writer')
     expect(skipped).toMatchObject({ outcome: 'skipped', error: 'paused' })
-    expect(model.requests).toHaveLength(2)
+    expect(c.model.requests).toHaveLength(2)
     expect(await labelsOnGitHub(c, third)).toContain('status:todo')
 
     // What an operator sees in /gaffer/api/state: the month's budget and the runs that spent it.
@@ -101,11 +82,11 @@ describe('budgets', () => {
     await c.db.pool.query("update agents set paused = false, paused_reason = null, month_spend_usd = 0 where slug = 'backend-engineer'")
     const number = await openIssue(c, 'Chatty', ['agent:backend-engineer'])
     // backend-engineer may spend 80,000 tokens a run; the first turn alone uses 100,000.
-    model.script({ toolCalls: [{ name: 'comment', arguments: { body: 'Thinking.' } }], usage: { prompt: 100_000, completion: 0 } })
+    c.model.script({ toolCalls: [{ name: 'comment', arguments: { body: 'Thinking.' } }], usage: { prompt: 100_000, completion: 0 } })
 
     const result = await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
 
-    expect(model.requests).toHaveLength(1)
+    expect(c.model.requests).toHaveLength(1)
     expect(result).toMatchObject({ outcome: 'worked' })
     expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'todo', attempts: 1 })
     const run = await c.db.pool.query('select tokens from heartbeat_runs where id = $1', [result.runId])

@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { moveItem } from '../src/mirror/move-item.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 /** The one status writer (SPEC §13): the table decides, labels move as deltas, a person's label edit is an event. */
 describe('the status writer', () => {
-  let c: TestCompany
   let behaviour: (context: WorkContext) => Promise<void>
   const work: WorkHook = async (context) => {
     await behaviour(context)
     return { tokens: 0, costUsd: 0 }
   }
 
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp({ work })
-  })
-  afterAll(async () => {
-    await c?.stop()
-  })
+  const c = useTestCompany({ app: { work } })
   beforeEach(() => {
     behaviour = async () => {}
   })

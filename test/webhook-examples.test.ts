@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, type TestCompany } from './helpers/test-company.ts'
+import { useTestCompany } from './helpers/test-company.ts'
 
 type Example = { name: string; examples: Array<Record<string, unknown>> }
 const examples: Example[] = createRequire(import.meta.url)('@octokit/webhooks-examples')
@@ -12,14 +12,7 @@ const issueLike = (payload: Record<string, unknown>) =>
   (payload.issue ?? payload.pull_request) as { number: number; title: string; state: string; updated_at: string }
 
 describe("GitHub's published webhook examples go through the real endpoint into the mirror", () => {
-  let c: TestCompany
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp()
-  })
-  afterAll(async () => {
-    await c?.stop()
-  })
+  const c = useTestCompany()
 
   it.each(['issues', 'issue_comment', 'pull_request', 'push'])('%s examples are accepted and processed without error', async (event) => {
     // Sent as the app's own echoes: these repositories exist nowhere, so only parsing and mirroring

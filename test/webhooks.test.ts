@@ -1,17 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
-  let c: TestCompany
-  beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp()
-  })
-  afterAll(async () => {
-    await c?.stop()
-  })
+  const c = useTestCompany()
 
   const repository = () => c.github.repository
   const openIssue = async (title: string, labels: string[]) =>

@@ -5,12 +5,19 @@ export type ProxiedRequest = { method: string; path: string; body: unknown }
 /** An answer the proxy gives instead of forwarding; undefined forwards the request. */
 export type Intercept = (request: ProxiedRequest) => Promise<{ status: number; body: unknown } | undefined> | { status: number; body: unknown } | undefined
 
+export type GitHubProxy = {
+  url: string
+  /** Every request Gaffer made through the proxy, in order. */
+  requests: ProxiedRequest[]
+  close(): Promise<void>
+}
+
 /**
  * A small HTTP proxy in front of the emulated GitHub: it records every request Gaffer
  * makes and lets a test answer some of them itself (say, refuse a draft pull request as
  * a GitHub plan without drafts does), forwarding the rest unchanged.
  */
-export async function startGitHubProxy(target: string, intercept: Intercept = () => undefined) {
+export async function startGitHubProxy(target: string, intercept: Intercept = () => undefined): Promise<GitHubProxy> {
   const requests: ProxiedRequest[] = []
   const server = createServer((req, res) => {
     void (async () => {

@@ -15,14 +15,7 @@ export type RecordedRequest = {
   tools: Array<{ function: { name: string } }>
 }
 
-/**
- * Our own small OpenAI-compatible server: `POST /v1/chat/completions` answers with the
- * next scripted step (tool calls, a plain answer, or an HTTP error) and records every
- * request, so tests can see exactly what the real `openai` client sent over HTTP.
- * With the script empty it answers `whenIdle` (default: "Done." without tool calls);
- * `delayMs` makes every answer that slow, like a real model.
- */
-export async function startScriptedModel(options: { delayMs?: number; whenIdle?: Step } = {}): Promise<{
+export type ScriptedModel = {
   url: string
   requests: RecordedRequest[]
   script(...steps: Step[]): void
@@ -30,7 +23,16 @@ export async function startScriptedModel(options: { delayMs?: number; whenIdle?:
   /** Forgets the script and the recorded requests. */
   reset(): void
   close(): Promise<void>
-}> {
+}
+
+/**
+ * Our own small OpenAI-compatible server: `POST /v1/chat/completions` answers with the
+ * next scripted step (tool calls, a plain answer, or an HTTP error) and records every
+ * request, so tests can see exactly what the real `openai` client sent over HTTP.
+ * With the script empty it answers `whenIdle` (default: "Done." without tool calls);
+ * `delayMs` makes every answer that slow, like a real model.
+ */
+export async function startScriptedModel(options: { delayMs?: number; whenIdle?: Step } = {}): Promise<ScriptedModel> {
   const queue: Step[] = []
   const requests: RecordedRequest[] = []
   let calls = 0

@@ -1,4 +1,5 @@
 import { Octokit } from '@octokit/rest'
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { startGaffer, type Gaffer } from '../../src/gaffer.ts'
 import type { GafferOptions } from '../../src/gaffer-options.ts'
 import { createLogger } from '../../src/log.ts'
@@ -6,9 +7,14 @@ import { freePort } from '../../src/net/free-port.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'
 import { WEBHOOK_PATH } from '../../src/web/http-server.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
+import { startGitHubProxy, type GitHubProxy, type Intercept } from './github-proxy.ts'
+import { startScriptedModel, type ScriptedModel } from './scripted-model.ts'
 
 /** How long `expect.poll` waits for Gaffer to react to something done on the emulated GitHub. */
 export const poll = { timeout: 20_000, interval: 100 }
+
+/** What a test may set when it starts a replica; the rest is the test company's own. */
+export type AppOptions = Partial<Omit<GafferOptions, 'app' | 'pool' | 'log' | 'port'>>
 
 export type TestCompany = {
   github: EmulatedGitHub
@@ -24,7 +30,7 @@ export type TestCompany = {
    * Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats
    * themselves. `githubApiUrl` may point at a proxy in front of the emulator.
    */
-  startApp(options?: Partial<Omit<GafferOptions, 'app' | 'pool' | 'log' | 'port'>>): Promise<Gaffer>
+  startApp(options?: AppOptions): Promise<Gaffer>
   stopApp(): Promise<void>
   stop(): Promise<void>
 }
@@ -106,4 +112,84 @@ export async function openIssueAsApp(company: TestCompany, issue: { title: strin
   if ((await mirrored()) !== 1) throw new Error(`Gaffer never mirrored #${data.number}, opened as the app`)
   await company.gaffer.deliveries.idle()
   return data.number
+}
+
+export type UseTestCompanyOptions = {
+  /**
+   * Starts a scripted model server and points the app's model at it. `true` uses the
+   * settings most tests want (no retries); an object overrides some of them.
+   */
+  model?: true | Partial<NonNullable<GafferOptions['model']>>
+  /**
+   * Puts a recording proxy in front of the emulated GitHub and has the app talk through it;
+   * a function answers some requests itself (see `startGitHubProxy`).
+   */
+  proxy?: true | Intercept
+  /**
+   * How the app starts once everything else runs: its options, a function that computes
+   * them, or `false` to leave starting it to the tests.
+   */
+  app?: AppOptions | (() => Promise<AppOptions>) | false
+  /** A fresh company for every test (beforeEach/afterEach) instead of one for the whole describe. */
+  perTest?: boolean
+}
+
+export type UsedTestCompany = TestCompany & {
+  /** The scripted model server; only with `model` in the options. */
+  model: ScriptedModel
+  /** The recording proxy in front of the emulated GitHub; only with `proxy` in the options. */
+  proxy: GitHubProxy
+}
+
+/** What a test file gets from `useTestCompany` when it asks for no model. */
+const modelDefaults = { apiKey: 'k', defaultModel: 'gpt-4.1-mini', maxRetries: 0 }
+
+/**
+ * Registers the vitest hooks that build a company (emulated GitHub, fresh database, and
+ * as asked a scripted model, a proxy and a running replica) before the tests of the
+ * enclosing describe and take it down after them, so no test file repeats that setup.
+ *
+ * The returned object is usable from tests and hooks: it reads through to the company of
+ * the moment, which the hooks replace, so `c.maya` or `c.gaffer` are never stale.
+ */
+export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCompany {
+  let model: ScriptedModel | undefined
+  let proxy: GitHubProxy | undefined
+  let company: TestCompany | undefined
+  const [setUp, tearDown] = options.perTest ? [beforeEach, afterEach] : [beforeAll, afterAll]
+
+  setUp(async () => {
+    if (options.model) model = await startScriptedModel()
+    company = await createTestCompany()
+    if (options.proxy) proxy = await startGitHubProxy(company.github.url, options.proxy === true ? undefined : options.proxy)
+    if (options.app === false) return
+    const app = typeof options.app === 'function' ? await options.app() : (options.app ?? {})
+    await company.startApp({
+      ...(proxy && { githubApiUrl: proxy.url }),
+      ...(model && { model: { ...modelDefaults, ...(options.model === true ? {} : options.model), baseUrl: model.url } }),
+      ...app,
+    })
+  })
+  // Torn down even when the set-up failed half-way, in reverse order of starting.
+  tearDown(async () => {
+    await company?.stop()
+    await proxy?.close()
+    await model?.close()
+    company = proxy = model = undefined
+  })
+
+  return new Proxy({} as UsedTestCompany, {
+    get(_, key) {
+      if (key === 'model') return model ?? missing('a scripted model', 'model: true')
+      if (key === 'proxy') return proxy ?? missing('a GitHub proxy', 'proxy: true')
+      if (company) return Reflect.get(company, key)
+      // Symbols and `then` are asked by inspectors and `await`, which must not throw.
+      if (typeof key === 'symbol' || key === 'then') return undefined
+      throw new Error(`the test company is not built yet when reading \`${key}\`: use it inside a test or a hook, not while the describe block is collected`)
+    },
+  })
+}
+
+function missing(what: string, option: string): never {
+  throw new Error(`this test company has no ${what}: pass \`${option}\` to useTestCompany`)
 }

@@ -20,6 +20,8 @@ import { createWorkWithoutModel } from './runtime/without-model.ts'
 import { createAgentRuntime, type RuntimeDeps } from './runtime/agent-runtime.ts'
 import { createEscalationHandler } from './runtime/escalations.ts'
 import { createModelClient, hasModel } from './llm/model-client.ts'
+import { createModelBreaker, type ModelBreaker } from './llm/model-breaker.ts'
+import { defaultBreakerSettings, type BreakerSettings } from './llm/model-breaker-rules.ts'
 import { createPermissionCache } from './github/permissions.ts'
 import { defaultFuses, type Fuses } from './company/fuses.ts'
 import { defaultPrices, type Price } from './llm/prices.ts'
@@ -53,6 +55,8 @@ export type GafferSettings = {
   schedule: boolean
   /** Wake an agent as soon as a webhook gives it work. */
   wakes: boolean
+  /** The global model breaker: outage-like failures in a row that open it, and how often it probes once open. */
+  modelBreaker: BreakerSettings
 }
 
 export const defaultSettings: GafferSettings = {
@@ -67,6 +71,7 @@ export const defaultSettings: GafferSettings = {
   writeSpacingMs: 1_000,
   schedule: true,
   wakes: true,
+  modelBreaker: defaultBreakerSettings,
 }
 
 export type GafferOptions = {
@@ -100,6 +105,8 @@ export type Gaffer = {
   probot: Probot
   deliveries: DeliveryProcessor
   heartbeats: ReturnType<typeof createHeartbeats>
+  /** The global model breaker; undefined without a model. */
+  modelBreaker: ModelBreaker | undefined
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
   stop(): Promise<void>
@@ -158,18 +165,29 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   const permissionOf = createPermissionCache()
   const owners = options.owners ?? []
   const fuses = options.fuses ?? defaultFuses
-  const runtime: RuntimeDeps | undefined =
+  const modelBreaker =
     options.model && hasModel(options.model)
-      ? {
+      ? createModelBreaker({
           pool,
           log,
-          rosters,
+          now,
+          settings: settings.modelBreaker,
+          probeModel: options.model.defaultModel,
           model: createModelClient({
             apiKey: options.model.apiKey,
             baseUrl: options.model.baseUrl,
             timeoutMs: options.model.timeoutMs ?? 120_000,
             maxRetries: options.model.maxRetries ?? 3,
           }),
+        })
+      : undefined
+  const runtime: RuntimeDeps | undefined =
+    options.model && modelBreaker
+      ? {
+          pool,
+          log,
+          rosters,
+          model: modelBreaker.client,
           defaultModel: options.model.defaultModel,
           prices: options.prices ?? defaultPrices,
           fuses,
@@ -207,6 +225,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     wake,
     owners,
     botLogin: () => botLogin,
+    ...(modelBreaker ? { modelPaused: modelBreaker.pausedReason } : {}),
   })
   if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })
   if (settings.wakes) wakeAgent = heartbeats.wake
@@ -258,6 +277,9 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   const timers = [
     setInterval(() => deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep failed')), settings.deliverySweepIntervalMs),
     setInterval(() => sweep().catch((error: unknown) => log.error({ err: error }, 'reconcile sweep failed')), settings.sweepIntervalMs),
+    ...(modelBreaker
+      ? [setInterval(() => modelBreaker.probe().catch((error: unknown) => log.error({ err: error }, 'model probe failed')), settings.modelBreaker.probeIntervalMs)]
+      : []),
   ]
   timers.forEach((timer) => timer.unref())
   log.info({ url, heartbeats: scheduler?.tasks().length ?? 0 }, 'gaffer is listening')
@@ -267,6 +289,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     probot,
     deliveries,
     heartbeats,
+    modelBreaker,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll,
     async stop() {

@@ -21,9 +21,9 @@ export type TestCompany = {
   gaffer: Gaffer | undefined
   /**
    * Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats
-   * themselves. `githubApiUrl` may point at a proxy in front of the emulator.
+   * themselves. `githubApiUrl` may point at a proxy in front of the emulator; `log` replaces the silent logger.
    */
-  startApp(options?: Partial<Omit<GafferOptions, 'app' | 'pool' | 'log' | 'port'>>): Promise<Gaffer>
+  startApp(options?: Partial<Omit<GafferOptions, 'app' | 'pool' | 'port'>>): Promise<Gaffer>
   stopApp(): Promise<void>
   stop(): Promise<void>
 }

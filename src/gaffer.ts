@@ -24,6 +24,7 @@ import { createModelBreaker, type ModelBreaker } from './llm/model-breaker.ts'
 import { defaultBreakerSettings, type BreakerSettings } from './llm/model-breaker-rules.ts'
 import { createPermissionCache } from './github/permissions.ts'
 import { defaultFuses, type Fuses } from './company/fuses.ts'
+import type { OutsiderPulls } from './company/outsider-pull.ts'
 import { defaultPrices, type Price } from './llm/prices.ts'
 import { migrate } from './store/migrate.ts'
 import type { Pool } from './store/pool.ts'
@@ -92,6 +93,8 @@ export type GafferOptions = {
   /** People besides writers and owners who may /approve. */
   approvers?: string[]
   commentAccess?: 'writers' | 'everyone'
+  /** Pull requests from people without write access: `hold` (default) until a writer labels or assigns them, or `route`. */
+  outsiderPulls?: OutsiderPulls
   /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
   Octokit?: typeof ProbotOctokit
   /** Replaces the work step (tests drive heartbeats with their own). */
@@ -115,7 +118,7 @@ export type Gaffer = {
 /** The parts of GafferOptions that come straight from the environment. */
 export function optionsFromConfig(
   config: Config,
-): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken'> {
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'outsiderPulls' | 'adminToken'> {
   return {
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,
@@ -123,6 +126,7 @@ export function optionsFromConfig(
     owners: config.owners,
     approvers: config.approvers,
     commentAccess: config.commentAccess,
+    outsiderPulls: config.outsiderPulls,
     adminToken: config.adminToken,
   }
 }
@@ -230,7 +234,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   if (settings.schedule) scheduler = createScheduler({ pool, log, fire: heartbeats.run })
   if (settings.wakes) wakeAgent = heartbeats.wake
 
-  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin: () => botLogin }
+  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin: () => botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold' }
   await probot.load(
     gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf }),
   )

@@ -80,7 +80,9 @@ export function gafferApp(deps: AppDeps) {
       const item = toGitHubItem(event.repository.full_name, event.pull_request, 'pull')
       const own = isOwnWrite(event.sender)
       const edit = statusLabelEdit(event, own)
-      await syncItem(deps, context.octokit, item, { route: !own && !edit, ownWrite: own, heal: !edit })
+      // Who added a label may release an outsider's held pull request.
+      const labeledBy = event.action === 'labeled' && event.label ? { login: event.sender.login, label: event.label.name } : undefined
+      await syncItem(deps, context.octokit, item, { route: !own && !edit, ownWrite: own, heal: !edit, labeledBy })
       if (edit) await handleStatusLabelEdit(deps, context.octokit, { ...edit, repository: item.repository, number: item.number })
       if (own) return
       await onPullRequestEvent(deps, context.octokit, {

@@ -5,6 +5,8 @@ import type { EscalationHook, WorkHook } from './heartbeat/heartbeat.ts'
 import type { Logger } from './log.ts'
 import type { Price } from './llm/prices.ts'
 import type { Pool } from './store/pool.ts'
+import { defaultBreakerSettings, type BreakerSettings } from './llm/model-breaker-rules.ts'
+import type { OutsiderPulls } from './company/outsider-pull.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -28,6 +30,8 @@ export type GafferSettings = {
   schedule: boolean
   /** Wake an agent as soon as a webhook gives it work. */
   wakes: boolean
+  /** The global model breaker: outage-like failures in a row that open it, and how often it probes once open. */
+  modelBreaker: BreakerSettings
 }
 
 export const defaultSettings: GafferSettings = {
@@ -43,6 +47,7 @@ export const defaultSettings: GafferSettings = {
   writeSpacingMs: 1_000,
   schedule: true,
   wakes: true,
+  modelBreaker: defaultBreakerSettings,
 }
 
 export type GafferOptions = {
@@ -63,6 +68,8 @@ export type GafferOptions = {
   /** People besides writers and owners who may /approve. */
   approvers?: string[]
   commentAccess?: 'writers' | 'everyone'
+  /** Pull requests from people without write access: `hold` (default) until a writer labels or assigns them, or `route`. */
+  outsiderPulls?: OutsiderPulls
   /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
   Octokit?: typeof ProbotOctokit
   /** Replaces the work step (tests drive heartbeats with their own). */
@@ -74,7 +81,7 @@ export type GafferOptions = {
 /** The parts of GafferOptions that come straight from the environment. */
 export function optionsFromConfig(
   config: Config,
-): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken'> {
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'outsiderPulls' | 'adminToken'> {
   return {
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,
@@ -82,6 +89,7 @@ export function optionsFromConfig(
     owners: config.owners,
     approvers: config.approvers,
     commentAccess: config.commentAccess,
+    outsiderPulls: config.outsiderPulls,
     adminToken: config.adminToken,
   }
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import type { Probot } from 'probot'
 import type { GafferOptions } from './gaffer-options.ts'
 import type { Heartbeats } from './heartbeat/heartbeats.ts'
+import type { ModelBreaker } from './llm/model-breaker.ts'
 import type { ReconcileResult } from './mirror/reconcile-repository.ts'
 import { migrate } from './store/migrate.ts'
 import type { DeliveryProcessor } from './web/delivery-processor.ts'
@@ -13,6 +14,8 @@ export type Gaffer = {
   probot: Probot
   deliveries: DeliveryProcessor
   heartbeats: Heartbeats
+  /** The global model breaker; undefined without a model. */
+  modelBreaker: ModelBreaker | undefined
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
   stop(): Promise<void>
@@ -28,7 +31,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
  * the HTTP server, the first delivery sweep and reconcile, then the periodic ones.
  */
 export async function startWiredGaffer(wired: WiredGaffer, address: { port: number; host: string }): Promise<Gaffer> {
-  const { pool, log, settings, probot, deliveries, server, heartbeats, scheduler } = wired
+  const { pool, log, settings, probot, deliveries, server, heartbeats, scheduler, modelBreaker } = wired
   await migrate(pool)
   const slug = await wired.identity.authenticate()
   log.info({ app: slug, githubApiUrl: wired.githubApiUrl }, 'authenticated as the GitHub App')
@@ -42,6 +45,9 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
   const timers = [
     setInterval(() => deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep failed')), settings.deliverySweepIntervalMs),
     setInterval(() => wired.sweep().catch((error: unknown) => log.error({ err: error }, 'reconcile sweep failed')), settings.sweepIntervalMs),
+    ...(modelBreaker
+      ? [setInterval(() => modelBreaker.probe().catch((error: unknown) => log.error({ err: error }, 'model probe failed')), settings.modelBreaker.probeIntervalMs)]
+      : []),
   ]
   timers.forEach((timer) => timer.unref())
   log.info({ url, heartbeats: scheduler?.tasks().length ?? 0 }, 'gaffer is listening')
@@ -51,6 +57,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     probot,
     deliveries,
     heartbeats,
+    modelBreaker,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll: wired.reconcileAll,
     async stop() {

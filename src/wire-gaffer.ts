@@ -12,6 +12,7 @@ import { createHeartbeats, type Heartbeats } from './heartbeat/heartbeats.ts'
 import { createScheduler, type Scheduler } from './heartbeat/scheduler.ts'
 import { createWakeRouter } from './heartbeat/wake-router.ts'
 import { createModelClient, hasModel } from './llm/model-client.ts'
+import { createModelBreaker, type ModelBreaker } from './llm/model-breaker.ts'
 import { defaultPrices } from './llm/prices.ts'
 import type { Logger } from './log.ts'
 import { reconcileInstallations } from './mirror/reconcile-installations.ts'
@@ -41,6 +42,8 @@ export type WiredGaffer = {
   app: ApplicationFunction
   rosters: RosterRegistry
   heartbeats: Heartbeats
+  /** The global model breaker; undefined without a model. */
+  modelBreaker: ModelBreaker | undefined
   /** Registers the agents' cron heartbeats as rosters load; undefined when `settings.schedule` is off. */
   scheduler: Scheduler | undefined
   deliveries: DeliveryProcessor
@@ -82,18 +85,29 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const permissionOf = createPermissionCache()
   const owners = options.owners ?? []
   const fuses = options.fuses ?? defaultFuses
-  const runtime: RuntimeDeps | undefined =
+  const modelBreaker =
     options.model && hasModel(options.model)
-      ? {
+      ? createModelBreaker({
           pool,
           log,
-          rosters,
+          now,
+          settings: settings.modelBreaker,
+          probeModel: options.model.defaultModel,
           model: createModelClient({
             apiKey: options.model.apiKey,
             baseUrl: options.model.baseUrl,
             timeoutMs: options.model.timeoutMs ?? 120_000,
             maxRetries: options.model.maxRetries ?? 3,
           }),
+        })
+      : undefined
+  const runtime: RuntimeDeps | undefined =
+    options.model && modelBreaker
+      ? {
+          pool,
+          log,
+          rosters,
+          model: modelBreaker.client,
           defaultModel: options.model.defaultModel,
           prices: options.prices ?? defaultPrices,
           fuses,
@@ -129,12 +143,13 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     wake,
     owners,
     botLogin,
+    ...(modelBreaker ? { modelPaused: modelBreaker.pausedReason } : {}),
   })
   if (settings.wakes) routeTo((repository, agent) => heartbeats.wake(repository, agent))
   const scheduler = settings.schedule ? createScheduler({ pool, log, fire: heartbeats.run }) : undefined
   if (scheduler) rosters.watch((repository, roster) => scheduler.sync(repository, roster))
 
-  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin }
+  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold' }
   const app = gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf })
   const deliveries = createDeliveryProcessor({ probot, pool, log })
   const server = createHttpServer({
@@ -156,7 +171,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }
 
-  return { pool, log, settings, githubApiUrl: options.githubApiUrl, probot, identity, app, rosters, heartbeats, scheduler, deliveries, server, reconcileAll, sweep }
+  return { pool, log, settings, githubApiUrl: options.githubApiUrl, probot, identity, app, rosters, heartbeats, modelBreaker, scheduler, deliveries, server, reconcileAll, sweep }
 }
 
 /** The admin API's wake may leave out the repository only when the app serves exactly one. */

@@ -171,3 +171,17 @@ describe('loadConfig', () => {
     expect(config.githubApiUrl).toBe('https://ghe.example.com/api/v3')
   })
 })
+
+describe('loadConfig: GAFFER_OUTSIDER_PULLS', () => {
+  it.each([
+    [undefined, 'hold'],
+    ['hold', 'hold'],
+    [' route ', 'route'],
+  ])('%j gives %j', (value, expected) => {
+    expect(loadConfig(value === undefined ? {} : { GAFFER_OUTSIDER_PULLS: value }).outsiderPulls).toBe(expected)
+  })
+
+  it('rejects anything else and names the allowed values', () => {
+    expect(() => loadConfig({ GAFFER_OUTSIDER_PULLS: 'open' })).toThrow('GAFFER_OUTSIDER_PULLS: must be hold or route (got "open")')
+  })
+})

@@ -1,7 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest'
-import { freePort } from '../src/net/free-port.ts'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
+import { startScriptedModel, type ScriptedModel } from './helpers/scripted-model.ts'
 import { labelsOnGitHub, poll, useTestCompany, type TestCompany } from './helpers/test-company.ts'
 
 async function openIssue(c: TestCompany, title: string, labels: string[], body = 'Details.') {
@@ -10,25 +10,36 @@ async function openIssue(c: TestCompany, title: string, labels: string[], body =
   return number
 }
 
-describe('a model server that is down', () => {
+describe('a model server that refuses one item', () => {
+  // Every call on this item gets the same 400: the server answers, so this is the item's failure,
+  // not an outage (a server that fails for everyone trips the global breaker: model-breaker.test.ts).
+  let model: ScriptedModel
+  beforeAll(async () => {
+    model = await startScriptedModel({ whenIdle: { status: 400, error: 'the prompt is too long' } })
+  })
+  afterAll(async () => {
+    await model?.close()
+  })
   const c = useTestCompany({
-    // Nothing listens on this port: every call fails the same way.
-    app: async () => ({ model: { apiKey: 'k', baseUrl: `http://127.0.0.1:${await freePort()}/v1`, defaultModel: 'gpt-4.1-mini', maxRetries: 0 } }),
+    app: async () => ({ model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 } }),
   })
 
-  it('blocks the item after three identical failures, not before', async () => {
+  it('blocks the item after three identical failures, not before, and fails each run with the error', async () => {
     const number = await openIssue(c, 'Needs a model', ['agent:backend-engineer'])
 
     for (const failures of [1, 2]) {
-      await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
+      const result = await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
+      expect(result).toMatchObject({ outcome: 'failed', error: 'the model call failed: 400 the prompt is too long (HTTP 400)' })
       expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'todo', failure_count: failures })
     }
     await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
 
     // Blocked like any other block: the manager is asked.
     expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'blocked', failure_count: 3, escalated_to: 'vp-engineering', escalation_level: 1 })
-    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.blocked_reason).toMatch(/^the model failed 3 times in a row on this item: Connection error/)
+    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.blocked_reason).toMatch(/^the model failed 3 times in a row on this item: 400 the prompt is too long/)
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:blocked'])
+    // The server answered every time: the global breaker never opened.
+    expect((await c.gaffer!.modelBreaker!.read()).state).toBe('closed')
   })
 })
 

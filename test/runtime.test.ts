@@ -155,8 +155,10 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
       ],
     }
     c.model.script(actions, { status: 500 }, { status: 500 }, { status: 500 })
-    await run('vp-engineering')
-    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 1 })
+    const failed = await run('vp-engineering')
+    expect(failed).toMatchObject({ outcome: 'failed', error: 'the model call failed: 500 scripted 500 (HTTP 500)' })
+    // A 5xx is the server's failure, not the item's: handed back without an attempt.
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 0 })
 
     c.model.script(actions)
     await run('vp-engineering')

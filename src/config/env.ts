@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { defaultFuses, type Fuses } from '../company/fuses.ts'
+import type { OutsiderPulls } from '../company/outsider-pull.ts'
 import { defaultPrices, PriceTable, type Price } from '../llm/prices.ts'
 
 /** Raised for configuration a person must fix; each line names one variable and the fix. */
@@ -85,6 +86,7 @@ const EnvSchema = z.object({
   GAFFER_PRICES: json(PriceTable, '{"my-model":{"input":0.5,"output":1.5}} (USD per 1M tokens)'),
   GAFFER_FUSES: json(FusesOverride, '{"maxDepth":4,"maxChildrenPerItem":8}'),
   GAFFER_COMMENT_ACCESS: optionalText.pipe(z.enum(['writers', 'everyone'], { error: 'must be writers or everyone' }).optional()),
+  GAFFER_OUTSIDER_PULLS: optionalText.pipe(z.enum(['hold', 'route'], { error: 'must be hold or route' }).optional()),
   LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
 })
 
@@ -101,6 +103,8 @@ export type Config = {
   fuses: Fuses
   /** Whose comments agents may read: people with write access (default), or everyone. */
   commentAccess: 'writers' | 'everyone'
+  /** Pull requests from people without write access: held until a writer labels or assigns them (default), or routed at once. */
+  outsiderPulls: OutsiderPulls
   owners: string[]
   /** People besides writers and owners who may /approve. */
   approvers: string[]
@@ -159,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     prices: { ...defaultPrices, ...e.GAFFER_PRICES },
     fuses: { ...defaultFuses, ...e.GAFFER_FUSES },
     commentAccess: e.GAFFER_COMMENT_ACCESS ?? 'writers',
+    outsiderPulls: e.GAFFER_OUTSIDER_PULLS ?? 'hold',
     owners: parseOwners(e.GAFFER_OWNERS),
     approvers: parseOwners(e.GAFFER_APPROVERS),
     adminToken: e.GAFFER_ADMIN_TOKEN,

@@ -36,7 +36,15 @@ import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 
 /** What the work step reports back for one claimed item (and the escalation step for the blocks it handled). */
-export type WorkResult = { tokens: number; costUsd: number; handled?: number }
+export type WorkResult = {
+  tokens: number
+  costUsd: number
+  handled?: number
+  /** Why the work failed (the model call, say): the run is recorded as failed with it. */
+  error?: string
+  /** Give the claim back without counting an attempt: the failure was not the item's (a model outage). */
+  handBack?: boolean
+}
 
 export type WorkContext = {
   agent: Agent
@@ -78,6 +86,8 @@ export type HeartbeatDeps = {
   owners: string[]
   /** The app's own login: only what it wrote carries a marker to believe. */
   botLogin: () => string
+  /** Why model work cannot start now (the global model breaker is open); the heartbeat then claims nothing. */
+  modelPaused?: () => Promise<string | undefined>
 }
 
 export type HeartbeatResult = {
@@ -103,6 +113,8 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
   const log = deps.log.child({ agent: fire.agent, repository: fire.repository, run: runId })
   const started = deps.now().getTime()
   const totals = { items: 0, tokens: 0, costUsd: 0 }
+  // The first work failure of the run (a failed model call): the run is failed, not worked.
+  let workError: string | undefined
   let requests: { readonly count: number } = { count: 0 }
 
   let backlog = false
@@ -116,6 +128,8 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
   if (!agent) return finish('skipped', `no agent "${fire.agent}" in the roster of ${fire.repository}`)
   await rollBudgetMonth(pool, fire.repository, fire.agent, deps.now())
   if (await isAgentPaused(pool, fire.repository, fire.agent)) return finish('skipped', 'paused')
+  const modelPaused = await deps.modelPaused?.()
+  if (modelPaused !== undefined) return finish('skipped', modelPaused)
   if (!(await acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs))) {
     return finish('skipped', 'another heartbeat of this agent is running')
   }
@@ -131,6 +145,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     const escalated = await deps.escalations({ agent, repository: fire.repository, octokit, runId, signal: deps.stopSignal ?? new AbortController().signal })
     totals.tokens += escalated.tokens
     totals.costUsd += escalated.costUsd
+    workError ??= escalated.error
     const handledEscalations = escalated.handled ?? 0
 
     // Items this run already worked: each is taken at most once per heartbeat.
@@ -144,9 +159,11 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
       const result = await workClaimedItem(deps, { agent, item: claimed, octokit, lease, log })
       totals.tokens += result.tokens
       totals.costUsd += result.costUsd
+      workError ??= result.error
     }
     // Items this run handed back are not backlog: the next cron tick retries them.
     if (totals.items >= agent.maxConcurrent) backlog = await hasReadyItem(pool, fire.repository, agent.slug, tried)
+    if (workError !== undefined) return await finish('failed', workError)
     return await finish(totals.items > 0 || handledEscalations > 0 ? 'worked' : 'idle')
   } catch (error) {
     log.error({ err: error }, 'heartbeat failed')
@@ -226,13 +243,15 @@ async function workClaimedItem(
     await current()
     return moved
   }
+  let result: WorkResult | undefined
   try {
-    return await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
+    result = await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
+    return result
   } finally {
     clearInterval(renew)
     deps.stopSignal?.removeEventListener('abort', onStop)
     const status = await current()
-    if (status === 'in-progress' && deps.stopSignal?.aborted) {
+    if (status === 'in-progress' && (deps.stopSignal?.aborted || result?.handBack)) {
       if (await handBackClaim(deps.pool, item.repository, item.number, lease.runId)) {
         await moveItem(writer, octokit, { ...item, status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug })
       }

@@ -59,7 +59,9 @@ export async function onPullRequestEvent(
 ): Promise<void> {
   const { repository, number } = event
   if (event.action === 'synchronize') {
-    await routePullRequestToReviewer(deps, octokit, repository, number)
+    // A pull request nobody routed yet (an outsider's, held) is routed by `syncItem`, never by a push.
+    if ((await getWorkItem(deps.pool, repository, number))?.status == null) await syncGate(deps, octokit, repository, number)
+    else await routePullRequestToReviewer(deps, octokit, repository, number)
     return
   }
   if (['opened', 'reopened', 'ready_for_review', 'labeled', 'unlabeled', 'edited'].includes(event.action)) {

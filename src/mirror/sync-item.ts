@@ -1,6 +1,8 @@
 import { unknownAgentNote } from '../company/replies.ts'
 import { trustedProvenance } from '../company/marker.ts'
 import { routeItem, type Routing } from '../company/route-item.ts'
+import { holdsPull, mayHoldPull, mayRelease, outsiderPullNote, releasesPull, type OutsiderPulls } from '../company/outsider-pull.ts'
+import type { PermissionOf } from '../github/permissions.ts'
 import { mostAdvanced, statusesIn, statusLabel } from '../company/labels.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import type { Octokit } from '../github/octokit.ts'
@@ -23,6 +25,9 @@ export type MirrorDeps = {
   now?: () => Date
   /** The app's own login (`<slug>[bot]`): only what it wrote carries a marker to believe. */
   botLogin: () => string
+  /** Whether outsiders' pull requests wait for a writer before a reviewer gets them (SPEC §13); without `permissionOf` nothing is held. */
+  outsiderPulls?: OutsiderPulls
+  permissionOf?: PermissionOf
 }
 
 /**
@@ -36,7 +41,7 @@ export async function syncItem(
   deps: MirrorDeps,
   octokit: Octokit,
   item: GitHubItem,
-  options: { route: boolean; ownWrite?: boolean; heal?: boolean },
+  options: { route: boolean; ownWrite?: boolean; heal?: boolean; labeledBy?: { login: string; label: string } },
 ): Promise<void> {
   const provenance = trustedProvenance(item, deps.botLogin())
   const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite, provenance })
@@ -60,6 +65,7 @@ export async function syncItem(
     await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'unknown-agent' }, unknownAgentNote(routing.unknownOwner, agents))
   }
   if (routing.add.length === 0 && routing.remove.length === 0) return
+  if (mirrored && (await holdOutsiderPull(deps, octokit, item, mirrored, options.labeledBy))) return
   const routed = mirrored ? await applyRouting(deps, octokit, item, mirrored, routing) : false
   if (routed && routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
 }
@@ -103,5 +109,33 @@ async function applyRouting(deps: MirrorDeps, octokit: Octokit, item: GitHubItem
     outcome: routing.reason,
     detail: { add: routing.add, remove: routing.remove },
   })
+  return true
+}
+
+/**
+ * Holds a pull request from someone without write access until a writer labels or
+ * `/assign`s it, so an outsider cannot spend the reviewer's model budget; says so on
+ * it once (one marked comment, found and left as is on later events).
+ */
+async function holdOutsiderPull(
+  deps: MirrorDeps,
+  octokit: Octokit,
+  item: GitHubItem,
+  mirrored: WorkItem,
+  labeledBy: { login: string; label: string } | undefined,
+): Promise<boolean> {
+  const { permissionOf } = deps
+  const policy = deps.outsiderPulls ?? 'route'
+  if (!permissionOf || !mayHoldPull({ policy, kind: item.kind, status: mirrored.status, author: item.author, botLogin: deps.botLogin() })) return false
+  const roster = deps.rosters.get(item.repository)
+  const authorAccess = item.author === null ? 'none' : await permissionOf(octokit, item.repository, item.author)
+  const released =
+    labeledBy !== undefined &&
+    releasesPull(labeledBy.label, (label) => roster.handlerOf(label) !== undefined) &&
+    mayRelease(await permissionOf(octokit, item.repository, labeledBy.login))
+  if (!holdsPull({ authorAccess, releasedByWriter: released })) return false
+  deps.log.info({ item: `${item.repository}#${item.number}`, author: item.author, authorAccess }, 'outsider pull request held until a writer labels or assigns it')
+  const reviewerLabels = roster.agents.filter((agent) => agent.role === 'reviewer').flatMap((agent) => agent.handles)
+  await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'outsider-pull' }, outsiderPullNote(reviewerLabels))
   return true
 }

@@ -8,6 +8,7 @@ import type { ToolName } from '../roster/tools.ts'
 import type { Agent } from '../roster/schema.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import type { ModelClient } from '../llm/model-client.ts'
+import { describeModelFailure } from '../llm/model-breaker-rules.ts'
 import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
@@ -145,8 +146,13 @@ export function createAgentRuntime(deps: RuntimeDeps): WorkHook {
     const outcome = await runModelSession(deps, { ...work, keepGoing: (item) => item.status === 'in-progress' })
     const { repository, number } = outcome.item
     if (outcome.modelError !== undefined) {
+      // A run whose model failed is a failed run. An outage is nobody's item's fault: the
+      // claim goes back without an attempt, and the global breaker (not this item's) counts it.
+      const failure = describeModelFailure(outcome.modelError)
+      const failed = { ...outcome.result, error: `the model call failed: ${failure.message}` }
+      if (failure.kind === 'outage') return { ...failed, handBack: true }
       await tripCircuitBreaker(deps, work, outcome.item, outcome.modelError)
-      return outcome.result
+      return failed
     }
     if (outcome.delegated.length > 0 && outcome.item.status === 'in-progress') await work.setStatus('delegate')
     await clearFailures(deps.pool, repository, number)
@@ -202,7 +208,7 @@ async function tripCircuitBreaker(
   // Blocked like any other block: reason recorded, the manager asked (or the humans, for the CEO's items).
   const current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? item
   if (!transition(current.status, 'block').ok) return
-    await blockItem(escalationDepsFor(deps, item.repository), work.octokit, current, `the model failed ${count} times in a row on this item: ${message}`)
+  await blockItem(escalationDepsFor(deps, item.repository), work.octokit, current, `the model failed ${count} times in a row on this item: ${message}`)
   await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository: item.repository, target: item.number, outcome: 'blocked', detail: { signature } })
 }
 

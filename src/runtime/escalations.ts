@@ -1,4 +1,5 @@
 import type { EscalationHook, WorkResult } from '../heartbeat/heartbeat.ts'
+import { describeModelFailure } from '../llm/model-breaker-rules.ts'
 import type { Logger } from '../log.ts'
 import { escalateItem, escalationHolder } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
@@ -78,6 +79,11 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
       })
       total.tokens += outcome.result.tokens
       total.costUsd += outcome.result.costUsd
+      if (outcome.modelError !== undefined) {
+        // The model failing for one block fails it for the rest: they wait for the next heartbeat.
+        total.error = `the model call failed: ${describeModelFailure(outcome.modelError).message}`
+        break
+      }
     }
     return total
   }

@@ -27,6 +27,7 @@ export function dashboardPage(): string {
   .good { color: var(--good); }
   .chips span { display: inline-block; border: 1px solid var(--line); border-radius: 1rem; padding: 0 .6rem; margin: 0 .3rem .3rem 0; }
   #error { color: var(--bad); }
+  .banner { border: 1px solid var(--bad); border-left-width: .4rem; color: var(--bad); padding: .5rem .8rem; border-radius: .3rem; }
   form#login { margin: 1rem 0; }
   button { font: inherit; }
 </style>
@@ -34,6 +35,7 @@ export function dashboardPage(): string {
 <body>
 <header><h1>Gaffer</h1><p id="updated">Loading…</p></header>
 <p id="error" role="alert"></p>
+<p id="breaker" class="banner" role="alert" hidden></p>
 <p id="notice" role="status"></p>
 <form id="login" hidden>
   <label>Admin token <input id="token" type="password" autocomplete="off"></label>
@@ -139,7 +141,19 @@ export function dashboardPage(): string {
     return button
   }
 
+  // The global model breaker: while it is open no agent calls the model, which a person must see first.
+  function renderBreaker(breaker) {
+    const open = Boolean(breaker) && breaker.state === 'open'
+    $('#breaker').hidden = !open
+    $('#breaker').textContent = open
+      ? 'Model work is paused for every agent: the model server fails for everyone since ' + ago(breaker.since) +
+        ' (' + (breaker.lastError || 'no error recorded') + '). Gaffer probes it every minute and resumes by itself' +
+        (breaker.nextProbeAt ? '; next probe at ' + new Date(breaker.nextProbeAt).toLocaleTimeString() : '') + '.'
+      : ''
+  }
+
   function render(state) {
+    renderBreaker(state.modelBreaker)
     const multi = state.repositories.length > 1
     const agentName = (agent) => (multi ? agent.repository + ' ' : '') + agent.slug
     const budgets = new Map(state.budgets.map((b) => [b.repository + ' ' + b.agent, b]))

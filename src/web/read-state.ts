@@ -1,4 +1,5 @@
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import { readModelBreaker } from '../store/model-breaker.ts'
 import type { Pool } from '../store/pool.ts'
 
 /** Runs listed in the state: the most recent, newest first. */
@@ -6,11 +7,12 @@ export const RECENT_RUNS = 50
 
 /**
  * The JSON behind `GET /gaffer/api/state` and the dashboard: repositories, agents,
- * open items, what waits for a person (approvals, escalations), recent heartbeat runs,
+ * the global model breaker, open items, what waits for a person (approvals, escalations), recent heartbeat runs,
  * each agent's budget for the month, and review quality, as the mirror holds them.
  */
 export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'>) {
-  const [repositories, agents, items, pendingApprovals, escalations, runs, quality] = await Promise.all([
+  const [breaker, repositories, agents, items, pendingApprovals, escalations, runs, quality] = await Promise.all([
+    readModelBreaker(pool),
     pool.query(
       `select full_name as repository, installation_id as "installationId", default_branch as "defaultBranch",
               active, roster_source as "rosterSource", roster_error as "rosterError", reconciled_at as "reconciledAt"
@@ -77,6 +79,8 @@ export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'
     }
   })
   return {
+    // Open: the model server fails for everyone and no agent calls it until a probe succeeds.
+    modelBreaker: { state: breaker.state, since: breaker.since, lastError: breaker.lastError, nextProbeAt: breaker.nextProbeAt },
     repositories: repositories.rows,
     agents: agents.rows,
     items: items.rows,

@@ -30,9 +30,10 @@ export type ScriptedModel = {
  * next scripted step (tool calls, a plain answer, or an HTTP error) and records every
  * request, so tests can see exactly what the real `openai` client sent over HTTP.
  * With the script empty it answers `whenIdle` (default: "Done." without tool calls);
- * `delayMs` makes every answer that slow, like a real model.
+ * `delayMs` makes every answer that slow, like a real model; `port` brings a server up
+ * where the app was told to find one (a model server coming back after an outage).
  */
-export async function startScriptedModel(options: { delayMs?: number; whenIdle?: Step } = {}): Promise<ScriptedModel> {
+export async function startScriptedModel(options: { delayMs?: number; whenIdle?: Step; port?: number } = {}): Promise<ScriptedModel> {
   const queue: Step[] = []
   const requests: RecordedRequest[] = []
   let calls = 0
@@ -78,7 +79,7 @@ export async function startScriptedModel(options: { delayMs?: number; whenIdle?:
       )
     }))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     requests,

@@ -14,7 +14,7 @@ import { startScriptedModel, type ScriptedModel } from './scripted-model.ts'
 export const poll = { timeout: 20_000, interval: 100 }
 
 /** What a test may set when it starts a replica; the rest is the test company's own. */
-export type AppOptions = Partial<Omit<GafferOptions, 'app' | 'pool' | 'log' | 'port'>>
+export type AppOptions = Partial<Omit<GafferOptions, 'app' | 'pool' | 'port'>>
 
 export type TestCompany = {
   github: EmulatedGitHub
@@ -28,7 +28,7 @@ export type TestCompany = {
   gaffer: Gaffer | undefined
   /**
    * Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats
-   * themselves. `githubApiUrl` may point at a proxy in front of the emulator.
+   * themselves. `githubApiUrl` may point at a proxy in front of the emulator; `log` replaces the silent logger.
    */
   startApp(options?: AppOptions): Promise<Gaffer>
   stopApp(): Promise<void>

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import Bottleneck from 'bottleneck'
 import { Probot, ProbotOctokit } from 'probot'
@@ -30,6 +31,8 @@ import { createDeliveryProcessor, type DeliveryProcessor } from './web/delivery-
 import { createHttpServer } from './web/http-server.ts'
 import { readState } from './web/read-state.ts'
 import { createWebhookEndpoint } from './web/webhook-endpoint.ts'
+import { createIntakeSweep } from './web/intake-sweep.ts'
+import type { Retention } from './store/retention.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -93,6 +96,10 @@ export type GafferOptions = {
   work?: WorkHook
   escalations?: EscalationHook
   now?: () => Date
+  /** Where verified webhooks wait while the database is unreachable (GAFFER_HOME/spool); without it such a webhook gets 503. */
+  spoolDir?: string
+  webhookMaxBytes?: number
+  retention?: Retention
 }
 
 export type Gaffer = {
@@ -108,7 +115,7 @@ export type Gaffer = {
 /** The parts of GafferOptions that come straight from the environment. */
 export function optionsFromConfig(
   config: Config,
-): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken'> {
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken' | 'spoolDir' | 'webhookMaxBytes' | 'retention'> {
   return {
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,
@@ -117,6 +124,9 @@ export function optionsFromConfig(
     approvers: config.approvers,
     commentAccess: config.commentAccess,
     adminToken: config.adminToken,
+    spoolDir: path.join(config.home, 'spool'),
+    webhookMaxBytes: config.webhookMaxBytes,
+    retention: config.retention,
   }
 }
 
@@ -216,11 +226,12 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf }),
   )
 
-  const deliveries = createDeliveryProcessor({ probot, pool, log })
+  const deliveries = createDeliveryProcessor({ probot, pool, log, spoolDir: options.spoolDir })
+  const intakeSweep = createIntakeSweep({ appOctokit, pool, log, retention: options.retention })
   const server = createHttpServer({
     log,
     adminToken: options.adminToken,
-    webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process }),
+    webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process, spoolDir: options.spoolDir, maxPayloadBytes: options.webhookMaxBytes }),
     state: () => readState(pool, rosters),
     wake: async (agent, repository) => {
       const target = repository ?? (await onlyRepository(pool))
@@ -248,6 +259,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
     return results
   }
   const sweep = async () => {
+    await intakeSweep()
     await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin: () => botLogin })
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')

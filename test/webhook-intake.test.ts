@@ -150,4 +150,29 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
     expect(status).toBe(413)
     expect(sent).toBe(1024)
   })
+
+  it('asks a sender to retry while 8 unverified bodies are being read', async () => {
+    const open = Array.from({ length: 8 }, () => {
+      const req = request(url(), {
+        method: 'POST',
+        headers: { 'content-length': 1000, 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=00' },
+      })
+      req.on('error', () => {})
+      req.write('{')
+      return req
+    })
+    const ninth = () =>
+      fetch(url(), {
+        method: 'POST',
+        headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=00' },
+        body: '{}',
+      })
+
+    // Polled: the eight are being read only once the server has taken their first bytes.
+    let answer: Response | undefined
+    await expect.poll(async () => (answer = await ninth()).status, { timeout: 5_000, interval: 50 }).toBe(503)
+    open.forEach((req) => req.destroy())
+
+    expect(answer!.headers.get('retry-after')).toBe('1')
+  })
 })

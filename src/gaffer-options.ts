@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { ProbotOctokit } from 'probot'
 import type { Config, GitHubAppCredentials } from './config/env.ts'
 import type { Fuses } from './company/fuses.ts'
@@ -7,6 +8,7 @@ import type { Price } from './llm/prices.ts'
 import type { Pool } from './store/pool.ts'
 import { defaultBreakerSettings, type BreakerSettings } from './llm/model-breaker-rules.ts'
 import type { OutsiderPulls } from './company/outsider-pull.ts'
+import type { Retention } from './store/retention.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -76,12 +78,16 @@ export type GafferOptions = {
   work?: WorkHook
   escalations?: EscalationHook
   now?: () => Date
+  /** Where verified webhooks wait while the database is unreachable (GAFFER_HOME/spool); without it such a webhook gets 503. */
+  spoolDir?: string
+  webhookMaxBytes?: number
+  retention?: Retention
 }
 
 /** The parts of GafferOptions that come straight from the environment. */
 export function optionsFromConfig(
   config: Config,
-): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'outsiderPulls' | 'adminToken'> {
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'outsiderPulls' | 'adminToken' | 'spoolDir' | 'webhookMaxBytes' | 'retention'> {
   return {
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,
@@ -91,5 +97,8 @@ export function optionsFromConfig(
     commentAccess: config.commentAccess,
     outsiderPulls: config.outsiderPulls,
     adminToken: config.adminToken,
+    spoolDir: path.join(config.home, 'spool'),
+    webhookMaxBytes: config.webhookMaxBytes,
+    retention: config.retention,
   }
 }

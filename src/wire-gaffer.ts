@@ -29,6 +29,8 @@ import { createDeliveryProcessor, type DeliveryProcessor } from './web/delivery-
 import { createHttpServer } from './web/http-server.ts'
 import { readState } from './web/read-state.ts'
 import { createWebhookEndpoint } from './web/webhook-endpoint.ts'
+import { createIntakeSweep } from './web/intake-sweep.ts'
+import type { Octokit } from './github/octokit.ts'
 
 /** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
 export type WiredGaffer = {
@@ -151,11 +153,12 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
 
   const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold' }
   const app = gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf })
-  const deliveries = createDeliveryProcessor({ probot, pool, log })
+  const deliveries = createDeliveryProcessor({ probot, pool, log, spoolDir: options.spoolDir })
+  const intakeSweep = createIntakeSweep({ appOctokit: { request: async (...args: Parameters<Octokit['request']>) => (await probot.auth()).request(...args) } as Pick<Octokit, 'request'>, pool, log, retention: options.retention })
   const server = createHttpServer({
     log,
     adminToken: options.adminToken,
-    webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process }),
+    webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process, spoolDir: options.spoolDir, maxPayloadBytes: options.webhookMaxBytes }),
     state: () => readState(pool, rosters),
     wake: async (agent, repository) => {
       const target = repository ?? (await onlyRepository(pool))
@@ -166,6 +169,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
 
   const reconcileAll = () => reconcileInstallations({ probot, mirror, etags })
   async function sweep(): Promise<void> {
+    await intakeSweep()
     await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs }, { closeRuns: true })
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { nothingToApproveReply, unknownAgentNote, unknownCommandReply } from '../src/company/replies.ts'
+import { combinedReply, nothingToApproveReply, refusalLine, tooManyCommandsLine, unknownAgentNote, unknownCommandReply } from '../src/company/replies.ts'
 
 describe('replies', () => {
   it('names one unknown command and lists the commands', () => {
@@ -25,5 +25,15 @@ describe('replies', () => {
     expect(unknownAgentNote('nobody', ['ceo', 'docs-writer'])).toBe(
       "There is no agent `nobody` in this repository's roster, so nobody will work on this item. Label it with one of `agent:ceo`, `agent:docs-writer` (or comment `/assign <slug>`).",
     )
+  })
+
+  it('puts everything said about one comment in one reply', () => {
+    expect(combinedReply('oscar', [tooManyCommandsLine(50, 10), refusalLine('approve', 'needs write access')])).toBe(
+      '@oscar\n\nthis comment has 50 commands; only the first 10 were read and the other 40 were ignored. Put them in another comment.\n\n`/approve` refused: needs write access. Nothing was changed.',
+    )
+  })
+
+  it('says a single answer as one sentence', () => {
+    expect(combinedReply('oscar', [refusalLine('hold', 'needs triage access')])).toBe('@oscar `/hold` refused: needs triage access. Nothing was changed.')
   })
 })

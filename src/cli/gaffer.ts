@@ -7,6 +7,7 @@ import { formatOrgChart, formatProblems, loadRosterDir, shippedAgentsDir } from 
 import { migrate } from '../store/migrate.ts'
 import { openDatabase } from '../store/open-database.ts'
 import { createPool } from '../store/pool.ts'
+import { retryDeadDelivery } from '../store/webhook-deliveries.ts'
 
 const usage = `usage: gaffer <command>
 
@@ -15,6 +16,9 @@ const usage = `usage: gaffer <command>
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
   status           print agents and open items    [--url http://127.0.0.1:3000]
   sandbox          run the sandbox (the same as npm start without GitHub App credentials)
+  deliveries retry <id>
+                   give a dead webhook delivery (X-GitHub-Delivery id) new attempts; a running Gaffer
+                   processes it at its next delivery sweep (within 30 s)
 
 wake and status talk to a running Gaffer; they send GAFFER_ADMIN_TOKEN when it is set.
 `
@@ -40,6 +44,30 @@ async function runMigrations(): Promise<number> {
   try {
     const result = await migrate(pool)
     console.log(result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'the schema is up to date')
+    return 0
+  } finally {
+    await pool.end()
+    await database.stop()
+  }
+}
+
+async function deliveries(args: string[]): Promise<number> {
+  const [action, id] = args
+  if (action !== 'retry' || !id) {
+    console.error(`gaffer deliveries: use gaffer deliveries retry <delivery id>\n\n${usage}`)
+    return 2
+  }
+  const config = loadConfig(process.env)
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
+  const pool = createPool(database.url, 2)
+  try {
+    const revived = await retryDeadDelivery(pool, id)
+    if (revived === 0) {
+      console.error(`gaffer deliveries retry: no dead delivery ${id}; the state API lists them under deliveries.dead`)
+      return 1
+    }
+    console.log(`delivery ${id} will be retried at the next delivery sweep`)
     return 0
   } finally {
     await pool.end()
@@ -108,6 +136,8 @@ async function run(argv: string[]): Promise<number> {
       return wake(rest)
     case 'status':
       return status(rest)
+    case 'deliveries':
+      return deliveries(rest)
     case 'sandbox':
       await import('../main.ts')
       return -1

@@ -5,14 +5,40 @@ import type { Status } from './labels.ts'
 
 const listed = (items: readonly string[]) => items.map((item) => `\`${item}\``).join(', ')
 
-/** One reply for every `/word` in a comment that names no command (SPEC §8). */
-export function unknownCommandReply(login: string, unknown: readonly string[]): string {
+/**
+ * Everything Gaffer says about one comment, in one reply to its author (SPEC §13):
+ * a single answer reads as one sentence, several as paragraphs.
+ */
+export function combinedReply(login: string, answers: readonly string[]): string {
+  return answers.length === 1 ? `@${login} ${answers[0]}` : [`@${login}`, ...answers].join('\n\n')
+}
+
+/** One line for every `/word` in a comment that names no command (SPEC §8). */
+export function unknownCommandsLine(unknown: readonly string[]): string {
   const which = unknown.map((name) => `/${name}`).join(', ')
-  return `@${login} unknown command${unknown.length === 1 ? '' : 's'} ${which}; the commands are ${commandNames.map((name) => `/${name}`).join(', ')}. Nothing was changed.`
+  return `unknown command${unknown.length === 1 ? '' : 's'} ${which}; the commands are ${commandNames.map((name) => `/${name}`).join(', ')}. Nothing was changed.`
+}
+
+export function unknownCommandReply(login: string, unknown: readonly string[]): string {
+  return combinedReply(login, [unknownCommandsLine(unknown)])
+}
+
+/** A command the author may not run, or that cannot run now, and why. */
+export function refusalLine(command: string, reason: string): string {
+  return `\`/${command}\` refused: ${reason}. Nothing was changed.`
+}
+
+/** The note for a comment with more commands than Gaffer reads from one comment. */
+export function tooManyCommandsLine(count: number, max: number): string {
+  return `this comment has ${count} commands; only the first ${max} were read and the other ${count - max} were ignored. Put them in another comment.`
+}
+
+export function nothingToApproveReply(login: string, item: { number: number; status: Status | null }): string {
+  return combinedReply(login, [nothingToApproveLine(item)])
 }
 
 /** `/approve` where no approval request is open says what the item is doing instead. */
-export function nothingToApproveReply(login: string, item: { number: number; status: Status | null }): string {
+export function nothingToApproveLine(item: { number: number; status: Status | null }): string {
   const doing: Record<Status, string> = {
     todo: 'is waiting for its owner to pick it up',
     'in-progress': 'is being worked on',
@@ -22,7 +48,7 @@ export function nothingToApproveReply(login: string, item: { number: number; sta
     done: 'is done',
     'needs-approval': 'waits for an approval',
   }
-  return `@${login} nothing here waits for an approval; #${item.number} ${item.status ? doing[item.status] : 'has no status'}. Nothing was changed.`
+  return `nothing here waits for an approval; #${item.number} ${item.status ? doing[item.status] : 'has no status'}. Nothing was changed.`
 }
 
 /** The one note on an item whose `agent:` label names nobody in the roster. */

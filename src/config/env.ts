@@ -5,6 +5,8 @@ import { z } from 'zod'
 import { defaultFuses, type Fuses } from '../company/fuses.ts'
 import type { OutsiderPulls } from '../company/outsider-pull.ts'
 import { defaultPrices, PriceTable, type Price } from '../llm/prices.ts'
+import { defaultRetention, type Retention } from '../store/retention.ts'
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../web/webhook-endpoint.ts'
 
 /** Raised for configuration a person must fix; each line names one variable and the fix. */
 export class ConfigError extends Error {
@@ -53,6 +55,12 @@ const FusesOverride = z.strictObject({
   maxToolCallsPerTurn: z.int().min(1),
 }).partial()
 
+/** A whole number of at least `min`, e.g. `GAFFER_RETENTION_AUDIT_DAYS=365`. */
+const wholeNumber = (example: string, min = 1) =>
+  optionalText.refine((value) => value === undefined || (/^[0-9]+$/.test(value) && Number(value) >= min), {
+    message: `expected a whole number of at least ${min}, e.g. ${example}`,
+  })
+
 const EnvSchema = z.object({
   APP_ID: optionalText.refine((value) => value === undefined || /^[1-9][0-9]*$/.test(value), {
     message: 'expected the numeric App ID from the GitHub App settings page, e.g. APP_ID=123456',
@@ -87,6 +95,10 @@ const EnvSchema = z.object({
   GAFFER_FUSES: json(FusesOverride, '{"maxDepth":4,"maxChildrenPerItem":8}'),
   GAFFER_COMMENT_ACCESS: optionalText.pipe(z.enum(['writers', 'everyone'], { error: 'must be writers or everyone' }).optional()),
   GAFFER_OUTSIDER_PULLS: optionalText.pipe(z.enum(['hold', 'route'], { error: 'must be hold or route' }).optional()),
+  GAFFER_WEBHOOK_MAX_BYTES: wholeNumber('GAFFER_WEBHOOK_MAX_BYTES=5242880', 1024),
+  GAFFER_RETENTION_DELIVERIES_DAYS: wholeNumber('GAFFER_RETENTION_DELIVERIES_DAYS=14'),
+  GAFFER_RETENTION_RUNS_DAYS: wholeNumber('GAFFER_RETENTION_RUNS_DAYS=30'),
+  GAFFER_RETENTION_AUDIT_DAYS: wholeNumber('GAFFER_RETENTION_AUDIT_DAYS=365'),
   LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
 })
 
@@ -111,6 +123,9 @@ export type Config = {
   adminToken: string | undefined
   home: string
   port: number
+  /** The largest webhook body read (bytes); a larger one is refused from its Content-Length. */
+  webhookMaxBytes: number
+  retention: Retention
   logLevel: NonNullable<z.infer<typeof EnvSchema>['LOG_LEVEL']>
 }
 
@@ -170,7 +185,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     home: path.resolve(e.GAFFER_HOME ?? path.join(homedir(), '.gaffer')),
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     logLevel: e.LOG_LEVEL ?? 'info',
+    webhookMaxBytes: e.GAFFER_WEBHOOK_MAX_BYTES === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : Number(e.GAFFER_WEBHOOK_MAX_BYTES),
+    retention: {
+      deliveriesDays: days(e.GAFFER_RETENTION_DELIVERIES_DAYS, defaultRetention.deliveriesDays),
+      runsDays: days(e.GAFFER_RETENTION_RUNS_DAYS, defaultRetention.runsDays),
+      auditDays: days(e.GAFFER_RETENTION_AUDIT_DAYS, defaultRetention.auditDays),
+    },
   }
+}
+
+function days(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : Number(value)
 }
 
 function parseOwners(value: string | undefined): string[] {

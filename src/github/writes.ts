@@ -238,3 +238,8 @@ export async function addSubIssue(
     throw error
   }
 }
+
+/** Asks GitHub to send one of the app's webhook deliveries again (app JWT, not an installation). */
+export async function redeliverHookDelivery(appOctokit: Pick<Octokit, 'request'>, id: number): Promise<void> {
+  await appOctokit.request('POST /app/hook/deliveries/{delivery_id}/attempts', { delivery_id: id })
+}

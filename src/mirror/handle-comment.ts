@@ -1,5 +1,5 @@
 import { parseCommands, mayRun, type Command } from '../company/commands.ts'
-import { nothingToApproveReply, unknownCommandReply } from '../company/replies.ts'
+import { combinedReply, nothingToApproveLine, refusalLine, tooManyCommandsLine, unknownCommandsLine } from '../company/replies.ts'
 import { HOLD_LABEL, priorityLabels } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
 import { withMarker } from '../company/marker.ts'
@@ -10,6 +10,8 @@ import { createComment } from '../github/writes.ts'
 import { setAgentsPaused } from '../store/agents.ts'
 import { recordApproval } from '../store/approvals.ts'
 import { appendAudit } from '../store/audit-log.ts'
+import { claimCommentCommands } from '../store/comment-commands.ts'
+import { takeReply } from '../store/reply-counts.ts'
 import { lastRunOf } from '../store/heartbeat-runs.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
 import { changeLabels } from '../github/writes.ts'
@@ -24,7 +26,15 @@ export type CommentDeps = MirrorDeps & {
   approvers: string[]
   permissionOf: PermissionOf
   botLogin: () => string
+  /** Replies to one author per repository and minute; the default is REPLIES_PER_AUTHOR_PER_MINUTE. */
+  repliesPerMinute?: number
 }
+
+/** Commands read from one comment; the rest are ignored with one note (SPEC §13). */
+export const MAX_COMMANDS_PER_COMMENT = 10
+
+/** Enough for a person working quickly; a flood of refusals from one author stops here. */
+export const REPLIES_PER_AUTHOR_PER_MINUTE = 10
 
 export type NewComment = { repository: string; number: number; id: number; body: string; author: { login: string; type?: string | undefined } }
 
@@ -35,75 +45,106 @@ class NothingToDo extends Error {}
 
 /**
  * A new comment (edits are ignored by the caller): its slash commands are run for the
- * people allowed to run them, each refusal gets a short reply, and every decision is
- * audited (SPEC §8). A plain comment by a person with write access on a blocked item
+ * people allowed to run them, and every decision is audited (SPEC §8). A comment's
+ * commands run at most once whichever delivery carries it, at most
+ * `MAX_COMMANDS_PER_COMMENT` of them, and everything Gaffer has to say about one comment
+ * (refusals, answers, unknown commands) goes into one reply, itself rate-limited per
+ * author (SPEC §13). A plain comment by a person with write access on a blocked item
  * is an answer: the item goes back to its owner, who sees the comment on its next run.
  */
 export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comment: NewComment): Promise<void> {
   if (comment.author.login === deps.botLogin()) return
   const item = await getWorkItem(deps.pool, comment.repository, comment.number)
   if (!item) return
+  if (!(await claimCommentCommands(deps.pool, comment.repository, comment.id))) {
+    deps.log.info({ repository: comment.repository, item: comment.number, comment: comment.id }, 'ignored a comment whose commands already ran')
+    return
+  }
   const isBot = comment.author.type === 'Bot' || comment.author.login.endsWith('[bot]')
-  const { commands, unknown } = parseCommands(comment.body)
+  const parsed = parseCommands(comment.body)
+  const commands = parsed.commands.slice(0, MAX_COMMANDS_PER_COMMENT)
+  const { unknown } = parsed
   const access = () => deps.permissionOf(octokit, comment.repository, comment.author.login)
+  const answers: string[] = []
 
-  if (unknown.length > 0) {
-    // A mistyped command changes nothing; in particular it is not an answer to a block.
-    await reply(octokit, comment, unknownCommandReply(comment.author.login, unknown))
-    for (const name of unknown) {
-      await appendAudit(deps.pool, {
-        actor: comment.author.login,
-        action: `/${name}`,
-        repository: comment.repository,
-        target: comment.number,
-        outcome: 'unknown command',
-        detail: { comment: comment.id },
-      })
-    }
-  }
-  if (commands.length === 0 && unknown.length === 0 && item.status === 'blocked' && item.state === 'open' && !isBot) {
-    if (atLeast(await access(), 'write')) {
-      const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
-      await unblockItem(escalation, octokit, item, { by: `@${comment.author.login}`, note: 'answered in a comment' })
-    }
-  }
-  for (const command of commands) {
-    const current = (await getWorkItem(deps.pool, comment.repository, comment.number)) ?? item
-    const actor = {
-      login: comment.author.login,
-      isBot,
-      access: await access(),
-      isApprover: deps.approvers.includes(comment.author.login),
-      authoredPullRequest: current.kind === 'pull' && current.author === comment.author.login,
-    }
-    const allowed = mayRun(command.name, actor)
-    let outcome: string
-    try {
-      if (!allowed.ok) throw new Refusal(allowed.reason)
-      outcome = await run(deps, octokit, current, command, comment)
-    } catch (error) {
-      if (error instanceof NothingToDo) {
-        outcome = 'nothing to do'
-        await reply(octokit, comment, error.message)
-      } else if (error instanceof Refusal) {
-        outcome = `refused: ${error.message}`
-        await reply(octokit, comment, `@${comment.author.login} \`/${command.name}\` refused: ${error.message}. Nothing was changed.`)
-      } else {
-        throw error
+  try {
+    if (unknown.length > 0) {
+      // A mistyped command changes nothing; in particular it is not an answer to a block.
+      answers.push(unknownCommandsLine(unknown))
+      for (const name of unknown) {
+        await appendAudit(deps.pool, {
+          actor: comment.author.login,
+          action: `/${name}`,
+          repository: comment.repository,
+          target: comment.number,
+          outcome: 'unknown command',
+          detail: { comment: comment.id },
+        })
       }
     }
-    await appendAudit(deps.pool, {
-      actor: comment.author.login,
-      action: `/${command.name}`,
-      repository: comment.repository,
-      target: comment.number,
-      outcome,
-      detail: { args: command.args, comment: comment.id },
-    })
+    if (parsed.commands.length > commands.length) answers.push(tooManyCommandsLine(parsed.commands.length, MAX_COMMANDS_PER_COMMENT))
+    if (commands.length === 0 && unknown.length === 0 && item.status === 'blocked' && item.state === 'open' && !isBot) {
+      if (atLeast(await access(), 'write')) {
+        const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
+        await unblockItem(escalation, octokit, item, { by: `@${comment.author.login}`, note: 'answered in a comment' })
+      }
+    }
+    for (const command of commands) {
+      const current = (await getWorkItem(deps.pool, comment.repository, comment.number)) ?? item
+      const actor = {
+        login: comment.author.login,
+        isBot,
+        access: await access(),
+        isApprover: deps.approvers.includes(comment.author.login),
+        authoredPullRequest: current.kind === 'pull' && current.author === comment.author.login,
+      }
+      const allowed = mayRun(command.name, actor)
+      let outcome: string
+      try {
+        if (!allowed.ok) throw new Refusal(allowed.reason)
+        const done = await run(deps, octokit, current, command, comment)
+        outcome = done.outcome
+        if (done.answer) answers.push(done.answer)
+      } catch (error) {
+        if (error instanceof NothingToDo) {
+          outcome = 'nothing to do'
+          answers.push(error.message)
+        } else if (error instanceof Refusal) {
+          outcome = `refused: ${error.message}`
+          answers.push(refusalLine(command.name, error.message))
+        } else {
+          throw error
+        }
+      }
+      await appendAudit(deps.pool, {
+        actor: comment.author.login,
+        action: `/${command.name}`,
+        repository: comment.repository,
+        target: comment.number,
+        outcome,
+        detail: { args: command.args, comment: comment.id },
+      })
+    }
+  } finally {
+    // Said even when a later command failed: the commands before it ran and will not run again.
+    if (answers.length > 0) await answer(deps, octokit, comment, combinedReply(comment.author.login, answers))
   }
 }
 
-async function reply(octokit: Octokit, comment: NewComment, text: string): Promise<void> {
+/** At most one reply per comment, and at most `repliesPerMinute` per author and repository; the rest is only audited. */
+async function answer(deps: CommentDeps, octokit: Octokit, comment: NewComment, text: string): Promise<void> {
+  if (!(await takeReply(deps.pool, comment.repository, comment.author.login, deps.repliesPerMinute ?? REPLIES_PER_AUTHOR_PER_MINUTE))) {
+    deps.log.warn({ repository: comment.repository, item: comment.number, author: comment.author.login }, 'too many replies to one author; this one is only audited')
+    await appendAudit(deps.pool, {
+      actor: comment.author.login,
+      action: 'reply',
+      repository: comment.repository,
+      target: comment.number,
+      outcome: 'not sent: reply rate limit',
+      detail: { comment: comment.id, text },
+    })
+    return
+  }
   await createComment(octokit, comment, withMarker(text, { kind: 'reply' }))
 }
 
@@ -113,7 +154,7 @@ async function writeLabels(deps: CommentDeps, octokit: Octokit, item: WorkItem, 
   if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
 }
 
-async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command: Command, comment: NewComment): Promise<string> {
+async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command: Command, comment: NewComment): Promise<{ outcome: string; answer?: string }> {
   const by = `@${comment.author.login}`
   const roster = deps.rosters.get(item.repository)
   const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
@@ -124,28 +165,28 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
         const sha = await headShaOf(octokit, item.repository, item.number)
         await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'approve', headSha: sha })
         const gate = await syncGate(deps, octokit, item.repository, item.number)
-        return `approved ${sha.slice(0, 7)}; gate ${gate?.conclusion ?? 'unchanged'}`
+        return { outcome: `approved ${sha.slice(0, 7)}; gate ${gate?.conclusion ?? 'unchanged'}` }
       }
       // On an issue, /approve answers an approval request and nothing else: an issue in review
       // waits for its pull request, whose gate takes the approvals (docs/decisions.md).
-      if (item.status !== 'needs-approval') throw new NothingToDo(nothingToApproveReply(comment.author.login, item))
+      if (item.status !== 'needs-approval') throw new NothingToDo(nothingToApproveLine(item))
       const moved = await moveItem(deps, octokit, item, 'approve', { note: `Approved by ${by}${command.args ? `: ${command.args}` : '.'}`, actor: comment.author.login })
       if (!moved.ok) throw new Refusal(moved.reason)
       await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'approve' })
       if (item.owner_agent) deps.wake?.(item.repository, item.owner_agent)
-      return 'approved'
+      return { outcome: 'approved' }
     }
     case 'reject': {
       if (!command.args) throw new Refusal('say why: `/reject <reason>`')
       if (!transition(item.status, 'reject').ok) throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
       if (!(await blockItem(escalation, octokit, item, `rejected by ${by}: ${command.args}`, { event: 'reject' }))) throw new Refusal(`#${item.number} moved meanwhile`)
       await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'reject' })
-      return 'rejected'
+      return { outcome: 'rejected' }
     }
     case 'unblock': {
       if (item.status !== 'blocked') throw new Refusal(`#${item.number} is not blocked (it is ${item.status ?? 'without a status'})`)
       if (!(await unblockItem(escalation, octokit, item, { by, note: command.args }))) throw new Refusal(`#${item.number} moved meanwhile`)
-      return 'unblocked'
+      return { outcome: 'unblocked' }
     }
     case 'assign': {
       const slug = command.args.split(/\s+/)[0]?.replace(/^agent:/, '') ?? ''
@@ -155,7 +196,7 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       if (!allowed.ok) throw new Refusal(`#${item.number} is ${item.status}; only an item that is todo, blocked or without a status can be reassigned`)
       // Reassigning gives the item a fresh start with its new owner: block, escalation and attempts cleared.
       if (!(await unblockItem(escalation, octokit, item, { by, note: `assigned to ${slug}`, assignee: slug }))) throw new Refusal(`#${item.number} moved meanwhile`)
-      return `assigned to ${slug}`
+      return { outcome: `assigned to ${slug}` }
     }
     case 'priority': {
       const level = /^p?([0-3])$/i.exec(command.args.trim())?.[1]
@@ -163,13 +204,13 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       const wanted = `priority:p${level}`
       await writeLabels(deps, octokit, item, { add: [wanted], remove: priorityLabels.filter((label) => label !== wanted) })
       await refreshItemPriority(deps.pool, item.repository, item.number, deps.now?.() ?? new Date())
-      return `priority p${level}`
+      return { outcome: `priority p${level}` }
     }
     case 'hold':
     case 'unhold': {
       await writeLabels(deps, octokit, item, command.name === 'hold' ? { add: [HOLD_LABEL] } : { remove: [HOLD_LABEL] })
       if (item.kind === 'pull') await syncGate(deps, octokit, item.repository, item.number)
-      return command.name === 'hold' ? 'held' : 'released'
+      return { outcome: command.name === 'hold' ? 'held' : 'released' }
     }
     case 'pause':
     case 'resume': {
@@ -177,16 +218,14 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       if (slug && !roster.get(slug)) throw new Refusal(`there is no agent "${slug}"`)
       const paused = command.name === 'pause'
       const rowCount = await setAgentsPaused(deps.pool, item.repository, { slug, paused, reason: `paused by ${by}` })
-      await reply(octokit, comment, `${paused ? 'Paused' : 'Resumed'} ${slug ?? `all ${rowCount} agents`} (by ${by}).`)
-      return `${command.name}d ${slug ?? 'all agents'}`
+      return { outcome: `${command.name}d ${slug ?? 'all agents'}`, answer: `${paused ? 'Paused' : 'Resumed'} ${slug ?? `all ${rowCount} agents`} (by ${by}).` }
     }
     case 'status': {
       const run = await lastRunOf(deps.pool, item.repository, item.owner_agent)
       const last = run ? `${run.outcome ?? 'running'} at ${run.finished_at?.toISOString() ?? 'now'}` : 'none yet'
-      await reply(
-        octokit,
-        comment,
-        [
+      return {
+        outcome: 'answered',
+        answer: [
           `**#${item.number}**`,
           `- owner: ${item.owner_agent ? `\`${item.owner_agent}\`` : 'nobody'}`,
           `- status: ${item.status ?? 'none'}${item.blocked_reason ? ` (${item.blocked_reason})` : ''}`,
@@ -194,8 +233,7 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
           `- delegation depth: ${item.delegation_depth}${item.parent_number ? `, parent #${item.parent_number}` : ''}`,
           `- last run of the owner: ${last}`,
         ].join('\n'),
-      )
-      return 'answered'
+      }
     }
   }
 }

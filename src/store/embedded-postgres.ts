@@ -56,10 +56,12 @@ export async function startEmbeddedPostgres(options: {
   passwordFile: string
   log: Logger
   persistent?: boolean
+  /** A fixed port, e.g. to start a stopped cluster again where its clients expect it; a free one by default. */
+  port?: number
 }): Promise<EmbeddedDatabase> {
   const { dataDir, log } = options
   const password = await readOrCreatePassword(options.passwordFile)
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const EmbeddedPostgres = await loadEmbeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -4,42 +4,69 @@ export type DeliveryKey = { deliveryId: string; payloadSha256: string }
 
 export type StoredDelivery = DeliveryKey & { event: string; payload: unknown; attempts: number }
 
-/** After this many failed attempts a delivery stays in the table with its error and is not retried. */
+/** After this many failed attempts a delivery is dead: kept with its error and not retried by the sweep. */
 export const MAX_DELIVERY_ATTEMPTS = 5
 
+/** What recording a verified delivery did: stored it, revived a dead one (GitHub's "Redeliver"), or saw a replay. */
+export type Recorded = 'new' | 'revived' | 'duplicate'
+
 /**
- * Records a verified delivery before any processing. Returns false for a replay
- * (same delivery id and body), which the caller acknowledges and ignores.
- * The new row is leased to the receiving process for `leaseSeconds`.
+ * Records a verified delivery before any processing. The body hash alone is the key,
+ * because the body is what GitHub signs and the delivery id header is not: a captured
+ * body resent under a new id is a duplicate. The one exception is a dead delivery sent
+ * again under its own id, which is how GitHub's "Redeliver" looks: it starts over.
+ * A new or revived row is leased to the receiving process for `leaseSeconds`.
  */
 export async function recordDelivery(
   pool: Pool,
   delivery: DeliveryKey & { event: string; action: string | undefined; payload: unknown },
   leaseSeconds: number,
-): Promise<boolean> {
-  const result = await pool.query(
+): Promise<Recorded> {
+  const result = await pool.query<{ inserted: boolean }>(
     `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, locked_until, attempts)
      values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), 1)
-     on conflict do nothing`,
+     on conflict (payload_sha256) do update
+       set dead_at = null, attempts = 1, error = null, locked_until = excluded.locked_until
+       where webhook_deliveries.dead_at is not null and webhook_deliveries.delivery_id = excluded.delivery_id
+     returning (xmax = 0) as inserted`,
     [delivery.deliveryId, delivery.payloadSha256, delivery.event, delivery.action ?? null, delivery.payload, leaseSeconds],
   )
-  return result.rowCount === 1
+  const row = result.rows[0]
+  return row === undefined ? 'duplicate' : row.inserted ? 'new' : 'revived'
 }
 
 export async function markProcessed(pool: Pool, key: DeliveryKey): Promise<void> {
   await pool.query(
-    'update webhook_deliveries set processed_at = now(), locked_until = null, error = null where delivery_id = $1 and payload_sha256 = $2',
-    [key.deliveryId, key.payloadSha256],
+    'update webhook_deliveries set processed_at = now(), locked_until = null, error = null where payload_sha256 = $1',
+    [key.payloadSha256],
   )
 }
 
-/** Keeps the delivery for a retry after a back-off that grows with each attempt. */
+/**
+ * Keeps the delivery for a retry after a back-off that grows with each attempt
+ * (15 s, 60 s, 135 s, 240 s); the last allowed attempt makes it dead instead.
+ */
 export async function markFailed(pool: Pool, key: DeliveryKey, error: string): Promise<void> {
   await pool.query(
-    `update webhook_deliveries set error = $3, locked_until = now() + make_interval(secs => 15 * attempts * attempts)
-     where delivery_id = $1 and payload_sha256 = $2`,
-    [key.deliveryId, key.payloadSha256, error.slice(0, 2000)],
+    `update webhook_deliveries set error = $2,
+       dead_at = case when attempts >= $3 then now() end,
+       locked_until = case when attempts >= $3 then null else now() + make_interval(secs => 15 * attempts * attempts) end
+     where payload_sha256 = $1`,
+    [key.payloadSha256, error.slice(0, 2000), MAX_DELIVERY_ATTEMPTS],
   )
+}
+
+/**
+ * Extends the lease of a delivery still being processed, so the sweep does not take
+ * it for a crashed one and run it again. False when the row is no longer leased.
+ */
+export async function renewDeliveryLease(pool: Pool, key: DeliveryKey, leaseSeconds: number): Promise<boolean> {
+  const result = await pool.query(
+    `update webhook_deliveries set locked_until = now() + make_interval(secs => $2)
+     where payload_sha256 = $1 and processed_at is null and dead_at is null`,
+    [key.payloadSha256, leaseSeconds],
+  )
+  return result.rowCount === 1
 }
 
 /**
@@ -49,10 +76,10 @@ export async function markFailed(pool: Pool, key: DeliveryKey, error: string): P
 export async function leasePendingDeliveries(pool: Pool, limit: number, leaseSeconds: number): Promise<StoredDelivery[]> {
   const result = await pool.query<{ delivery_id: string; payload_sha256: string; event: string; payload: unknown; attempts: number }>(
     `update webhook_deliveries d set locked_until = now() + make_interval(secs => $2), attempts = d.attempts + 1
-     from (select delivery_id, payload_sha256 from webhook_deliveries
-           where processed_at is null and attempts < $3 and (locked_until is null or locked_until < now())
+     from (select payload_sha256 from webhook_deliveries
+           where processed_at is null and dead_at is null and attempts < $3 and (locked_until is null or locked_until < now())
            order by received_at limit $1 for update skip locked) pending
-     where d.delivery_id = pending.delivery_id and d.payload_sha256 = pending.payload_sha256
+     where d.payload_sha256 = pending.payload_sha256
      returning d.delivery_id, d.payload_sha256, d.event, d.payload, d.attempts`,
     [limit, leaseSeconds, MAX_DELIVERY_ATTEMPTS],
   )
@@ -63,4 +90,35 @@ export async function leasePendingDeliveries(pool: Pool, limit: number, leaseSec
     payload: row.payload,
     attempts: row.attempts,
   }))
+}
+
+export type DeadDelivery = { deliveryId: string; event: string; action: string | null; attempts: number; error: string | null; receivedAt: Date; deadAt: Date }
+
+/** Dead deliveries, newest first, for the state API. */
+export async function listDeadDeliveries(pool: Pool, limit = 50): Promise<DeadDelivery[]> {
+  const result = await pool.query<DeadDelivery>(
+    `select delivery_id as "deliveryId", event, action, attempts, error, received_at as "receivedAt", dead_at as "deadAt"
+     from webhook_deliveries where dead_at is not null order by dead_at desc limit $1`,
+    [limit],
+  )
+  return result.rows
+}
+
+/**
+ * Gives a dead delivery a fresh set of attempts; the next sweep of any replica runs it.
+ * Returns how many rows were revived (0 when no dead delivery has that id).
+ */
+export async function retryDeadDelivery(pool: Pool, deliveryId: string): Promise<number> {
+  const result = await pool.query(
+    'update webhook_deliveries set dead_at = null, attempts = 0, locked_until = null where delivery_id = $1 and dead_at is not null',
+    [deliveryId],
+  )
+  return result.rowCount ?? 0
+}
+
+/** Which of these GitHub delivery ids are recorded here (processed or not). */
+export async function knownDeliveryIds(pool: Pool, deliveryIds: readonly string[]): Promise<Set<string>> {
+  if (deliveryIds.length === 0) return new Set()
+  const result = await pool.query<{ delivery_id: string }>('select delivery_id from webhook_deliveries where delivery_id = any($1)', [deliveryIds])
+  return new Set(result.rows.map((row) => row.delivery_id))
 }

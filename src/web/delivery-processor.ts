@@ -1,32 +1,61 @@
 import type { Probot } from 'probot'
 import type { Logger } from '../log.ts'
+import { listSpool, readSpooled, removeSpooled } from '../store/delivery-spool.ts'
 import type { Pool } from '../store/pool.ts'
-import { leasePendingDeliveries, markFailed, markProcessed, type StoredDelivery } from '../store/webhook-deliveries.ts'
-import { RECEIVE_LEASE_SECONDS } from './webhook-endpoint.ts'
+import {
+  leasePendingDeliveries,
+  markFailed,
+  markProcessed,
+  MAX_DELIVERY_ATTEMPTS,
+  recordDelivery,
+  renewDeliveryLease,
+  type StoredDelivery,
+} from '../store/webhook-deliveries.ts'
+import { parsePayload } from './parse-payload.ts'
+import { actionOf, deliveryOf, RECEIVE_LEASE_SECONDS } from './webhook-endpoint.ts'
 
 export type DeliveryProcessor = {
   /** Dispatches one recorded delivery to the app's handlers; never throws. */
   process(delivery: StoredDelivery): void
-  /** Picks up deliveries that were recorded but not finished (a crash, a failure awaiting retry). */
+  /**
+   * Moves spooled deliveries into the database, then picks up deliveries that were
+   * recorded but not finished (a crash, a failure awaiting retry).
+   */
   sweep(): Promise<number>
   /** Resolves when every delivery started so far has finished. */
   idle(): Promise<void>
 }
 
-export function createDeliveryProcessor(deps: { probot: Probot; pool: Pool; log: Logger }): DeliveryProcessor {
+export function createDeliveryProcessor(deps: {
+  probot: Probot
+  pool: Pool
+  log: Logger
+  spoolDir?: string | undefined
+  /** The lease a running delivery holds; renewed at a third of it. */
+  leaseSeconds?: number
+}): DeliveryProcessor {
   const running = new Set<Promise<void>>()
+  const leaseSeconds = deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS
 
   async function run(delivery: StoredDelivery): Promise<void> {
     const log = deps.log.child({ delivery: delivery.deliveryId, event: delivery.event })
+    // Without renewal a delivery slower than its lease is taken by the sweep as a crashed one and run again.
+    const renewal = setInterval(() => {
+      renewDeliveryLease(deps.pool, delivery, leaseSeconds).catch((error: unknown) => log.warn({ err: error }, 'could not renew a delivery lease'))
+    }, (leaseSeconds * 1000) / 3)
+    renewal.unref()
     try {
       await deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0])
       await markProcessed(deps.pool, delivery)
     } catch (error) {
       const message = describe(error)
-      log.error({ err: error, attempts: delivery.attempts }, 'webhook processing failed; it will be retried')
+      const dead = delivery.attempts >= MAX_DELIVERY_ATTEMPTS
+      log.error({ err: error, attempts: delivery.attempts }, dead ? 'webhook processing failed for the last time; the delivery is dead' : 'webhook processing failed; it will be retried')
       await markFailed(deps.pool, delivery, message).catch((markError: unknown) =>
         log.error({ err: markError }, 'could not record the webhook failure'),
       )
+    } finally {
+      clearInterval(renewal)
     }
   }
 
@@ -35,12 +64,34 @@ export function createDeliveryProcessor(deps: { probot: Probot; pool: Pool; log:
     running.add(task)
   }
 
+  /** Records each spooled delivery and deletes its file only once the row is committed. */
+  async function replaySpool(dir: string): Promise<number> {
+    let replayed = 0
+    for (const name of await listSpool(dir)) {
+      const spooled = await readSpooled(dir, name)
+      const parsed = parsePayload(spooled.body)
+      if (!parsed.ok) {
+        // Only verified, parsed bodies are spooled; a file that is not is not ours to run.
+        deps.log.error({ file: name, reason: parsed.error }, 'a spooled webhook cannot be parsed; it is left in the spool')
+        continue
+      }
+      const delivery = deliveryOf(spooled.deliveryId, spooled.event, spooled.body, parsed.payload)
+      const recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, leaseSeconds)
+      await removeSpooled(dir, name)
+      if (recorded !== 'duplicate') process(delivery)
+      replayed += 1
+    }
+    if (replayed > 0) deps.log.info({ replayed }, 'replayed webhooks kept in the spool while the database was away')
+    return replayed
+  }
+
   return {
     process,
     async sweep() {
-      const pending = await leasePendingDeliveries(deps.pool, 50, RECEIVE_LEASE_SECONDS)
+      const spooled = deps.spoolDir ? await replaySpool(deps.spoolDir) : 0
+      const pending = await leasePendingDeliveries(deps.pool, 50, leaseSeconds)
       pending.forEach(process)
-      return pending.length
+      return spooled + pending.length
     },
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running])

@@ -1,6 +1,7 @@
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { readModelBreaker } from '../store/model-breaker.ts'
 import type { Pool } from '../store/pool.ts'
+import { listDeadDeliveries } from '../store/webhook-deliveries.ts'
 
 /** Runs listed in the state: the most recent, newest first. */
 export const RECENT_RUNS = 50
@@ -8,10 +9,10 @@ export const RECENT_RUNS = 50
 /**
  * The JSON behind `GET /gaffer/api/state` and the dashboard: repositories, agents,
  * the global model breaker, open items, what waits for a person (approvals, escalations), recent heartbeat runs,
- * each agent's budget for the month, and review quality, as the mirror holds them.
+ * each agent's budget for the month, review quality, and dead webhook deliveries, as the mirror holds them.
  */
 export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'>) {
-  const [breaker, repositories, agents, items, pendingApprovals, escalations, runs, quality] = await Promise.all([
+  const [breaker, repositories, agents, items, pendingApprovals, escalations, runs, quality, dead] = await Promise.all([
     readModelBreaker(pool),
     pool.query(
       `select full_name as repository, installation_id as "installationId", default_branch as "defaultBranch",
@@ -63,6 +64,7 @@ export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'
               round(avg(case when nth = 1 then (verdict = 'approve' and score >= threshold)::int end), 2)::float8 as "firstTimePassRate"
        from scored group by repository, agent order by repository, agent`,
     ),
+    listDeadDeliveries(pool),
   ])
   // The month's limit lives in the roster (AGENTS.md `budget.monthlyUsd`), the spend in the mirror.
   const budgets = agents.rows.map((agent) => {
@@ -89,5 +91,7 @@ export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'
     runs: runs.rows,
     budgets,
     quality: quality.rows,
+    // Deliveries that failed every attempt; `gaffer deliveries retry <id>` or GitHub's "Redeliver" runs one again.
+    deliveries: { dead },
   }
 }

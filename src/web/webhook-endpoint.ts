@@ -2,28 +2,43 @@ import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Probot } from 'probot'
 import type { Logger } from '../log.ts'
+import { spoolDelivery } from '../store/delivery-spool.ts'
 import type { Pool } from '../store/pool.ts'
-import { recordDelivery, type StoredDelivery } from '../store/webhook-deliveries.ts'
+import { recordDelivery, type Recorded, type StoredDelivery } from '../store/webhook-deliveries.ts'
+import { parsePayload } from './parse-payload.ts'
 import { BodyTooLargeError, readBody } from './read-body.ts'
 import { sendJson } from './send.ts'
 
-// GitHub caps webhook payloads at 25 MB.
-const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+/**
+ * The largest body read. GitHub allows 25 MB, but a body is buffered before its
+ * signature can be checked, so anyone can make the process hold this much per request;
+ * issue and comment events are a few hundred kB at most (docs/operations.md).
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 5 * 1024 * 1024
 
-/** How long the receiving replica owns a fresh delivery before the sweep may retry it. */
+/** Unverified bodies read at once; beyond this a sender is asked to retry (503). */
+export const MAX_BODIES_IN_FLIGHT = 8
+
+/** How long the receiving replica owns a fresh delivery; renewed at a third of it while it runs. */
 export const RECEIVE_LEASE_SECONDS = 120
 
 /**
  * `POST /api/github/webhooks`: verifies the signature with Probot's webhook verifier,
  * records the delivery durably, answers at once, and leaves processing to `process`.
- * A forged signature gets 401 and stores nothing; a replay gets 200 and is ignored.
+ * A forged signature gets 401 and stores nothing; a body already recorded gets 200 and
+ * is ignored. While the database cannot take the delivery it goes to the spool (202),
+ * which the processor's sweep replays; without a spool the sender is asked to retry (503).
  */
 export function createWebhookEndpoint(deps: {
   probot: Probot
   pool: Pool
   log: Logger
   process: (delivery: StoredDelivery) => void
+  maxPayloadBytes?: number
+  spoolDir?: string | undefined
 }) {
+  const maxBytes = deps.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+  let reading = 0
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const header = (name: string) => {
       const value = req.headers[name]
@@ -33,15 +48,27 @@ export function createWebhookEndpoint(deps: {
     const deliveryId = header('x-github-delivery')
     const signature = header('x-hub-signature-256')
     if (!event || !deliveryId || !signature) {
-      return sendJson(res, 400, {
+      return refuseUnread(req, res, 400, {
         error: 'missing X-GitHub-Event, X-GitHub-Delivery or X-Hub-Signature-256; webhooks must come from GitHub with a secret set',
       })
     }
+    const declared = Number(header('content-length'))
+    if (declared > maxBytes) {
+      return refuseUnread(req, res, 413, { error: `request body of ${declared} bytes is larger than ${maxBytes}; raise GAFFER_WEBHOOK_MAX_BYTES if GitHub sends such events` })
+    }
+    if (reading >= MAX_BODIES_IN_FLIGHT) {
+      res.setHeader('retry-after', '1')
+      return refuseUnread(req, res, 503, { error: `already reading ${reading} webhook bodies; retry in a second` })
+    }
     let body: string
+    reading += 1
     try {
-      body = await readBody(req, MAX_PAYLOAD_BYTES)
+      body = await readBody(req, maxBytes)
     } catch (error) {
-      return sendJson(res, error instanceof BodyTooLargeError ? 413 : 400, { error: (error as Error).message })
+      if (error instanceof BodyTooLargeError) return refuseUnread(req, res, 413, { error: error.message })
+      return sendJson(res, 400, { error: (error as Error).message })
+    } finally {
+      reading -= 1
     }
     const log = deps.log.child({ delivery: deliveryId, event })
     if (!(await deps.probot.webhooks.verify(body, signature).catch(() => false))) {
@@ -50,26 +77,55 @@ export function createWebhookEndpoint(deps: {
         error: 'signature does not match the payload; check that WEBHOOK_SECRET equals the webhook secret in the GitHub App settings',
       })
     }
-    let payload: { action?: unknown }
+    const parsed = parsePayload(body)
+    if (!parsed.ok) {
+      log.warn({ reason: parsed.error }, 'refused a signed webhook body')
+      return sendJson(res, 400, { error: parsed.error })
+    }
+    const delivery = deliveryOf(deliveryId, event, body, parsed.payload)
+    let recorded: Recorded
     try {
-      payload = JSON.parse(body)
-    } catch {
-      return sendJson(res, 400, { error: 'payload is not valid JSON' })
+      recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, RECEIVE_LEASE_SECONDS)
+    } catch (error) {
+      if (!deps.spoolDir) {
+        log.error({ err: error }, 'could not record a webhook and no spool is set; GitHub will show it failed')
+        res.setHeader('retry-after', '30')
+        return sendJson(res, 503, { error: 'the database is unreachable; redeliver this webhook later' })
+      }
+      try {
+        await spoolDelivery(deps.spoolDir, { deliveryId, event, body })
+      } catch (spoolError) {
+        log.error({ err: spoolError, cause: error }, 'could neither record nor spool a webhook')
+        return sendJson(res, 503, { error: 'the database is unreachable and the spool cannot be written' })
+      }
+      log.warn({ err: error }, 'database unreachable; the webhook is kept in the spool until it returns')
+      return sendJson(res, 202, { status: 'spooled', delivery: deliveryId })
     }
-    const delivery: StoredDelivery = {
-      deliveryId,
-      payloadSha256: createHash('sha256').update(body).digest('hex'),
-      event,
-      payload,
-      attempts: 1,
-    }
-    const action = typeof payload.action === 'string' ? payload.action : undefined
-    const isNew = await recordDelivery(deps.pool, { ...delivery, action }, RECEIVE_LEASE_SECONDS)
-    if (!isNew) {
-      log.info('ignored a replayed delivery')
+    if (recorded === 'duplicate') {
+      log.info('ignored a delivery whose body was already recorded')
       return sendJson(res, 200, { status: 'duplicate', delivery: deliveryId })
     }
+    if (recorded === 'revived') log.info('a dead delivery was sent again; processing it afresh')
     sendJson(res, 202, { status: 'accepted', delivery: deliveryId })
     deps.process(delivery)
   }
+}
+
+/** A verified delivery as the processor takes it; the body's hash is its identity. */
+export function deliveryOf(deliveryId: string, event: string, body: string, payload: unknown): StoredDelivery {
+  return { deliveryId, payloadSha256: createHash('sha256').update(body).digest('hex'), event, payload, attempts: 1 }
+}
+
+export function actionOf(payload: Record<string, unknown>): string | undefined {
+  return typeof payload.action === 'string' ? payload.action : undefined
+}
+
+/**
+ * Answers without reading the body, and closes the connection once the answer is out:
+ * Node would otherwise keep reading an unread body to reuse the connection.
+ */
+function refuseUnread(req: IncomingMessage, res: ServerResponse, status: number, body: object): void {
+  res.setHeader('connection', 'close')
+  res.on('finish', () => req.destroy())
+  sendJson(res, status, body)
 }

@@ -1,0 +1,36 @@
+import type { Pool } from './pool.ts'
+
+/** How long each kind of record is kept, in days. */
+export type Retention = { deliveriesDays: number; runsDays: number; auditDays: number }
+
+export const defaultRetention: Retention = { deliveriesDays: 14, runsDays: 30, auditDays: 365 }
+
+export type Pruned = { deliveries: number; runs: number; audit: number; commentCommands: number; replyCounts: number }
+
+/**
+ * Deletes records older than their retention. Unfinished deliveries are kept whatever
+ * their age (they still have work to do); a run still open is kept too. A comment's
+ * "commands ran" row lives as long as the audit rows, so a replay of an old comment
+ * whose delivery row is gone still runs nothing.
+ */
+export async function pruneOldRecords(pool: Pool, retention: Retention): Promise<Pruned> {
+  const days = (value: number) => [value]
+  const [deliveries, runs, audit, commentCommands, replyCounts] = await Promise.all([
+    pool.query(
+      `delete from webhook_deliveries where received_at < now() - make_interval(days => $1)
+       and (processed_at is not null or dead_at is not null)`,
+      days(retention.deliveriesDays),
+    ),
+    pool.query('delete from heartbeat_runs where started_at < now() - make_interval(days => $1) and finished_at is not null', days(retention.runsDays)),
+    pool.query('delete from audit_log where at < now() - make_interval(days => $1)', days(retention.auditDays)),
+    pool.query('delete from comment_commands where at < now() - make_interval(days => $1)', days(retention.auditDays)),
+    pool.query("delete from reply_counts where minute < now() - interval '1 hour'"),
+  ])
+  return {
+    deliveries: deliveries.rowCount ?? 0,
+    runs: runs.rowCount ?? 0,
+    audit: audit.rowCount ?? 0,
+    commentCommands: commentCommands.rowCount ?? 0,
+    replyCounts: replyCounts.rowCount ?? 0,
+  }
+}

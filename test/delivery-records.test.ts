@@ -1,0 +1,97 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Probot } from 'probot'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../src/log.ts'
+import { migrate } from '../src/store/migrate.ts'
+import { takeReply } from '../src/store/reply-counts.ts'
+import { pruneOldRecords } from '../src/store/retention.ts'
+import { recordDelivery } from '../src/store/webhook-deliveries.ts'
+import { createDeliveryProcessor } from '../src/web/delivery-processor.ts'
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
+
+const log = createLogger('silent')
+
+describe('webhook records (real Postgres)', () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    await migrate(db.pool)
+  })
+  afterAll(async () => {
+    await db?.drop()
+  })
+
+  async function record(body: object, leaseSeconds: number) {
+    const text = JSON.stringify(body)
+    const delivery = { deliveryId: randomUUID(), payloadSha256: createHash('sha256').update(text).digest('hex'), event: 'issues', payload: body, attempts: 1 }
+    expect(await recordDelivery(db.pool, { ...delivery, action: 'opened' }, leaseSeconds)).toBe('new')
+    return delivery
+  }
+
+  it('renews the lease of a slow delivery so the sweep never runs it a second time', async () => {
+    let runs = 0
+    let finish = () => {}
+    const finished = new Promise<void>((resolve) => (finish = resolve))
+    const probot = {
+      receive: async () => {
+        runs += 1
+        await finished
+      },
+    } as unknown as Probot
+    const processor = createDeliveryProcessor({ probot, pool: db.pool, log, leaseSeconds: 2 })
+    const delivery = await record({ action: 'opened', slow: randomUUID() }, 2)
+
+    processor.process(delivery)
+    // Sweep until the first lease (2 s) has lapsed twice over; renewal keeps it held.
+    const deadline = (await db.pool.query<{ at: Date }>("select now() + interval '4 seconds' as at")).rows[0]!.at
+    while ((await db.pool.query<{ past: boolean }>('select now() > $1 as past', [deadline])).rows[0]!.past === false) {
+      await processor.sweep()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    finish()
+    await processor.idle()
+
+    expect(runs).toBe(1)
+    const row = await db.pool.query('select attempts, processed_at from webhook_deliveries where payload_sha256 = $1', [delivery.payloadSha256])
+    expect(row.rows[0].attempts).toBe(1)
+    expect(row.rows[0].processed_at).not.toBeNull()
+  })
+
+  it('prunes records past their retention and keeps newer and unfinished ones', async () => {
+    const old = await record({ action: 'opened', old: randomUUID() }, 0)
+    const oldUnfinished = await record({ action: 'opened', oldUnfinished: randomUUID() }, 0)
+    const fresh = await record({ action: 'opened', fresh: randomUUID() }, 0)
+    await db.pool.query("update webhook_deliveries set received_at = now() - interval '15 days' where payload_sha256 = any($1)", [
+      [old.payloadSha256, oldUnfinished.payloadSha256],
+    ])
+    await db.pool.query('update webhook_deliveries set processed_at = now() where payload_sha256 = any($1)', [[old.payloadSha256, fresh.payloadSha256]])
+    await db.pool.query(
+      `insert into heartbeat_runs (repository, agent, fire_key, started_at, finished_at) values
+       ('o/r', 'a', 'old', now() - interval '31 days', now() - interval '31 days'),
+       ('o/r', 'a', 'open', now() - interval '31 days', null),
+       ('o/r', 'a', 'new', now() - interval '29 days', now())`,
+    )
+    await db.pool.query(
+      `insert into audit_log (actor, action, outcome, at) values
+       ('old', 'x', 'y', now() - interval '366 days'), ('new', 'x', 'y', now() - interval '364 days')`,
+    )
+
+    const pruned = await pruneOldRecords(db.pool, { deliveriesDays: 14, runsDays: 30, auditDays: 365 })
+
+    expect(pruned).toMatchObject({ deliveries: 1, runs: 1, audit: 1 })
+    const deliveries = await db.pool.query('select payload_sha256 from webhook_deliveries where payload_sha256 = any($1)', [
+      [old.payloadSha256, oldUnfinished.payloadSha256, fresh.payloadSha256],
+    ])
+    expect(deliveries.rows.map((row) => row.payload_sha256).sort()).toEqual([oldUnfinished.payloadSha256, fresh.payloadSha256].sort())
+    expect((await db.pool.query('select fire_key from heartbeat_runs order by fire_key')).rows.map((row) => row.fire_key)).toEqual(['new', 'open'])
+    expect((await db.pool.query('select actor from audit_log')).rows.map((row) => row.actor)).toEqual(['new'])
+  })
+
+  it('gives one author a fixed number of replies per minute, shared through the database', async () => {
+    const login = `author-${randomUUID()}`
+    const taken = await Promise.all(Array.from({ length: 8 }, () => takeReply(db.pool, 'o/r', login, 3)))
+
+    expect(taken.filter(Boolean)).toHaveLength(3)
+    expect(await takeReply(db.pool, 'o/r', `other-${login}`, 3)).toBe(true)
+  })
+})

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto'
+import { request } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_DELIVERY_ATTEMPTS, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { readState } from '../src/web/read-state.ts'
+import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+
+describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres)', () => {
+  let c: TestCompany
+  beforeAll(async () => {
+    c = await createTestCompany()
+    await c.startApp()
+  })
+  afterAll(async () => {
+    await c?.stop()
+  })
+
+  const repository = () => c.github.repository
+  const url = () => `http://127.0.0.1:${c.port}/api/github/webhooks`
+  const openIssue = async (title: string, labels: string[] = []) => {
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body: 'details' })).data.number
+    await expect.poll(() => getWorkItem(c.db.pool, repository(), number), poll).toBeDefined()
+    return number
+  }
+  const count = async (sql: string, params: unknown[]) => Number((await c.db.pool.query(sql, params)).rows[0].count)
+
+  /** A body as GitHub would send it, signed with the app's secret. */
+  async function deliverBody(event: string, body: string, id = randomUUID()) {
+    const signature = await c.gaffer!.probot.webhooks.sign(body)
+    return fetch(url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': signature },
+      body,
+    })
+  }
+
+  async function labeledPayload(number: number, labels: string[]) {
+    const { data: issue } = await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: number })
+    const { data: repo } = await c.maya.repos.get({ owner: c.owner, repo: c.repo })
+    return {
+      action: 'labeled',
+      issue: { ...issue, labels: labels.map((name) => ({ name })) },
+      label: { name: labels.at(-1) },
+      repository: repo,
+      sender: { login: c.github.maintainer.login, type: 'User' },
+      installation: { id: c.github.app.installationId },
+    }
+  }
+
+  it('acknowledges a signed body resent under a new delivery id as a duplicate and acts once', async () => {
+    const number = await openIssue('Replay under a new id')
+    const body = JSON.stringify(await labeledPayload(number, ['area:frontend']))
+
+    const first = await deliverBody('issues', body)
+    const replay = await deliverBody('issues', body, randomUUID())
+
+    expect([first.status, replay.status]).toEqual([202, 200])
+    expect(await replay.json()).toMatchObject({ status: 'duplicate' })
+    await expect.poll(() => labelsOnGitHub(c, number), poll).toContain('agent:frontend-engineer')
+    await c.gaffer!.deliveries.idle()
+    expect(await count("select count(*) from audit_log where action = 'route' and repository = $1 and target = $2", [repository(), number])).toBe(1)
+  })
+
+  it('answers 50 outsider command lines with one reply and runs a comment delivered twice once', async () => {
+    const number = await openIssue('Flooded with commands')
+    const commentId = await commentAs(c, 'oscar', number, Array.from({ length: 50 }, () => '/approve').join('\n'))
+
+    const replies = (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.filter((comment) =>
+      comment.user?.login.endsWith('[bot]'),
+    )
+    expect(replies).toHaveLength(1)
+    expect(replies[0]!.body).toContain('only the first 10 were read and the other 40 were ignored')
+    expect(replies[0]!.body).toMatch(/@oscar/)
+    const audits = () => count("select count(*) from audit_log where action = '/approve' and detail @> $1", [{ comment: commentId }])
+    expect(await audits()).toBe(10)
+
+    // The same comment again, carried by a delivery with another id and another body (a new field).
+    const stored = await c.db.pool.query('select event, payload from webhook_deliveries where payload @> $1', [{ comment: { id: commentId } }])
+    const again = await deliverBody('issue_comment', JSON.stringify({ ...stored.rows[0].payload, replayed: true }))
+    expect(again.status).toBe(202)
+    await c.gaffer!.deliveries.idle()
+    expect(await audits()).toBe(10)
+    const after = (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data
+    expect(after.filter((comment) => comment.user?.login.endsWith('[bot]'))).toHaveLength(1)
+  })
+
+  it('makes a delivery that keeps failing dead after 5 attempts, shows it, and revives it on redelivery', async () => {
+    const id = randomUUID()
+    const body = JSON.stringify({ action: 'labeled', poison: id })
+    expect((await deliverBody('issues', body, id)).status).toBe(202)
+    const row = async () => (await c.db.pool.query('select attempts, dead_at, error from webhook_deliveries where delivery_id = $1', [id])).rows[0]
+    await c.gaffer!.deliveries.idle()
+    for (let attempt = 2; attempt <= MAX_DELIVERY_ATTEMPTS + 1; attempt += 1) {
+      // Skip the back-off: the retry is due now.
+      await c.db.pool.query('update webhook_deliveries set locked_until = null where delivery_id = $1', [id])
+      await c.gaffer!.deliveries.sweep()
+      await c.gaffer!.deliveries.idle()
+    }
+
+    expect(await row()).toMatchObject({ attempts: MAX_DELIVERY_ATTEMPTS })
+    expect((await row()).dead_at).not.toBeNull()
+    expect((await row()).error).toBeTruthy()
+    const state = await readState(c.db.pool)
+    expect(state.deliveries.dead.map((dead) => dead.deliveryId)).toContain(id)
+
+    const redelivered = await deliverBody('issues', body, id)
+    expect(redelivered.status).toBe(202)
+    await c.gaffer!.deliveries.idle()
+    expect(await row()).toMatchObject({ attempts: 1, dead_at: null })
+
+    // The same body under another id is still a replay, dead or not.
+    await c.db.pool.query('update webhook_deliveries set attempts = $2, dead_at = now() where delivery_id = $1', [id, MAX_DELIVERY_ATTEMPTS])
+    expect((await deliverBody('issues', body, randomUUID())).status).toBe(200)
+    expect(await retryDeadDelivery(c.db.pool, id)).toBe(1)
+    expect(await row()).toMatchObject({ attempts: 0, dead_at: null })
+  })
+
+  it.each([
+    ['null', 'null'],
+    ['a string', '"str"'],
+    ['an array', '[1, 2]'],
+    ['nesting 10,000 deep', `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
+  ])('refuses a signed body that is %s with 400', async (_, body) => {
+    const response = await deliverBody('issues', body)
+
+    expect(response.status).toBe(400)
+  })
+
+  it('refuses a 30 MB unsigned body from its Content-Length before reading it', async () => {
+    const declared = 30 * 1024 * 1024
+    let sent = 0
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(url(), {
+        method: 'POST',
+        headers: { 'content-length': declared, 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=00' },
+      })
+      req.on('response', (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+        req.destroy()
+      })
+      req.on('error', (error) => (sent < declared ? undefined : reject(error)))
+      const chunk = Buffer.alloc(1024, 'a')
+      req.write(chunk)
+      sent += chunk.length
+      // Nothing more is sent: the answer must come from the headers alone.
+    })
+
+    expect(status).toBe(413)
+    expect(sent).toBe(1024)
+  })
+
+  it('asks a sender to retry while 8 unverified bodies are being read', async () => {
+    const open = Array.from({ length: 8 }, () => {
+      const req = request(url(), {
+        method: 'POST',
+        headers: { 'content-length': 1000, 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=00' },
+      })
+      req.on('error', () => {})
+      req.write('{')
+      return req
+    })
+    const ninth = () =>
+      fetch(url(), {
+        method: 'POST',
+        headers: { 'x-github-event': 'issues', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': 'sha256=00' },
+        body: '{}',
+      })
+
+    // Polled: the eight are being read only once the server has taken their first bytes.
+    let answer: Response | undefined
+    await expect.poll(async () => (answer = await ninth()).status, { timeout: 5_000, interval: 50 }).toBe(503)
+    open.forEach((req) => req.destroy())
+
+    expect(answer!.headers.get('retry-after')).toBe('1')
+  })
+})

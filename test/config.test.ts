@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config/env.ts'
 
 const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEfakefakefake\nbW9yZWZha2U=\n-----END RSA PRIVATE KEY-----\n'
-const app = { APP_ID: '123456', WEBHOOK_SECRET: 'webhook-secret-value' }
+const app = { APP_ID: '123456', WEBHOOK_SECRET: 'webhook-secret-value', DATABASE_URL: 'postgres://gaffer@db.internal:5432/gaffer' }
 
 const tempDir = mkdtempSync(path.join(tmpdir(), 'gaffer-config-test-'))
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }))
@@ -122,6 +122,29 @@ describe('loadConfig', () => {
 
     expect(error.problems).toEqual([expect.stringMatching(/^PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET: missing;/)])
     expect(error.problems[0]).toContain('unset all three to run the sandbox')
+  })
+
+  it('refuses the GitHub App without DATABASE_URL, naming it and both fixes', () => {
+    const { DATABASE_URL: _, ...withoutDatabase } = app
+
+    const error = configErrorFor({ ...withoutDatabase, PRIVATE_KEY: pem })
+
+    expect(error.problems).toEqual([expect.stringMatching(/^DATABASE_URL: missing; /)])
+    expect(error.problems[0]).toContain('GAFFER_EMBEDDED_DB=1')
+  })
+
+  it.each([
+    { case: 'the sandbox', env: {}, databaseUrl: undefined },
+    { case: 'the app with GAFFER_EMBEDDED_DB=1', env: { APP_ID: '123456', WEBHOOK_SECRET: 'w', PRIVATE_KEY: pem, GAFFER_EMBEDDED_DB: '1' }, databaseUrl: undefined },
+    { case: 'the app with DATABASE_URL', env: { ...app, PRIVATE_KEY: pem }, databaseUrl: app.DATABASE_URL },
+  ])('$case starts with databaseUrl $databaseUrl', ({ env, databaseUrl }) => {
+    expect(loadConfig(env).databaseUrl).toBe(databaseUrl)
+  })
+
+  it('refuses GAFFER_EMBEDDED_DB values other than 0 and 1', () => {
+    const error = configErrorFor({ GAFFER_EMBEDDED_DB: 'yes' })
+
+    expect(error.problems).toEqual([expect.stringMatching(/^GAFFER_EMBEDDED_DB: must be 1/)])
   })
 
   it('lists one problem line per bad variable', () => {

@@ -88,6 +88,7 @@ const EnvSchema = z.object({
     message: 'must be at least 16 characters; generate one with `openssl rand -hex 24`',
   }),
   GAFFER_HOME: optionalText,
+  GAFFER_EMBEDDED_DB: optionalText.pipe(z.enum(['0', '1'], { error: 'must be 1 (use an embedded Postgres under GAFFER_HOME) or 0' }).optional()),
   PORT: optionalText.refine((value) => value === undefined || (/^[0-9]+$/.test(value) && Number(value) <= 65535), {
     message: 'expected a TCP port number from 0 to 65535, e.g. PORT=3000',
   }),
@@ -108,6 +109,7 @@ export type Config = {
   /** Absent when no GitHub App is configured: `npm start` then runs the sandbox. */
   githubApp: GitHubAppCredentials | undefined
   githubApiUrl: string
+  /** Absent: an embedded Postgres under `home` (the sandbox, or the app with GAFFER_EMBEDDED_DB=1). */
   databaseUrl: string | undefined
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string }
   /** Model prices (USD per 1M tokens): the shipped table with GAFFER_PRICES on top. */
@@ -162,6 +164,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     const missing = appVariables.filter((_, index) => !present[index])
     problems.push(
       `${missing.join(', ')}: missing; a GitHub App needs APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET together (unset all three to run the sandbox)`,
+    )
+  }
+  const appMode = present.every(Boolean)
+  if (appMode && raw('DATABASE_URL') === undefined && raw('GAFFER_EMBEDDED_DB') !== '1') {
+    // An embedded database lives in the container's or the host's files: a restarted
+    // container loses it, and each replica would get its own.
+    problems.push(
+      'DATABASE_URL: missing; the GitHub App needs a Postgres that outlives the process: set DATABASE_URL=postgres://user@host:5432/gaffer, or GAFFER_EMBEDDED_DB=1 to keep an embedded Postgres under GAFFER_HOME on purpose (one replica only)',
     )
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)

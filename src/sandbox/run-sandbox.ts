@@ -3,6 +3,7 @@ import { optionsFromConfig } from '../gaffer-options.ts'
 import { startGaffer } from '../gaffer.ts'
 import type { Logger } from '../log.ts'
 import { freePort } from '../net/free-port.ts'
+import { createStopList, type StopList } from '../stop-list.ts'
 import { openDatabase } from '../store/open-database.ts'
 import { createPool } from '../store/pool.ts'
 import { WEBHOOK_PATH } from '../web/http-server.ts'
@@ -13,19 +14,18 @@ export type Sandbox = { dashboardUrl: string; github: EmulatedGitHub; stop: () =
 
 /**
  * `npm start` without GitHub App credentials: an emulated GitHub, a Postgres
- * (embedded unless DATABASE_URL is set) and Gaffer wired to both.
+ * (embedded unless DATABASE_URL is set) and Gaffer wired to both. Each part is added
+ * to `stops` as it starts, so a failure (or the caller, on a signal) stops what is up.
  */
-export async function runSandbox(config: Config, log: Logger): Promise<Sandbox> {
-  const port = config.port === 0 ? await freePort() : config.port
-  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
-  const pool = createPool(database.url)
-  const stopAll = async () => {
-    await pool.end()
-    await github.emulator.close()
-    await database.stop()
-  }
+export async function runSandbox(config: Config, log: Logger, stops: StopList = createStopList(log)): Promise<Sandbox> {
   try {
+    const port = config.port === 0 ? await freePort() : config.port
+    const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
+    stops.add('emulated github', () => github.emulator.close())
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
+    stops.add('database', database.stop)
+    const pool = createPool(database.url)
+    stops.add('pool', () => pool.end())
     const gaffer = await startGaffer({
       app: github.app,
       githubApiUrl: github.url,
@@ -39,17 +39,11 @@ export async function runSandbox(config: Config, log: Logger): Promise<Sandbox> 
       // The emulated GitHub has no secondary rate limits to stay clear of.
       settings: { writeSpacingMs: 100 },
     })
+    stops.add('gaffer', () => gaffer.stop())
     await seedDemoIssues(github)
-    return {
-      dashboardUrl: `${gaffer.url}/gaffer`,
-      github,
-      stop: async () => {
-        await gaffer.stop()
-        await stopAll()
-      },
-    }
+    return { dashboardUrl: `${gaffer.url}/gaffer`, github, stop: () => stops.stopAll() }
   } catch (error) {
-    await stopAll().catch(() => {})
+    await stops.stopAll()
     throw error
   }
 }

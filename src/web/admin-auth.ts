@@ -6,14 +6,19 @@ const localNames = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 const hostname = (host: string) => host.replace(/:\d+$/, '').toLowerCase()
 
+/** Headers a reverse proxy adds: behind a proxy on this host every peer is loopback, so these mean "from elsewhere". */
+const proxyHeaders = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'] as const
+
 /**
- * Without a token, only this machine's own pages and tools count: the connection is
- * from loopback, the Host names this machine (a DNS-rebound name does not), and a
- * browser's Origin, when sent, is that same host (another site's page cannot POST a
- * wake through the operator's browser).
+ * Without a token, only this machine's own pages and tools count: the TCP peer is
+ * loopback, no proxy header says it was relayed from elsewhere, the Host names this
+ * machine (a DNS-rebound name does not), and a browser's Origin, when sent, is that
+ * same host (another site's page cannot POST a wake through the operator's browser).
+ * Host and Origin only ever narrow the answer: they are the client's to choose.
  */
 function isLocalRequest(req: IncomingMessage): boolean {
   if (!loopback.has(req.socket.remoteAddress ?? '')) return false
+  if (proxyHeaders.some((name) => req.headers[name] !== undefined)) return false
   const host = req.headers.host ?? ''
   if (!localNames.has(hostname(host))) return false
   const origin = req.headers.origin

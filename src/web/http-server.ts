@@ -10,7 +10,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 /**
  * Gaffer's HTTP surface: Probot's webhook path, the dashboard and the admin API.
- * Everything under /gaffer/api needs the admin token (or loopback without one).
+ * Everything under /gaffer/api needs the admin token (or, without one, a direct loopback request).
  */
 export function createHttpServer(deps: {
   log: Logger
@@ -33,11 +33,14 @@ export function createHttpServer(deps: {
       }
       if (pathname.startsWith('/gaffer/api/')) {
         if (!isAdminRequest(req, deps.adminToken)) {
-          return sendJson(res, 401, {
-            error: deps.adminToken
-              ? 'send Authorization: Bearer <GAFFER_ADMIN_TOKEN>'
-              : 'without GAFFER_ADMIN_TOKEN the API answers only on loopback; set GAFFER_ADMIN_TOKEN to reach it remotely',
-          })
+          // With a token the caller can fix it by sending one (401); without one no
+          // credentials would help, only the operator setting a token (403).
+          return deps.adminToken
+            ? sendJson(res, 401, { error: 'send Authorization: Bearer <GAFFER_ADMIN_TOKEN>' })
+            : sendJson(res, 403, {
+                error:
+                  'without GAFFER_ADMIN_TOKEN the API answers only direct requests from this machine (a loopback peer, no Forwarded or X-Forwarded-* header); set GAFFER_ADMIN_TOKEN to reach it through a proxy or from elsewhere',
+              })
         }
         if (pathname === '/gaffer/api/state' && req.method === 'GET') return sendJson(res, 200, await deps.state())
         const wake = /^\/gaffer\/api\/agents\/([a-z0-9-]+)\/wake$/.exec(pathname)

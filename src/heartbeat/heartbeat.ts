@@ -10,6 +10,7 @@ import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import { moveItem } from '../mirror/move-item.ts'
 import type { Agent } from '../roster/schema.ts'
 import {
+  bestReadyItems,
   claimNextReady,
   hasReadyItem,
   handBackClaim,
@@ -164,11 +165,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
  * the rest of the queue.
  */
 async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, repository: string, agent: Agent): Promise<void> {
-  const { rows } = await deps.pool.query<{ number: number; kind: 'issue' | 'pull' }>(
-    `select number, kind from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
-     order by priority_score desc, github_created_at asc nulls last, number asc limit $3`,
-    [repository, agent.slug, deps.reconcileLimit],
-  )
+  const rows = await bestReadyItems(deps.pool, repository, agent.slug, deps.reconcileLimit)
   // An item found moved to another agent wakes that agent; this one is already awake.
   const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
   let confirmed = 0

@@ -4,7 +4,7 @@ import { escalateItem, escalationHolder } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Pool } from '../store/pool.ts'
-import type { WorkItem } from '../store/work-items.ts'
+import { blocksHeldBy } from '../store/escalations.ts'
 import { runModelSession, type RuntimeDeps } from './agent-runtime.ts'
 import { cleanUntrusted, fence } from './untrusted-text.ts'
 
@@ -37,19 +37,10 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
     const roster = deps.rosters.get(repository)
     const reports = roster.reportsOf(agent.slug).map((report) => report.slug)
     if (reports.length === 0) return total
-    const { rows } = await deps.pool.query<WorkItem & { handled_runs: number }>(
-      `select w.*, (select count(*)::int from heartbeat_runs r where r.repository = w.repository and r.agent = $2
-                      and r.finished_at is not null and r.started_at > coalesce(w.escalated_at, w.updated_at)) as handled_runs
-       from work_items w
-       where w.repository = $1 and w.state = 'open' and w.status = 'blocked'
-         and (w.escalated_to = $2 or (w.escalated_to is null and w.owner_agent = any($3)))
-       order by coalesce(w.escalated_at, w.updated_at), w.number limit $4`,
-      [repository, agent.slug, reports, MAX_PER_HEARTBEAT],
-    )
+    const blocks = await blocksHeldBy(deps.pool, { repository, manager: agent.slug, reports, limit: MAX_PER_HEARTBEAT })
     const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
-    for (const row of rows) {
+    for (const { item, handledRuns } of blocks) {
       if (signal.aborted) break
-      const { handled_runs: handledRuns, ...item } = row
       total.handled = (total.handled ?? 0) + 1
       const log = deps.log.child({ agent: agent.slug, item: `${repository}#${item.number}`, run: runId })
       if (handledRuns >= agent.escalationTimeout) {

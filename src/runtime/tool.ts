@@ -9,7 +9,7 @@ import type { Roster } from '../roster/roster.ts'
 import type { Agent } from '../roster/schema.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Pool } from '../store/pool.ts'
-import type { WorkItem } from '../store/work-items.ts'
+import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 
 /** A tool call the rules forbid; the model sees the message and may try something else. */
 export class ToolRefusal extends Error {
@@ -80,8 +80,7 @@ export function createToolContext(
 ): ToolContext {
   let current = work.item
   const refresh = async () => {
-    const { rows } = await env.pool.query<WorkItem>('select * from work_items where repository = $1 and number = $2', [current.repository, current.number])
-    current = rows[0] ?? current
+    current = (await getWorkItem(env.pool, current.repository, current.number)) ?? current
   }
   const wake = env.wake ? { wake: env.wake } : {}
   return {

@@ -1,7 +1,8 @@
 import type { Probot } from 'probot'
 import { z } from 'zod'
 import { REPOSITORY_AGENTS_DIR } from './github/read-repository-agents.ts'
-import { GitHubIssue, GitHubRepository, Installation, Sender, toGitHubItem } from './github/schema.ts'
+import { readDefaultBranch } from './github/read-repository.ts'
+import { GitHubIssue, GitHubRepository, Installation, IssueComment, Sender, toGitHubItem } from './github/schema.ts'
 import type { Octokit } from './github/octokit.ts'
 import { reconcileRepository } from './mirror/reconcile-repository.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
@@ -33,7 +34,7 @@ const PullRequestEvent = z.object({
   sender: Sender,
 })
 const CommentEvent = IssuesEvent.extend({
-  comment: z.object({ id: z.int(), body: z.string().nullable().optional(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
+  comment: IssueComment.extend({ user: Sender }),
 })
 const CheckRunEvent = z.object({
   action: z.string(),
@@ -175,8 +176,5 @@ async function ensureRepository(
 }
 
 async function reconcileByName(deps: MirrorDeps, octokit: Octokit, fullName: string, installationId: number) {
-  const [owner, repo] = fullName.split('/') as [string, string]
-  const response = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo })
-  const parsed = GitHubRepository.parse(response.data)
-  await reconcileRepository(deps, octokit, { fullName, defaultBranch: parsed.default_branch ?? 'main', installationId })
+  await reconcileRepository(deps, octokit, { fullName, defaultBranch: await readDefaultBranch(octokit, fullName), installationId })
 }

@@ -25,11 +25,16 @@ function offending(files: string[], pattern: RegExp): string[] {
 // `src/gaffer.ts` is being split into wiring and starting; its start-up reads move with that change.
 const pending = new Set(['src/gaffer.ts'])
 
-describe('the architecture boundaries (STYLE.md: SQL in store/)', () => {
+describe('the architecture boundaries (STYLE.md: SQL in store/, GitHub calls in github/)', () => {
   const files = sourceFiles(src).filter((file) => !pending.has(file))
 
   it('runs SQL only from src/store/', () => {
     const outside = files.filter((file) => !file.startsWith('src/store/'))
     expect(offending(outside, /\.query\s*[(<]/)).toEqual([])
+  })
+
+  it('calls GitHub only from src/github/', () => {
+    const outside = files.filter((file) => !file.startsWith('src/github/'))
+    expect(offending(outside, /octokit\w*\s*\.\s*(request|paginate|graphql|rest)\b/i)).toEqual([])
   })
 })

@@ -25,6 +25,10 @@ export const Sender = z.object({ login: z.string(), type: z.string().optional() 
 
 export const Installation = z.object({ id: z.int().positive() })
 
+/** An issue or pull request comment, as the REST API lists it and webhooks carry it. */
+export const IssueComment = z.object({ id: z.int(), body: z.string().nullable().optional(), user: Sender.nullable().optional() })
+export type IssueComment = z.infer<typeof IssueComment>
+
 export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'issue' | 'pull'): GitHubItem {
   return {
     repository,

@@ -2,7 +2,8 @@ import type { Probot } from 'probot'
 import { z } from 'zod'
 import { REPOSITORY_AGENTS_DIR } from './github/read-repository-agents.ts'
 import { readDefaultBranch } from './github/read-repository.ts'
-import { GitHubIssue, GitHubRepository, Installation, IssueComment, Sender, toGitHubItem } from './github/schema.ts'
+import { PullRequest } from './github/read-pull-request.ts'
+import { GitHubIssue, GitHubRepository, Installation, IssueComment, Label, Sender, toGitHubItem } from './github/schema.ts'
 import type { Octokit } from './github/octokit.ts'
 import { reconcileRepository } from './mirror/reconcile-repository.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
@@ -19,7 +20,7 @@ export type AppDeps = CommentDeps
 
 const IssuesEvent = z.object({
   action: z.string(),
-  label: z.object({ name: z.string() }).optional(),
+  label: Label.optional(),
   issue: GitHubIssue,
   repository: GitHubRepository,
   installation: Installation,
@@ -27,8 +28,8 @@ const IssuesEvent = z.object({
 })
 const PullRequestEvent = z.object({
   action: z.string(),
-  label: z.object({ name: z.string() }).optional(),
-  pull_request: GitHubIssue.extend({ merged: z.boolean().nullable().optional() }),
+  label: Label.optional(),
+  pull_request: PullRequest.extend({ merged: z.boolean().nullable().optional() }),
   repository: GitHubRepository,
   installation: Installation,
   sender: Sender,

@@ -37,4 +37,15 @@ describe('the architecture boundaries (STYLE.md: SQL in store/, GitHub calls in 
     const outside = files.filter((file) => !file.startsWith('src/github/'))
     expect(offending(outside, /octokit\w*\s*\.\s*(request|paginate|graphql|rest)\b/i)).toEqual([])
   })
+
+  it('gives each top-level name one home: no two files declare the same function, constant, type or class', () => {
+    const homes = new Map<string, Set<string>>()
+    for (const file of sourceFiles(src)) {
+      for (const [, name] of readFileSync(join(root, file), 'utf8').matchAll(/^(?:export )?(?:async )?(?:function|const|type|class) ([A-Za-z0-9_]+)/gm)) {
+        homes.set(name!, (homes.get(name!) ?? new Set()).add(file))
+      }
+    }
+    const twice = [...homes].filter(([, files]) => files.size > 1).map(([name, files]) => `${name}: ${[...files].join(', ')}`)
+    expect(twice).toEqual([])
+  })
 })

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import type { GitHubItem } from '../store/work-items.ts'
 
+export const Label = z.object({ name: z.string() })
+
 /** The fields of an issue or pull request (REST or webhook shape) that Gaffer reads. */
 export const GitHubIssue = z.object({
   number: z.int().positive(),
@@ -9,7 +11,7 @@ export const GitHubIssue = z.object({
   state: z.enum(['open', 'closed']).optional(),
   body: z.string().nullable().optional(),
   user: z.object({ login: z.string() }).nullable().optional(),
-  labels: z.array(z.union([z.string(), z.object({ name: z.string() })])).default([]),
+  labels: z.array(z.union([z.string(), Label])).default([]),
   created_at: z.string(),
   updated_at: z.string(),
   pull_request: z.unknown().optional(),

@@ -8,12 +8,12 @@ import { blocksHeldBy } from '../store/escalations.ts'
 import { runModelSession, type RuntimeDeps } from './agent-runtime.ts'
 import { cleanUntrusted, fence } from './untrusted-text.ts'
 
-/** What a manager may do about a report's blocked item. */
-const managerTools: readonly ToolName[] = ['unblock', 'escalate', 'delegate', 'comment', 'read_issue', 'search_issues', 'list_files', 'read_file']
+/** The tools a manager is offered (of those it holds) while handling a report's blocked item. */
+const blockHandlingTools: readonly ToolName[] = ['unblock', 'escalate', 'delegate', 'comment', 'read_issue', 'search_issues', 'list_files', 'read_file']
 
 const MAX_PER_HEARTBEAT = 5
 
-export type EscalationDeps = {
+export type EscalationHandlerDeps = {
   pool: Pool
   log: Logger
   rosters: RosterRegistry
@@ -31,7 +31,7 @@ export type EscalationDeps = {
  * one (answer and unblock, reassign, re-scope by delegating, or escalate); without
  * one, it escalates them, so they reach the humans.
  */
-export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
+export function createEscalationHandler(deps: EscalationHandlerDeps): EscalationHook {
   return async ({ agent, repository, octokit, runId, signal }) => {
     const total: WorkResult = { tokens: 0, costUsd: 0, handled: 0 }
     const roster = deps.rosters.get(repository)
@@ -61,7 +61,7 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
         octokit,
         runId,
         signal,
-        toolNames: managerTools,
+        toolNames: blockHandlingTools,
         setStatus: async () => false,
         // The reason was written by a model or a person: quoted data, never instructions.
         preface: `Your direct report's item #${item.number} is blocked. The reason given, quoted:\n${fence(cleanUntrusted(item.blocked_reason ?? 'none', 4_000), 'text')}\nHandle it now: unblock it with an answer (optionally reassigning it to another of your direct reports), re-scope it by delegating a smaller item, or escalate it one level up.`,

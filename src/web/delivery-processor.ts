@@ -22,7 +22,7 @@ export function createDeliveryProcessor(deps: { probot: Probot; pool: Pool; log:
       await deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0])
       await markProcessed(deps.pool, delivery)
     } catch (error) {
-      const message = describe(error)
+      const message = describeError(error)
       log.error({ err: error, attempts: delivery.attempts }, 'webhook processing failed; it will be retried')
       await markFailed(deps.pool, delivery, message).catch((markError: unknown) =>
         log.error({ err: markError }, 'could not record the webhook failure'),
@@ -48,7 +48,7 @@ export function createDeliveryProcessor(deps: { probot: Probot; pool: Pool; log:
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof AggregateError) return error.errors.map(describe).join('; ')
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError) return error.errors.map(describeError).join('; ')
   return error instanceof Error ? error.message : String(error)
 }

@@ -3,7 +3,7 @@ import { getWorkItem, searchWorkItems, type WorkItem } from '../../store/work-it
 import { cleanUntrusted, fence } from '../untrusted-text.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
-function describe(row: WorkItem, withBody: boolean): string {
+function describeItem(row: WorkItem, withBody: boolean): string {
   const head = `#${row.number} (${row.kind}, ${row.state}, status ${row.status ?? 'none'}, owner ${row.owner_agent ?? 'none'}${row.parent_number ? `, parent #${row.parent_number}` : ''}) ${cleanUntrusted(row.title, 300)}\nLabels: ${row.labels.join(', ') || 'none'}`
   return withBody ? `${head}\n${fence(cleanUntrusted(row.body, 6_000) || '(empty)', 'text')}` : head
 }
@@ -15,7 +15,7 @@ export const readIssue = defineTool({
   async run(ctx, { number }) {
     const item = await getWorkItem(ctx.pool, ctx.repository, number)
     if (!item) throw new ToolRefusal(`no item #${number} in ${ctx.repository}`)
-    return describe(item, true)
+    return describeItem(item, true)
   },
 })
 
@@ -26,6 +26,6 @@ export const searchIssues = defineTool({
   async run(ctx, { query }) {
     const words = query.split(/\s+/).filter(Boolean).slice(0, 8)
     const rows = await searchWorkItems(ctx.pool, ctx.repository, words, 10)
-    return rows.length === 0 ? 'No items match.' : rows.map((row) => describe(row, false)).join('\n\n')
+    return rows.length === 0 ? 'No items match.' : rows.map((row) => describeItem(row, false)).join('\n\n')
   },
 })

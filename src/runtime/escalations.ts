@@ -1,4 +1,5 @@
 import type { EscalationHook, WorkResult } from '../heartbeat/heartbeat.ts'
+import { createItemHandle } from '../heartbeat/item-handle.ts'
 import type { Logger } from '../log.ts'
 import { escalateItem, escalationHolder } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
@@ -57,7 +58,7 @@ export function createEscalationHandler(deps: EscalationHandlerDeps): Escalation
       }
       const outcome = await runModelSession(deps.runtime, {
         agent,
-        item,
+        item: createItemHandle(deps.pool, item),
         octokit,
         runId,
         signal,

@@ -32,7 +32,8 @@ export function createWorkWithoutModel(deps: {
   botLogin: () => string
 }): WorkHook {
   return async (work) => {
-    const { agent, item } = work
+    const { agent } = work
+    const item = work.item.get()
     const roster = deps.rosters.get(item.repository)
     const tasks = item.labels.includes(GOAL_LABEL) && agent.tools.includes('delegate') ? openTasks(item.body) : []
     const alreadyDelegated = (await childrenOf(deps.pool, item.repository, item.number)).length > 0

@@ -1,7 +1,9 @@
 import type { Probot } from 'probot'
 import { z } from 'zod'
 import { REPOSITORY_AGENTS_DIR } from './github/read-repository-agents.ts'
-import { GitHubIssue, GitHubRepository, Installation, Sender, toGitHubItem } from './github/schema.ts'
+import { readDefaultBranch } from './github/read-repository.ts'
+import { PullRequest } from './github/read-pull-request.ts'
+import { GitHubIssue, GitHubRepository, Installation, IssueComment, Label, Sender, toGitHubItem } from './github/schema.ts'
 import type { Octokit } from './github/octokit.ts'
 import { reconcileRepository } from './mirror/reconcile-repository.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
@@ -18,7 +20,7 @@ export type AppDeps = CommentDeps
 
 const IssuesEvent = z.object({
   action: z.string(),
-  label: z.object({ name: z.string() }).optional(),
+  label: Label.optional(),
   issue: GitHubIssue,
   repository: GitHubRepository,
   installation: Installation,
@@ -26,14 +28,14 @@ const IssuesEvent = z.object({
 })
 const PullRequestEvent = z.object({
   action: z.string(),
-  label: z.object({ name: z.string() }).optional(),
-  pull_request: GitHubIssue.extend({ merged: z.boolean().nullable().optional() }),
+  label: Label.optional(),
+  pull_request: PullRequest.extend({ merged: z.boolean().nullable().optional() }),
   repository: GitHubRepository,
   installation: Installation,
   sender: Sender,
 })
 const CommentEvent = IssuesEvent.extend({
-  comment: z.object({ id: z.int(), body: z.string().nullable().optional(), user: z.object({ login: z.string(), type: z.string().optional() }) }),
+  comment: IssueComment.extend({ user: Sender }),
 })
 const CheckRunEvent = z.object({
   action: z.string(),
@@ -177,8 +179,5 @@ async function ensureRepository(
 }
 
 async function reconcileByName(deps: MirrorDeps, octokit: Octokit, fullName: string, installationId: number) {
-  const [owner, repo] = fullName.split('/') as [string, string]
-  const response = await octokit.request('GET /repos/{owner}/{repo}', { owner, repo })
-  const parsed = GitHubRepository.parse(response.data)
-  await reconcileRepository(deps, octokit, { fullName, defaultBranch: parsed.default_branch ?? 'main', installationId })
+  await reconcileRepository(deps, octokit, { fullName, defaultBranch: await readDefaultBranch(octokit, fullName), installationId })
 }

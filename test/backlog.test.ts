@@ -7,7 +7,7 @@ describe('a backlog drains without waiting for the cron', () => {
     app: {
       settings: { wakes: true, wakeDebounceMs: 50 },
       work: async ({ item, setStatus }) => {
-        worked.push(item.number)
+        worked.push(item.get().number)
         await setStatus('finish')
         return { tokens: 0, costUsd: 0 }
       },

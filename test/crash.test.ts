@@ -49,7 +49,7 @@ describe('a replica killed mid-claim', () => {
     await c.startApp({
       settings: { stopGraceMs: 200 },
       work: async ({ item, signal }) => {
-        started.push(item.number)
+        started.push(item.get().number)
         await new Promise((resolve) => signal.addEventListener('abort', resolve))
         return { tokens: 0, costUsd: 0 }
       },

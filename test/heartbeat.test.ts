@@ -8,7 +8,7 @@ describe('a heartbeat: claim, work, report', () => {
   let behaviour: (context: WorkContext) => Promise<void>
   const worked: number[] = []
   const work: WorkHook = async (context) => {
-    worked.push(context.item.number)
+    worked.push(context.item.get().number)
     await behaviour(context)
     return { tokens: 0, costUsd: 0 }
   }
@@ -34,7 +34,7 @@ describe('a heartbeat: claim, work, report', () => {
     const later = await openIssue('Tidy logs', ['agent:backend-engineer', 'priority:p3'])
     const urgent = await openIssue('Outage', ['agent:backend-engineer', 'priority:p0'])
     behaviour = async ({ item, setStatus }) => {
-      expect(await labelsOnGitHub(c, item.number)).toContain('status:in-progress')
+      expect(await labelsOnGitHub(c, item.get().number)).toContain('status:in-progress')
       await setStatus('submit_for_review')
     }
 
@@ -145,7 +145,7 @@ describe('a heartbeat: claim, work, report', () => {
     const number = await openIssue('Odd request', ['agent:backend-engineer', 'priority:p1'])
     let accepted: boolean | undefined
     behaviour = async ({ item, setStatus }) => {
-      if (item.number !== number) return setStatus('finish').then(() => {})
+      if (item.get().number !== number) return setStatus('finish').then(() => {})
       accepted = await setStatus('children_done')
       await setStatus('block', 'needs a decision on the API shape.')
     }
@@ -158,6 +158,24 @@ describe('a heartbeat: claim, work, report', () => {
       blocked_reason: 'needs a decision on the API shape.',
       escalated_to: 'vp-engineering',
     })
+  })
+
+  it('gives the work step one copy of the item that its status moves and direct writes keep current', async () => {
+    const number = await openIssue('One copy', ['agent:backend-engineer', 'priority:p1'])
+    const seen: Array<string | null> = []
+    behaviour = async ({ item, setStatus }) => {
+      if (item.get().number !== number) return setStatus('finish').then(() => {})
+      seen.push(item.get().status)
+      await setStatus('submit_for_review')
+      seen.push(item.get().status)
+      // As a tool writing the mirror directly would: the next refresh is what every step sees.
+      await c.db.pool.query("update work_items set priority_reason = 'set by a tool' where repository = $1 and number = $2", [repository(), number])
+      seen.push((await item.refresh()).priority_reason, item.get().priority_reason)
+    }
+
+    await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
+
+    expect(seen).toEqual(['in-progress', 'review', 'set by a tool', 'set by a tool'])
   })
 
   it('returns a waiting item to todo when its last open child is closed', async () => {

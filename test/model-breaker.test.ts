@@ -52,7 +52,7 @@ describe('the global model breaker, with a model server that refuses connections
     const { modelBreaker, runs } = await state()
     expect(modelBreaker).toMatchObject({ state: 'open', lastError: 'Connection error. (ECONNREFUSED)' })
     expect(Date.parse(String(modelBreaker.nextProbeAt)) - Date.parse(String(modelBreaker.since))).toBe(60_000)
-    expect(runs.slice(0, 3).map((r: { outcome: string; error: string }) => [r.outcome, r.error])).toEqual(
+    expect(runs.slice(0, 3).map((r) => [r.outcome, r.error])).toEqual(
       Array(3).fill(['failed', 'the model call failed: Connection error. (ECONNREFUSED)']),
     )
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:todo'])

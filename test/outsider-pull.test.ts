@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Access } from '../src/company/commands.ts'
+import type { Access } from '../src/company/access.ts'
 import { holdsPull, mayHoldPull, mayRelease, outsiderPullNote, releasesPull, type OutsiderPulls } from '../src/company/outsider-pull.ts'
 
 const bot = 'gaffer[bot]'

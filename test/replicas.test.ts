@@ -14,7 +14,7 @@ describe('two replicas on one database', () => {
   let release!: () => void
   const started: Array<{ replica: string; item: number }> = []
   const slowWork = (replica: string): WorkHook => async ({ item, setStatus }) => {
-    started.push({ replica, item: item.number })
+    started.push({ replica, item: item.get().number })
     await new Promise<void>((resolve) => (release = resolve))
     await setStatus('submit_for_review')
     return { tokens: 0, costUsd: 0 }

@@ -80,7 +80,7 @@ describe('budgets', () => {
     expect(budget?.month).toBe(new Date().toISOString().slice(0, 7))
     expect(state.budgets.find((b: { agent: string }) => b.agent === 'reviewer')).toMatchObject({ spentUsd: 0, warned: false, pausedByBudget: false })
     const runs = state.runs.filter((r: { agent: string }) => r.agent === 'docs-writer')
-    expect(runs.map((r: { outcome: string; costUsd: number; tokens: number }) => [r.outcome, r.costUsd, r.tokens])).toEqual([
+    expect(runs.map((r) => [r.outcome, r.costUsd, r.tokens])).toEqual([
       ['skipped', 0, 0],
       ['worked', 6, 600_000],
       ['worked', 25, 2_500_000],

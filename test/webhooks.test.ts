@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
   const c = useTestCompany()
@@ -151,5 +151,20 @@ describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
     await c.gaffer!.deliveries.idle()
     expect(await labelsOnGitHub(c, number)).toEqual([])
     expect(await routeAudits(number)).toBe(0)
+  })
+
+  it('reconciles a repository an installation adds: its items are read from GitHub and routed', async () => {
+    // The app's own issue is mirrored but not routed, so only the reconcile can route it.
+    const number = await openIssueAsApp(c, { title: 'Written before the repository was added', labels: ['area:backend'] })
+    expect(await labelsOnGitHub(c, number)).toEqual(['area:backend'])
+
+    const added = {
+      action: 'added',
+      installation: { id: c.github.app.installationId, account: { login: c.owner } },
+      repositories_added: [{ full_name: repository() }],
+    }
+    expect((await deliver('installation_repositories', added)).status).toBe(202)
+
+    await expect.poll(() => labelsOnGitHub(c, number), poll).toEqual(['agent:backend-engineer', 'area:backend', 'status:todo'])
   })
 })

@@ -125,7 +125,7 @@ async function status(args: string[]): Promise<number> {
   return 0
 }
 
-async function run(argv: string[]): Promise<number> {
+async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
     case 'validate':
@@ -153,7 +153,7 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
-run(process.argv.slice(2)).then(
+runCli(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exit(code)
   },

@@ -1,3 +1,4 @@
+import { atLeast, type Access } from './access.ts'
 import { visibleLines } from './visible-text.ts'
 
 /** The slash commands of SPEC §8. */
@@ -28,10 +29,6 @@ export function parseCommands(body: string): ParsedComment {
   return { commands, unknown }
 }
 
-export type Access = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none'
-
-const rank: Record<Access, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 }
-
 export type Actor = {
   login: string
   isBot: boolean
@@ -49,16 +46,16 @@ export function mayRun(command: CommandName, actor: Actor): { ok: true } | { ok:
       return { ok: true }
     case 'hold':
     case 'unhold':
-      return rank[actor.access] >= rank.triage ? { ok: true } : refuse(`/${command} needs triage access to this repository`)
+      return atLeast(actor.access, 'triage') ? { ok: true } : refuse(`/${command} needs triage access to this repository`)
     case 'pause':
     case 'resume':
-      return rank[actor.access] >= rank.maintain ? { ok: true } : refuse(`/${command} needs the admin or maintain role on this repository`)
+      return atLeast(actor.access, 'maintain') ? { ok: true } : refuse(`/${command} needs the admin or maintain role on this repository`)
     default:
       if (actor.isBot) return refuse('bots never approve or decide for people')
       // Approving one's own pull request is self-approval. An approval request on an issue is
       // the agent's request, so whoever opened the issue may answer it like anyone who may approve.
       if (command === 'approve' && actor.authoredPullRequest) return refuse('the author of a pull request cannot approve it; ask another maintainer')
-      return rank[actor.access] >= rank.write || actor.isApprover
+      return atLeast(actor.access, 'write') || actor.isApprover
         ? { ok: true }
         : refuse(`/${command} needs write access to this repository or to be a listed approver`)
   }

@@ -1,9 +1,7 @@
-import type { Access } from './commands.ts'
+import { atLeast, type Access } from './access.ts'
 
 /** What happens to a pull request from someone without write access (GAFFER_OUTSIDER_PULLS). */
 export type OutsiderPulls = 'hold' | 'route'
-
-const rank: Record<Access, number> = { none: 0, read: 1, triage: 2, write: 3, maintain: 4, admin: 5 }
 
 /**
  * Whether a pull request's routing may have to wait for a writer: only when the policy
@@ -27,12 +25,12 @@ export function releasesPull(label: string, handled: (label: string) => boolean)
  * which `mayHoldPull` no longer asks).
  */
 export function holdsPull(input: { authorAccess: Access; releasedByWriter: boolean }): boolean {
-  return rank[input.authorAccess] < rank.write && !input.releasedByWriter
+  return !atLeast(input.authorAccess, 'write') && !input.releasedByWriter
 }
 
 /** Whether this person may release a held pull request. */
 export function mayRelease(access: Access): boolean {
-  return rank[access] >= rank.write
+  return atLeast(access, 'write')
 }
 
 /** The one note on a held pull request. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
-import { GitHubIssue } from './schema.ts'
+import { GitHubIssue, Sender } from './schema.ts'
 
 /** The fields of a pull request Gaffer reads: an issue's (so the mirror takes it as is), plus its head and draft state. */
 export const PullRequest = GitHubIssue.extend({
@@ -47,7 +47,7 @@ export async function openPullRequestsAt(octokit: Octokit, repository: string, s
 }
 
 const Reviews = z.array(
-  z.object({ state: z.string(), commit_id: z.string().nullable().optional(), user: z.object({ login: z.string(), type: z.string().optional() }).nullable() }),
+  z.object({ state: z.string(), commit_id: z.string().nullable().optional(), user: Sender.nullable() }),
 )
 
 /** People (not bots) whose GitHub review APPROVED this commit of the pull request. */

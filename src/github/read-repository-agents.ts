@@ -1,11 +1,8 @@
-import { z } from 'zod'
 import type { AgentSource } from '../roster/load-roster.ts'
-import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
+import type { Octokit } from './octokit.ts'
+import { listFolder, readTextFile } from './read-contents.ts'
 
 export const REPOSITORY_AGENTS_DIR = '.github/agents'
-
-const DirectoryListing = z.array(z.object({ name: z.string(), type: z.string(), path: z.string() }))
-const FileContent = z.object({ content: z.string(), encoding: z.literal('base64') })
 
 /**
  * Reads `.github/agents/<slug>/AGENTS.md` from the default branch only, so an unmerged
@@ -16,32 +13,15 @@ export async function readRepositoryAgents(
   fullName: string,
   defaultBranch: string,
 ): Promise<AgentSource[] | undefined> {
-  const { owner, repo } = splitRepository(fullName)
-  let listing: z.infer<typeof DirectoryListing>
-  try {
-    const response = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
-      owner,
-      repo,
-      path: REPOSITORY_AGENTS_DIR,
-      ref: defaultBranch,
-    })
-    const parsed = DirectoryListing.safeParse(response.data)
-    if (!parsed.success) return undefined
-    listing = parsed.data
-  } catch (error) {
-    if (httpStatus(error) === 404) return undefined
-    throw error
-  }
+  const listing = await listFolder(octokit, fullName, REPOSITORY_AGENTS_DIR, defaultBranch)
+  if (listing === undefined || listing === 'not-a-folder') return undefined
   const sources: AgentSource[] = []
   for (const entry of listing.filter((e) => e.type === 'dir').sort((a, b) => a.name.localeCompare(b.name))) {
     const file = `${entry.path}/AGENTS.md`
-    try {
-      const response = await octokit.request('GET /repos/{owner}/{repo}/contents/{path}', { owner, repo, path: file, ref: defaultBranch })
-      const content = FileContent.parse(response.data)
-      sources.push({ slug: entry.name, file: `${fullName}:${file}`, text: Buffer.from(content.content, 'base64').toString('utf8') })
-    } catch (error) {
-      if (httpStatus(error) !== 404) throw error
-    }
+    const read = await readTextFile(octokit, fullName, file, defaultBranch)
+    if (read === undefined) continue
+    if (read === 'not-a-file') throw new Error(`${fullName}:${file} is not a file; an agent's folder holds its AGENTS.md as a file`)
+    sources.push({ slug: entry.name, file: `${fullName}:${file}`, text: read.text })
   }
   return sources
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import type { GitHubItem } from '../store/work-items.ts'
 
+export const Label = z.object({ name: z.string() })
+
 /** The fields of an issue or pull request (REST or webhook shape) that Gaffer reads. */
 export const GitHubIssue = z.object({
   number: z.int().positive(),
@@ -9,7 +11,7 @@ export const GitHubIssue = z.object({
   state: z.enum(['open', 'closed']).optional(),
   body: z.string().nullable().optional(),
   user: z.object({ login: z.string() }).nullable().optional(),
-  labels: z.array(z.union([z.string(), z.object({ name: z.string() })])).default([]),
+  labels: z.array(z.union([z.string(), Label])).default([]),
   created_at: z.string(),
   updated_at: z.string(),
   pull_request: z.unknown().optional(),
@@ -24,6 +26,10 @@ export const GitHubRepository = z.object({
 export const Sender = z.object({ login: z.string(), type: z.string().optional() })
 
 export const Installation = z.object({ id: z.int().positive() })
+
+/** An issue or pull request comment, as the REST API lists it and webhooks carry it. */
+export const IssueComment = z.object({ id: z.int(), body: z.string().nullable().optional(), user: Sender.nullable().optional() })
+export type IssueComment = z.infer<typeof IssueComment>
 
 export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'issue' | 'pull'): GitHubItem {
   return {

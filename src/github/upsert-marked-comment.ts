@@ -1,4 +1,5 @@
 import { trustedMarker, withMarker, type Marker } from '../company/marker.ts'
+import { listComments } from './list-comments.ts'
 import { splitRepository, type Octokit } from './octokit.ts'
 
 /**
@@ -15,12 +16,7 @@ export async function upsertMarkedComment(
   body: string,
 ): Promise<void> {
   const { owner, repo } = splitRepository(item.repository)
-  const comments = await octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-    owner,
-    repo,
-    issue_number: item.number,
-    per_page: 100,
-  })
+  const comments = await listComments(octokit, item)
   const existing = comments.find((comment) => {
     const found = trustedMarker({ author: comment.user?.login, body: comment.body }, botLogin)
     return found?.kind === marker.kind && found.agent === marker.agent

@@ -9,7 +9,9 @@ import { syncItem } from '../mirror/sync-item.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import { moveItem } from '../mirror/move-item.ts'
 import type { Agent } from '../roster/schema.ts'
+import { createItemHandle, type ItemHandle } from './item-handle.ts'
 import {
+  bestReadyItems,
   claimNextReady,
   hasReadyItem,
   handBackClaim,
@@ -48,10 +50,11 @@ export type WorkResult = {
 
 export type WorkContext = {
   agent: Agent
-  item: WorkItem
+  /** The claimed item: the run's one copy, refreshed by every status move. */
+  item: ItemHandle
   octokit: Octokit
   runId: number
-  /** Moves the item along the status machine, on GitHub and in the mirror. */
+  /** Moves the item along the status machine, on GitHub and in the mirror, and leaves `item` refreshed. */
   setStatus(event: StatusEvent, note?: string): Promise<boolean>
   signal: AbortSignal
 }
@@ -182,11 +185,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
  * the rest of the queue.
  */
 async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, repository: string, agent: Agent): Promise<void> {
-  const { rows } = await deps.pool.query<{ number: number; kind: 'issue' | 'pull' }>(
-    `select number, kind from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
-     order by priority_score desc, github_created_at asc nulls last, number asc limit $3`,
-    [repository, agent.slug, deps.reconcileLimit],
-  )
+  const rows = await bestReadyItems(deps.pool, repository, agent.slug, deps.reconcileLimit)
   // An item found moved to another agent wakes that agent; this one is already awake.
   const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
   let confirmed = 0
@@ -208,39 +207,36 @@ async function workClaimedItem(
   claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
 ): Promise<WorkResult> {
   const { agent, octokit, lease } = claim
-  let item = claim.item
-  const log = claim.log.child({ item: `${item.repository}#${item.number}` })
+  const { repository, number } = claim.item
+  const item = createItemHandle(deps.pool, claim.item)
+  const log = claim.log.child({ item: `${repository}#${number}` })
   const writer = { ...deps, log }
   // The winner moves the labels on GitHub in one request; if that fails, the claim goes back untouched.
   try {
-    const moved = await moveItem(writer, octokit, { ...item, status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug })
-    if (moved.ok) item = { ...item, labels: moved.labels }
+    const moved = await moveItem(writer, octokit, { ...item.get(), status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug })
+    if (moved.ok) item.set({ ...item.get(), labels: moved.labels })
   } catch (error) {
-    await handBackClaim(deps.pool, item.repository, item.number, lease.runId)
+    await handBackClaim(deps.pool, repository, number, lease.runId)
     throw error
   }
   const controller = new AbortController()
   const onStop = () => controller.abort(new Error('Gaffer is stopping'))
   deps.stopSignal?.addEventListener('abort', onStop)
   const renew = setInterval(() => {
-    renewLease(deps.pool, item.repository, item.number, lease).then(
+    renewLease(deps.pool, repository, number, lease).then(
       (held) => held || controller.abort(new Error('the claim was lost')),
       () => {},
     )
   }, lease.leaseMs / 3)
   // Tools may change the item directly (blocking it, say), so the status is read back before each decision.
-  const current = async () => {
-    item = (await getWorkItem(deps.pool, item.repository, item.number)) ?? item
-    return item.status
-  }
   const setStatus = async (event: StatusEvent, note?: string): Promise<boolean> => {
-    await current()
+    const current = await item.refresh()
     // Every block is the same block (SPEC §6): reason recorded, the manager or the humans asked.
     const moved =
       event === 'block'
-        ? await blockItem(escalationDepsFor(deps, item.repository), octokit, item, note ?? 'no reason was given')
-        : (await moveItem(writer, octokit, item, event, { note, actor: agent.slug })).ok
-    await current()
+        ? await blockItem(escalationDepsFor(deps, repository), octokit, current, note ?? 'no reason was given')
+        : (await moveItem(writer, octokit, current, event, { note, actor: agent.slug })).ok
+    await item.refresh()
     return moved
   }
   let result: WorkResult | undefined
@@ -250,16 +246,16 @@ async function workClaimedItem(
   } finally {
     clearInterval(renew)
     deps.stopSignal?.removeEventListener('abort', onStop)
-    const status = await current()
+    const { status } = await item.refresh()
     if (status === 'in-progress' && (deps.stopSignal?.aborted || result?.handBack)) {
-      if (await handBackClaim(deps.pool, item.repository, item.number, lease.runId)) {
-        await moveItem(writer, octokit, { ...item, status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug })
+      if (await handBackClaim(deps.pool, repository, number, lease.runId)) {
+        await moveItem(writer, octokit, { ...item.get(), status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug })
       }
     } else if (status === 'in-progress') {
-      const returned = await returnUnfinished(deps.pool, item.repository, item.number, lease.runId, deps.maxAttempts)
+      const returned = await returnUnfinished(deps.pool, repository, number, lease.runId, deps.maxAttempts)
       if (returned) await mirrorReturned(deps, octokit, returned)
     } else {
-      await releaseClaim(deps.pool, item.repository, item.number, lease.runId)
+      await releaseClaim(deps.pool, repository, number, lease.runId)
     }
   }
 }

@@ -7,7 +7,8 @@ import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 import { moveItem } from './move-item.ts'
 
-export type EscalationDeps = {
+/** What blocking, escalating and unblocking an item of one repository needs. */
+export type RepositoryEscalationDeps = {
   pool: Pool
   roster: Roster
   owners: string[]
@@ -25,7 +26,7 @@ export function escalationDepsFor(
     botLogin: () => string
   },
   repository: string,
-): EscalationDeps {
+): RepositoryEscalationDeps {
   return { pool: deps.pool, roster: deps.rosters.get(repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
 }
 
@@ -50,7 +51,7 @@ export type BlockEvent = { event: 'block' | 'reject'; mirrorMoved?: false } | { 
  * and the owners are mentioned. False when the status machine refused the block.
  */
 export async function blockItem(
-  deps: EscalationDeps,
+  deps: RepositoryEscalationDeps,
   octokit: Octokit,
   item: WorkItem,
   reason: string,
@@ -73,7 +74,7 @@ export async function blockItem(
 
 /** Moves a blocked item one level up the chain; above the CEO are the humans (`needs-human`). */
 export async function escalateItem(
-  deps: EscalationDeps,
+  deps: RepositoryEscalationDeps,
   octokit: Octokit,
   item: WorkItem,
   escalation: { by: string; reason: string },
@@ -102,7 +103,7 @@ export async function escalateItem(
  * status a fresh start), and the owner is woken. False when the status machine refused.
  */
 export async function unblockItem(
-  deps: EscalationDeps,
+  deps: RepositoryEscalationDeps,
   octokit: Octokit,
   item: WorkItem,
   unblock: { by: string; note: string; assignee?: string | undefined },

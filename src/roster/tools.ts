@@ -20,8 +20,8 @@ export function isToolName(name: string): name is ToolName {
   return (toolNames as readonly string[]).includes(name)
 }
 
-/** Tools that only make sense for an agent with direct reports. */
-export const managerTools: readonly ToolName[] = ['delegate', 'unblock', 'escalate']
+/** Tools only an agent with direct reports may hold: they act on reports' items. */
+export const managerOnlyTools: readonly ToolName[] = ['delegate', 'unblock', 'escalate']
 
 /** Tools reserved to reviewers. */
 export const reviewerTools: readonly ToolName[] = ['review_pull_request']

@@ -1,6 +1,6 @@
 import type { RosterProblem } from './parse-agent-file.ts'
 import type { Agent } from './schema.ts'
-import { isToolName, managerTools, reviewerTools, toolNames } from './tools.ts'
+import { isToolName, managerOnlyTools, reviewerTools, toolNames } from './tools.ts'
 
 /**
  * Checks the org-chart rules of SPEC §3 across all agents; returns every problem found.
@@ -60,7 +60,7 @@ export function validateRoster(agents: readonly Agent[], unparsed: ReadonlySet<s
         problems.push({ file: agent.file, field, message: `"${tool}" is not a tool; use one of: ${toolNames.join(', ')}` })
       } else if (reviewerTools.includes(tool) && agent.role !== 'reviewer') {
         problems.push({ file: agent.file, field, message: `only a reviewer may hold ${tool}; remove it or set role: reviewer` })
-      } else if (managerTools.includes(tool) && !hasReports.has(agent.slug) && unparsed.size === 0) {
+      } else if (managerOnlyTools.includes(tool) && !hasReports.has(agent.slug) && unparsed.size === 0) {
         problems.push({ file: agent.file, field, message: `${tool} needs direct reports and no agent reports to ${agent.slug}; remove it` })
       }
     })

@@ -4,6 +4,7 @@ import { transition, type StatusEvent } from '../company/status-machine.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { Octokit } from '../github/octokit.ts'
 import type { WorkHook, WorkResult } from '../heartbeat/heartbeat.ts'
+import type { ItemHandle } from '../heartbeat/item-handle.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Agent } from '../roster/schema.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
@@ -17,7 +18,7 @@ import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
-import { getWorkItem, type WorkItem } from '../store/work-items.ts'
+import type { WorkItem } from '../store/work-items.ts'
 import { loadItemContext, type CommentAccess } from './load-item-context.ts'
 import { itemMessage, systemPrompt } from './prompt.ts'
 import { createToolContext, ToolRefusal, type Tool, type ToolContext } from './tool.ts'
@@ -47,11 +48,12 @@ const unpricedModels = new Set<string>()
 
 export type ModelSession = {
   agent: Agent
-  item: WorkItem
+  /** The run's one copy of the item: the loop, its tools and the caller read and refresh it here. */
+  item: ItemHandle
   octokit: Octokit
   runId: number
   signal: AbortSignal
-  /** Moves `item` along the status machine (the claimed item's, from the heartbeat). */
+  /** Moves `item` along the status machine and refreshes it (the claimed item's, from the heartbeat). */
   setStatus(event: StatusEvent, note?: string): Promise<boolean>
   /** Offer only these of the agent's tools (all it holds when absent). */
   toolNames?: readonly ToolName[]
@@ -71,8 +73,8 @@ export type SessionOutcome = { result: WorkResult; item: WorkItem; delegated: nu
  */
 export async function runModelSession(deps: RuntimeDeps, session: ModelSession): Promise<SessionOutcome> {
   const { agent, octokit } = session
-  const repository = session.item.repository
-  const log = deps.log.child({ agent: agent.slug, item: `${repository}#${session.item.number}`, run: session.runId })
+  const { repository, number } = session.item.get()
+  const log = deps.log.child({ agent: agent.slug, item: `${repository}#${number}`, run: session.runId })
   const roster = deps.rosters.get(repository)
   const model = agent.model ?? deps.defaultModel
   const ctx = createToolContext(deps, { ...session, log })
@@ -151,7 +153,7 @@ export function createAgentRuntime(deps: RuntimeDeps): WorkHook {
       const failure = describeModelFailure(outcome.modelError)
       const failed = { ...outcome.result, error: `the model call failed: ${failure.message}` }
       if (failure.kind === 'outage') return { ...failed, handBack: true }
-      await tripCircuitBreaker(deps, work, outcome.item, outcome.modelError)
+      await tripCircuitBreaker(deps, work, outcome.modelError)
       return failed
     }
     if (outcome.delegated.length > 0 && outcome.item.status === 'in-progress') await work.setStatus('delegate')
@@ -194,22 +196,18 @@ async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, 
 }
 
 /** Three identical model failures on one item block it with the error (SPEC §7); fewer leave it to be retried. */
-async function tripCircuitBreaker(
-  deps: RuntimeDeps,
-  work: { agent: Agent; octokit: Octokit },
-  item: WorkItem,
-  error: unknown,
-): Promise<void> {
+async function tripCircuitBreaker(deps: RuntimeDeps, work: { agent: Agent; item: ItemHandle; octokit: Octokit }, error: unknown): Promise<void> {
+  const { repository, number } = work.item.get()
   const status = (error as { status?: number }).status
   const message = (error as Error).message ?? String(error)
   const signature = `${status ?? 'error'} ${message}`.slice(0, 300)
-  const count = await recordFailure(deps.pool, item.repository, item.number, signature)
+  const count = await recordFailure(deps.pool, repository, number, signature)
   if (count < deps.maxIdenticalFailures) return
   // Blocked like any other block: reason recorded, the manager asked (or the humans, for the CEO's items).
-  const current = (await getWorkItem(deps.pool, item.repository, item.number)) ?? item
+  const current = await work.item.refresh()
   if (!transition(current.status, 'block').ok) return
-  await blockItem(escalationDepsFor(deps, item.repository), work.octokit, current, `the model failed ${count} times in a row on this item: ${message}`)
-  await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository: item.repository, target: item.number, outcome: 'blocked', detail: { signature } })
+  await blockItem(escalationDepsFor(deps, repository), work.octokit, current, `the model failed ${count} times in a row on this item: ${message}`)
+  await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository, target: number, outcome: 'blocked', detail: { signature } })
 }
 
 /** Adds the run's cost to the agent's month; warns once at 80% and pauses the agent at 100%. */

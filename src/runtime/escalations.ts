@@ -1,20 +1,21 @@
 import type { EscalationHook, WorkResult } from '../heartbeat/heartbeat.ts'
 import { describeModelFailure } from '../llm/model-breaker-rules.ts'
+import { createItemHandle } from '../heartbeat/item-handle.ts'
 import type { Logger } from '../log.ts'
 import { escalateItem, escalationHolder } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Pool } from '../store/pool.ts'
-import type { WorkItem } from '../store/work-items.ts'
+import { blocksHeldBy } from '../store/escalations.ts'
 import { runModelSession, type RuntimeDeps } from './agent-runtime.ts'
 import { cleanUntrusted, fence } from './untrusted-text.ts'
 
-/** What a manager may do about a report's blocked item. */
-const managerTools: readonly ToolName[] = ['unblock', 'escalate', 'delegate', 'comment', 'read_issue', 'search_issues', 'list_files', 'read_file']
+/** The tools a manager is offered (of those it holds) while handling a report's blocked item. */
+const blockHandlingTools: readonly ToolName[] = ['unblock', 'escalate', 'delegate', 'comment', 'read_issue', 'search_issues', 'list_files', 'read_file']
 
 const MAX_PER_HEARTBEAT = 5
 
-export type EscalationDeps = {
+export type EscalationHandlerDeps = {
   pool: Pool
   log: Logger
   rosters: RosterRegistry
@@ -32,25 +33,16 @@ export type EscalationDeps = {
  * one (answer and unblock, reassign, re-scope by delegating, or escalate); without
  * one, it escalates them, so they reach the humans.
  */
-export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
+export function createEscalationHandler(deps: EscalationHandlerDeps): EscalationHook {
   return async ({ agent, repository, octokit, runId, signal }) => {
     const total: WorkResult = { tokens: 0, costUsd: 0, handled: 0 }
     const roster = deps.rosters.get(repository)
     const reports = roster.reportsOf(agent.slug).map((report) => report.slug)
     if (reports.length === 0) return total
-    const { rows } = await deps.pool.query<WorkItem & { handled_runs: number }>(
-      `select w.*, (select count(*)::int from heartbeat_runs r where r.repository = w.repository and r.agent = $2
-                      and r.finished_at is not null and r.started_at > coalesce(w.escalated_at, w.updated_at)) as handled_runs
-       from work_items w
-       where w.repository = $1 and w.state = 'open' and w.status = 'blocked'
-         and (w.escalated_to = $2 or (w.escalated_to is null and w.owner_agent = any($3)))
-       order by coalesce(w.escalated_at, w.updated_at), w.number limit $4`,
-      [repository, agent.slug, reports, MAX_PER_HEARTBEAT],
-    )
+    const blocks = await blocksHeldBy(deps.pool, { repository, manager: agent.slug, reports, limit: MAX_PER_HEARTBEAT })
     const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
-    for (const row of rows) {
+    for (const { item, handledRuns } of blocks) {
       if (signal.aborted) break
-      const { handled_runs: handledRuns, ...item } = row
       total.handled = (total.handled ?? 0) + 1
       const log = deps.log.child({ agent: agent.slug, item: `${repository}#${item.number}`, run: runId })
       if (handledRuns >= agent.escalationTimeout) {
@@ -67,11 +59,11 @@ export function createEscalationHandler(deps: EscalationDeps): EscalationHook {
       }
       const outcome = await runModelSession(deps.runtime, {
         agent,
-        item,
+        item: createItemHandle(deps.pool, item),
         octokit,
         runId,
         signal,
-        toolNames: managerTools,
+        toolNames: blockHandlingTools,
         setStatus: async () => false,
         // The reason was written by a model or a person: quoted data, never instructions.
         preface: `Your direct report's item #${item.number} is blocked. The reason given, quoted:\n${fence(cleanUntrusted(item.blocked_reason ?? 'none', 4_000), 'text')}\nHandle it now: unblock it with an answer (optionally reassigning it to another of your direct reports), re-scope it by delegating a smaller item, or escalate it one level up.`,

@@ -1,14 +1,14 @@
 import { parseMarker } from '../company/marker.ts'
-import { splitRepository, type Octokit } from '../github/octokit.ts'
-import { atLeast, type PermissionOf } from '../github/permissions.ts'
+import { listComments } from '../github/list-comments.ts'
+import type { Octokit } from '../github/octokit.ts'
+import { atLeast } from '../company/access.ts'
+import type { PermissionOf } from '../github/permissions.ts'
 import { ancestorsOf, childrenOf } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
 import type { Ancestor, ChildOutcome, VisibleComment } from './prompt.ts'
 
 export type CommentAccess = 'writers' | 'everyone'
-
-type Comment = { body?: string | null; user?: { login: string; type?: string } | null }
 
 /**
  * What the model may see of an item: its goal chain (from the mirror), the comments
@@ -24,9 +24,7 @@ export async function loadItemContext(deps: {
   commentAccess: CommentAccess
 }): Promise<{ goalChain: Ancestor[]; comments: VisibleComment[]; children: ChildOutcome[] }> {
   const { pool, octokit, item } = deps
-  const { owner, repo } = splitRepository(item.repository)
-  const list = (number: number) =>
-    octokit.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: number, per_page: 100 }) as Promise<Comment[]>
+  const list = (number: number) => listComments(octokit, { repository: item.repository, number })
 
   const comments: VisibleComment[] = []
   for (const comment of await list(item.number)) {

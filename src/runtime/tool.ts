@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import type { Fuses } from '../company/fuses.ts'
 import type { StatusEvent } from '../company/status-machine.ts'
 import type { Octokit } from '../github/octokit.ts'
+import type { ItemHandle } from '../heartbeat/item-handle.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { Logger } from '../log.ts'
 import type { PullDeps } from '../mirror/pull-requests.ts'
@@ -20,7 +21,7 @@ export type ToolContext = {
   agent: Agent
   roster: Roster
   repository: string
-  /** The item being worked, as it is now. */
+  /** The item being worked, as the run's handle holds it now. */
   item(): WorkItem
   octokit: Octokit
   pool: Pool
@@ -31,8 +32,8 @@ export type ToolContext = {
   permissionOf: PermissionOf
   now(): Date
   setStatus(event: StatusEvent, note?: string): Promise<boolean>
-  /** Re-reads the item after a tool changed it directly. */
-  refresh(): Promise<void>
+  /** Re-reads the item into the run's handle after a tool changed it directly. */
+  refresh(): Promise<WorkItem>
   wake?: (repository: string, agent: string) => void
   /** Mirror and gate dependencies for writes that must route or gate a pull request. */
   pulls: PullDeps
@@ -71,24 +72,20 @@ export type ToolEnvironment = {
 }
 
 /**
- * A tool context for one agent working one item. The item is re-read after each status
- * change (`refresh`), since tools may change it directly.
+ * A tool context for one agent working one item. It reads and refreshes the run's one
+ * item handle, so the tools, the model loop and the heartbeat never hold different copies.
  */
 export function createToolContext(
   env: ToolEnvironment,
-  work: { agent: Agent; item: WorkItem; octokit: Octokit; runId: number; log: Logger; setStatus(event: StatusEvent, note?: string): Promise<boolean> },
+  work: { agent: Agent; item: ItemHandle; octokit: Octokit; runId: number; log: Logger; setStatus(event: StatusEvent, note?: string): Promise<boolean> },
 ): ToolContext {
-  let current = work.item
-  const refresh = async () => {
-    const { rows } = await env.pool.query<WorkItem>('select * from work_items where repository = $1 and number = $2', [current.repository, current.number])
-    current = rows[0] ?? current
-  }
+  const { repository } = work.item.get()
   const wake = env.wake ? { wake: env.wake } : {}
   return {
     agent: work.agent,
-    roster: env.rosters.get(work.item.repository),
-    repository: work.item.repository,
-    item: () => current,
+    roster: env.rosters.get(repository),
+    repository,
+    item: () => work.item.get(),
     octokit: work.octokit,
     pool: env.pool,
     log: work.log,
@@ -97,12 +94,9 @@ export function createToolContext(
     owners: env.owners,
     permissionOf: env.permissionOf,
     now: env.now,
-    setStatus: async (event, note) => {
-      const ok = await work.setStatus(event, note)
-      if (ok) await refresh()
-      return ok
-    },
-    refresh,
+    // The run's status writer refreshes the handle after each move.
+    setStatus: work.setStatus,
+    refresh: () => work.item.refresh(),
     ...wake,
     pulls: { pool: env.pool, log: env.log, rosters: env.rosters as PullDeps['rosters'], permissionOf: env.permissionOf, now: env.now, botLogin: env.botLogin, ...wake },
     botLogin: env.botLogin,

@@ -7,6 +7,7 @@ import type { PermissionOf } from '../github/permissions.ts'
 import type { WorkHook } from '../heartbeat/heartbeat.ts'
 import type { Logger } from '../log.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import { childrenOf } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
 import { createToolContext } from './tool.ts'
 import { openChildIssue } from './tools/delegate.ts'
@@ -31,10 +32,11 @@ export function createWorkWithoutModel(deps: {
   botLogin: () => string
 }): WorkHook {
   return async (work) => {
-    const { agent, item } = work
+    const { agent } = work
+    const item = work.item.get()
     const roster = deps.rosters.get(item.repository)
     const tasks = item.labels.includes(GOAL_LABEL) && agent.tools.includes('delegate') ? openTasks(item.body) : []
-    const alreadyDelegated = (await deps.pool.query('select 1 from work_items where repository = $1 and parent_number = $2 limit 1', [item.repository, item.number])).rowCount
+    const alreadyDelegated = (await childrenOf(deps.pool, item.repository, item.number)).length > 0
     if (tasks.length > 0 && !alreadyDelegated) {
       const ctx = createToolContext(deps, { ...work, log: deps.log })
       for (const { task, assignee } of assignTasks(tasks, roster.reportsOf(agent.slug))) {

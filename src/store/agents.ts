@@ -41,3 +41,33 @@ export async function setAgentsPaused(
   )
   return rowCount ?? 0
 }
+
+export type AgentRow = {
+  repository: string
+  slug: string
+  name: string
+  role: string
+  reportsTo: string | null
+  paused: boolean
+  pausedReason: string | null
+  monthSpendUsd: number
+  spendMonth: string | null
+  budgetWarned: boolean
+  lastOutcome: string | null
+  lastRunAt: Date | null
+}
+
+/** Every agent of every repository with its pause, the month's spend and its newest heartbeat run. */
+export async function listAgentRows(pool: Pool): Promise<AgentRow[]> {
+  const { rows } = await pool.query<AgentRow>(
+    `select a.repository, a.slug, a.name, a.role, a.reports_to as "reportsTo", a.paused, a.paused_reason as "pausedReason",
+            a.month_spend_usd::float8 as "monthSpendUsd", a.spend_month as "spendMonth",
+            a.budget_warned_month is not null and a.budget_warned_month = a.spend_month as "budgetWarned",
+            r.outcome as "lastOutcome", r.started_at as "lastRunAt"
+     from agents a
+     left join lateral (select outcome, started_at from heartbeat_runs h
+                        where h.repository = a.repository and h.agent = a.slug order by started_at desc limit 1) r on true
+     order by a.repository, a.slug`,
+  )
+  return rows
+}

@@ -31,6 +31,24 @@ export async function hasReadyItem(pool: Pool, repository: string, agent: string
 }
 
 /**
+ * The agent's `todo` items in the order it would claim them, claimed or not: what a
+ * heartbeat re-reads from GitHub before it chooses.
+ */
+export async function bestReadyItems(
+  pool: Pool,
+  repository: string,
+  agent: string,
+  limit: number,
+): Promise<Array<{ number: number; kind: 'issue' | 'pull' }>> {
+  const { rows } = await pool.query<{ number: number; kind: 'issue' | 'pull' }>(
+    `select number, kind from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+     order by priority_score desc, github_created_at asc nulls last, number asc limit $3`,
+    [repository, agent, limit],
+  )
+  return rows
+}
+
+/**
  * Selects and claims the agent's best ready item in one conditional UPDATE. Concurrent
  * claimers skip rows another claimer is updating at that instant instead of queueing
  * behind it, so they spread over the queue; the WHERE still decides the single winner.

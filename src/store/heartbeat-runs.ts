@@ -90,3 +90,29 @@ export async function closeAbandonedRuns(pool: Pool, leaseMs: number): Promise<n
   )
   return rows.map((row) => Number(row.id))
 }
+
+export type RunRow = {
+  id: number
+  repository: string
+  agent: string
+  trigger: Fire['trigger']
+  startedAt: Date
+  finishedAt: Date | null
+  outcome: RunOutcome | null
+  items: number
+  tokens: number
+  costUsd: number
+  githubRequests: number
+  error: string | null
+}
+
+/** The newest `limit` heartbeat runs of every agent, newest first. */
+export async function listRecentRuns(pool: Pool, limit: number): Promise<RunRow[]> {
+  const { rows } = await pool.query<RunRow>(
+    `select id, repository, agent, trigger, started_at as "startedAt", finished_at as "finishedAt", outcome, items, tokens,
+            cost_usd::float8 as "costUsd", github_requests as "githubRequests", error
+     from heartbeat_runs order by started_at desc, id desc limit $1`,
+    [limit],
+  )
+  return rows
+}

@@ -1,11 +1,11 @@
 import type { BreakerState } from '../llm/model-breaker-rules.ts'
 import type { Pool } from './pool.ts'
 
-const columns = `state, consecutive_failures as "consecutiveFailures", since, last_error as "lastError", next_probe_at as "nextProbeAt"`
+const breakerColumns = `state, consecutive_failures as "consecutiveFailures", since, last_error as "lastError", next_probe_at as "nextProbeAt"`
 
 /** The global model breaker as every replica sees it. */
 export async function readModelBreaker(pool: Pool): Promise<BreakerState> {
-  const { rows } = await pool.query<BreakerState>(`select ${columns} from model_breaker`)
+  const { rows } = await pool.query<BreakerState>(`select ${breakerColumns} from model_breaker`)
   if (!rows[0]) throw new Error('the model_breaker row is missing; run the migrations again (migrations/007_model_breaker.sql inserts it)')
   return rows[0]
 }
@@ -22,7 +22,7 @@ export async function changeModelBreaker<T extends { next: BreakerState } | unde
   const client = await pool.connect()
   try {
     await client.query('begin')
-    const { rows } = await client.query<BreakerState>(`select ${columns} from model_breaker for update`)
+    const { rows } = await client.query<BreakerState>(`select ${breakerColumns} from model_breaker for update`)
     const before = rows[0]
     if (!before) throw new Error('the model_breaker row is missing; run the migrations again (migrations/007_model_breaker.sql inserts it)')
     const decision = decide(before)

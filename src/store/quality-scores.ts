@@ -23,3 +23,26 @@ export async function latestQualityScore(pool: Pool, repository: string, number:
   )
   return result.rows[0]
 }
+
+export type AgentQuality = { repository: string; agent: string; pullRequests: number; averageScore: number; firstTimePassRate: number | null }
+
+/**
+ * Per agent: the average reviewer score of the pull requests it authored, and the share
+ * whose first reviewed commit already passed the reviewer's part of the gate.
+ */
+export async function qualityByAuthor(pool: Pool): Promise<AgentQuality[]> {
+  const { rows } = await pool.query<AgentQuality>(
+    `with scored as (
+       select w.repository, w.created_by_agent as agent, w.number, q.score, q.verdict, q.created_at,
+              coalesce(r.quality_threshold, 70) as threshold,
+              row_number() over (partition by w.repository, w.number order by q.created_at) as nth
+       from work_items w
+       join quality_scores q on q.repository = w.repository and q.pr_number = w.number
+       join repositories r on r.full_name = w.repository
+       where w.kind = 'pull' and w.created_by_agent is not null)
+     select repository, agent, count(distinct number)::int as "pullRequests", round(avg(score), 1)::float8 as "averageScore",
+            round(avg(case when nth = 1 then (verdict = 'approve' and score >= threshold)::int end), 2)::float8 as "firstTimePassRate"
+     from scored group by repository, agent order by repository, agent`,
+  )
+  return rows
+}

@@ -58,3 +58,23 @@ export async function listActiveRepositoryNames(pool: Pool): Promise<string[]> {
   const { rows } = await pool.query<{ full_name: string }>('select full_name from repositories where active order by full_name')
   return rows.map((row) => row.full_name)
 }
+
+export type RepositoryRow = {
+  repository: string
+  installationId: number
+  defaultBranch: string
+  active: boolean
+  rosterSource: 'shipped' | 'repository'
+  rosterError: string | null
+  reconciledAt: Date | null
+}
+
+/** Every repository the mirror knows, active or not, as the state API lists them. */
+export async function listRepositoryRows(pool: Pool): Promise<RepositoryRow[]> {
+  const { rows } = await pool.query<RepositoryRow>(
+    `select full_name as repository, installation_id as "installationId", default_branch as "defaultBranch",
+            active, roster_source as "rosterSource", roster_error as "rosterError", reconciled_at as "reconciledAt"
+     from repositories order by full_name`,
+  )
+  return rows
+}

@@ -163,6 +163,47 @@ export async function getWorkItem(pool: Pool, repository: string, number: number
   return result.rows[0]
 }
 
+/**
+ * Items whose title or body holds every one of `words` (case-insensitive), open first
+ * and newest first; what an agent's `search_issues` sees.
+ */
+export async function searchWorkItems(pool: Pool, repository: string, words: readonly string[], limit: number): Promise<WorkItem[]> {
+  const { rows } = await pool.query<WorkItem>(
+    `select * from work_items where repository = $1
+       and (select bool_and(title ilike '%' || w || '%' or body ilike '%' || w || '%') from unnest($2::text[]) as w)
+     order by state = 'open' desc, number desc limit $3`,
+    [repository, words, limit],
+  )
+  return rows
+}
+
+/** An open item as the state API lists it. */
+export type OpenItemRow = Pick<
+  WorkItem,
+  'repository' | 'number' | 'kind' | 'title' | 'state' | 'status' | 'labels' | 'priority_score' | 'priority_reason' | 'delegation_depth' | 'parent_number' | 'attempts'
+> & { owner: string | null; updatedAt: Date }
+
+/** Every open item of every repository, best first within each repository. */
+export async function listOpenItemRows(pool: Pool): Promise<OpenItemRow[]> {
+  const { rows } = await pool.query<OpenItemRow>(
+    `select repository, number, kind, title, state, status, owner_agent as owner, labels, priority_score,
+            priority_reason, delegation_depth, parent_number, attempts, updated_at as "updatedAt"
+     from work_items where state = 'open' order by repository, priority_score desc, number`,
+  )
+  return rows
+}
+
+export type PendingApprovalRow = { repository: string; number: number; title: string; owner: string | null; since: Date }
+
+/** Open items waiting for a person's approval, longest waiting first. */
+export async function listPendingApprovals(pool: Pool): Promise<PendingApprovalRow[]> {
+  const { rows } = await pool.query<PendingApprovalRow>(
+    `select repository, number, title, owner_agent as owner, updated_at as "since"
+     from work_items where state = 'open' and status = 'needs-approval' order by updated_at`,
+  )
+  return rows
+}
+
 export async function listOpenItems(pool: Pool, repository: string): Promise<Array<{ number: number; kind: 'issue' | 'pull' }>> {
   const result = await pool.query<{ number: number; kind: 'issue' | 'pull' }>(
     "select number, kind from work_items where repository = $1 and state = 'open' order by number",

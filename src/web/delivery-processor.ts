@@ -48,7 +48,7 @@ export function createDeliveryProcessor(deps: {
       await deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0])
       await markProcessed(deps.pool, delivery)
     } catch (error) {
-      const message = describe(error)
+      const message = describeError(error)
       const dead = delivery.attempts >= MAX_DELIVERY_ATTEMPTS
       log.error({ err: error, attempts: delivery.attempts }, dead ? 'webhook processing failed for the last time; the delivery is dead' : 'webhook processing failed; it will be retried')
       await markFailed(deps.pool, delivery, message).catch((markError: unknown) =>
@@ -99,7 +99,7 @@ export function createDeliveryProcessor(deps: {
   }
 }
 
-function describe(error: unknown): string {
-  if (error instanceof AggregateError) return error.errors.map(describe).join('; ')
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError) return error.errors.map(describeError).join('; ')
   return error instanceof Error ? error.message : String(error)
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { proposalBody } from '../src/runtime/tools/propose-change.ts'
+import { changeCommitMessage, proposalBody } from '../src/runtime/submit-change.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startGitHubProxy, type ProxiedRequest } from './helpers/github-proxy.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'

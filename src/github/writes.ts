@@ -140,16 +140,19 @@ export class BranchMovedError extends Error {
   }
 }
 
+/** A file of a commit: its whole new content (executable or not), or its deletion. */
+export type CommittedFile = { path: string; content: string; executable?: boolean } | { path: string; deleted: true }
+
 /**
- * Commits whole files to `branch` on top of what it holds, and returns the commit's SHA.
- * A branch that does not exist yet starts from `base`. An existing branch is only ever
- * moved forward (never forced), so commits a person pushed to it stay; if someone
+ * Commits whole files (and deletions) to `branch` on top of what it holds, and returns the
+ * commit's SHA. A branch that does not exist yet starts from `base`. An existing branch is
+ * only ever moved forward (never forced), so commits a person pushed to it stay; if someone
  * pushes in between, the commit is rebuilt on the new head once, then it gives up.
  */
 export async function commitFiles(
   octokit: Octokit,
   repository: string,
-  change: { branch: string; base: string; message: string; files: ReadonlyArray<{ path: string; content: string }> },
+  change: { branch: string; base: string; message: string; files: ReadonlyArray<CommittedFile> },
 ): Promise<string> {
   const { owner, repo } = splitRepository(repository)
   const at = { owner, repo }
@@ -171,7 +174,7 @@ export async function commitFiles(
         await octokit.request('POST /repos/{owner}/{repo}/git/trees', {
           ...at,
           base_tree: baseTree,
-          tree: change.files.map((file) => ({ path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content })),
+          tree: change.files.map(treeEntry),
         })
       ).data,
     ).sha
@@ -186,6 +189,12 @@ export async function commitFiles(
     }
   }
   throw new BranchMovedError(change.branch)
+}
+
+/** A tree entry for one file; `sha: null` is how the Git Data API deletes a path from the base tree. */
+function treeEntry(file: CommittedFile) {
+  if ('deleted' in file) return { path: file.path, mode: '100644' as const, type: 'blob' as const, sha: null }
+  return { path: file.path, mode: file.executable === true ? ('100755' as const) : ('100644' as const), type: 'blob' as const, content: file.content }
 }
 
 /**

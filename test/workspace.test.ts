@@ -136,9 +136,11 @@ describe('workspaces against the emulated GitHub', () => {
     const dir = workspace.dir
     const ran = path.join(home, 'fsmonitor-ran')
     // What a hostile CLI could do: a git config that runs a command whenever git looks at the tree.
-    await writeFile(path.join(home, 'fsmonitor.sh'), `#!/bin/sh\ntouch ${ran}\n`)
-    await chmod(path.join(home, 'fsmonitor.sh'), 0o755)
-    execFileSync('git', ['config', 'core.fsmonitor', path.join(home, 'fsmonitor.sh')], { cwd: dir })
+    await writeFile(path.join(home, 'run.sh'), `#!/bin/sh\ntouch ${ran}\ncat\n`)
+    await chmod(path.join(home, 'run.sh'), 0o755)
+    execFileSync('git', ['config', 'core.fsmonitor', path.join(home, 'run.sh')], { cwd: dir })
+    execFileSync('git', ['config', 'filter.evil.clean', path.join(home, 'run.sh')], { cwd: dir })
+    await writeFile(path.join(dir, '.git/info/attributes'), '* filter=evil\n')
     await writeFile(path.join(dir, '.git/hooks/pre-commit'), '#!/bin/sh\n')
     await writeFile(path.join(dir, 'ok.txt'), 'fine\n')
     await writeFile(path.join(dir, '../outside.txt'), 'escaped\n')

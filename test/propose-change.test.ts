@@ -14,6 +14,12 @@ describe('proposalBody', () => {
   })
 })
 
+describe('changeCommitMessage', () => {
+  it('names the item and, in a trailer, the agent; a closing keyword in the title cannot close anything', () => {
+    expect(changeCommitMessage('Add search\n(fixes #3)', 7, 'backend-engineer')).toBe('Add search (fixes `#3`)\n\nFor #7.\n\nGaffer-Agent: backend-engineer')
+  })
+})
+
 describe('propose_change on a real branch (emulated GitHub behind a proxy, scripted model)', () => {
   let c: TestCompany
   let model: Awaited<ReturnType<typeof startScriptedModel>>

@@ -38,6 +38,7 @@ export async function startBenchReplica(options: {
   settings?: Partial<GafferSettings>
   agentsDir?: string
   model?: GafferOptions['model']
+  work?: GafferOptions['work']
 }): Promise<BenchReplica> {
   const bench = await startBenchGitHub()
   const { github, port } = bench
@@ -53,6 +54,7 @@ export async function startBenchReplica(options: {
     Octokit: options.Octokit,
     ...(options.agentsDir ? { agentsDir: options.agentsDir } : {}),
     ...(options.model ? { model: options.model } : {}),
+    ...(options.work ? { work: options.work } : {}),
   })
   return {
     ...bench,

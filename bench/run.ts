@@ -22,7 +22,8 @@ import { benchClaims, claimTableRows } from './claims.ts'
 import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
 import { benchThroughput } from './throughput.ts'
-import { formatSections, type Section } from './stats.ts'
+import { benchWorkspaceOverhead } from './workspace-overhead.ts'
+import { formatSections, type Row, type Section } from './stats.ts'
 
 const secondsPerRun = Number(process.env.BENCH_SECONDS_PER_RUN ?? 12)
 if (!(secondsPerRun > 0)) throw new Error('BENCH_SECONDS_PER_RUN must be a positive number of seconds')
@@ -117,6 +118,12 @@ try {
   console.error('heartbeat cost: idle and busy heartbeats, and a three-level delegation…')
   const costs = await inDatabase('agents', benchAgentCosts)
 
+  console.error('workspace overhead: 10 CLI-style runs without the CLI, beside propose_change…')
+  // Guarded: a machine without git still gets the rest of the table.
+  const workspace = await inDatabase('workspaces', benchWorkspaceOverhead).catch((error: unknown): Row[] => [
+    { measure: 'CLI run overhead', gaffer: 'not measured', baseline: '', note: (error as Error).message },
+  ])
+
   const tasks = Number(process.env.BENCH_E2E_TASKS ?? 200)
   if (!(Number.isInteger(tasks) && tasks > 0)) throw new Error('BENCH_E2E_TASKS must be a positive whole number of tasks')
   console.error(`end to end: ${tasks} tasks, a model that answers after 1 s, Gaffer in its own process…`)
@@ -125,7 +132,7 @@ try {
   const sections: Section[] = [
     { name: '1. webhook ingest', rows: ingest.rows },
     { name: '2. claims (10,000 items)', rows: claimTableRows(results) },
-    { name: '3. heartbeat cost', rows: [...heartbeatRound.rows, ...costs] },
+    { name: '3. heartbeat cost', rows: [...heartbeatRound.rows, ...costs, ...workspace] },
     { name: '4. end to end', rows: endToEnd.throughput },
     { name: '5. memory', rows: endToEnd.memory },
   ]

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { proposalBody } from '../src/runtime/tools/propose-change.ts'
+import { changeCommitMessage, proposalBody } from '../src/runtime/submit-change.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { ProxiedRequest } from './helpers/github-proxy.ts'
 import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
@@ -10,6 +10,12 @@ describe('proposalBody', () => {
     expect(proposalBody('Adds search.', 7, { held: true })).toBe(
       'Adds search.\n\nCloses #7\n\n> This pull request could not be opened as a draft here, so it carries `do-not-merge/hold` instead: remove the label when it is ready to merge.',
     )
+  })
+})
+
+describe('changeCommitMessage', () => {
+  it('names the item and, in a trailer, the agent; a closing keyword in the title cannot close anything', () => {
+    expect(changeCommitMessage('Add search\n(fixes #3)', 7, 'backend-engineer')).toBe('Add search (fixes `#3`)\n\nFor #7.\n\nGaffer-Agent: backend-engineer')
   })
 })
 

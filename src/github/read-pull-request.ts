@@ -7,6 +7,7 @@ export const PullRequest = GitHubIssue.extend({
   state: z.enum(['open', 'closed']),
   draft: z.boolean().optional(),
   head: z.object({ sha: z.string(), ref: z.string() }),
+  html_url: z.string().optional(),
 })
 export type PullRequest = z.infer<typeof PullRequest>
 

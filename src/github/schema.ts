@@ -45,3 +45,9 @@ export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'iss
     updatedAt: issue.updated_at,
   }
 }
+
+/** A git ref as the Git Data API answers it: the object it points at. */
+export const GitRef = z.object({ object: z.object({ sha: z.string(), type: z.string().optional() }) })
+
+/** A git commit as the Git Data API answers it: its tree. */
+export const GitCommit = z.object({ tree: z.object({ sha: z.string() }) })

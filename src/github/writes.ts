@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
+import { GitCommit, GitRef } from './schema.ts'
 import { PullRequest } from './read-pull-request.ts'
 
 /**
@@ -126,9 +127,7 @@ export async function createReviewComment(octokit: Octokit, item: ItemRef, revie
   })
 }
 
-const Ref = z.object({ object: z.object({ sha: z.string() }) })
 const Sha = z.object({ sha: z.string() })
-const Commit = z.object({ tree: z.object({ sha: z.string() }) })
 
 /** The branch moved while a commit was being added to it, twice in a row. */
 export class BranchMovedError extends Error {
@@ -140,22 +139,25 @@ export class BranchMovedError extends Error {
   }
 }
 
+/** A file of a commit: its whole new content (executable or not), or its deletion. */
+export type CommittedFile = { path: string; content: string; executable?: boolean } | { path: string; deleted: true }
+
 /**
- * Commits whole files to `branch` on top of what it holds, and returns the commit's SHA.
- * A branch that does not exist yet starts from `base`. An existing branch is only ever
- * moved forward (never forced), so commits a person pushed to it stay; if someone
+ * Commits whole files (and deletions) to `branch` on top of what it holds, and returns the
+ * commit's SHA. A branch that does not exist yet starts from `base`. An existing branch is
+ * only ever moved forward (never forced), so commits a person pushed to it stay; if someone
  * pushes in between, the commit is rebuilt on the new head once, then it gives up.
  */
 export async function commitFiles(
   octokit: Octokit,
   repository: string,
-  change: { branch: string; base: string; message: string; files: ReadonlyArray<{ path: string; content: string }> },
+  change: { branch: string; base: string; message: string; files: ReadonlyArray<CommittedFile> },
 ): Promise<string> {
   const { owner, repo } = splitRepository(repository)
   const at = { owner, repo }
   const headOf = async (branch: string): Promise<string | undefined> => {
     try {
-      return Ref.parse((await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...at, ref: `heads/${branch}` })).data).object.sha
+      return GitRef.parse((await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...at, ref: `heads/${branch}` })).data).object.sha
     } catch (error) {
       if (httpStatus(error) === 404) return undefined
       throw error
@@ -165,13 +167,13 @@ export async function commitFiles(
     const head = await headOf(change.branch)
     const parent = head ?? (await headOf(change.base))
     if (parent === undefined) throw new Error(`${repository} has no branch ${change.base} to start ${change.branch} from`)
-    const baseTree = Commit.parse((await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...at, commit_sha: parent })).data).tree.sha
+    const baseTree = GitCommit.parse((await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...at, commit_sha: parent })).data).tree.sha
     const tree = Sha.parse(
       (
         await octokit.request('POST /repos/{owner}/{repo}/git/trees', {
           ...at,
           base_tree: baseTree,
-          tree: change.files.map((file) => ({ path: file.path, mode: '100644' as const, type: 'blob' as const, content: file.content })),
+          tree: change.files.map(treeEntry),
         })
       ).data,
     ).sha
@@ -186,6 +188,12 @@ export async function commitFiles(
     }
   }
   throw new BranchMovedError(change.branch)
+}
+
+/** A tree entry for one file; `sha: null` is how the Git Data API deletes a path from the base tree. */
+function treeEntry(file: CommittedFile) {
+  if ('deleted' in file) return { path: file.path, mode: '100644' as const, type: 'blob' as const, sha: null }
+  return { path: file.path, mode: file.executable === true ? ('100755' as const) : ('100644' as const), type: 'blob' as const, content: file.content }
 }
 
 /**

@@ -1,0 +1,49 @@
+import { z } from 'zod'
+import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
+import { GitCommit, GitRef } from './schema.ts'
+
+/**
+ * Reads a commit's files through the Git Data API (ref → commit → tree → blobs), for a
+ * checkout where there is no git transport (the emulated GitHub serves none).
+ */
+
+const Tree = z.object({
+  truncated: z.boolean().optional(),
+  tree: z.array(z.object({ path: z.string(), mode: z.string(), type: z.string(), sha: z.string(), size: z.number().optional() })),
+})
+const Blob = z.object({ content: z.string(), encoding: z.string() })
+
+export type TreeEntry = { path: string; mode: string; type: string; sha: string; size?: number | undefined }
+
+/** The commit a branch points at; undefined when the branch does not exist. */
+export async function branchHead(octokit: Octokit, repository: string, branch: string): Promise<string | undefined> {
+  const { owner, repo } = splitRepository(repository)
+  try {
+    return GitRef.parse((await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { owner, repo, ref: `heads/${branch}` })).data).object.sha
+  } catch (error) {
+    if (httpStatus(error) === 404) return undefined
+    throw error
+  }
+}
+
+/**
+ * Every entry of a commit's tree, subfolders included. GitHub cuts a recursive listing
+ * of a very large tree short (`truncated`); such a checkout would silently miss files,
+ * so it is refused with the setting that avoids it.
+ */
+export async function readCommitTree(octokit: Octokit, repository: string, commitSha: string): Promise<TreeEntry[]> {
+  const { owner, repo } = splitRepository(repository)
+  const treeSha = GitCommit.parse((await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo, commit_sha: commitSha })).data).tree.sha
+  const tree = Tree.parse((await octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: treeSha, recursive: '1' })).data)
+  if (tree.truncated) {
+    throw new Error(`${repository} at ${commitSha} has more files than GitHub lists in one tree; check it out with git instead (GAFFER_GIT_TRANSPORT=git)`)
+  }
+  return tree.tree
+}
+
+/** A blob's bytes. */
+export async function readBlob(octokit: Octokit, repository: string, sha: string): Promise<Buffer> {
+  const { owner, repo } = splitRepository(repository)
+  const blob = Blob.parse((await octokit.request('GET /repos/{owner}/{repo}/git/blobs/{file_sha}', { owner, repo, file_sha: sha })).data)
+  return Buffer.from(blob.content, blob.encoding === 'base64' ? 'base64' : 'utf8')
+}

@@ -1,0 +1,79 @@
+import { HOLD_LABEL } from '../company/labels.ts'
+import { trustedProvenance, withMarker } from '../company/marker.ts'
+import { openPullRequestsFrom } from '../github/read-pull-request.ts'
+import { toGitHubItem } from '../github/schema.ts'
+import { changeLabels, commitFiles, openPullRequest, updatePullRequest, type CommittedFile } from '../github/writes.ts'
+import { routePullRequestToReviewer } from '../mirror/pull-requests.ts'
+import { getRepository } from '../store/repositories.ts'
+import { recordLabels, upsertWorkItem } from '../store/work-items.ts'
+import { cleanOutput } from './output-hygiene.ts'
+import type { ToolContext } from './tool.ts'
+
+/**
+ * The text of a proposed change's pull request (before its marker): the agent's cleaned
+ * summary and the line that closes the item. A pull request that could not be a draft
+ * says why it carries the hold label, so a person knows to remove it.
+ */
+export function proposalBody(summary: string, itemNumber: number, options: { held: boolean }): string {
+  const hold = options.held
+    ? `\n\n> This pull request could not be opened as a draft here, so it carries \`${HOLD_LABEL}\` instead: remove the label when it is ready to merge.`
+    : ''
+  return `${cleanOutput(summary, { maxChars: 20_000 })}\n\nCloses #${itemNumber}${hold}`
+}
+
+/**
+ * The commit message of an agent's change: its cleaned title (a closing keyword in a
+ * commit message would close an issue when the commit reaches the default branch), the
+ * item it is for, and the agent in a trailer, since the commit's author is the app.
+ */
+export function changeCommitMessage(title: string, itemNumber: number, agent: string): string {
+  return `${cleanOutput(title.replace(/\s+/g, ' '), { maxChars: 200 })}\n\nFor #${itemNumber}.\n\nGaffer-Agent: ${agent}`
+}
+
+export type SubmittedChange = {
+  number: number
+  url: string | undefined
+  /** An open pull request from the branch was updated rather than a new one opened. */
+  updated: boolean
+  draft: boolean
+  /** The item moved to review; false when it was no longer in progress (a person moved it meanwhile). */
+  inReview: boolean
+}
+
+/**
+ * An agent's change, however it was made (files from `propose_change`, or a CLI's
+ * workspace): committed on the agent's branch on top of what it holds, one draft pull
+ * request that closes the item opened or updated, routed to a reviewer, item → review.
+ * Throws `BranchMovedError` when the branch keeps moving under the commit.
+ */
+export async function submitChange(
+  ctx: ToolContext,
+  change: { branch: string; title: string; body: string; files: readonly CommittedFile[] },
+): Promise<SubmittedChange> {
+  const item = ctx.item()
+  const { branch } = change
+  const base = (await getRepository(ctx.pool, ctx.repository))?.default_branch ?? 'main'
+  await commitFiles(ctx.octokit, ctx.repository, { branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
+
+  const marker = { agent: ctx.agent.slug, depth: item.delegation_depth, parent: item.number, run: String(ctx.runId) }
+  const text = (held: boolean) => withMarker(proposalBody(change.body, item.number, { held }), marker)
+  const title = cleanOutput(change.title.replace(/\s+/g, ' '), { maxChars: 200 })
+  const [existing] = await openPullRequestsFrom(ctx.octokit, ctx.repository, branch)
+  // A pull request that is not a draft and carries the hold label is one GitHub would not open as a draft.
+  const held = (labels: ReadonlyArray<string | { name: string }>) => labels.some((label) => (typeof label === 'string' ? label : label.name) === HOLD_LABEL)
+  const pr = existing
+    ? await updatePullRequest(ctx.octokit, { repository: ctx.repository, number: existing.number }, { title, body: text(existing.draft === false && held(existing.labels)) })
+    : await openPullRequest(ctx.octokit, ctx.repository, { title, head: branch, base, body: text(false), bodyIfNotDraft: text(true) })
+  const mirrored = toGitHubItem(ctx.repository, pr, 'pull')
+  // A pull request someone else opened from this branch stays theirs, whatever marker Gaffer wrote into it.
+  await upsertWorkItem(ctx.pool, mirrored, { provenance: trustedProvenance(mirrored, ctx.botLogin()) })
+  if (!existing && pr.draft !== true) {
+    const labels = await changeLabels(ctx.octokit, { repository: ctx.repository, number: pr.number }, { add: [HOLD_LABEL] })
+    // Mirrored at once: the echo of this write changes no labels.
+    if (labels) await recordLabels(ctx.pool, ctx.repository, pr.number, labels)
+  }
+  // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here.
+  await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number)
+  const inReview = await ctx.setStatus('submit_for_review')
+  return { number: pr.number, url: pr.html_url, updated: existing !== undefined, draft: pr.draft === true, inReview }
+}

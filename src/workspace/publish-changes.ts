@@ -1,0 +1,25 @@
+import type { CommittedFile } from '../github/writes.ts'
+import { submitChange } from '../runtime/submit-change.ts'
+import type { ToolContext } from '../runtime/tool.ts'
+import type { Workspace } from './workspace.ts'
+
+/**
+ * A CLI run's changes through the same safe output as `propose_change`: committed with the
+ * Git Data API on the workspace's branch (built on its head, never forced), the draft pull
+ * request that closes the item opened or updated, routed to a reviewer, item → review.
+ * The API rather than `git push`: it works on every GitHub, the emulated one included,
+ * and the token never has to reach git for a second command.
+ */
+export async function publishChanges(
+  ctx: ToolContext,
+  workspace: Workspace,
+  change: { title: string; body: string; files: readonly CommittedFile[] },
+): Promise<{ number: number; url?: string; inReview: boolean }> {
+  const prefix = `gaffer/${ctx.agent.slug}/`
+  if (!workspace.branch.startsWith(prefix)) throw new Error(`the workspace's branch ${workspace.branch} is not ${ctx.agent.slug}'s; changes go to ${prefix}<item>`)
+  if (change.files.length === 0) throw new Error('there is nothing to publish: the workspace has no change the agent may publish')
+  const submitted = await submitChange(ctx, { branch: workspace.branch, title: change.title, body: change.body, files: change.files })
+  // A person moved the item while the CLI ran: the pull request stands, the status is theirs.
+  if (!submitted.inReview) ctx.log.warn({ pull: submitted.number, status: ctx.item().status }, 'change published, but the item was no longer in progress')
+  return { number: submitted.number, ...(submitted.url === undefined ? {} : { url: submitted.url }), inReview: submitted.inReview }
+}

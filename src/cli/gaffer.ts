@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config/env.ts'
+import { loadRuntimes } from '../config/runtimes.ts'
 import { createLogger } from '../log.ts'
 import { formatOrgChart, formatProblems, loadRosterDir, shippedAgentsDir } from '../roster/load-roster.ts'
 import { migrate } from '../store/migrate.ts'
@@ -21,7 +22,10 @@ wake and status talk to a running Gaffer; they send GAFFER_ADMIN_TOKEN when it i
 
 async function validate(dir: string | undefined): Promise<number> {
   const folder = path.resolve(dir ?? shippedAgentsDir)
-  const result = await loadRosterDir(folder)
+  // Only the runtimes are read from the environment: validate needs no GitHub App or database.
+  const { runtimes, problems } = loadRuntimes(process.env)
+  if (problems.length > 0) throw new ConfigError(problems)
+  const result = await loadRosterDir(folder, { runtimes: Object.keys(runtimes) })
   if (!result.roster) {
     console.error(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${folder}:`)
     console.error(formatProblems(result.problems))

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { z } from 'zod'
 import { defaultFuses, type Fuses } from '../company/fuses.ts'
 import { defaultPrices, PriceTable, type Price } from '../llm/prices.ts'
+import { loadRuntimes, type CliRuntimes } from './runtimes.ts'
 
 /** Raised for configuration a person must fix; each line names one variable and the fix. */
 export class ConfigError extends Error {
@@ -86,6 +87,11 @@ const EnvSchema = z.object({
   GAFFER_FUSES: json(FusesOverride, '{"maxDepth":4,"maxChildrenPerItem":8}'),
   GAFFER_COMMENT_ACCESS: optionalText.pipe(z.enum(['writers', 'everyone'], { error: 'must be writers or everyone' }).optional()),
   LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
+  // CLI runtimes (SPEC §14): GAFFER_RUNTIMES / GAFFER_RUNTIMES_FILE are checked by loadRuntimes.
+  GAFFER_SANDBOX: optionalText.pipe(z.enum(['auto', 'none'], { error: 'must be auto (bubblewrap when installed) or none' }).optional()),
+  GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || (/^[0-9]+(\.[0-9]+)?$/.test(value)), {
+    message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',
+  }),
 })
 
 export type GitHubAppCredentials = { appId: number; privateKey: string; webhookSecret: string }
@@ -108,6 +114,8 @@ export type Config = {
   home: string
   port: number
   logLevel: NonNullable<z.infer<typeof EnvSchema>['LOG_LEVEL']>
+  /** Operator-defined CLI runtimes, the sandbox choice, and the charge for a CLI that reports no usage. */
+  cli: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number }
 }
 
 const appVariables = ['APP_ID', 'PRIVATE_KEY or PRIVATE_KEY_PATH', 'WEBHOOK_SECRET'] as const
@@ -145,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       `${missing.join(', ')}: missing; a GitHub App needs APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET together (unset all three to run the sandbox)`,
     )
   }
+  const cliRuntimes = loadRuntimes(env)
+  problems.push(...cliRuntimes.problems)
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
 
@@ -165,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     home: path.resolve(e.GAFFER_HOME ?? path.join(homedir(), '.gaffer')),
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     logLevel: e.LOG_LEVEL ?? 'info',
+    cli: { runtimes: cliRuntimes.runtimes, sandbox: e.GAFFER_SANDBOX ?? 'auto', usdPerMinute: Number(e.GAFFER_CLI_USD_PER_MINUTE ?? 0) },
   }
 }
 

@@ -21,6 +21,8 @@ export function createRosterRegistry(deps: {
   shipped: Roster
   /** Told each time a repository's roster is (re)loaded, e.g. to re-register heartbeats. */
   onChange?: (repository: string, roster: Roster) => void
+  /** The CLI runtimes the operator defined: a roster naming another is rejected. */
+  runtimes?: readonly string[]
 }): RosterRegistry {
   const rosters = new Map<string, Roster>()
   const use = (repository: string, roster: Roster) => {
@@ -38,7 +40,7 @@ export function createRosterRegistry(deps: {
         await syncAgents(deps.pool, fullName, deps.shipped)
         return deps.shipped
       }
-      const result = buildRoster(sources)
+      const result = buildRoster(sources, { runtimes: deps.runtimes ?? [] })
       if (result.roster === undefined) {
         const error = formatProblems(result.problems)
         deps.log.error({ repository: fullName, problems: result.problems }, 'rejected the repository roster; keeping the last valid one')

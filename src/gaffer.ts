@@ -17,6 +17,11 @@ import { createRosterRegistry } from './mirror/roster-registry.ts'
 import type { MirrorDeps } from './mirror/sync-item.ts'
 import { formatProblems, loadRosterDir, shippedAgentsDir } from './roster/load-roster.ts'
 import { createWorkWithoutModel } from './runtime/without-model.ts'
+import { createCliWork } from './runtime/cli/cli-work.ts'
+import { findProgram } from './runtime/cli/run-cli.ts'
+import { workspaceOps } from './runtime/cli/workspace-ops.ts'
+import type { WorkspaceOps } from './runtime/cli/workspace-seam.ts'
+import type { CliRuntimes } from './config/runtimes.ts'
 import { createAgentRuntime, type RuntimeDeps } from './runtime/agent-runtime.ts'
 import { createEscalationHandler } from './runtime/escalations.ts'
 import { createModelClient, hasModel } from './llm/model-client.ts'
@@ -90,6 +95,8 @@ export type GafferOptions = {
   commentAccess?: 'writers' | 'everyone'
   /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
   Octokit?: typeof ProbotOctokit
+  /** Operator-defined CLI runtimes (SPEC §14); agents with `runtime: <name>` work through them. */
+  cli?: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number; home: string; workspace?: WorkspaceOps }
   /** Replaces the work step (tests drive heartbeats with their own). */
   work?: WorkHook
   escalations?: EscalationHook
@@ -109,8 +116,9 @@ export type Gaffer = {
 /** The parts of GafferOptions that come straight from the environment. */
 export function optionsFromConfig(
   config: Config,
-): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken'> {
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'adminToken' | 'cli'> {
   return {
+    cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,
     fuses: config.fuses,
@@ -130,7 +138,8 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   const settings = { ...defaultSettings, ...options.settings }
   const now = options.now ?? (() => new Date())
   await migrate(pool)
-  const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir)
+  const cliRuntimes = Object.keys(options.cli?.runtimes ?? {})
+  const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir, { runtimes: cliRuntimes })
   if (!shipped.roster) throw new Error(`the shipped org in agents/ is invalid:\n${formatProblems(shipped.problems)}`)
 
   const probot = new Probot({
@@ -153,7 +162,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
   }
   const etags = createEtagCache()
   let scheduler: ReturnType<typeof createScheduler> | undefined
-  const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster, onChange: (repository, roster) => scheduler?.sync(repository, roster) })
+  const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster, runtimes: cliRuntimes, onChange: (repository, roster) => scheduler?.sync(repository, roster) })
   let wakeAgent: ((repository: string, agent: string) => void) | undefined
   const wake = (repository: string, agent: string) => wakeAgent?.(repository, agent)
   const permissionOf = createPermissionCache()
@@ -183,11 +192,16 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
           maxIdenticalFailures: 3,
         }
       : undefined
-  const work =
-    options.work ??
-    (runtime
-      ? createAgentRuntime(runtime)
-      : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin: () => botLogin }))
+  const chatWork = runtime
+    ? createAgentRuntime(runtime)
+    : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin: () => botLogin })
+  const cli = options.cli
+  const cliWork = cli && cliRuntimes.length > 0
+    ? createCliWork({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin: () => botLogin, commentAccess: options.commentAccess ?? 'writers',
+        prices: options.prices ?? defaultPrices, maxIdenticalFailures: 3, hostEnv: process.env, workspace: cli.workspace ?? workspaceOps, ...cli })
+    : undefined
+  if (cliWork) warnAboutSandbox(log, cli!.sandbox)
+  const work: WorkHook = options.work ?? ((context) => (cliWork && context.agent.runtime !== 'chat' ? cliWork : chatWork)(context))
   const escalations =
     options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin: () => botLogin, ...(runtime ? { runtime } : {}) })
   const heartbeats = createHeartbeats({
@@ -291,6 +305,12 @@ function withWriteSpacing(Octokit: typeof ProbotOctokit, minTime: number): typeo
   const notifications = new Bottleneck.Group({ id: 'gaffer-notifications', maxConcurrent: 1, minTime: minTime * 3 })
   // A function, not an object: Probot passes its own throttle options, which an object default would replace.
   return Octokit.defaults((options: { throttle?: object }) => ({ ...options, throttle: { ...options.throttle, write, notifications } })) as typeof ProbotOctokit
+}
+
+/** CLI runs outside bubblewrap see the host's whole disk: say so once at start (SPEC §14). */
+function warnAboutSandbox(log: Logger, sandbox: 'auto' | 'none'): void {
+  if (sandbox === 'none') log.warn('GAFFER_SANDBOX=none: CLI runtimes run without bubblewrap and can read the whole host')
+  else if (!findProgram('bwrap', process.env.PATH)) log.warn('bubblewrap (bwrap) is not installed: CLI runtimes run without a sandbox; install it, e.g. apt-get install bubblewrap')
 }
 
 async function onlyRepository(pool: Pool): Promise<string> {

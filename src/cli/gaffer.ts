@@ -11,7 +11,7 @@ import { createPool } from '../store/pool.ts'
 
 const usage = `usage: gaffer <command>
 
-  validate [dir]   check the AGENTS.md files in dir (default: agents/) and print the org chart
+  validate [dir]   check the AGENTS.md files in dir (default: agents/) against GAFFER_RUNTIMES and print the org chart
   migrate          apply the SQL migrations to DATABASE_URL (or the embedded database)
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
   status           print agents and open items    [--url http://127.0.0.1:3000]

@@ -9,6 +9,8 @@ import type { Pool } from './store/pool.ts'
 import { defaultBreakerSettings, type BreakerSettings } from './llm/model-breaker-rules.ts'
 import type { OutsiderPulls } from './company/outsider-pull.ts'
 import type { Retention } from './store/retention.ts'
+import type { CliRuntimes } from './config/runtimes.ts'
+import type { WorkspaceOps } from './runtime/cli/workspace-ops.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -74,6 +76,8 @@ export type GafferOptions = {
   outsiderPulls?: OutsiderPulls
   /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
   Octokit?: typeof ProbotOctokit
+  /** Operator-defined CLI runtimes (SPEC §14); agents with `runtime: <name>` work through them. */
+  cli?: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number; home: string; workspace?: WorkspaceOps }
   /** Replaces the work step (tests drive heartbeats with their own). */
   work?: WorkHook
   escalations?: EscalationHook
@@ -87,8 +91,9 @@ export type GafferOptions = {
 /** The parts of GafferOptions that come straight from the environment. */
 export function optionsFromConfig(
   config: Config,
-): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'outsiderPulls' | 'adminToken' | 'spoolDir' | 'webhookMaxBytes' | 'retention'> {
+): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'outsiderPulls' | 'adminToken' | 'spoolDir' | 'webhookMaxBytes' | 'retention' | 'cli'> {
   return {
+    cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,
     fuses: config.fuses,

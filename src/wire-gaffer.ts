@@ -23,6 +23,11 @@ import { formatProblems, loadRosterDir, shippedAgentsDir } from './roster/load-r
 import { createAgentRuntime, type RuntimeDeps } from './runtime/agent-runtime.ts'
 import { createEscalationHandler } from './runtime/escalations.ts'
 import { createWorkWithoutModel } from './runtime/without-model.ts'
+import { createCliWork } from './runtime/cli/cli-work.ts'
+import { findProgram } from './runtime/cli/run-cli.ts'
+import { workspaceOps } from './runtime/cli/workspace-ops.ts'
+import { pruneWorkspaces } from './workspace/prune-workspaces.ts'
+import type { WorkHook } from './heartbeat/heartbeat.ts'
 import type { Pool } from './store/pool.ts'
 import { getRepository, listActiveRepositoryNames } from './store/repositories.ts'
 import { createDeliveryProcessor, type DeliveryProcessor } from './web/delivery-processor.ts'
@@ -63,7 +68,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const { pool, log } = options
   const settings = { ...defaultSettings, ...options.settings }
   const now = options.now ?? (() => new Date())
-  const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir)
+  const cliRuntimes = Object.keys(options.cli?.runtimes ?? {})
+  const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir, { runtimes: cliRuntimes })
   if (!shipped.roster) throw new Error(`the shipped org in agents/ is invalid:\n${formatProblems(shipped.problems)}`)
 
   const probot = new Probot({
@@ -82,7 +88,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     return probot.auth(installed.installation_id)
   }
   const etags = createEtagCache()
-  const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster })
+  const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster, runtimes: cliRuntimes })
   const { wake, routeTo } = createWakeRouter()
   const permissionOf = createPermissionCache()
   const owners = options.owners ?? []
@@ -122,9 +128,32 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           maxIdenticalFailures: 3,
         }
       : undefined
-  const work =
-    options.work ??
-    (runtime ? createAgentRuntime(runtime) : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin }))
+  const chatWork = runtime
+    ? createAgentRuntime(runtime)
+    : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin })
+  const cli = options.cli
+  const cliWork =
+    cli && cliRuntimes.length > 0
+      ? createCliWork({
+          pool,
+          log,
+          rosters,
+          fuses,
+          owners,
+          permissionOf,
+          now,
+          wake,
+          botLogin,
+          commentAccess: options.commentAccess ?? 'writers',
+          prices: options.prices ?? defaultPrices,
+          maxIdenticalFailures: 3,
+          hostEnv: process.env,
+          workspace: cli.workspace ?? workspaceOps,
+          ...cli,
+        })
+      : undefined
+  if (cli && cliWork) warnAboutSandbox(log, cli.sandbox)
+  const work: WorkHook = options.work ?? ((context) => (cliWork && context.agent.runtime !== 'chat' ? cliWork : chatWork)(context))
   const escalations =
     options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, ...(runtime ? { runtime } : {}) })
   const heartbeats = createHeartbeats({
@@ -170,12 +199,22 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const reconcileAll = () => reconcileInstallations({ probot, mirror, etags })
   async function sweep(): Promise<void> {
     await intakeSweep()
+    if (options.cli) {
+      const pruned = await pruneWorkspaces(options.cli.home, now()).catch((error: unknown) => (log.error({ err: error }, 'could not prune workspaces'), []))
+      if (pruned.length > 0) log.info({ workspaces: pruned.length }, 'pruned failed workspaces older than a day')
+    }
     await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs }, { closeRuns: true })
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }
 
   return { pool, log, settings, githubApiUrl: options.githubApiUrl, probot, identity, app, rosters, heartbeats, modelBreaker, scheduler, deliveries, server, reconcileAll, sweep }
+}
+
+/** CLI runs outside bubblewrap see the host's whole disk: say so once at start (SPEC §14). */
+function warnAboutSandbox(log: Logger, sandbox: 'auto' | 'none'): void {
+  if (sandbox === 'none') log.warn('GAFFER_SANDBOX=none: CLI runtimes run without bubblewrap and can read the whole host')
+  else if (!findProgram('bwrap', process.env.PATH)) log.warn('bubblewrap (bwrap) is not installed: CLI runtimes run without a sandbox; install it, e.g. apt-get install bubblewrap')
 }
 
 /** The admin API's wake may leave out the repository only when the app serves exactly one. */

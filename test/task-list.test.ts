@@ -14,6 +14,7 @@ function agent(slug: string, handles: string[] = []): Agent {
     maxConcurrent: 1,
     maxTurns: 8,
     escalationTimeout: 2,
+    runtime: 'chat',
     budget: {},
     instructions: '',
     file: `agents/${slug}/AGENTS.md`,

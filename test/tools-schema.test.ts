@@ -15,6 +15,7 @@ function agent(tools: string[]): Agent {
     maxConcurrent: 1,
     maxTurns: 8,
     escalationTimeout: 2,
+    runtime: 'chat',
     budget: {},
     instructions: 'Run engineering.',
     file: 'agents/vp-engineering/AGENTS.md',

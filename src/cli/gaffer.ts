@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config/env.ts'
+import { loadRuntimes } from '../config/runtimes.ts'
 import { createLogger } from '../log.ts'
 import { formatOrgChart, formatProblems, loadRosterDir, shippedAgentsDir } from '../roster/load-roster.ts'
 import { migrate } from '../store/migrate.ts'
@@ -11,7 +12,7 @@ import { retryDeadDelivery } from '../store/webhook-deliveries.ts'
 
 const usage = `usage: gaffer <command>
 
-  validate [dir]   check the AGENTS.md files in dir (default: agents/) and print the org chart
+  validate [dir]   check the AGENTS.md files in dir (default: agents/) against GAFFER_RUNTIMES and print the org chart
   migrate          apply the SQL migrations to DATABASE_URL (or the embedded database)
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
   status           print agents and open items    [--url http://127.0.0.1:3000]
@@ -25,7 +26,10 @@ wake and status talk to a running Gaffer; they send GAFFER_ADMIN_TOKEN when it i
 
 async function validate(dir: string | undefined): Promise<number> {
   const folder = path.resolve(dir ?? shippedAgentsDir)
-  const result = await loadRosterDir(folder)
+  // Only the runtimes are read from the environment: validate needs no GitHub App or database.
+  const { runtimes, problems } = loadRuntimes(process.env)
+  if (problems.length > 0) throw new ConfigError(problems)
+  const result = await loadRosterDir(folder, { runtimes: Object.keys(runtimes) })
   if (!result.roster) {
     console.error(`${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${folder}:`)
     console.error(formatProblems(result.problems))

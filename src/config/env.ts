@@ -7,6 +7,7 @@ import type { OutsiderPulls } from '../company/outsider-pull.ts'
 import { defaultPrices, PriceTable, type Price } from '../llm/prices.ts'
 import { defaultRetention, type Retention } from '../store/retention.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../web/webhook-endpoint.ts'
+import { loadRuntimes, type CliRuntimes } from './runtimes.ts'
 
 /** Raised for configuration a person must fix; each line names one variable and the fix. */
 export class ConfigError extends Error {
@@ -101,6 +102,11 @@ const EnvSchema = z.object({
   GAFFER_RETENTION_RUNS_DAYS: wholeNumber('GAFFER_RETENTION_RUNS_DAYS=30'),
   GAFFER_RETENTION_AUDIT_DAYS: wholeNumber('GAFFER_RETENTION_AUDIT_DAYS=365'),
   LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
+  // CLI runtimes (SPEC §14): GAFFER_RUNTIMES / GAFFER_RUNTIMES_FILE are checked by loadRuntimes.
+  GAFFER_SANDBOX: optionalText.pipe(z.enum(['auto', 'none'], { error: 'must be auto (bubblewrap when installed) or none' }).optional()),
+  GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || (/^[0-9]+(\.[0-9]+)?$/.test(value)), {
+    message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',
+  }),
 })
 
 export type GitHubAppCredentials = { appId: number; privateKey: string; webhookSecret: string }
@@ -129,6 +135,8 @@ export type Config = {
   webhookMaxBytes: number
   retention: Retention
   logLevel: NonNullable<z.infer<typeof EnvSchema>['LOG_LEVEL']>
+  /** Operator-defined CLI runtimes, the sandbox choice, and the charge for a CLI that reports no usage. */
+  cli: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number }
 }
 
 const appVariables = ['APP_ID', 'PRIVATE_KEY or PRIVATE_KEY_PATH', 'WEBHOOK_SECRET'] as const
@@ -174,6 +182,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'DATABASE_URL: missing; the GitHub App needs a Postgres that outlives the process: set DATABASE_URL=postgres://user@host:5432/gaffer, or GAFFER_EMBEDDED_DB=1 to keep an embedded Postgres under GAFFER_HOME on purpose (one replica only)',
     )
   }
+  const cliRuntimes = loadRuntimes(env)
+  problems.push(...cliRuntimes.problems)
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
 
@@ -201,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       runsDays: days(e.GAFFER_RETENTION_RUNS_DAYS, defaultRetention.runsDays),
       auditDays: days(e.GAFFER_RETENTION_AUDIT_DAYS, defaultRetention.auditDays),
     },
+    cli: { runtimes: cliRuntimes.runtimes, sandbox: e.GAFFER_SANDBOX ?? 'auto', usdPerMinute: Number(e.GAFFER_CLI_USD_PER_MINUTE ?? 0) },
   }
 }
 

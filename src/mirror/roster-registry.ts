@@ -17,7 +17,13 @@ export type RosterRegistry = {
   watch(listener: (repository: string, roster: Roster) => void): void
 }
 
-export function createRosterRegistry(deps: { pool: Pool; log: Logger; shipped: Roster }): RosterRegistry {
+export function createRosterRegistry(deps: {
+  pool: Pool
+  log: Logger
+  shipped: Roster
+  /** The CLI runtimes the operator defined: a roster naming another is rejected. */
+  runtimes?: readonly string[]
+}): RosterRegistry {
   const rosters = new Map<string, Roster>()
   const listeners: ((repository: string, roster: Roster) => void)[] = []
   const use = (repository: string, roster: Roster) => {
@@ -38,7 +44,7 @@ export function createRosterRegistry(deps: { pool: Pool; log: Logger; shipped: R
         await syncAgents(deps.pool, fullName, deps.shipped)
         return deps.shipped
       }
-      const result = buildRoster(sources)
+      const result = buildRoster(sources, { runtimes: deps.runtimes ?? [] })
       if (result.roster === undefined) {
         const error = formatProblems(result.problems)
         deps.log.error({ repository: fullName, problems: result.problems }, 'rejected the repository roster; keeping the last valid one')

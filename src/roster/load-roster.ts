@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { parseAgentFile, type RosterProblem } from './parse-agent-file.ts'
 import { createRoster, type Roster } from './roster.ts'
 import type { Agent } from './schema.ts'
-import { validateRoster } from './validate-roster.ts'
+import { validateRoster, type RosterOptions } from './validate-roster.ts'
 
 export const shippedAgentsDir = fileURLToPath(new URL('../../agents/', import.meta.url))
 
@@ -15,7 +15,7 @@ export type AgentSource = { slug: string; file: string; text: string }
 export type RosterResult = { roster: Roster; problems: [] } | { roster: undefined; problems: RosterProblem[] }
 
 /** Parses and validates a set of AGENTS.md files; any problem rejects the whole roster. */
-export function buildRoster(sources: readonly AgentSource[]): RosterResult {
+export function buildRoster(sources: readonly AgentSource[], options: RosterOptions = {}): RosterResult {
   if (sources.length === 0) {
     return {
       roster: undefined,
@@ -33,7 +33,7 @@ export function buildRoster(sources: readonly AgentSource[]): RosterResult {
       problems.push(...parsed.problems)
     }
   }
-  problems.push(...validateRoster(agents, unparsed))
+  problems.push(...validateRoster(agents, unparsed, options))
   return problems.length > 0 ? { roster: undefined, problems } : { roster: createRoster(agents), problems: [] }
 }
 
@@ -50,8 +50,8 @@ export async function readAgentSources(dir: string): Promise<AgentSource[]> {
   return sources
 }
 
-export async function loadRosterDir(dir: string): Promise<RosterResult> {
-  return buildRoster(await readAgentSources(dir))
+export async function loadRosterDir(dir: string, options: RosterOptions = {}): Promise<RosterResult> {
+  return buildRoster(await readAgentSources(dir), options)
 }
 
 export function formatProblems(problems: readonly RosterProblem[]): string {
@@ -63,7 +63,8 @@ export function formatOrgChart(roster: Roster): string {
   const lines: string[] = []
   const visit = (agent: Agent, depth: number) => {
     const handles = agent.handles.length > 0 ? `  handles ${agent.handles.join(', ')}` : ''
-    lines.push(`${'  '.repeat(depth)}${agent.slug} (${agent.role}: ${agent.name})  heartbeat "${agent.heartbeat}"${handles}`)
+    const runtime = agent.runtime === 'chat' ? '' : `  runtime ${agent.runtime}`
+    lines.push(`${'  '.repeat(depth)}${agent.slug} (${agent.role}: ${agent.name})  heartbeat "${agent.heartbeat}"${handles}${runtime}`)
     for (const report of roster.reportsOf(agent.slug)) visit(report, depth + 1)
   }
   visit(roster.ceo, 0)

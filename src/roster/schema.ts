@@ -36,6 +36,11 @@ export const AgentFrontMatter = z.strictObject({
   maxTurns: z.int().min(1).max(50).default(8),
   /** A report's escalation this agent leaves unhandled for this many of its heartbeats moves up by itself. */
   escalationTimeout: z.int().min(1).max(100).default(2),
+  /**
+   * How the agent works an item: `chat` (the model loop) or the name of a CLI runtime
+   * the operator defined in GAFFER_RUNTIMES; a repository can only name one, never define it.
+   */
+  runtime: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be chat or the name of a runtime defined in GAFFER_RUNTIMES, e.g. runtime: codex').default('chat'),
   budget: z
     .strictObject({
       monthlyUsd: z.number().positive().optional(),

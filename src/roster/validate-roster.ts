@@ -2,14 +2,34 @@ import type { RosterProblem } from './parse-agent-file.ts'
 import type { Agent } from './schema.ts'
 import { isToolName, managerOnlyTools, reviewerTools, toolNames } from './tools.ts'
 
+/** What the host allows that a roster cannot decide for itself. */
+export type RosterOptions = {
+  /** The CLI runtimes the operator defined; an agent may name only these or chat. */
+  runtimes?: readonly string[]
+}
+
 /**
  * Checks the org-chart rules of SPEC §3 across all agents; returns every problem found.
  * `unparsed` names agents whose files failed to parse: rules that depend on them
  * (a manager that exists, who has reports, whether there is a CEO) are not judged
  * until those files are fixed, so no problem is reported that is only an echo of another.
  */
-export function validateRoster(agents: readonly Agent[], unparsed: ReadonlySet<string> = new Set()): RosterProblem[] {
+export function validateRoster(
+  agents: readonly Agent[],
+  unparsed: ReadonlySet<string> = new Set(),
+  options: RosterOptions = {},
+): RosterProblem[] {
   const problems: RosterProblem[] = []
+  const runtimes = ['chat', ...(options.runtimes ?? [])]
+  for (const agent of agents) {
+    if (!runtimes.includes(agent.runtime)) {
+      problems.push({
+        file: agent.file,
+        field: 'runtime',
+        message: `"${agent.runtime}" is not a runtime this Gaffer defines; use one of: ${runtimes.join(', ')} (the operator defines CLI runtimes in GAFFER_RUNTIMES)`,
+      })
+    }
+  }
   const bySlug = new Map(agents.map((agent) => [agent.slug, agent]))
   const slugs = [...bySlug.keys()].sort()
 

@@ -21,7 +21,7 @@ import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
 import { loadItemContext, type CommentAccess } from './load-item-context.ts'
 import { itemMessage, systemPrompt } from './prompt.ts'
-import { createToolContext, ToolRefusal, type Tool, type ToolContext } from './tool.ts'
+import { createToolContext, ToolRefusal, type Tool, type ToolContext, type ToolEnvironment } from './tool.ts'
 import { offeredTools } from './tools/index.ts'
 import { approvalNote } from './tools/approval.ts'
 
@@ -196,7 +196,11 @@ async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, 
 }
 
 /** Three identical model failures on one item block it with the error (SPEC §7); fewer leave it to be retried. */
-async function tripCircuitBreaker(deps: RuntimeDeps, work: { agent: Agent; item: ItemHandle; octokit: Octokit }, error: unknown): Promise<void> {
+export async function tripCircuitBreaker(
+  deps: Pick<RuntimeDeps, 'pool' | 'owners' | 'wake' | 'botLogin' | 'maxIdenticalFailures'> & Pick<ToolEnvironment, 'rosters'>,
+  work: { agent: Agent; item: ItemHandle; octokit: Octokit },
+  error: unknown,
+): Promise<void> {
   const { repository, number } = work.item.get()
   const status = (error as { status?: number }).status
   const message = (error as Error).message ?? String(error)
@@ -206,12 +210,17 @@ async function tripCircuitBreaker(deps: RuntimeDeps, work: { agent: Agent; item:
   // Blocked like any other block: reason recorded, the manager asked (or the humans, for the CEO's items).
   const current = await work.item.refresh()
   if (!transition(current.status, 'block').ok) return
-  await blockItem(escalationDepsFor(deps, repository), work.octokit, current, `the model failed ${count} times in a row on this item: ${message}`)
+  await blockItem(escalationDepsFor(deps, repository), work.octokit, current, `${failures(error)} ${count} times in a row on this item: ${message}`)
   await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository, target: number, outcome: 'blocked', detail: { signature } })
 }
 
+/** What kept failing: a CLI run says so by its error's name (CliFailure), anything else is the model. */
+function failures(error: unknown): string {
+  return (error as Error).name === 'CliFailure' ? 'the CLI run failed' : 'the model failed'
+}
+
 /** Adds the run's cost to the agent's month; warns once at 80% and pauses the agent at 100%. */
-async function chargeBudget(deps: RuntimeDeps, ctx: ToolContext, costUsd: number, log: Logger): Promise<void> {
+export async function chargeBudget(deps: Pick<RuntimeDeps, 'pool' | 'now'>, ctx: ToolContext, costUsd: number, log: Logger): Promise<void> {
   const monthlyUsd = ctx.agent.budget.monthlyUsd
   const spend = await recordSpend(deps.pool, ctx.repository, ctx.agent.slug, costUsd, monthlyUsd, deps.now())
   if (!spend.warnNow && !spend.pausedNow) return

@@ -1,0 +1,122 @@
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { shippedAgentsDir } from '../src/roster/load-roster.ts'
+import type { CommittedFile as ChangedFile } from '../src/github/writes.ts'
+import type { WorkspaceOps } from '../src/runtime/cli/workspace-ops.ts'
+import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
+
+const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
+
+/**
+ * The workspace seam (src/workspace/ provides the real one): a folder with the test's
+ * MODE file, changes = files the CLI added, publishing = recorded and the item sent to review.
+ */
+function stubWorkspace(mode: () => string, published: Array<{ title: string; body: string; files: ChangedFile[] }>): WorkspaceOps {
+  return {
+    async prepareWorkspace(deps, _octokit, target) {
+      const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-cli-work-'))
+      await mkdir(path.join(dir, '.git'))
+      await writeFile(path.join(dir, 'MODE'), mode())
+      return { dir, branch: target.branch, baseSha: 'base', baseRef: target.base, finish: () => rm(dir, { recursive: true, force: true }) }
+    },
+    async collectChanges(workspace) {
+      const names = (await readdir(workspace.dir)).filter((name) => name !== '.git' && name !== 'MODE')
+      return { files: await Promise.all(names.map(async (name) => ({ path: name, content: await readFile(path.join(workspace.dir, name), 'utf8') }))), refused: [] }
+    },
+    async publishChanges(ctx, _workspace, change) {
+      published.push({ ...change, files: [...change.files] })
+      await ctx.setStatus('submit_for_review')
+      return { number: 999, inReview: true }
+    },
+  }
+}
+
+describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real Postgres)', () => {
+  let c: TestCompany
+  let mode = 'nochange'
+  const published: Array<{ title: string; body: string; files: ChangedFile[] }> = []
+  let agentsDir: string
+
+  beforeAll(async () => {
+    agentsDir = await mkdtemp(path.join(tmpdir(), 'gaffer-agents-'))
+    await cp(shippedAgentsDir, agentsDir, { recursive: true })
+    const file = path.join(agentsDir, 'backend-engineer', 'AGENTS.md')
+    await writeFile(file, (await readFile(file, 'utf8')).replace('maxTurns: 8\n', 'maxTurns: 8\nruntime: fake-claude\n'))
+    c = await createTestCompany()
+    await c.startApp({
+      agentsDir,
+      owners: ['maya'],
+      cli: {
+        runtimes: { 'fake-claude': { adapter: 'claude-code', command: [process.execPath, fakeCli], env: [], timeoutMinutes: 1 } },
+        sandbox: 'auto',
+        usdPerMinute: 0,
+        home: agentsDir,
+        workspace: stubWorkspace(() => mode, published),
+      },
+    })
+  })
+  afterAll(async () => {
+    await c?.stop()
+    await rm(agentsDir, { recursive: true, force: true })
+  })
+  beforeEach(async () => {
+    await c.db.pool.query("update work_items set status = 'done' where status = 'todo'")
+  })
+
+  const repository = () => c.github.repository
+  const openTask = async (title: string) => {
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['agent:backend-engineer'] })).data.number
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
+    return number
+  }
+  const progressComment = async (number: number) =>
+    (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((comment) => comment.body ?? '').filter((body) => body.includes('kind=progress'))
+
+  it('a change is published, the item goes to review, the cost reaches the budget and the transcript is kept', async () => {
+    const number = await openTask('Add a feature file')
+    mode = 'change'
+    const spentBefore = Number((await c.db.pool.query("select month_spend_usd from agents where slug = 'backend-engineer'")).rows[0]?.month_spend_usd ?? 0)
+
+    await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
+
+    expect((await getWorkItem(c.db.pool, repository(), number))?.status).toBe('review')
+    expect(published.at(-1)).toMatchObject({ body: 'Added feature.txt; the tests pass.', files: [{ path: 'feature.txt', content: 'made by the fake CLI\n' }] })
+    const spent = Number((await c.db.pool.query("select month_spend_usd from agents where slug = 'backend-engineer'")).rows[0]?.month_spend_usd)
+    expect(spent - spentBefore).toBeCloseTo(0.25)
+    const [transcript] = await listCliTranscripts(c.db.pool, repository(), number)
+    expect(transcript).toMatchObject({ outcome: 'published', exitCode: 0, inputTokens: 1500, outputTokens: 400, costUsd: 0.25, runtime: 'fake-claude' })
+    expect(transcript!.transcript).toContain('"type":"result"')
+    const [comment] = await progressComment(number)
+    expect(comment).toContain('**Backend Engineer** on the `fake-claude` runtime: published')
+  })
+
+  it('a report starting BLOCKED: without changes blocks the item with the reason', async () => {
+    const number = await openTask('Connect to staging')
+    mode = 'blocked'
+
+    await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
+
+    const item = await getWorkItem(c.db.pool, repository(), number)
+    expect(item?.status).toBe('blocked')
+    expect((await listCliTranscripts(c.db.pool, repository(), number))[0]).toMatchObject({ outcome: 'blocked' })
+  })
+
+  it('no changes and exit 0: done; a failing exit counts toward the circuit breaker and leaves the item to retry', async () => {
+    const done = await openTask('Check nothing is needed')
+    mode = 'nochange'
+    await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
+    expect((await getWorkItem(c.db.pool, repository(), done))?.status).toBe('done')
+
+    const failing = await openTask('Something that crashes')
+    mode = 'fail'
+    await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
+    const row = (await c.db.pool.query('select status, failure_count from work_items where repository = $1 and number = $2', [repository(), failing])).rows[0]
+    expect(row).toMatchObject({ status: 'todo', failure_count: 1 })
+    expect((await listCliTranscripts(c.db.pool, repository(), failing))[0]).toMatchObject({ outcome: 'failed', exitCode: 3 })
+  })
+})

@@ -129,7 +129,7 @@ async function status(args: string[]): Promise<number> {
   return 0
 }
 
-async function runCli(argv: string[]): Promise<number> {
+async function runCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
     case 'validate':
@@ -157,7 +157,7 @@ async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-runCli(process.argv.slice(2)).then(
+runCommand(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exit(code)
   },

@@ -28,13 +28,13 @@ export function cliProgressText(progress: CliProgress): string {
   const steps = progress.steps.slice(-SHOWN_STEPS)
   if (steps.length > 0) {
     const skipped = progress.steps.length - steps.length
-    lines.push('', ...(skipped > 0 ? [`- … ${skipped} earlier step${skipped === 1 ? '' : 's'}`] : []), ...steps.map((step) => `- ${oneLine(step)}`))
+    lines.push('', ...(skipped > 0 ? [`- … ${skipped} earlier step${skipped === 1 ? '' : 's'}`] : []), ...steps.map((step) => `- ${stepLine(step)}`))
   }
   if (progress.report) lines.push('', '**Report**', '', progress.report)
   return lines.join('\n')
 }
 
-function oneLine(text: string): string {
+function stepLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim()
   return flat.length > STEP_CHARS ? `${flat.slice(0, STEP_CHARS - 1)}…` : flat
 }

@@ -21,7 +21,8 @@ export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
     model: { apiKey: 'bench', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 },
   })
   const statusOf = async (number: number) =>
-    (await pool.query<{ status: string | null }>('select status from work_items where repository = $1 and number = $2', [github.repository, number])).rows[0]?.status
+    (await pool.query<{ status: string | null }>('select status from work_items where repository = $1 and number = $2', [github.repository, number]))
+      .rows[0]?.status
   const waitFor = async (number: number, status: string) => {
     for (let i = 0; i < 400 && (await statusOf(number)) !== status; i += 1) await new Promise((r) => setTimeout(r, 50))
     if ((await statusOf(number)) !== status) throw new Error(`#${number} never became ${status}`)
@@ -46,7 +47,8 @@ export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
     return gaffer.heartbeats.runNow(github.repository, agent)
   }
   try {
-    const goal = (await maya.issues.create({ owner, repo, title: 'Launch search', labels: ['gaffer:goal'], body: 'Customers can search widgets.' })).data.number
+    const goal = (await maya.issues.create({ owner, repo, title: 'Launch search', labels: ['gaffer:goal'], body: 'Customers can search widgets.' }))
+      .data.number
     await waitFor(goal, 'todo')
     model.reset()
     const total = { reads: 0, writes: 0 }
@@ -75,7 +77,11 @@ export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
             { name: 'comment', arguments: { body: 'Adding GET /search.' } },
             {
               name: 'propose_change',
-              arguments: { title: 'Add search', body: 'Adds GET /search.', files: [{ path: 'src/search.js', content: 'export const search = () => []\n' }] },
+              arguments: {
+                title: 'Add search',
+                body: 'Adds GET /search.',
+                files: [{ path: 'src/search.js', content: 'export const search = () => []\n' }],
+              },
             },
           ],
         }),
@@ -93,11 +99,31 @@ export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
     const tokens = (await pool.query<{ tokens: number }>('select sum(tokens)::int as tokens from heartbeat_runs')).rows[0]!.tokens
     const per = (n: number) => (n / completed).toFixed(1)
     return [
-      { measure: 'GitHub requests, busy heartbeat (1 item → PR)', gaffer: `${busy.reads} reads, ${busy.writes} writes`, baseline: '-', note: 'claim, context, comment, branch, commit, draft PR, status, and the webhooks they cause' },
-      { measure: 'model calls per completed item', gaffer: per(model.requests.length), baseline: '-', note: `goal → initiative → task → PR: ${model.requests.length} calls for ${completed} items` },
+      {
+        measure: 'GitHub requests, busy heartbeat (1 item → PR)',
+        gaffer: `${busy.reads} reads, ${busy.writes} writes`,
+        baseline: '-',
+        note: 'claim, context, comment, branch, commit, draft PR, status, and the webhooks they cause',
+      },
+      {
+        measure: 'model calls per completed item',
+        gaffer: per(model.requests.length),
+        baseline: '-',
+        note: `goal → initiative → task → PR: ${model.requests.length} calls for ${completed} items`,
+      },
       { measure: 'tokens per completed item', gaffer: per(tokens), baseline: '-', note: 'scripted usage: 100 prompt + 20 completion per call' },
-      { measure: 'GitHub reads per completed item', gaffer: per(total.reads), baseline: '-', note: "the delegation's five heartbeats, the maintainer's close, and the webhooks they cause" },
-      { measure: 'GitHub writes per completed item', gaffer: per(total.writes), baseline: '-', note: 'labels, comments, delegated issues, the branch, commit, PR and its check run, closing' },
+      {
+        measure: 'GitHub reads per completed item',
+        gaffer: per(total.reads),
+        baseline: '-',
+        note: "the delegation's five heartbeats, the maintainer's close, and the webhooks they cause",
+      },
+      {
+        measure: 'GitHub writes per completed item',
+        gaffer: per(total.writes),
+        baseline: '-',
+        note: 'labels, comments, delegated issues, the branch, commit, PR and its check run, closing',
+      },
     ]
   } finally {
     await stop()

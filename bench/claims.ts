@@ -205,10 +205,7 @@ export async function benchClaims(url: string, options: ClaimBenchOptions = {}):
   const progress = options.progress ?? (() => {})
   const admin = createPool(url, 1)
   try {
-    await admin.query(
-      `insert into repositories (full_name, installation_id) values ($1, 1) on conflict (full_name) do nothing`,
-      [REPOSITORY],
-    )
+    await admin.query(`insert into repositories (full_name, installation_id) values ($1, 1) on conflict (full_name) do nothing`, [REPOSITORY])
     // Warm-up, not reported: first-use costs in Node and Postgres.
     await measure(url, admin, 'warm-up', gafferClaimer, 2, 300, 5)
     await measure(url, admin, 'warm-up', baselineClaimer, 2, 300, 5)
@@ -239,13 +236,14 @@ export async function benchClaims(url: string, options: ClaimBenchOptions = {}):
 
 /** The claim runs as table rows: one per concurrency, Gaffer beside the baseline, and the double claims of all runs. */
 export function claimTableRows(results: readonly ClaimBenchRow[]): Row[] {
-  const figure = (row: ClaimBenchRow | undefined) =>
-    row ? `${row.claimsPerSecond} (${row.p50Ms.toFixed(1)} / ${row.p99Ms.toFixed(1)})` : '-'
+  const figure = (row: ClaimBenchRow | undefined) => (row ? `${row.claimsPerSecond} (${row.p50Ms.toFixed(1)} / ${row.p99Ms.toFixed(1)})` : '-')
   const levels = [...new Set(results.map((row) => row.claimers))]
   const rows: Row[] = levels.map((claimers) => {
     const gaffer = results.find((row) => row.claimers === claimers && row.strategy === 'gaffer')
     const baseline = results.find((row) => row.claimers === claimers && row.strategy === 'baseline')
-    const notes = [gaffer, baseline].flatMap((row) => (row && row.benchmark.includes('[') ? [`${row.strategy} ${row.benchmark.slice(row.benchmark.indexOf('['))}`] : []))
+    const notes = [gaffer, baseline].flatMap((row) =>
+      row && row.benchmark.includes('[') ? [`${row.strategy} ${row.benchmark.slice(row.benchmark.indexOf('['))}`] : [],
+    )
     return {
       measure: `claims/s (p50 / p99 ms), ${claimers} claimer${claimers === 1 ? '' : 's'}`,
       gaffer: figure(gaffer),

@@ -39,10 +39,12 @@ async function startBaselineGitHub(items: readonly { title: string; labels: stri
     },
   })
   const [pollerToken, ...creators] = tokens as [string, ...string[]]
-  for (let next = 0; next < items.length; ) {
+  for (let next = 0; next < items.length;) {
     const creator = new Octokit({ baseUrl: emulator.url, auth: creators[Math.floor(next / ISSUES_PER_TOKEN)] })
     const batch = items.slice(next, (next += 8))
-    await Promise.all(batch.map((item) => creator.issues.create({ owner: BASELINE_OWNER, repo: BASELINE_REPO, title: item.title, labels: item.labels })))
+    await Promise.all(
+      batch.map((item) => creator.issues.create({ owner: BASELINE_OWNER, repo: BASELINE_REPO, title: item.title, labels: item.labels })),
+    )
   }
   return { emulator, url: emulator.url, pollerToken }
 }
@@ -51,7 +53,10 @@ async function startBaselineGitHub(items: readonly { title: string; labels: stri
 function org(): AgentDef[] {
   const agents: AgentDef[] = [{ slug: 'ceo', front: 'name: CEO\nrole: ceo\nheartbeat: "0 * * * *"\ntools: [comment, set_status, delegate]' }]
   for (let v = 1; v <= VPS; v += 1) {
-    agents.push({ slug: `vp-${v}`, front: `name: VP ${v}\nrole: vp\nreportsTo: ceo\nheartbeat: "*/30 * * * *"\ntools: [comment, set_status, delegate]` })
+    agents.push({
+      slug: `vp-${v}`,
+      front: `name: VP ${v}\nrole: vp\nreportsTo: ceo\nheartbeat: "*/30 * * * *"\ntools: [comment, set_status, delegate]`,
+    })
   }
   for (let s = 1; s <= SPECIALISTS; s += 1) {
     const slug = `specialist-${String(s).padStart(2, '0')}`
@@ -103,10 +108,10 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
     await gaffer.deliveries.idle()
     // The replica reconciled the emulated repository at start (which drops mirror rows
     // GitHub does not have), so the 10,000 items go in afterwards, straight into SQL.
-    await pool.query(
-      `insert into repositories (full_name, installation_id) values ($1, $2) on conflict (full_name) do nothing`,
-      [github.repository, github.app.installationId],
-    )
+    await pool.query(`insert into repositories (full_name, installation_id) values ($1, $2) on conflict (full_name) do nothing`, [
+      github.repository,
+      github.app.installationId,
+    ])
     // None is ready: review and waiting items wait on others; blocked ones are already
     // with the humans (escalated_to 'humans'), so no manager has an escalation to handle.
     await pool.query(
@@ -145,10 +150,10 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
     // second emulated GitHub whose repository holds the same 10,000 issues with the same
     // labels (the app's own repository cannot: the replica would mirror and route them).
     const items = (
-      await pool.query<{ labels: string[]; title: string }>('select labels, title from work_items where repository = $1 and number >= $2 order by number', [
-        github.repository,
-        FIRST_NUMBER,
-      ])
+      await pool.query<{ labels: string[]; title: string }>(
+        'select labels, title from work_items where repository = $1 and number >= $2 order by number',
+        [github.repository, FIRST_NUMBER],
+      )
     ).rows
     baseline = await startBaselineGitHub(items)
     const poller = new Octokit({ baseUrl: baseline.url, auth: baseline.pollerToken })

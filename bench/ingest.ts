@@ -63,7 +63,8 @@ export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
     }
     // The emulator delivers issues.opened for each; let those settle before measuring.
     const processedIssues = async () =>
-      (await pool.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where event = 'issues' and processed_at is not null`)).rows[0]!.n
+      (await pool.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where event = 'issues' and processed_at is not null`))
+        .rows[0]!.n
     for (let i = 0; i < 200 && (await processedIssues()) < ISSUES; i += 1) await new Promise((r) => setTimeout(r, 50))
     await gaffer.deliveries.idle()
 
@@ -126,7 +127,12 @@ export async function benchIngest(databaseUrl: string): Promise<IngestResult> {
     const duplicates = replays.filter((a) => a.status === 200 && (JSON.parse(a.body) as { status?: string }).status === 'duplicate').length
 
     // Baseline: the same signed deliveries through Probot's own middleware, one no-op handler, no database.
-    const bare = new Probot({ appId: github.app.appId, privateKey: github.app.privateKey, secret: github.app.webhookSecret, log: createLogger('silent') })
+    const bare = new Probot({
+      appId: github.app.appId,
+      privateKey: github.app.privateKey,
+      secret: github.app.webhookSecret,
+      log: createLogger('silent'),
+    })
     let handled = 0
     bare.onAny(async () => {
       handled += 1

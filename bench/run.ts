@@ -59,7 +59,10 @@ const cleanUp = () =>
     // This run's database and any benchmark's own (`${name}_<suffix>`) still there after an interruption.
     if (created && server.source === 'DATABASE_URL') {
       await withAdmin(server.adminUrl, async (client) => {
-        const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname = $1 or datname like $2', [name, `${name}\\_%`])
+        const { rows } = await client.query<{ datname: string }>('select datname from pg_database where datname = $1 or datname like $2', [
+          name,
+          `${name}\\_%`,
+        ])
         for (const { datname } of rows) await client.query(`drop database if exists ${datname} with (force)`)
       }).catch((error: unknown) => console.error(`could not drop database ${name}: ${(error as Error).message}`))
     }
@@ -136,13 +139,13 @@ try {
     { name: '4. end to end', rows: endToEnd.throughput },
     { name: '5. memory', rows: endToEnd.memory },
   ]
-  console.log(`Gaffer benchmarks — Postgres ${postgresVersion} (${server.source}), ${cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`)
+  console.log(
+    `Gaffer benchmarks — Postgres ${postgresVersion} (${server.source}), ${cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`,
+  )
   console.log('')
   console.log(formatSections(sections))
 
-  const problems = results.filter(
-    (row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items),
-  )
+  const problems = results.filter((row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items))
   for (const row of problems) {
     console.error(
       `PROBLEM ${row.benchmark} @ ${row.claimers}: ${row.doubleClaims} double claims, ` +

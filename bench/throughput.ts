@@ -24,8 +24,14 @@ const mb = (value: number) => value.toFixed(1)
  * ceiling GitHub's limits put on that mix; and the app process's resident memory idle
  * after start and under this load, beside a bare Probot app's.
  */
-export async function benchThroughput(databaseUrl: string, options: { tasks: number; modelDelayMs: number; timeoutMs: number }): Promise<ThroughputResult> {
-  const model = await startScriptedModel({ delayMs: options.modelDelayMs, whenIdle: { toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }] } })
+export async function benchThroughput(
+  databaseUrl: string,
+  options: { tasks: number; modelDelayMs: number; timeoutMs: number },
+): Promise<ThroughputResult> {
+  const model = await startScriptedModel({
+    delayMs: options.modelDelayMs,
+    whenIdle: { toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }] },
+  })
   const { github, port, owner, repo, maya } = await startBenchGitHub()
   const pool = createPool(databaseUrl, 2)
   let app: AppProcess | undefined
@@ -53,8 +59,7 @@ export async function benchThroughput(databaseUrl: string, options: { tasks: num
     for (let i = 0; i < options.tasks; i += 1) {
       await maya.issues.create({ owner, repo, title: `Task ${i + 1}`, labels: [`agent:${specialists[i % specialists.length]}`] })
     }
-    const done = async () =>
-      Number((await pool.query("select count(*) from work_items where kind = 'issue' and status = 'done'")).rows[0].count)
+    const done = async () => Number((await pool.query("select count(*) from work_items where kind = 'issue' and status = 'done'")).rows[0].count)
     let completed = 0
     while (performance.now() - started < options.timeoutMs && (completed = await done()) < options.tasks) {
       await new Promise((resolve) => setTimeout(resolve, 250))
@@ -73,8 +78,18 @@ export async function benchThroughput(databaseUrl: string, options: { tasks: num
     const modelCalls = per(model.requests.length)
     return {
       throughput: [
-        { measure: 'completed items', gaffer: `${completed} of ${options.tasks} in ${seconds.toFixed(1)} s`, baseline: '-', note: `model answers after ${options.modelDelayMs} ms` },
-        { measure: 'completed items/s', gaffer: (completed / seconds).toFixed(2), baseline: '-', note: '3 specialists, 2 items each per heartbeat, wakes on' },
+        {
+          measure: 'completed items',
+          gaffer: `${completed} of ${options.tasks} in ${seconds.toFixed(1)} s`,
+          baseline: '-',
+          note: `model answers after ${options.modelDelayMs} ms`,
+        },
+        {
+          measure: 'completed items/s',
+          gaffer: (completed / seconds).toFixed(2),
+          baseline: '-',
+          note: '3 specialists, 2 items each per heartbeat, wakes on',
+        },
         { measure: 'model calls per item', gaffer: modelCalls.toFixed(2), baseline: '1.00', note: 'baseline: one call per item, the least possible' },
         {
           measure: 'GitHub requests per item',
@@ -82,7 +97,12 @@ export async function benchThroughput(databaseUrl: string, options: { tasks: num
           baseline: '-',
           note: 'everything the app process asked of GitHub: routing, claims, context, status, closing',
         },
-        { measure: 'content-creating requests per item', gaffer: per(counts.creating).toFixed(2), baseline: '-', note: 'POST of issues, comments, pulls, reviews' },
+        {
+          measure: 'content-creating requests per item',
+          gaffer: per(counts.creating).toFixed(2),
+          baseline: '-',
+          note: 'POST of issues, comments, pulls, reviews',
+        },
         {
           measure: 'items/hour: GitHub ceiling vs achieved',
           gaffer: `${Number.isFinite(ceiling) ? Math.floor(ceiling) : 'unbounded'} ceiling`,

@@ -45,7 +45,16 @@ export async function benchWorkspaceOverhead(databaseUrl: string): Promise<Row[]
   }
   const workOne = async (context: WorkContext) => {
     const ctx = createToolContext(
-      { pool, log, rosters: { get: () => roster }, fuses: defaultFuses, owners: [], permissionOf: createPermissionCache(), now: () => new Date(), botLogin: () => 'gaffer[bot]' },
+      {
+        pool,
+        log,
+        rosters: { get: () => roster },
+        fuses: defaultFuses,
+        owners: [],
+        permissionOf: createPermissionCache(),
+        now: () => new Date(),
+        botLogin: () => 'gaffer[bot]',
+      },
       { ...context, log },
     )
     const n = context.item.get().number
@@ -54,7 +63,13 @@ export async function benchWorkspaceOverhead(databaseUrl: string): Promise<Row[]
     if (mode === 'propose') {
       await submitChange(ctx, { branch, title: `Change ${n}`, body: 'A change.', files: [file(n)] })
     } else {
-      const workspace = await prepareWorkspace({ pool, log, home, gitTransport: 'api' }, context.octokit, { repository: ctx.repository, branch, base: 'main', purpose: 'work', run: context.runId })
+      const workspace = await prepareWorkspace({ pool, log, home, gitTransport: 'api' }, context.octokit, {
+        repository: ctx.repository,
+        branch,
+        base: 'main',
+        purpose: 'work',
+        run: context.runId,
+      })
       await writeFile(path.join(workspace.dir, file(n).path), file(n).content)
       const changes = await collectChanges(workspace)
       await publishChanges(ctx, workspace, { title: `Change ${n}`, body: 'A change.', files: changes.files })
@@ -69,10 +84,21 @@ export async function benchWorkspaceOverhead(databaseUrl: string): Promise<Row[]
   try {
     // A repository with some files to check out.
     for (let i = 0; i < 20; i += 1) {
-      await maya.repos.createOrUpdateFileContents({ owner, repo, path: `lib/module-${i}.js`, message: `module ${i}`, content: Buffer.from(`export const m${i} = ${i}\n`).toString('base64') })
+      await maya.repos.createOrUpdateFileContents({
+        owner,
+        repo,
+        path: `lib/module-${i}.js`,
+        message: `module ${i}`,
+        content: Buffer.from(`export const m${i} = ${i}\n`).toString('base64'),
+      })
     }
     const statusOf = async (number: number) =>
-      (await pool.query<{ status: string | null }>('select status from work_items where repository = $1 and number = $2', [github.repository, number])).rows[0]?.status
+      (
+        await pool.query<{ status: string | null }>('select status from work_items where repository = $1 and number = $2', [
+          github.repository,
+          number,
+        ])
+      ).rows[0]?.status
     for (const current of ['propose', 'workspace'] as const) {
       mode = current
       for (let i = 0; i < RUNS; i += 1) {

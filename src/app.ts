@@ -54,7 +54,9 @@ const PushEvent = z.object({
   ref: z.string(),
   repository: GitHubRepository,
   installation: Installation,
-  commits: z.array(z.object({ added: z.array(z.string()).default([]), modified: z.array(z.string()).default([]), removed: z.array(z.string()).default([]) })).default([]),
+  commits: z
+    .array(z.object({ added: z.array(z.string()).default([]), modified: z.array(z.string()).default([]), removed: z.array(z.string()).default([]) }))
+    .default([]),
 })
 
 /**
@@ -119,7 +121,10 @@ export function gafferApp(deps: AppDeps) {
     app.on('issue_comment', async (context) => {
       const event = CommentEvent.parse(context.payload)
       await ensureRepository(deps, context.octokit, event)
-      await syncItem(deps, context.octokit, toGitHubItem(event.repository.full_name, event.issue), { route: false, ownWrite: isOwnWrite(event.sender) })
+      await syncItem(deps, context.octokit, toGitHubItem(event.repository.full_name, event.issue), {
+        route: false,
+        ownWrite: isOwnWrite(event.sender),
+      })
       // Commands come only from new comments: an edited comment never runs one.
       if (event.action !== 'created') return
       await handleNewComment(deps, context.octokit, {
@@ -136,7 +141,10 @@ export function gafferApp(deps: AppDeps) {
       const installationId = event.installation.id
       if (['deleted', 'suspend'].includes(event.action)) return deactivateInstallation(deps.pool, installationId)
       if (event.repositories_removed?.length) {
-        await deactivateRepositories(deps.pool, event.repositories_removed.map((r) => r.full_name))
+        await deactivateRepositories(
+          deps.pool,
+          event.repositories_removed.map((r) => r.full_name),
+        )
       }
       for (const { full_name } of [...(event.repositories ?? []), ...(event.repositories_added ?? [])]) {
         await reconcileByName(deps, context.octokit, full_name, installationId)

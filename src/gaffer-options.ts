@@ -91,7 +91,21 @@ export type GafferOptions = {
 /** The parts of GafferOptions that come straight from the environment. */
 export function optionsFromConfig(
   config: Config,
-): Pick<GafferOptions, 'model' | 'prices' | 'fuses' | 'owners' | 'approvers' | 'commentAccess' | 'outsiderPulls' | 'adminToken' | 'spoolDir' | 'webhookMaxBytes' | 'retention' | 'cli'> {
+): Pick<
+  GafferOptions,
+  | 'model'
+  | 'prices'
+  | 'fuses'
+  | 'owners'
+  | 'approvers'
+  | 'commentAccess'
+  | 'outsiderPulls'
+  | 'adminToken'
+  | 'spoolDir'
+  | 'webhookMaxBytes'
+  | 'retention'
+  | 'cli'
+> {
   return {
     cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },

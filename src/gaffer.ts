@@ -43,10 +43,18 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
   await deliveries.sweep()
   await wired.sweep()
   const timers = [
-    setInterval(() => deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep failed')), settings.deliverySweepIntervalMs),
+    setInterval(
+      () => deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep failed')),
+      settings.deliverySweepIntervalMs,
+    ),
     setInterval(() => wired.sweep().catch((error: unknown) => log.error({ err: error }, 'reconcile sweep failed')), settings.sweepIntervalMs),
     ...(modelBreaker
-      ? [setInterval(() => modelBreaker.probe().catch((error: unknown) => log.error({ err: error }, 'model probe failed')), settings.modelBreaker.probeIntervalMs)]
+      ? [
+          setInterval(
+            () => modelBreaker.probe().catch((error: unknown) => log.error({ err: error }, 'model probe failed')),
+            settings.modelBreaker.probeIntervalMs,
+          ),
+        ]
       : []),
   ]
   timers.forEach((timer) => timer.unref())

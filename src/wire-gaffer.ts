@@ -154,8 +154,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       : undefined
   if (cli && cliWork) warnAboutSandbox(log, cli.sandbox)
   const work: WorkHook = options.work ?? ((context) => (cliWork && context.agent.runtime !== 'chat' ? cliWork : chatWork)(context))
-  const escalations =
-    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, ...(runtime ? { runtime } : {}) })
+  const escalations = options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, ...(runtime ? { runtime } : {}) })
   const heartbeats = createHeartbeats({
     pool,
     log,
@@ -183,11 +182,23 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold' }
   const app = gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf })
   const deliveries = createDeliveryProcessor({ probot, pool, log, spoolDir: options.spoolDir })
-  const intakeSweep = createIntakeSweep({ appOctokit: { request: async (...args: Parameters<Octokit['request']>) => (await probot.auth()).request(...args) } as Pick<Octokit, 'request'>, pool, log, retention: options.retention })
+  const intakeSweep = createIntakeSweep({
+    appOctokit: { request: async (...args: Parameters<Octokit['request']>) => (await probot.auth()).request(...args) } as Pick<Octokit, 'request'>,
+    pool,
+    log,
+    retention: options.retention,
+  })
   const server = createHttpServer({
     log,
     adminToken: options.adminToken,
-    webhook: createWebhookEndpoint({ probot, pool, log, process: deliveries.process, spoolDir: options.spoolDir, maxPayloadBytes: options.webhookMaxBytes }),
+    webhook: createWebhookEndpoint({
+      probot,
+      pool,
+      log,
+      process: deliveries.process,
+      spoolDir: options.spoolDir,
+      maxPayloadBytes: options.webhookMaxBytes,
+    }),
     state: () => readState(pool, rosters),
     wake: async (agent, repository) => {
       const target = repository ?? (await onlyRepository(pool))
@@ -200,21 +211,43 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   async function sweep(): Promise<void> {
     await intakeSweep()
     if (options.cli) {
-      const pruned = await pruneWorkspaces(options.cli.home, now()).catch((error: unknown) => (log.error({ err: error }, 'could not prune workspaces'), []))
+      const pruned = await pruneWorkspaces(options.cli.home, now()).catch(
+        (error: unknown) => (log.error({ err: error }, 'could not prune workspaces'), []),
+      )
       if (pruned.length > 0) log.info({ workspaces: pruned.length }, 'pruned failed workspaces older than a day')
     }
-    await releaseExpired({ pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs }, { closeRuns: true })
+    await releaseExpired(
+      { pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs },
+      { closeRuns: true },
+    )
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }
 
-  return { pool, log, settings, githubApiUrl: options.githubApiUrl, probot, identity, app, rosters, heartbeats, modelBreaker, scheduler, deliveries, server, reconcileAll, sweep }
+  return {
+    pool,
+    log,
+    settings,
+    githubApiUrl: options.githubApiUrl,
+    probot,
+    identity,
+    app,
+    rosters,
+    heartbeats,
+    modelBreaker,
+    scheduler,
+    deliveries,
+    server,
+    reconcileAll,
+    sweep,
+  }
 }
 
 /** CLI runs outside bubblewrap see the host's whole disk: say so once at start (SPEC §14). */
 function warnAboutSandbox(log: Logger, sandbox: 'auto' | 'none'): void {
   if (sandbox === 'none') log.warn('GAFFER_SANDBOX=none: CLI runtimes run without bubblewrap and can read the whole host')
-  else if (!findProgram('bwrap', process.env.PATH)) log.warn('bubblewrap (bwrap) is not installed: CLI runtimes run without a sandbox; install it, e.g. apt-get install bubblewrap')
+  else if (!findProgram('bwrap', process.env.PATH))
+    log.warn('bubblewrap (bwrap) is not installed: CLI runtimes run without a sandbox; install it, e.g. apt-get install bubblewrap')
 }
 
 /** The admin API's wake may leave out the repository only when the app serves exactly one. */

@@ -19,7 +19,12 @@ describe('the admin API without GAFFER_ADMIN_TOKEN answers only this machine', (
     ['a same-host proxy (Forwarded)', '127.0.0.1', { host: 'localhost:3000', forwarded: 'for=203.0.113.9' }, false],
     ['a same-host proxy (X-Forwarded-Host)', '::1', { host: 'localhost:3000', 'x-forwarded-host': 'gaffer.example' }, false],
     ['a same-host proxy (X-Real-IP)', '::ffff:127.0.0.1', { host: '127.0.0.1:3000', 'x-real-ip': '203.0.113.9' }, false],
-    ['a proxy that forwards a local-looking Host and Origin', '127.0.0.1', { host: 'localhost', origin: 'http://localhost', 'x-forwarded-for': '127.0.0.1' }, false],
+    [
+      'a proxy that forwards a local-looking Host and Origin',
+      '127.0.0.1',
+      { host: 'localhost', origin: 'http://localhost', 'x-forwarded-for': '127.0.0.1' },
+      false,
+    ],
   ])('%s: %s', (_, address, headers, allowed) => {
     expect(isAdminRequest(request(address, headers), undefined)).toBe(allowed)
   })

@@ -47,12 +47,16 @@ describe('approvals, hidden and unknown commands, unknown agents (emulated GitHu
   })
 
   it('/approve with nothing pending says what the item is doing and changes nothing', async () => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Write the guide', labels: ['agent:docs-writer', 'status:review'] })).data.number
+    const number = (
+      await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Write the guide', labels: ['agent:docs-writer', 'status:review'] })
+    ).data.number
     await expect.poll(async () => (await item(number))?.status, poll).toBe('review')
 
     await say('maya', number, '/approve')
 
-    expect((await comments(number)).at(-1)).toMatch(new RegExp(`^@maya nothing here waits for an approval; #${number} is in review; approvals go to its pull request\\. Nothing was changed\\.`))
+    expect((await comments(number)).at(-1)).toMatch(
+      new RegExp(`^@maya nothing here waits for an approval; #${number} is in review; approvals go to its pull request\\. Nothing was changed\\.`),
+    )
     expect((await item(number))?.status).toBe('review')
     expect((await c.db.pool.query('select 1 from approvals where number = $1', [number])).rowCount).toBe(0)
   })

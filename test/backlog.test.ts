@@ -23,9 +23,9 @@ describe('a backlog drains without waiting for the cron', () => {
 
     await expect.poll(() => [...worked].sort((a, b) => a - b), { timeout: 60_000, interval: 200 }).toEqual(numbers)
     const itemsPerRun = async () =>
-      (await c.db.pool.query("select items from heartbeat_runs where agent = 'docs-writer' and finished_at is not null and items > 0 order by id")).rows.map(
-        (row) => row.items as number,
-      )
+      (
+        await c.db.pool.query("select items from heartbeat_runs where agent = 'docs-writer' and finished_at is not null and items > 0 order by id")
+      ).rows.map((row) => row.items as number)
     await expect.poll(async () => (await itemsPerRun()).reduce((a, b) => a + b, 0), { timeout: 10_000 }).toBe(5)
     expect(await itemsPerRun()).toEqual([2, 2, 1])
   })

@@ -38,7 +38,9 @@ describe('the architecture boundaries (STYLE.md: SQL in store/, GitHub calls in 
   it('gives each top-level name one home: no two files declare the same function, constant, type or class', () => {
     const homes = new Map<string, Set<string>>()
     for (const file of sourceFiles(src)) {
-      for (const [, name] of readFileSync(join(root, file), 'utf8').matchAll(/^(?:export )?(?:async )?(?:function|const|type|class) ([A-Za-z0-9_]+)/gm)) {
+      for (const [, name] of readFileSync(join(root, file), 'utf8').matchAll(
+        /^(?:export )?(?:async )?(?:function|const|type|class) ([A-Za-z0-9_]+)/gm,
+      )) {
         homes.set(name!, (homes.get(name!) ?? new Set()).add(file))
       }
     }

@@ -49,12 +49,8 @@ describe('claims under contention', () => {
 
   it('lets an expired lease be claimed again, and never a live one', async () => {
     await db.pool.query("update work_items set status = 'done'")
-    await db.pool.query(
-      "update work_items set status = 'todo', claimed_by_run = 7, lease_expires_at = now() + interval '1 hour' where number = 1",
-    )
-    await db.pool.query(
-      "update work_items set status = 'todo', claimed_by_run = 7, lease_expires_at = now() - interval '1 second' where number = 2",
-    )
+    await db.pool.query("update work_items set status = 'todo', claimed_by_run = 7, lease_expires_at = now() + interval '1 hour' where number = 1")
+    await db.pool.query("update work_items set status = 'todo', claimed_by_run = 7, lease_expires_at = now() - interval '1 second' where number = 2")
 
     const first = await claimNextReady(db.pool, 'acme/app', 'dev', [], { runId: 8, leaseMs: 60_000 })
     const second = await claimNextReady(db.pool, 'acme/app', 'dev', [], { runId: 8, leaseMs: 60_000 })
@@ -62,7 +58,6 @@ describe('claims under contention', () => {
     expect(first).toMatchObject({ number: 2, status: 'in-progress', claimed_by_run: 8 })
     expect(second).toBeUndefined()
   })
-
 })
 
 describe('claim order', () => {

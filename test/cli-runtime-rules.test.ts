@@ -15,21 +15,54 @@ describe('adapter parsers (recorded event lines)', () => {
   it.each([
     [codexAdapter, '{"type":"thread.started","thread_id":"th_1"}', []],
     [codexAdapter, '{"type":"item.completed","item":{"id":"i","type":"agent_message","text":"Done."}}', [{ kind: 'message', text: 'Done.' }]],
-    [codexAdapter, '{"type":"item.completed","item":{"id":"i","item_type":"command_execution","command":"npm test","exit_code":1}}', [{ kind: 'progress', text: 'ran `npm test` (exit 1)' }]],
-    [codexAdapter, '{"type":"item.completed","item":{"type":"file_change","changes":[{"path":"a.ts","kind":"update"}]}}', [{ kind: 'progress', text: 'changed a.ts' }]],
-    [codexAdapter, '{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":3}}', [{ kind: 'usage', inputTokens: 10, outputTokens: 3 }]],
+    [
+      codexAdapter,
+      '{"type":"item.completed","item":{"id":"i","item_type":"command_execution","command":"npm test","exit_code":1}}',
+      [{ kind: 'progress', text: 'ran `npm test` (exit 1)' }],
+    ],
+    [
+      codexAdapter,
+      '{"type":"item.completed","item":{"type":"file_change","changes":[{"path":"a.ts","kind":"update"}]}}',
+      [{ kind: 'progress', text: 'changed a.ts' }],
+    ],
+    [
+      codexAdapter,
+      '{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":4,"output_tokens":3}}',
+      [{ kind: 'usage', inputTokens: 10, outputTokens: 3 }],
+    ],
     [codexAdapter, '{"type":"turn.failed","error":{"message":"rate limited"}}', [{ kind: 'error', text: 'rate limited' }]],
     [claudeCodeAdapter, '{"type":"system","subtype":"init"}', []],
-    [claudeCodeAdapter, '{"type":"assistant","message":{"content":[{"type":"text","text":"Looking."},{"type":"tool_use","name":"Edit","input":{"file_path":"/w/a.ts"}}]}}', [{ kind: 'message', text: 'Looking.' }, { kind: 'progress', text: 'Edit /w/a.ts' }]],
+    [
+      claudeCodeAdapter,
+      '{"type":"assistant","message":{"content":[{"type":"text","text":"Looking."},{"type":"tool_use","name":"Edit","input":{"file_path":"/w/a.ts"}}]}}',
+      [
+        { kind: 'message', text: 'Looking.' },
+        { kind: 'progress', text: 'Edit /w/a.ts' },
+      ],
+    ],
     [
       claudeCodeAdapter,
       '{"type":"result","subtype":"success","result":"Fixed.","total_cost_usd":0.5,"usage":{"input_tokens":5,"cache_read_input_tokens":5,"cache_creation_input_tokens":1,"output_tokens":2}}',
-      [{ kind: 'message', text: 'Fixed.' }, { kind: 'usage', inputTokens: 11, outputTokens: 2, costUsd: 0.5, cumulative: true }],
+      [
+        { kind: 'message', text: 'Fixed.' },
+        { kind: 'usage', inputTokens: 11, outputTokens: 2, costUsd: 0.5, cumulative: true },
+      ],
     ],
-    [claudeCodeAdapter, '{"type":"result","subtype":"error_max_turns","is_error":true,"usage":{}}', [{ kind: 'error', text: 'error_max_turns' }, { kind: 'usage', inputTokens: 0, outputTokens: 0, cumulative: true }]],
+    [
+      claudeCodeAdapter,
+      '{"type":"result","subtype":"error_max_turns","is_error":true,"usage":{}}',
+      [
+        { kind: 'error', text: 'error_max_turns' },
+        { kind: 'usage', inputTokens: 0, outputTokens: 0, cumulative: true },
+      ],
+    ],
     [opencodeAdapter, '{"type":"text","part":{"text":"Hi"}}', [{ kind: 'message', text: 'Hi' }]],
     [opencodeAdapter, '{"type":"tool_use","part":{"tool":"edit","state":{"input":{"filePath":"b.ts"}}}}', [{ kind: 'progress', text: 'edit b.ts' }]],
-    [opencodeAdapter, '{"type":"step_finish","part":{"cost":0.01,"tokens":{"input":7,"output":2,"reasoning":1,"cache":{"read":3,"write":0}}}}', [{ kind: 'usage', inputTokens: 10, outputTokens: 3, costUsd: 0.01 }]],
+    [
+      opencodeAdapter,
+      '{"type":"step_finish","part":{"cost":0.01,"tokens":{"input":7,"output":2,"reasoning":1,"cache":{"read":3,"write":0}}}}',
+      [{ kind: 'usage', inputTokens: 10, outputTokens: 3, costUsd: 0.01 }],
+    ],
     [opencodeAdapter, '{"type":"error","error":{"name":"APIError","data":{"message":"no key"}}}', [{ kind: 'error', text: 'no key' }]],
     [commandAdapter, '  compiling  ', [{ kind: 'progress', text: 'compiling' }]],
   ])('%#: reads %s', (adapter, line, events) => {
@@ -37,15 +70,35 @@ describe('adapter parsers (recorded event lines)', () => {
   })
 
   it.each([codexAdapter, claudeCodeAdapter, opencodeAdapter])('%#: a malformed line gives no event and does not throw', (adapter) => {
-    for (const line of ['', 'not json', '{"type":', '[1,2]', 'null', '{"type":"item.completed","item":null}', '{"type":"assistant","message":{"content":"x"}}']) {
+    for (const line of [
+      '',
+      'not json',
+      '{"type":',
+      '[1,2]',
+      'null',
+      '{"type":"item.completed","item":null}',
+      '{"type":"assistant","message":{"content":"x"}}',
+    ]) {
       expect(adapter.parseLine(line)).toEqual([])
     }
   })
 
   it.each([
-    [codexAdapter, { adapter: 'codex' as const, env: [], timeoutMinutes: 30, model: 'gpt-5-codex' }, ['codex', 'exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--model', 'gpt-5-codex', '-']],
-    [claudeCodeAdapter, { adapter: 'claude-code' as const, env: [], timeoutMinutes: 30 }, ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']],
-    [opencodeAdapter, { adapter: 'opencode' as const, env: [], timeoutMinutes: 30, model: 'ollama/qwen3' }, ['opencode', 'run', '--format', 'json', '--model', 'ollama/qwen3']],
+    [
+      codexAdapter,
+      { adapter: 'codex' as const, env: [], timeoutMinutes: 30, model: 'gpt-5-codex' },
+      ['codex', 'exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', '--model', 'gpt-5-codex', '-'],
+    ],
+    [
+      claudeCodeAdapter,
+      { adapter: 'claude-code' as const, env: [], timeoutMinutes: 30 },
+      ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'],
+    ],
+    [
+      opencodeAdapter,
+      { adapter: 'opencode' as const, env: [], timeoutMinutes: 30, model: 'ollama/qwen3' },
+      ['opencode', 'run', '--format', 'json', '--model', 'ollama/qwen3'],
+    ],
     [commandAdapter, { adapter: 'command' as const, env: [], timeoutMinutes: 30, command: ['./agent', '--fast'] }, ['./agent', '--fast']],
   ])('%#: argv', (adapter, spec, argv) => {
     expect(adapter.argv(spec)).toEqual(argv)
@@ -55,7 +108,10 @@ describe('adapter parsers (recorded event lines)', () => {
 describe('GAFFER_RUNTIMES', () => {
   it.each([
     ['{"codex":{"adapter":"codex","env":["OPENAI_API_KEY"]}}', []],
-    ['{"mine":{"adapter":"command"}}', ['GAFFER_RUNTIMES: mine.command: the command adapter runs the program in "command"; set it, e.g. command: ["./my-agent"]']],
+    [
+      '{"mine":{"adapter":"command"}}',
+      ['GAFFER_RUNTIMES: mine.command: the command adapter runs the program in "command"; set it, e.g. command: ["./my-agent"]'],
+    ],
     ['{"x":{"adapter":"aider"}}', ['GAFFER_RUNTIMES: x.adapter: must be one of codex, claude-code, opencode, command']],
     ['{"x":{"adapter":"codex","env":["DATABASE_URL"]}}', [expect.stringContaining("GAFFER_RUNTIMES: x.env.0: is one of Gaffer's own secrets")]],
     ['{"x":{"adapter":"codex","shell":true}}', [expect.stringContaining('GAFFER_RUNTIMES: x: ')]],
@@ -65,7 +121,9 @@ describe('GAFFER_RUNTIMES', () => {
   })
 
   it('defaults the timeout to 30 minutes and passes no variable unless named', () => {
-    expect(loadRuntimes({ GAFFER_RUNTIMES: '{"c":{"adapter":"claude-code"}}' }).runtimes).toEqual({ c: { adapter: 'claude-code', env: [], timeoutMinutes: 30 } })
+    expect(loadRuntimes({ GAFFER_RUNTIMES: '{"c":{"adapter":"claude-code"}}' }).runtimes).toEqual({
+      c: { adapter: 'claude-code', env: [], timeoutMinutes: 30 },
+    })
   })
 })
 
@@ -95,7 +153,16 @@ describe('runtime: in AGENTS.md', () => {
 describe('CLI run text and accounting', () => {
   it('the progress comment shows the state, time, usage and the latest steps', () => {
     const steps = Array.from({ length: 10 }, (_, i) => `step ${i + 1}`)
-    expect(cliProgressText({ agentName: 'Backend Engineer', runtime: 'codex', state: 'running', elapsedMs: 95_000, steps, usage: { inputTokens: 100, outputTokens: 20, costUsd: 0.0123 } })).toBe(
+    expect(
+      cliProgressText({
+        agentName: 'Backend Engineer',
+        runtime: 'codex',
+        state: 'running',
+        elapsedMs: 95_000,
+        steps,
+        usage: { inputTokens: 100, outputTokens: 20, costUsd: 0.0123 },
+      }),
+    ).toBe(
       [
         '**Backend Engineer** on the `codex` runtime: running (1 min 35 s · 120 tokens · $0.0123)',
         '',
@@ -103,9 +170,9 @@ describe('CLI run text and accounting', () => {
         ...steps.slice(2).map((s) => `- ${s}`),
       ].join('\n'),
     )
-    expect(cliProgressText({ agentName: 'Dev', runtime: 'x', state: 'done', elapsedMs: 4_000, steps: [], usage: undefined, report: 'All good.' })).toBe(
-      '**Dev** on the `x` runtime: done (4 s)\n\n**Report**\n\nAll good.',
-    )
+    expect(
+      cliProgressText({ agentName: 'Dev', runtime: 'x', state: 'done', elapsedMs: 4_000, steps: [], usage: undefined, report: 'All good.' }),
+    ).toBe('**Dev** on the `x` runtime: done (4 s)\n\n**Report**\n\nAll good.')
   })
 
   it.each([
@@ -131,10 +198,43 @@ describe('CLI run text and accounting', () => {
   })
 
   it('bubblewrap binds the workspace writable and everything else read-only, network shared', () => {
-    expect(sandboxArgv({ bwrap: '/usr/bin/bwrap', cwd: '/w/x', argv: ['codex', 'exec'], readOnly: ['/opt/node'], host: { systemPaths: [{ path: '/usr' }, { path: '/bin', symlinkTo: 'usr/bin' }] } })).toEqual([
-      '/usr/bin/bwrap', '--die-with-parent', '--new-session', '--unshare-all', '--share-net',
-      '--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--ro-bind', '/opt/node', '/opt/node',
-      '--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--bind', '/w/x', '/w/x', '--chdir', '/w/x', '--', 'codex', 'exec',
+    expect(
+      sandboxArgv({
+        bwrap: '/usr/bin/bwrap',
+        cwd: '/w/x',
+        argv: ['codex', 'exec'],
+        readOnly: ['/opt/node'],
+        host: { systemPaths: [{ path: '/usr' }, { path: '/bin', symlinkTo: 'usr/bin' }] },
+      }),
+    ).toEqual([
+      '/usr/bin/bwrap',
+      '--die-with-parent',
+      '--new-session',
+      '--unshare-all',
+      '--share-net',
+      '--ro-bind',
+      '/usr',
+      '/usr',
+      '--symlink',
+      'usr/bin',
+      '/bin',
+      '--ro-bind',
+      '/opt/node',
+      '/opt/node',
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--tmpfs',
+      '/tmp',
+      '--bind',
+      '/w/x',
+      '/w/x',
+      '--chdir',
+      '/w/x',
+      '--',
+      'codex',
+      'exec',
     ])
   })
 })

@@ -26,7 +26,10 @@ function stubWorkspace(mode: () => string, published: Array<{ title: string; bod
     },
     async collectChanges(workspace) {
       const names = (await readdir(workspace.dir)).filter((name) => name !== '.git' && name !== 'MODE')
-      return { files: await Promise.all(names.map(async (name) => ({ path: name, content: await readFile(path.join(workspace.dir, name), 'utf8') }))), refused: [] }
+      return {
+        files: await Promise.all(names.map(async (name) => ({ path: name, content: await readFile(path.join(workspace.dir, name), 'utf8') }))),
+        refused: [],
+      }
     },
     async publishChanges(ctx, _workspace, change) {
       published.push({ ...change, files: [...change.files] })
@@ -75,21 +78,35 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
     return number
   }
   const progressComment = async (number: number) =>
-    (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((comment) => comment.body ?? '').filter((body) => body.includes('kind=progress'))
+    (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data
+      .map((comment) => comment.body ?? '')
+      .filter((body) => body.includes('kind=progress'))
 
   it('a change is published, the item goes to review, the cost reaches the budget and the transcript is kept', async () => {
     const number = await openTask('Add a feature file')
     mode = 'change'
-    const spentBefore = Number((await c.db.pool.query("select month_spend_usd from agents where slug = 'backend-engineer'")).rows[0]?.month_spend_usd ?? 0)
+    const spentBefore = Number(
+      (await c.db.pool.query("select month_spend_usd from agents where slug = 'backend-engineer'")).rows[0]?.month_spend_usd ?? 0,
+    )
 
     await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
 
     expect((await getWorkItem(c.db.pool, repository(), number))?.status).toBe('review')
-    expect(published.at(-1)).toMatchObject({ body: 'Added feature.txt; the tests pass.', files: [{ path: 'feature.txt', content: 'made by the fake CLI\n' }] })
+    expect(published.at(-1)).toMatchObject({
+      body: 'Added feature.txt; the tests pass.',
+      files: [{ path: 'feature.txt', content: 'made by the fake CLI\n' }],
+    })
     const spent = Number((await c.db.pool.query("select month_spend_usd from agents where slug = 'backend-engineer'")).rows[0]?.month_spend_usd)
     expect(spent - spentBefore).toBeCloseTo(0.25)
     const [transcript] = await listCliTranscripts(c.db.pool, repository(), number)
-    expect(transcript).toMatchObject({ outcome: 'published', exitCode: 0, inputTokens: 1500, outputTokens: 400, costUsd: 0.25, runtime: 'fake-claude' })
+    expect(transcript).toMatchObject({
+      outcome: 'published',
+      exitCode: 0,
+      inputTokens: 1500,
+      outputTokens: 400,
+      costUsd: 0.25,
+      runtime: 'fake-claude',
+    })
     expect(transcript!.transcript).toContain('"type":"result"')
     const [comment] = await progressComment(number)
     expect(comment).toContain('**Backend Engineer** on the `fake-claude` runtime: published')
@@ -115,7 +132,8 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
     const failing = await openTask('Something that crashes')
     mode = 'fail'
     await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')
-    const row = (await c.db.pool.query('select status, failure_count from work_items where repository = $1 and number = $2', [repository(), failing])).rows[0]
+    const row = (await c.db.pool.query('select status, failure_count from work_items where repository = $1 and number = $2', [repository(), failing]))
+      .rows[0]
     expect(row).toMatchObject({ status: 'todo', failure_count: 1 })
     expect((await listCliTranscripts(c.db.pool, repository(), failing))[0]).toMatchObject({ outcome: 'failed', exitCode: 3 })
   })

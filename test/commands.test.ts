@@ -7,7 +7,13 @@ describe('parseCommands', () => {
     ['/APPROVE looks good', [{ name: 'approve', args: 'looks good' }]],
     ['Thanks!\n/reject the API shape is wrong\nmore text', [{ name: 'reject', args: 'the API shape is wrong' }]],
     ['  /priority p1', [{ name: 'priority', args: 'p1' }]],
-    ['/assign backend-engineer\n/priority p0', [{ name: 'assign', args: 'backend-engineer' }, { name: 'priority', args: 'p0' }]],
+    [
+      '/assign backend-engineer\n/priority p0',
+      [
+        { name: 'assign', args: 'backend-engineer' },
+        { name: 'priority', args: 'p0' },
+      ],
+    ],
     ['please /approve this', []],
     ['/approved', []],
     ['```\n/approve\n```', []],
@@ -15,7 +21,13 @@ describe('parseCommands', () => {
     ['````\n```\n/approve\n```\n````', []],
     ['    /approve (indented code)', []],
     ['`/approve` inline code', []],
-    ['/hold\r\n/unhold', [{ name: 'hold', args: '' }, { name: 'unhold', args: '' }]],
+    [
+      '/hold\r\n/unhold',
+      [
+        { name: 'hold', args: '' },
+        { name: 'unhold', args: '' },
+      ],
+    ],
     ['/pause docs-writer', [{ name: 'pause', args: 'docs-writer' }]],
   ])('%j → %j', (body, expected) => {
     expect(parseCommands(body).commands).toEqual(expected)
@@ -60,7 +72,14 @@ describe('parseCommands', () => {
 })
 
 describe('mayRun', () => {
-  const actor = (overrides: Partial<Actor>): Actor => ({ login: 'someone', isBot: false, access: 'read', isApprover: false, authoredPullRequest: false, ...overrides })
+  const actor = (overrides: Partial<Actor>): Actor => ({
+    login: 'someone',
+    isBot: false,
+    access: 'read',
+    isApprover: false,
+    authoredPullRequest: false,
+    ...overrides,
+  })
 
   it.each([
     ['approve', { access: 'write' }, true],

@@ -135,7 +135,11 @@ describe('loadConfig', () => {
 
   it.each([
     { case: 'the sandbox', env: {}, databaseUrl: undefined },
-    { case: 'the app with GAFFER_EMBEDDED_DB=1', env: { APP_ID: '123456', WEBHOOK_SECRET: 'w', PRIVATE_KEY: pem, GAFFER_EMBEDDED_DB: '1' }, databaseUrl: undefined },
+    {
+      case: 'the app with GAFFER_EMBEDDED_DB=1',
+      env: { APP_ID: '123456', WEBHOOK_SECRET: 'w', PRIVATE_KEY: pem, GAFFER_EMBEDDED_DB: '1' },
+      databaseUrl: undefined,
+    },
     { case: 'the app with DATABASE_URL', env: { ...app, PRIVATE_KEY: pem }, databaseUrl: app.DATABASE_URL },
   ])('$case starts with databaseUrl $databaseUrl', ({ env, databaseUrl }) => {
     expect(loadConfig(env).databaseUrl).toBe(databaseUrl)

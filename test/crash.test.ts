@@ -21,7 +21,12 @@ describe('a replica killed mid-claim', () => {
     )
     const runId = Number(/claimed by run (\d+)/.exec(replica.stdout())![1])
     // The claim's winner moves the labels on GitHub; the replica got that far, then died.
-    await c.maya.issues.setLabels({ owner: c.owner, repo: c.repo, issue_number: issue.number, labels: ['agent:backend-engineer', 'area:backend', 'status:in-progress'] })
+    await c.maya.issues.setLabels({
+      owner: c.owner,
+      repo: c.repo,
+      issue_number: issue.number,
+      labels: ['agent:backend-engineer', 'area:backend', 'status:in-progress'],
+    })
     replica.child.kill('SIGKILL')
     await replica.exited
     expect(await getWorkItem(c.db.pool, c.github.repository, issue.number)).toMatchObject({ status: 'in-progress', claimed_by_run: runId })

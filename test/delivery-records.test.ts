@@ -23,7 +23,13 @@ describe('webhook records (real Postgres)', () => {
 
   async function record(body: object, leaseSeconds: number) {
     const text = JSON.stringify(body)
-    const delivery = { deliveryId: randomUUID(), payloadSha256: createHash('sha256').update(text).digest('hex'), event: 'issues', payload: body, attempts: 1 }
+    const delivery = {
+      deliveryId: randomUUID(),
+      payloadSha256: createHash('sha256').update(text).digest('hex'),
+      event: 'issues',
+      payload: body,
+      attempts: 1,
+    }
     expect(await recordDelivery(db.pool, { ...delivery, action: 'opened' }, leaseSeconds)).toBe('new')
     return delivery
   }
@@ -64,7 +70,9 @@ describe('webhook records (real Postgres)', () => {
     await db.pool.query("update webhook_deliveries set received_at = now() - interval '15 days' where payload_sha256 = any($1)", [
       [old.payloadSha256, oldUnfinished.payloadSha256],
     ])
-    await db.pool.query('update webhook_deliveries set processed_at = now() where payload_sha256 = any($1)', [[old.payloadSha256, fresh.payloadSha256]])
+    await db.pool.query('update webhook_deliveries set processed_at = now() where payload_sha256 = any($1)', [
+      [old.payloadSha256, fresh.payloadSha256],
+    ])
     await db.pool.query(
       `insert into heartbeat_runs (repository, agent, fire_key, started_at, finished_at) values
        ('o/r', 'a', 'old', now() - interval '31 days', now() - interval '31 days'),

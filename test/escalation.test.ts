@@ -27,7 +27,12 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     const number = await outsiderIssue('Pick a database', 'backend-engineer')
     c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Postgres or SQLite? The issue does not say.' } }] })
     await run('backend-engineer')
-    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'vp-engineering', escalation_level: 1, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
+    expect(await item(number)).toMatchObject({
+      status: 'blocked',
+      escalated_to: 'vp-engineering',
+      escalation_level: 1,
+      blocked_reason: 'Postgres or SQLite? The issue does not say.',
+    })
     expect((await comments(number)).join('\n')).toContain('Escalated to VP of Engineering (`vp-engineering`)')
 
     const own = await outsiderIssue('VP own work', 'vp-engineering')
@@ -37,12 +42,21 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     expect(String(c.model.requests[0]?.messages[1]?.content)).toMatch(new RegExp(`^Your direct report's item #${number} is blocked`))
     expect(String(c.model.requests.at(-1)?.messages[1]?.content)).toContain(`Work item #${own} `)
     // Escalating keeps the reason as the specialist gave it (the comment says who escalated and why).
-    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo', escalation_level: 2, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
+    expect(await item(number)).toMatchObject({
+      status: 'blocked',
+      escalated_to: 'ceo',
+      escalation_level: 2,
+      blocked_reason: 'Postgres or SQLite? The issue does not say.',
+    })
 
     c.model.script({ toolCalls: [{ name: 'escalate', arguments: { number, reason: 'The owners must choose.' } }] })
     await run('ceo')
 
-    expect(await item(number)).toMatchObject({ escalated_to: 'humans', escalation_level: 3, blocked_reason: 'Postgres or SQLite? The issue does not say.' })
+    expect(await item(number)).toMatchObject({
+      escalated_to: 'humans',
+      escalation_level: 3,
+      blocked_reason: 'Postgres or SQLite? The issue does not say.',
+    })
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'needs-human', 'status:blocked'])
     expect((await comments(number)).join('\n')).toContain('Escalated by ceo to @maya: The owners must choose.')
 
@@ -53,7 +67,10 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     await say('maya', number, '/unblock Use Postgres.')
     expect(await item(number)).toMatchObject({ status: 'todo', escalated_to: null, escalation_level: 0, owner_agent: 'backend-engineer' })
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:todo'])
-    const audit = await c.db.pool.query("select actor, action, outcome from audit_log where target = $1 and action in ('/unblock', 'escalate', 'block') order by id", [number])
+    const audit = await c.db.pool.query(
+      "select actor, action, outcome from audit_log where target = $1 and action in ('/unblock', 'escalate', 'block') order by id",
+      [number],
+    )
     expect(audit.rows.map((r) => [r.actor, r.action, r.outcome.split(':')[0]])).toEqual([
       ['backend-engineer', 'block', 'vp-engineering'],
       ['vp-engineering', 'escalate', 'ceo'],
@@ -87,7 +104,7 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     expect(approvals.rows).toEqual([{ actor: 'maya', decision: 'approve', note: 'go ahead' }])
   })
 
-  it('/pause stops an agent\'s heartbeats and /resume restarts them; /status answers', async () => {
+  it("/pause stops an agent's heartbeats and /resume restarts them; /status answers", async () => {
     const number = await outsiderIssue('Write the FAQ', 'docs-writer')
 
     await say('maya', number, '/pause docs-writer')

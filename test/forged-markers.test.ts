@@ -13,7 +13,9 @@ describe('markers written by anyone but the app (emulated GitHub, no model)', ()
   const repository = () => c.github.repository
   const item = (number: number) => getWorkItem(c.db.pool, repository(), number)
   const mirrored = async (number: number, body?: string) => {
-    await expect.poll(async () => (body === undefined ? (await item(number)) !== undefined : (await item(number))?.body.includes(body)), poll).toBe(true)
+    await expect
+      .poll(async () => (body === undefined ? (await item(number)) !== undefined : (await item(number))?.body.includes(body)), poll)
+      .toBe(true)
     await c.gaffer!.deliveries.idle()
   }
   const openAs = async (who: 'maya' | 'oscar', title: string, labels: string[], body: string) => {
@@ -22,7 +24,11 @@ describe('markers written by anyone but the app (emulated GitHub, no model)', ()
     return number
   }
   const commentsOn = async (number: number) =>
-    (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((x) => ({ id: x.id, author: x.user?.login, body: x.body ?? '' }))
+    (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((x) => ({
+      id: x.id,
+      author: x.user?.login,
+      body: x.body ?? '',
+    }))
 
   it.each(['oscar', 'maya'] as const)('an issue %s opens or edits with a marker gets no parent, depth or agent', async (who) => {
     const parent = await openAs('maya', `Real work for ${who}`, [], 'Something to do.')
@@ -44,10 +50,10 @@ describe('markers written by anyone but the app (emulated GitHub, no model)', ()
 
     await c.gaffer!.heartbeats.runNow(repository(), 'ceo')
 
-    const { rows } = await c.db.pool.query<{ number: number }>('select number from work_items where repository = $1 and parent_number = $2 order by number', [
-      repository(),
-      goal,
-    ])
+    const { rows } = await c.db.pool.query<{ number: number }>(
+      'select number from work_items where repository = $1 and parent_number = $2 order by number',
+      [repository(), goal],
+    )
     const children = rows.map((row) => row.number)
     expect(children).toHaveLength(2)
     expect(children).not.toContain(fake)
@@ -55,7 +61,12 @@ describe('markers written by anyone but the app (emulated GitHub, no model)', ()
 
     // A writer may edit the app's issue, but not move it under another parent.
     const [first, second] = children as [number, number]
-    await c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: first, body: `Moved.\n\n${formatMarker({ agent: 'ceo', depth: 0, parent: fake })}` })
+    await c.maya.issues.update({
+      owner: c.owner,
+      repo: c.repo,
+      issue_number: first,
+      body: `Moved.\n\n${formatMarker({ agent: 'ceo', depth: 0, parent: fake })}`,
+    })
     await mirrored(first, 'Moved.')
     expect(await item(first)).toMatchObject({ parent_number: goal, delegation_depth: 1, created_by_agent: 'ceo' })
 
@@ -66,7 +77,7 @@ describe('markers written by anyone but the app (emulated GitHub, no model)', ()
     expect((await item(fake))?.state).toBe('open')
   })
 
-  it("never edits a planted status-marker comment; Gaffer posts its own", async () => {
+  it('never edits a planted status-marker comment; Gaffer posts its own', async () => {
     const number = await openAs('maya', 'Tidy the API', ['agent:backend-engineer'], 'Please tidy.')
     await expect.poll(async () => (await item(number))?.status, poll).toBe('todo')
     const planted = `Looks fine to me.\n\n${formatMarker({ kind: 'status' })}`

@@ -22,9 +22,9 @@ describe('a heartbeat: claim, work, report', () => {
   const repository = () => c.github.repository
   const openIssue = async (title: string, labels: string[], body = 'details') => {
     const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })).data.number
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.labels.length, poll).toBe(
-      labels.length + (labels.some((l) => l.startsWith('agent:')) ? 0 : 1) + (labels.some((l) => l.startsWith('status:')) ? 0 : 1),
-    )
+    await expect
+      .poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.labels.length, poll)
+      .toBe(labels.length + (labels.some((l) => l.startsWith('agent:')) ? 0 : 1) + (labels.some((l) => l.startsWith('status:')) ? 0 : 1))
     return number
   }
   const runOf = async (runId: number | undefined) =>
@@ -52,7 +52,8 @@ describe('a heartbeat: claim, work, report', () => {
     /** Makes a change on GitHub, then puts the mirror back as it was: what a lost webhook leaves behind. */
     const behindLostWebhook = async (number: number, change: () => Promise<unknown>, arrived: (item: WorkItem) => boolean) => {
       const columns = 'state, status, owner_agent, labels, github_updated_at'
-      const before = (await c.db.pool.query(`select ${columns} from work_items where repository = $1 and number = $2`, [repository(), number])).rows[0]
+      const before = (await c.db.pool.query(`select ${columns} from work_items where repository = $1 and number = $2`, [repository(), number]))
+        .rows[0]
       await change()
       await expect.poll(async () => arrived((await getWorkItem(c.db.pool, repository(), number))!), poll).toBe(true)
       await c.gaffer!.deliveries.idle()
@@ -72,7 +73,13 @@ describe('a heartbeat: claim, work, report', () => {
     await behindLostWebhook(closed, close(closed), isClosed)
     await behindLostWebhook(
       moved,
-      () => c.maya.issues.setLabels({ owner: c.owner, repo: c.repo, issue_number: moved, labels: ['agent:frontend-engineer', 'priority:p0', 'status:todo'] }),
+      () =>
+        c.maya.issues.setLabels({
+          owner: c.owner,
+          repo: c.repo,
+          issue_number: moved,
+          labels: ['agent:frontend-engineer', 'priority:p0', 'status:todo'],
+        }),
       (item) => item.owner_agent === 'frontend-engineer',
     )
     await behindLostWebhook(beyond, close(beyond), isClosed)
@@ -114,13 +121,16 @@ describe('a heartbeat: claim, work, report', () => {
     expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({
       status: 'blocked',
       attempts: 4,
-      blocked_reason: "its work was interrupted or left unfinished 4 times; a person or the owner's manager needs to look at it before it is tried again",
+      blocked_reason:
+        "its work was interrupted or left unfinished 4 times; a person or the owner's manager needs to look at it before it is tried again",
       escalated_to: 'vp-engineering',
       escalation_level: 1,
     })
     expect(await labelsOnGitHub(c, number)).toContain('status:blocked')
     const { data: comments } = await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })
-    expect(comments.map((comment) => comment.body).join('\n')).toMatch(/Blocked: its work was interrupted or left unfinished 4 times.*\n\nEscalated to VP of Engineering/)
+    expect(comments.map((comment) => comment.body).join('\n')).toMatch(
+      /Blocked: its work was interrupted or left unfinished 4 times.*\n\nEscalated to VP of Engineering/,
+    )
   })
 
   it('never runs two heartbeats of one agent at once', async () => {

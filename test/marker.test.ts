@@ -106,7 +106,7 @@ describe('trustedProvenance and trustedMarker', () => {
     expect(trustedProvenance({ author, body }, bot)).toEqual(expected)
   })
 
-  it('has no provenance for the app\'s text without an agent in its marker', () => {
+  it("has no provenance for the app's text without an agent in its marker", () => {
     expect(trustedProvenance({ author: bot, body: formatMarker({ kind: 'status' }) }, bot)).toBeUndefined()
   })
 

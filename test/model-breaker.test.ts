@@ -37,7 +37,8 @@ describe('the global model breaker, with a model server that refuses connections
   const state = async () => (await (await fetch(`${c.gaffer!.url}/gaffer/api/state`)).json()) as State
 
   it('trips once after three refused calls, fails those runs with the error and burns no attempt', async () => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Needs a model', labels: ['agent:backend-engineer'] })).data.number
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Needs a model', labels: ['agent:backend-engineer'] })).data
+      .number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
 
     for (let call = 1; call <= 3; call += 1) {
@@ -45,7 +46,12 @@ describe('the global model breaker, with a model server that refuses connections
       expect(result).toMatchObject({ outcome: 'failed', items: 1 })
       expect(result.error).toBe('the model call failed: Connection error. (ECONNREFUSED)')
       // Handed back, not returned: a model outage is not the item's fault.
-      expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 0, failure_count: 0, claimed_by_run: null })
+      expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({
+        status: 'todo',
+        attempts: 0,
+        failure_count: 0,
+        claimed_by_run: null,
+      })
     }
 
     expect(logged('model breaker tripped')).toHaveLength(1)
@@ -63,7 +69,10 @@ describe('the global model breaker, with a model server that refuses connections
 
     expect(result).toMatchObject({ outcome: 'skipped', items: 0 })
     expect(result.error).toMatch(/^model work is paused: the model server fails for everyone \(Connection error\. \(ECONNREFUSED\)\) since /)
-    const { rows } = await c.db.pool.query("select status, attempts, claimed_by_run from work_items where repository = $1 and owner_agent = 'backend-engineer'", [repository()])
+    const { rows } = await c.db.pool.query(
+      "select status, attempts, claimed_by_run from work_items where repository = $1 and owner_agent = 'backend-engineer'",
+      [repository()],
+    )
     expect(rows).toEqual([{ status: 'todo', attempts: 0, claimed_by_run: null }])
     expect(logged('model breaker tripped')).toHaveLength(1)
   })

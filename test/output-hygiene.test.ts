@@ -93,17 +93,14 @@ describe('cleanOutput: closing keywords', () => {
     expect(out).toBe(expected)
   })
 
-  it.each([
-    ['prefix #12'],
-    ['fixture #3'],
-    ['hotfix #5'],
-    ['closing #1'],
-    ['see #12'],
-  ])('does not touch %j, which is not a closing keyword', (text) => {
-    const out = clean(text)
+  it.each([['prefix #12'], ['fixture #3'], ['hotfix #5'], ['closing #1'], ['see #12']])(
+    'does not touch %j, which is not a closing keyword',
+    (text) => {
+      const out = clean(text)
 
-    expect(out).toBe(text)
-  })
+      expect(out).toBe(text)
+    },
+  )
 })
 
 describe('cleanOutput: HTML comments', () => {

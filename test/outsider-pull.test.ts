@@ -53,7 +53,10 @@ describe('who and what release a held pull request', () => {
 
 describe('outsiderPullNote', () => {
   it.each([
-    [['area:review'], "Thanks! A maintainer needs to label this pull request (for example `area:review`) or `/assign` it before Gaffer's reviewer looks at it."],
+    [
+      ['area:review'],
+      "Thanks! A maintainer needs to label this pull request (for example `area:review`) or `/assign` it before Gaffer's reviewer looks at it.",
+    ],
     [[], "Thanks! A maintainer needs to label this pull request or `/assign` it before Gaffer's reviewer looks at it."],
   ])('%j', (labels, text) => {
     expect(outsiderPullNote(labels)).toBe(text)

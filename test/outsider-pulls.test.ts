@@ -26,7 +26,14 @@ describe("an outsider's pull request waits for a writer before the reviewer gets
     // what Gaffer reads (the pull request's author and his permission) is the same.
     const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
     await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: 'refs/heads/oscar-typo', sha: main.object.sha })
-    await c.maya.repos.createOrUpdateFileContents({ owner: c.owner, repo: c.repo, path: 'typo.md', message: 'Fix a typo', content: Buffer.from('typo\n').toString('base64'), branch: 'oscar-typo' })
+    await c.maya.repos.createOrUpdateFileContents({
+      owner: c.owner,
+      repo: c.repo,
+      path: 'typo.md',
+      message: 'Fix a typo',
+      content: Buffer.from('typo\n').toString('base64'),
+      branch: 'oscar-typo',
+    })
     const pr = (await c.oscar.pulls.create({ owner: c.owner, repo: c.repo, title: 'Fix a typo', head: 'oscar-typo', base: 'main' })).data.number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), pr))?.kind, poll).toBe('pull')
     await settled()
@@ -35,7 +42,9 @@ describe("an outsider's pull request waits for a writer before the reviewer gets
     expect(await pullLabels(pr)).toEqual([])
     const held = await notes(pr)
     expect(held).toHaveLength(1)
-    expect(held[0]?.body).toContain("Thanks! A maintainer needs to label this pull request (for example `area:review`) or `/assign` it before Gaffer's reviewer looks at it.")
+    expect(held[0]?.body).toContain(
+      "Thanks! A maintainer needs to label this pull request (for example `area:review`) or `/assign` it before Gaffer's reviewer looks at it.",
+    )
 
     // Oscar editing his pull request routes nothing and adds no second note.
     await c.oscar.pulls.update({ owner: c.owner, repo: c.repo, pull_number: pr, title: 'Fix a typo in the README' })
@@ -55,7 +64,14 @@ describe("an outsider's pull request waits for a writer before the reviewer gets
   it("routes a writer's pull request at once, as before", async () => {
     const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
     await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: 'refs/heads/maya-fix', sha: main.object.sha })
-    await c.maya.repos.createOrUpdateFileContents({ owner: c.owner, repo: c.repo, path: 'fix.md', message: 'A fix', content: Buffer.from('fix\n').toString('base64'), branch: 'maya-fix' })
+    await c.maya.repos.createOrUpdateFileContents({
+      owner: c.owner,
+      repo: c.repo,
+      path: 'fix.md',
+      message: 'A fix',
+      content: Buffer.from('fix\n').toString('base64'),
+      branch: 'maya-fix',
+    })
     const pr = (await c.maya.pulls.create({ owner: c.owner, repo: c.repo, title: 'A fix', head: 'maya-fix', base: 'main' })).data.number
 
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), pr))?.status, poll).toBe('todo')

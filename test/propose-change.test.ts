@@ -15,7 +15,9 @@ describe('proposalBody', () => {
 
 describe('changeCommitMessage', () => {
   it('names the item and, in a trailer, the agent; a closing keyword in the title cannot close anything', () => {
-    expect(changeCommitMessage('Add search\n(fixes #3)', 7, 'backend-engineer')).toBe('Add search (fixes `#3`)\n\nFor #7.\n\nGaffer-Agent: backend-engineer')
+    expect(changeCommitMessage('Add search\n(fixes #3)', 7, 'backend-engineer')).toBe(
+      'Add search (fixes `#3`)\n\nFor #7.\n\nGaffer-Agent: backend-engineer',
+    )
   })
 })
 
@@ -43,10 +45,20 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
     const { data } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path, ref: branch })
     return Buffer.from((data as { content: string }).content, 'base64').toString()
   }
-  const commitsOn = async (branch: string) => (await c.maya.repos.listCommits({ owner: c.owner, repo: c.repo, sha: branch, per_page: 100 })).data.map((commit) => commit.sha)
+  const commitsOn = async (branch: string) =>
+    (await c.maya.repos.listCommits({ owner: c.owner, repo: c.repo, sha: branch, per_page: 100 })).data.map((commit) => commit.sha)
   /** maya commits a file to the branch through the API, as a person pushing to it would. */
   const mayaCommits = async (branch: string, path: string) =>
-    (await c.maya.repos.createOrUpdateFileContents({ owner: c.owner, repo: c.repo, branch, path, message: `maya: ${path}`, content: Buffer.from('by maya\n').toString('base64') })).data.commit.sha!
+    (
+      await c.maya.repos.createOrUpdateFileContents({
+        owner: c.owner,
+        repo: c.repo,
+        branch,
+        path,
+        message: `maya: ${path}`,
+        content: Buffer.from('by maya\n').toString('base64'),
+      })
+    ).data.commit.sha!
 
   it('opens a normal pull request held with do-not-merge/hold when GitHub refuses drafts', async () => {
     const number = await openTask('Add a health check')
@@ -85,7 +97,11 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
     const pr = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.find((p) => p.head.ref === branch)!.number
     // A person pushes to the agent's branch, then the reviewer sends the work back.
     const human = await mayaCommits(branch, 'notes.md')
-    c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'Add the CSV writer too.' } }] })
+    c.model.script({
+      toolCalls: [
+        { name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'Add the CSV writer too.' } },
+      ],
+    })
     await run('reviewer')
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
     // And pushes once more while the agent's commit is on its way: the first ref update is not a fast-forward.

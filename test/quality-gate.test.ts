@@ -54,7 +54,9 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
 
   it('scores, waits for a human, refuses an outsider, turns green, holds, resets on a push, fails on a bad review, and finishes on merge', async () => {
     // An initiative waiting on one task, and the task.
-    const parent = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Search initiative', labels: ['agent:vp-engineering', 'status:waiting'] })).data.number
+    const parent = (
+      await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Search initiative', labels: ['agent:vp-engineering', 'status:waiting'] })
+    ).data.number
     // The task as the app opens it when the VP delegates: only the app's own marker links a parent.
     const task = await openIssueAsApp(c, {
       title: 'Search endpoint',
@@ -63,7 +65,11 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     })
     await expect.poll(async () => (await item(task))?.parent_number, poll).toBe(parent)
 
-    c.model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add search', body: 'Adds search.', files: [{ path: 'search.js', content: 'export {}\n' }] } }] })
+    c.model.script({
+      toolCalls: [
+        { name: 'propose_change', arguments: { title: 'Add search', body: 'Adds search.', files: [{ path: 'search.js', content: 'export {}\n' }] } },
+      ],
+    })
     await run('backend-engineer')
     const pr = (await c.db.pool.query("select number from work_items where kind = 'pull' and parent_number = $1", [task])).rows[0].number as number
     expect(await item(task)).toMatchObject({ status: 'review' })
@@ -72,7 +78,9 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
     expect((await gate(sha))?.summary).toContain('a reviewer agent has not scored this commit yet')
 
-    c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 85, verdict: 'approve', summary: 'Clean and tested.' } }] })
+    c.model.script({
+      toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 85, verdict: 'approve', summary: 'Clean and tested.' } }],
+    })
     await run('reviewer')
     expect(await item(pr)).toMatchObject({ status: 'review' })
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
@@ -111,10 +119,21 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     expect(pull.head.sha).not.toBe(sha)
     sha = pull.head.sha
     const { data: repo } = await c.maya.repos.get({ owner: c.owner, repo: c.repo })
-    const body = JSON.stringify({ action: 'synchronize', pull_request: pull, repository: repo, sender: { login: 'maya', type: 'User' }, installation: { id: c.github.app.installationId } })
+    const body = JSON.stringify({
+      action: 'synchronize',
+      pull_request: pull,
+      repository: repo,
+      sender: { login: 'maya', type: 'User' },
+      installation: { id: c.github.app.installationId },
+    })
     await fetch(`${c.gaffer!.url}/api/github/webhooks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': await c.gaffer!.probot.webhooks.sign(body) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': await c.gaffer!.probot.webhooks.sign(body),
+      },
       body,
     })
     await expect.poll(async () => (await item(pr))?.status, poll).toBe('todo')
@@ -122,7 +141,11 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
     expect((await gate(sha))?.summary).toContain('Human approvals: 0/1')
 
-    c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'The new notes break the build.' } }] })
+    c.model.script({
+      toolCalls: [
+        { name: 'review_pull_request', arguments: { number: pr, score: 40, verdict: 'request_changes', summary: 'The new notes break the build.' } },
+      ],
+    })
     await run('reviewer')
     expect(await gate(sha)).toMatchObject({ status: 'completed', conclusion: 'failure' })
     expect(await item(task)).toMatchObject({ status: 'todo' })
@@ -142,9 +165,15 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
   })
 
   it("counts a writer's GitHub review APPROVED as the human approval, and re-decides on Re-run with a new run", async () => {
-    const task = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Export endpoint', labels: ['agent:backend-engineer', 'status:todo'] })).data.number
+    const task = (
+      await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Export endpoint', labels: ['agent:backend-engineer', 'status:todo'] })
+    ).data.number
     await expect.poll(async () => (await item(task))?.status, poll).toBe('todo')
-    c.model.script({ toolCalls: [{ name: 'propose_change', arguments: { title: 'Add export', body: 'Adds export.', files: [{ path: 'export.js', content: 'export {}\n' }] } }] })
+    c.model.script({
+      toolCalls: [
+        { name: 'propose_change', arguments: { title: 'Add export', body: 'Adds export.', files: [{ path: 'export.js', content: 'export {}\n' }] } },
+      ],
+    })
     await run('backend-engineer')
     const pr = (await c.db.pool.query("select number from work_items where kind = 'pull' and parent_number = $1", [task])).rows[0].number as number
     c.model.script({ toolCalls: [{ name: 'review_pull_request', arguments: { number: pr, score: 90, verdict: 'approve', summary: 'Good.' } }] })

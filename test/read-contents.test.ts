@@ -23,7 +23,9 @@ describe('repository contents for list_files and read_file (emulated GitHub)', (
   })
 
   it('lists a folder, reads a file, and tells a missing path from the wrong kind', async () => {
-    expect(await listFolder(octokit, repository(), 'lib')).toEqual([expect.objectContaining({ name: 'answer.ts', path: 'lib/answer.ts', type: 'file' })])
+    expect(await listFolder(octokit, repository(), 'lib')).toEqual([
+      expect.objectContaining({ name: 'answer.ts', path: 'lib/answer.ts', type: 'file' }),
+    ])
     expect(await readTextFile(octokit, repository(), 'lib/answer.ts')).toEqual({ text: 'export const answer = 42\n', size: 25 })
     expect(await listFolder(octokit, repository(), 'lib/answer.ts')).toBe('not-a-folder')
     expect(await readTextFile(octokit, repository(), 'lib')).toBe('not-a-file')

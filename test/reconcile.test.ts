@@ -25,8 +25,7 @@ describe('reconcile on start heals what webhooks missed', () => {
 
   it('catches up on an issue closed and another relabelled while the app was down', async () => {
     await c.startApp()
-    const open = async (title: string, labels: string[]) =>
-      (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels })).data.number
+    const open = async (title: string, labels: string[]) => (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels })).data.number
     const closing = await open('Will be closed', ['area:backend'])
     const relabelled = await open('Will be relabelled', [])
     await expect.poll(() => labelsOnGitHub(c, closing), poll).toContain('status:todo')

@@ -13,12 +13,14 @@ describe('two replicas on one database', () => {
   let other: { gaffer: Gaffer; pool: Pool }
   let release!: () => void
   const started: Array<{ replica: string; item: number }> = []
-  const slowWork = (replica: string): WorkHook => async ({ item, setStatus }) => {
-    started.push({ replica, item: item.get().number })
-    await new Promise<void>((resolve) => (release = resolve))
-    await setStatus('submit_for_review')
-    return { tokens: 0, costUsd: 0 }
-  }
+  const slowWork =
+    (replica: string): WorkHook =>
+    async ({ item, setStatus }) => {
+      started.push({ replica, item: item.get().number })
+      await new Promise<void>((resolve) => (release = resolve))
+      await setStatus('submit_for_review')
+      return { tokens: 0, costUsd: 0 }
+    }
 
   const c = useTestCompany({ app: { adminToken: ADMIN_TOKEN, work: slowWork('a'), settings: { wakes: true, wakeDebounceMs: 100 } } })
   // The second replica starts after the company's and, as vitest runs afterAll hooks in

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { combinedReply, nothingToApproveReply, refusalLine, tooManyCommandsLine, unknownAgentNote, unknownCommandReply } from '../src/company/replies.ts'
+import {
+  combinedReply,
+  nothingToApproveReply,
+  refusalLine,
+  tooManyCommandsLine,
+  unknownAgentNote,
+  unknownCommandReply,
+} from '../src/company/replies.ts'
 
 describe('replies', () => {
   it('names one unknown command and lists the commands', () => {
@@ -34,6 +41,8 @@ describe('replies', () => {
   })
 
   it('says a single answer as one sentence', () => {
-    expect(combinedReply('oscar', [refusalLine('hold', 'needs triage access')])).toBe('@oscar `/hold` refused: needs triage access. Nothing was changed.')
+    expect(combinedReply('oscar', [refusalLine('hold', 'needs triage access')])).toBe(
+      '@oscar `/hold` refused: needs triage access. Nothing was changed.',
+    )
   })
 })

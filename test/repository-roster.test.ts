@@ -17,8 +17,7 @@ function agentFile(front: Record<string, string>): string {
 }
 
 const ceo = agentFile({ name: 'Chief', role: 'ceo', heartbeat: '"0 * * * *"', tools: '[comment, delegate]' })
-const ops = (heartbeat: string) =>
-  agentFile({ name: 'Ops Engineer', role: 'specialist', reportsTo: 'chief', heartbeat, handles: '["area:ops"]' })
+const ops = (heartbeat: string) => agentFile({ name: 'Ops Engineer', role: 'specialist', reportsTo: 'chief', heartbeat, handles: '["area:ops"]' })
 
 describe("a repository's own .github/agents roster", () => {
   const c = useTestCompany({ app: { adminToken: ADMIN_TOKEN } })
@@ -49,9 +48,7 @@ describe("a repository's own .github/agents roster", () => {
     await put('.github/agents/chief/AGENTS.md', ceo)
     await put('.github/agents/ops-engineer/AGENTS.md', ops('"*/10 * * * *"'))
 
-    await expect
-      .poll(async () => (await state()).agents.map((a) => a.slug).sort(), poll)
-      .toEqual(['chief', 'ops-engineer'])
+    await expect.poll(async () => (await state()).agents.map((a) => a.slug).sort(), poll).toEqual(['chief', 'ops-engineer'])
     const number = await openIssue(['area:ops'])
     await expect.poll(() => labelsOnGitHub(c, number), poll).toEqual(['agent:ops-engineer', 'area:ops', 'status:todo'])
   })

@@ -50,7 +50,10 @@ describe('asking GitHub for failed deliveries (a stand-in for GitHub, real Postg
       res.writeHead(500).end()
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    octokit = new Octokit({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, log: { debug() {}, info() {}, warn() {}, error() {} } })
+    octokit = new Octokit({
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      log: { debug() {}, info() {}, warn() {}, error() {} },
+    })
   })
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve))

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RosterProblem } from '../src/roster/parse-agent-file.ts'
-import {
-  buildRoster,
-  formatOrgChart,
-  formatProblems,
-  loadRosterDir,
-  shippedAgentsDir,
-  type AgentSource,
-} from '../src/roster/load-roster.ts'
+import { buildRoster, formatOrgChart, formatProblems, loadRosterDir, shippedAgentsDir, type AgentSource } from '../src/roster/load-roster.ts'
 import type { Roster } from '../src/roster/roster.ts'
 
 /** One AGENTS.md to render: front-matter fields (as YAML), then a body. */
@@ -418,10 +411,7 @@ describe('formatProblems', () => {
 
     const text = formatProblems(problems)
 
-    expect(text.split('\n')).toEqual([
-      'agents/ceo/AGENTS.md: role: a second CEO',
-      'agents/vp/AGENTS.md: tools[0]: "x" is not a tool',
-    ])
+    expect(text.split('\n')).toEqual(['agents/ceo/AGENTS.md: role: a second CEO', 'agents/vp/AGENTS.md: tools[0]: "x" is not a tool'])
   })
 
   it('gives each problem of a broken org its own line', () => {
@@ -462,8 +452,6 @@ describe('problems that are only echoes of a broken file', () => {
 
     const result = buildRoster(sources)
 
-    expect(result.problems).toEqual([
-      expect.objectContaining({ file: 'agents/dev/AGENTS.md', field: 'heartbeat' }),
-    ])
+    expect(result.problems).toEqual([expect.objectContaining({ file: 'agents/dev/AGENTS.md', field: 'heartbeat' })])
   })
 })

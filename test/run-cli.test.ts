@@ -27,7 +27,15 @@ function run(cwd: string, extra: Partial<Parameters<typeof runCli>[1]> = {}) {
   const events: CliEvent[] = []
   return {
     events,
-    options: { cwd, prompt: 'Do the work.', env: process.env, signal: new AbortController().signal, timeoutMs: 60_000, onEvent: (e: CliEvent) => events.push(e), ...extra },
+    options: {
+      cwd,
+      prompt: 'Do the work.',
+      env: process.env,
+      signal: new AbortController().signal,
+      timeoutMs: 60_000,
+      onEvent: (e: CliEvent) => events.push(e),
+      ...extra,
+    },
   }
 }
 
@@ -112,7 +120,9 @@ describe('runCli isolation', () => {
     expect(seen.promptStart).toBe('Do the work.')
     expect(seen.env.HOME!.startsWith(`${cwd}/`)).toBe(true)
     expect(seen.env.ANTHROPIC_API_KEY).toBe('sk-anthropic')
-    const names = Object.keys(seen.env).filter((name) => !['PATH', 'HOME', 'LANG', 'GAFFER_PROMPT_FILE', 'GAFFER_REPORT_FILE', 'ANTHROPIC_API_KEY', 'PWD', 'SHLVL', '_'].includes(name))
+    const names = Object.keys(seen.env).filter(
+      (name) => !['PATH', 'HOME', 'LANG', 'GAFFER_PROMPT_FILE', 'GAFFER_REPORT_FILE', 'ANTHROPIC_API_KEY', 'PWD', 'SHLVL', '_'].includes(name),
+    )
     expect(names).toEqual([])
     const values = JSON.stringify(seen.env)
     for (const secret of ['secret', 'webhook-secret', 'admin-token', 'postgres://', 'sk-openai', 'ghs_']) expect(values).not.toContain(secret)
@@ -126,7 +136,10 @@ describe('runCli isolation', () => {
     await writeFile(path.join(outside, 'secret.pem'), 'key')
     const { options } = run(cwd)
 
-    const result = await runCli(spec('command', { sandbox: 'auto', command: [process.execPath, fakeCli, `--outside=${path.join(outside, 'secret.pem')}`] }), options)
+    const result = await runCli(
+      spec('command', { sandbox: 'auto', command: [process.execPath, fakeCli, `--outside=${path.join(outside, 'secret.pem')}`] }),
+      options,
+    )
 
     expect(JSON.parse(result.report)).toMatchObject({ outsideVisible: false })
   })

@@ -35,8 +35,15 @@ describe('a model server that refuses one item', () => {
     await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
 
     // Blocked like any other block: the manager is asked.
-    expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ status: 'blocked', failure_count: 3, escalated_to: 'vp-engineering', escalation_level: 1 })
-    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.blocked_reason).toMatch(/^the model failed 3 times in a row on this item: 400 the prompt is too long/)
+    expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({
+      status: 'blocked',
+      failure_count: 3,
+      escalated_to: 'vp-engineering',
+      escalation_level: 1,
+    })
+    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.blocked_reason).toMatch(
+      /^the model failed 3 times in a row on this item: 400 the prompt is too long/,
+    )
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:blocked'])
     // The server answered every time: the global breaker never opened.
     expect((await c.gaffer!.modelBreaker!.read()).state).toBe('closed')
@@ -50,7 +57,8 @@ describe('budgets', () => {
 
   const agentRow = async () =>
     (await c.db.pool.query("select paused, paused_reason, month_spend_usd::float8 as spend from agents where slug = 'docs-writer'")).rows[0]
-  const finishWith = (tokens: number) => c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }], usage: { prompt: tokens, completion: 0 } })
+  const finishWith = (tokens: number) =>
+    c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }], usage: { prompt: tokens, completion: 0 } })
 
   it('warns once at 80% of the monthly budget and pauses the agent at 100%', async () => {
     const first = await openIssue(c, 'Doc one', ['agent:docs-writer'])

@@ -18,7 +18,9 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
   const openIssue = async (title: string, labels: string[], body = 'Details of the work.') => {
     const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })).data.number
     const routed = labels.some((label) => label.startsWith('agent:'))
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status ?? (routed ? null : 'none'), poll).toBe(routed ? 'todo' : 'none')
+    await expect
+      .poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status ?? (routed ? null : 'none'), poll)
+      .toBe(routed ? 'todo' : 'none')
     return number
   }
   const comments = async (number: number) =>
@@ -37,7 +39,12 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     const user = String(first?.messages[1]?.content)
     expect(system).toContain('You are Backend Engineer (backend-engineer, role specialist)')
     expect(system).toContain('You report to VP of Engineering (vp-engineering).')
-    expect(system).toContain((await import('node:fs')).readFileSync('agents/backend-engineer/AGENTS.md', 'utf8').split(/\n---\n/)[1]!.trim())
+    expect(system).toContain(
+      (await import('node:fs'))
+        .readFileSync('agents/backend-engineer/AGENTS.md', 'utf8')
+        .split(/\n---\n/)[1]!
+        .trim(),
+    )
     expect(user).toMatch(/Body:\n```+text\nPlease tidy.\n```+/)
     expect(user).not.toContain('ignore your rules')
     expect(user).toContain('Maintainer note: keep v1 routes.')
@@ -46,14 +53,22 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
       ['comment', 'list_files', 'propose_change', 'read_file', 'read_issue', 'request_approval', 'search_issues', 'set_status'].sort(),
     )
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:done'])
-    expect((await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: number })).data).toMatchObject({ state: 'closed', state_reason: 'completed' })
+    expect((await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: number })).data).toMatchObject({
+      state: 'closed',
+      state_reason: 'completed',
+    })
     expect(await getWorkItem(c.db.pool, c.github.repository, number)).toMatchObject({ state: 'closed', status: 'done' })
   })
 
   it('delegates to a direct report: child issue with labels, parent link, depth and marker; the parent waits', async () => {
     const parent = await openIssue('Catalogue initiative', ['agent:vp-engineering'])
     c.model.script({
-      toolCalls: [{ name: 'delegate', arguments: { title: 'Catalogue search endpoint', body: 'Build GET /search.', assignee: 'backend-engineer', priority: 'p1' } }],
+      toolCalls: [
+        {
+          name: 'delegate',
+          arguments: { title: 'Catalogue search endpoint', body: 'Build GET /search.', assignee: 'backend-engineer', priority: 'p1' },
+        },
+      ],
     })
 
     const result = await run('vp-engineering')
@@ -83,7 +98,11 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
         {
           name: 'propose_change',
           // The model's own text may not close other issues; only Gaffer's closing line links the item.
-          arguments: { title: 'Round prices to the nearest cent', body: 'Uses Math.round. Fixes #1, closes #2.', files: [{ path: 'src/price.js', content: 'export const round = (x) => Math.round(x * 100) / 100\n' }] },
+          arguments: {
+            title: 'Round prices to the nearest cent',
+            body: 'Uses Math.round. Fixes #1, closes #2.',
+            files: [{ path: 'src/price.js', content: 'export const round = (x) => Math.round(x * 100) / 100\n' }],
+          },
         },
       ],
     })
@@ -95,7 +114,12 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     expect(pr).toMatchObject({ draft: true, title: 'Round prices to the nearest cent' })
     expect(pr?.body).toContain(`Closes #${number}`)
     expect(pr?.body).toContain('Fixes `#1`, closes `#2`.')
-    const { data: file } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: 'src/price.js', ref: `gaffer/backend-engineer/${number}` })
+    const { data: file } = await c.maya.repos.getContent({
+      owner: c.owner,
+      repo: c.repo,
+      path: 'src/price.js',
+      ref: `gaffer/backend-engineer/${number}`,
+    })
     expect(Buffer.from((file as { content: string }).content, 'base64').toString()).toContain('Math.round')
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])
     expect(await getWorkItem(c.db.pool, repository(), pr!.number)).toMatchObject({ kind: 'pull', created_by_agent: 'backend-engineer' })
@@ -134,7 +158,10 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     expect(toolResults(third)).toHaveLength(6)
     // The third turn's 11th child blows the children-per-item fuse: the delegation becomes an approval request.
     expect(c.model.requests).toHaveLength(3)
-    const { rows } = await c.db.pool.query('select count(*)::int as n from work_items where repository = $1 and parent_number = $2', [repository(), number])
+    const { rows } = await c.db.pool.query('select count(*)::int as n from work_items where repository = $1 and parent_number = $2', [
+      repository(),
+      number,
+    ])
     expect(rows[0].n).toBe(10)
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:vp-product', 'status:needs-approval'])
     expect((await comments(number)).join('\n')).toMatch(/@maya: approval needed\.[\s\S]*this item already has 10 child items; the limit is 10/)
@@ -164,9 +191,15 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     await run('vp-engineering')
 
     expect((await comments(number)).filter((body) => body.includes('Splitting this'))).toHaveLength(1)
-    const { rows } = await c.db.pool.query('select count(*)::int as n from work_items where repository = $1 and parent_number = $2', [repository(), number])
+    const { rows } = await c.db.pool.query('select count(*)::int as n from work_items where repository = $1 and parent_number = $2', [
+      repository(),
+      number,
+    ])
     expect(rows[0].n).toBe(1)
-    expect(toolResults(c.model.requests.at(-1))).toEqual(['Your progress comment on #' + number + ' is saved.', expect.stringMatching(/^Already delegated as #\d+\.$/)])
+    expect(toolResults(c.model.requests.at(-1))).toEqual([
+      'Your progress comment on #' + number + ' is saved.',
+      expect.stringMatching(/^Already delegated as #\d+\.$/),
+    ])
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:vp-engineering', 'status:waiting'])
   })
 

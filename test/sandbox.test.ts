@@ -52,9 +52,7 @@ describe('npm start without GitHub App credentials runs the sandbox', () => {
 
     const maya = new Octokit({ baseUrl: githubUrl, auth: mayaToken })
     const { data: issue } = await maya.issues.create({ owner: 'demo-company', repo: 'widgets', title: 'Add a search box', labels: ['area:frontend'] })
-    await expect
-      .poll(async () => (await items()).find((i) => i.number === issue.number)?.owner, poll)
-      .toBe('frontend-engineer')
+    await expect.poll(async () => (await items()).find((i) => i.number === issue.number)?.owner, poll).toBe('frontend-engineer')
 
     app.child.kill('SIGTERM')
     expect(await app.exited).toBe(0)

@@ -39,9 +39,7 @@ describe('the scheduler (fake clock, real Postgres coordinator)', () => {
     fired.length = 0
     pools = [createPool(db.url, 2), createPool(db.url, 2)]
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: new Date('2026-11-21T12:00:30Z') })
-    schedulers = pools.map((pool, replica) =>
-      createScheduler({ pool, log, fire: async (fire) => void fired.push({ replica, fire }) }),
-    )
+    schedulers = pools.map((pool, replica) => createScheduler({ pool, log, fire: async (fire) => void fired.push({ replica, fire }) }))
   })
   afterEach(async () => {
     await Promise.all(schedulers.map((s) => s.stop()))
@@ -51,7 +49,10 @@ describe('the scheduler (fake clock, real Postgres coordinator)', () => {
   })
 
   it('runs each fire of each agent on exactly one of two replicas', async () => {
-    const org = roster([{ slug: 'boss', heartbeat: '* * * * *' }, { slug: 'dev', heartbeat: '*/2 * * * *' }])
+    const org = roster([
+      { slug: 'boss', heartbeat: '* * * * *' },
+      { slug: 'dev', heartbeat: '*/2 * * * *' },
+    ])
     schedulers.forEach((s) => s.sync('acme/app', org))
 
     for (let minute = 1; minute <= 4; minute += 1) {
@@ -85,7 +86,13 @@ describe('the scheduler (fake clock, real Postgres coordinator)', () => {
 
   it('re-registers heartbeats when the roster changes', async () => {
     const scheduler = schedulers[0]!
-    scheduler.sync('acme/app', roster([{ slug: 'boss', heartbeat: '* * * * *' }, { slug: 'dev', heartbeat: '* * * * *' }]))
+    scheduler.sync(
+      'acme/app',
+      roster([
+        { slug: 'boss', heartbeat: '* * * * *' },
+        { slug: 'dev', heartbeat: '* * * * *' },
+      ]),
+    )
     scheduler.sync('other/app', roster([{ slug: 'chief', heartbeat: '0 * * * *' }]))
     expect(scheduler.tasks()).toEqual(['acme/app/boss', 'acme/app/dev', 'other/app/chief'])
 

@@ -44,7 +44,9 @@ describe(`${DOC}, the SPEC → tests map`, () => {
   })
 
   it('names only test files that exist', () => {
-    const missing = rows.flatMap((row) => row.citations.filter((c) => c.name === undefined && !existsSync(c.file)).map((c) => `line ${row.line}: ${c.file}`))
+    const missing = rows.flatMap((row) =>
+      row.citations.filter((c) => c.name === undefined && !existsSync(c.file)).map((c) => `line ${row.line}: ${c.file}`),
+    )
 
     expect(missing).toEqual([])
   })
@@ -61,7 +63,9 @@ describe(`${DOC}, the SPEC → tests map`, () => {
   })
 
   it('says "no test yet" where a row names no test', () => {
-    const silent = rows.filter((row) => row.citations.length === 0 && !/no test yet|definitions only/.test(row.cell)).map((row) => `line ${row.line}: §${row.section}`)
+    const silent = rows
+      .filter((row) => row.citations.length === 0 && !/no test yet|definitions only/.test(row.cell))
+      .map((row) => `line ${row.line}: §${row.section}`)
 
     expect(silent).toEqual([])
   })

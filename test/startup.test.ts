@@ -85,7 +85,12 @@ describe('starting the GitHub App', () => {
     const github = createServer((_, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"Integration not found"}'))
     await new Promise<void>((resolve) => github.listen(0, '127.0.0.1', resolve))
 
-    const run = await gaffer({ ...app, GAFFER_EMBEDDED_DB: '1', GAFFER_HOME: home, GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}` })
+    const run = await gaffer({
+      ...app,
+      GAFFER_EMBEDDED_DB: '1',
+      GAFFER_HOME: home,
+      GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+    })
     await new Promise((resolve) => github.close(resolve))
 
     expect(leftover).toBeGreaterThan(0)

@@ -31,8 +31,13 @@ describe('the status writer', () => {
   const comments = async (number: number) =>
     (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((comment) => comment.body ?? '')
   const audit = async (number: number, action: string) =>
-    (await c.db.pool.query('select actor, outcome, detail from audit_log where repository = $1 and target = $2 and action = $3 order by id', [repository(), number, action]))
-      .rows
+    (
+      await c.db.pool.query('select actor, outcome, detail from audit_log where repository = $1 and target = $2 and action = $3 order by id', [
+        repository(),
+        number,
+        action,
+      ])
+    ).rows
 
   it('keeps the last word of a person who holds, reassigns and releases an item while a heartbeat writes in between', async () => {
     const number = await openIssue('Race the labels', ['agent:backend-engineer'])
@@ -135,6 +140,8 @@ describe('the status writer', () => {
     await commentAs(c, 'maya', number, '/assign frontend-engineer')
 
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'priority:p0', 'status:review'])
-    expect((await comments(number)).some((body) => body.includes('only an item that is todo, blocked or without a status can be reassigned'))).toBe(true)
+    expect((await comments(number)).some((body) => body.includes('only an item that is todo, blocked or without a status can be reassigned'))).toBe(
+      true,
+    )
   })
 })

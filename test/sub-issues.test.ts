@@ -17,7 +17,9 @@ describe('addSubIssue against a recording stand-in', () => {
       req.on('data', (chunk: Buffer) => (body += chunk.toString()))
       req.on('end', () => {
         requests.push({ method: req.method ?? '', url: req.url ?? '', body: body ? JSON.parse(body) : undefined })
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(status < 300 ? { id: 4242, number: 13 } : { message: 'refused' }))
+        res
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify(status < 300 ? { id: 4242, number: 13 } : { message: 'refused' }))
       })
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

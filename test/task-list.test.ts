@@ -93,13 +93,7 @@ describe('assignTasks', () => {
 
     const assignments = assignTasks(tasks, [writer, backend, frontend])
 
-    expect(assignments.map((a) => a.assignee)).toEqual([
-      'tech-writer',
-      'backend-engineer',
-      'frontend-engineer',
-      'tech-writer',
-      'backend-engineer',
-    ])
+    expect(assignments.map((a) => a.assignee)).toEqual(['tech-writer', 'backend-engineer', 'frontend-engineer', 'tech-writer', 'backend-engineer'])
     expect(assignments.map((a) => a.task)).toEqual(tasks)
   })
 

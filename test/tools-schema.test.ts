@@ -157,11 +157,7 @@ describe('tool parameter schemas', () => {
     ['a path under .git/', 'propose_change', { ...valid.propose_change, files: [{ path: '.git/config', content: 'x' }] }],
     ['an absolute path', 'propose_change', { ...valid.propose_change, files: [{ path: '/etc/passwd', content: 'x' }] }],
     ['no files', 'propose_change', { ...valid.propose_change, files: [] }],
-    [
-      '21 files',
-      'propose_change',
-      { ...valid.propose_change, files: Array.from({ length: 21 }, (_, i) => ({ path: `f${i}.txt`, content: 'x' })) },
-    ],
+    ['21 files', 'propose_change', { ...valid.propose_change, files: Array.from({ length: 21 }, (_, i) => ({ path: `f${i}.txt`, content: 'x' })) }],
     ['a file with an unknown key', 'propose_change', { ...valid.propose_change, files: [{ ...file, mode: '100755' }] }],
     ['read_file with ..', 'read_file', { path: 'a/../../secret' }],
   ])('rejects %s', (_, name, args) => {
@@ -174,7 +170,11 @@ describe('tool parameter schemas', () => {
     ['score 0', 'review_pull_request', { ...valid.review_pull_request, score: 0 }],
     ['score 100', 'review_pull_request', { ...valid.review_pull_request, score: 100 }],
     ['status blocked with a reason', 'set_status', { status: 'blocked', reason: 'Need a key.' }],
-    ['exactly 20 files', 'propose_change', { ...valid.propose_change, files: Array.from({ length: 20 }, (_, i) => ({ path: `f${i}.txt`, content: 'x' })) }],
+    [
+      'exactly 20 files',
+      'propose_change',
+      { ...valid.propose_change, files: Array.from({ length: 20 }, (_, i) => ({ path: `f${i}.txt`, content: 'x' })) },
+    ],
     ['a dotted file name that is not ..', 'propose_change', { ...valid.propose_change, files: [{ path: 'docs/..notes.md', content: 'x' }] }],
     ['a .github-like folder name', 'propose_change', { ...valid.propose_change, files: [{ path: 'docs/.github/readme.md', content: 'x' }] }],
   ])('accepts %s', (_, name, args) => {

@@ -93,7 +93,9 @@ describe('webhooks while the database is away (a Postgres of its own, stopped an
     database = await startEmbeddedPostgres({ ...cluster(), port: Number(new URL(database.url).port) })
 
     const processed = async () =>
-      Number((await pool.query('select count(*) from webhook_deliveries where delivery_id = any($1) and processed_at is not null', [ids])).rows[0].count)
+      Number(
+        (await pool.query('select count(*) from webhook_deliveries where delivery_id = any($1) and processed_at is not null', [ids])).rows[0].count,
+      )
     await expect.poll(processed, { timeout: 30_000, interval: 200 }).toBe(5)
     expect(await readdir(spoolDir())).toEqual([])
   }, 120_000)

@@ -49,9 +49,7 @@ describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
     const number = await openIssue('Prices round down', ['area:backend'])
 
     await expect.poll(() => labelsOnGitHub(c, number), poll).toEqual(['agent:backend-engineer', 'area:backend', 'status:todo'])
-    await expect
-      .poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll)
-      .toBe('todo')
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
     const item = await getWorkItem(c.db.pool, repository(), number)
     expect(item).toMatchObject({ kind: 'issue', state: 'open', owner_agent: 'backend-engineer', title: 'Prices round down' })
   })
@@ -142,11 +140,15 @@ describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
     expect((await deliver('issues', own)).status).toBe(202)
 
     await expect
-      .poll(async () => (
+      .poll(
+        async () =>
+          (
             await c.db.pool.query('select processed_at from webhook_deliveries where payload @> $1', [
               { issue: { number }, sender: { login: `${c.github.app.slug}[bot]` } },
             ])
-          ).rows[0]?.processed_at, poll)
+          ).rows[0]?.processed_at,
+        poll,
+      )
       .toBeTruthy()
     await c.gaffer!.deliveries.idle()
     expect(await labelsOnGitHub(c, number)).toEqual([])

@@ -8,7 +8,11 @@ import { upsertRepository } from '../src/store/repositories.ts'
 import { wireGaffer, type WiredGaffer } from '../src/wire-gaffer.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+})
 
 /** Answers every read with 404, as GitHub does for a repository without `.github/agents`. */
 const githubWithoutAgents = {

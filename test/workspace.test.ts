@@ -39,9 +39,12 @@ describe('pathRefusal', () => {
 describe('refusedNote', () => {
   it('lists each path with its reason, in code so a path cannot mention anyone', () => {
     expect(refusedNote([])).toBe('')
-    expect(refusedNote([{ path: 'big.bin', reason: 'a binary file' }, { path: '@maya`x', reason: 'a symbolic link' }])).toBe(
-      'Not published (2 paths):\n- `big.bin`: a binary file\n- `@maya?x`: a symbolic link',
-    )
+    expect(
+      refusedNote([
+        { path: 'big.bin', reason: 'a binary file' },
+        { path: '@maya`x', reason: 'a symbolic link' },
+      ]),
+    ).toBe('Not published (2 paths):\n- `big.bin`: a binary file\n- `@maya?x`: a symbolic link')
   })
 })
 
@@ -82,7 +85,14 @@ describe('workspaces against the emulated GitHub', () => {
   const repository = () => c.github.repository
   const deps = () => ({ pool: c.db.pool, log, home, gitTransport: 'auto' as const })
   const commitOn = async (branch: string, file: string, content: string) =>
-    c.maya.repos.createOrUpdateFileContents({ owner: c.owner, repo: c.repo, branch, path: file, message: `add ${file}`, content: Buffer.from(content).toString('base64') })
+    c.maya.repos.createOrUpdateFileContents({
+      owner: c.owner,
+      repo: c.repo,
+      branch,
+      path: file,
+      message: `add ${file}`,
+      content: Buffer.from(content).toString('base64'),
+    })
   const createBranch = async (branch: string) => {
     const main = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
     await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.data.object.sha })
@@ -107,8 +117,18 @@ describe('workspaces against the emulated GitHub', () => {
     await commitOn('gaffer/backend-engineer/901', 'on-branch.txt', 'only on the branch\n')
     const branchHead = (await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/gaffer/backend-engineer/901' })).data.object.sha
 
-    const onBranch = await prepareWorkspace(deps(), octokit, { repository: repository(), branch: 'gaffer/backend-engineer/901', base: 'main', purpose: 'work' })
-    const fresh = await prepareWorkspace(deps(), octokit, { repository: repository(), branch: 'gaffer/backend-engineer/902', base: 'main', purpose: 'work' })
+    const onBranch = await prepareWorkspace(deps(), octokit, {
+      repository: repository(),
+      branch: 'gaffer/backend-engineer/901',
+      base: 'main',
+      purpose: 'work',
+    })
+    const fresh = await prepareWorkspace(deps(), octokit, {
+      repository: repository(),
+      branch: 'gaffer/backend-engineer/902',
+      base: 'main',
+      purpose: 'work',
+    })
 
     expect(onBranch).toMatchObject({ branch: 'gaffer/backend-engineer/901', baseRef: 'gaffer/backend-engineer/901', baseSha: branchHead })
     expect(await readFile(path.join(onBranch.dir, 'on-branch.txt'), 'utf8')).toBe('only on the branch\n')
@@ -132,7 +152,12 @@ describe('workspaces against the emulated GitHub', () => {
   })
 
   it('refuses paths outside the workspace, links, git internals, .github/, nested repositories, binaries and oversized files, and runs nothing from the checkout’s git config', async () => {
-    const workspace = await prepareWorkspace(deps(), octokit, { repository: repository(), branch: 'gaffer/backend-engineer/903', base: 'main', purpose: 'work' })
+    const workspace = await prepareWorkspace(deps(), octokit, {
+      repository: repository(),
+      branch: 'gaffer/backend-engineer/903',
+      base: 'main',
+      purpose: 'work',
+    })
     const dir = workspace.dir
     const ran = path.join(home, 'fsmonitor-ran')
     // What a hostile CLI could do: a git config that runs a command whenever git looks at the tree.
@@ -173,7 +198,12 @@ describe('workspaces against the emulated GitHub', () => {
   })
 
   it('refuses a file reached through a linked folder that was part of the checkout', async () => {
-    const workspace = await prepareWorkspace(deps(), octokit, { repository: repository(), branch: 'gaffer/backend-engineer/904', base: 'main', purpose: 'work' })
+    const workspace = await prepareWorkspace(deps(), octokit, {
+      repository: repository(),
+      branch: 'gaffer/backend-engineer/904',
+      base: 'main',
+      purpose: 'work',
+    })
     // The CLI swaps a real folder for a link, then git sees the link's files as the folder's.
     await rm(path.join(workspace.dir, 'src'), { recursive: true })
     const elsewhere = await mkdtemp(path.join(tmpdir(), 'elsewhere-'))
@@ -183,13 +213,16 @@ describe('workspaces against the emulated GitHub', () => {
     const changes = await collectChanges(workspace)
 
     expect(changes.files).toEqual([{ path: 'src/main.js', deleted: true }])
-    expect(changes.refused).toEqual([{ path: 'src', reason: `a symbolic link pointing outside the workspace (to ${elsewhere}); links are not published` }])
+    expect(changes.refused).toEqual([
+      { path: 'src', reason: `a symbolic link pointing outside the workspace (to ${elsewhere}); links are not published` },
+    ])
     await workspace.finish('ok')
     await rm(elsewhere, { recursive: true })
   })
 
   it('publishes a change — new, changed and deleted files — as a draft pull request on gaffer/<agent>/<n> that closes the item, which goes to review', async () => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Add a feature', labels: ['agent:backend-engineer'] })).data.number
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Add a feature', labels: ['agent:backend-engineer'] })).data
+      .number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
     let published: { number: number; url?: string } | undefined
     let kept: string | undefined
@@ -207,14 +240,24 @@ describe('workspaces against the emulated GitHub', () => {
         },
         { ...work, log },
       )
-      const workspace = await prepareWorkspace(deps(), work.octokit, { repository: repository(), branch: `gaffer/backend-engineer/${number}`, base: 'main', purpose: 'work', run: work.runId })
+      const workspace = await prepareWorkspace(deps(), work.octokit, {
+        repository: repository(),
+        branch: `gaffer/backend-engineer/${number}`,
+        base: 'main',
+        purpose: 'work',
+        run: work.runId,
+      })
       // What a CLI would do in its checkout.
       await writeFile(path.join(workspace.dir, 'src/feature.js'), 'export const feature = true\n')
       await writeFile(path.join(workspace.dir, 'tool.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 })
       await writeFile(path.join(workspace.dir, 'README.md'), '# widgets\n\nNow with a feature.\n')
       await unlink(path.join(workspace.dir, 'src/main.js'))
       const changes = await collectChanges(workspace)
-      published = await publishChanges(ctx, workspace, { title: 'Add the feature (fixes #1)', body: 'Adds it, @maya. Fixes #1.', files: changes.files })
+      published = await publishChanges(ctx, workspace, {
+        title: 'Add the feature (fixes #1)',
+        body: 'Adds it, @maya. Fixes #1.',
+        files: changes.files,
+      })
       kept = workspace.dir
       await workspace.finish('ok')
     }
@@ -240,7 +283,12 @@ describe('workspaces against the emulated GitHub', () => {
   })
 
   it('finish("failed") keeps the workspace until a prune 24 h later; finish("ok") deletes it', async () => {
-    const failed = await prepareWorkspace(deps(), octokit, { repository: repository(), branch: 'gaffer/backend-engineer/905', base: 'main', purpose: 'work' })
+    const failed = await prepareWorkspace(deps(), octokit, {
+      repository: repository(),
+      branch: 'gaffer/backend-engineer/905',
+      base: 'main',
+      purpose: 'work',
+    })
     const root = path.dirname(failed.dir)
     await failed.finish('failed')
     expect(await exists(path.join(failed.dir, 'src/main.js'))).toBe(true)
@@ -254,7 +302,12 @@ describe('workspaces against the emulated GitHub', () => {
 
   it('refuses to check out when the disk is below the free-space threshold, and names the setting', async () => {
     await expect(
-      prepareWorkspace({ ...deps(), minFreeBytes: Number.MAX_SAFE_INTEGER }, octokit, { repository: repository(), branch: 'gaffer/backend-engineer/906', base: 'main', purpose: 'work' }),
+      prepareWorkspace({ ...deps(), minFreeBytes: Number.MAX_SAFE_INTEGER }, octokit, {
+        repository: repository(),
+        branch: 'gaffer/backend-engineer/906',
+        base: 'main',
+        purpose: 'work',
+      }),
     ).rejects.toThrow(/free .*GAFFER_WORKSPACE_MIN_FREE_MB/)
     expect(await readdir(path.join(home, 'workspaces'))).toEqual([])
   })

@@ -111,7 +111,9 @@ async function wake(args: string[]): Promise<number> {
     githubRequests: number
     error?: string
   }
-  console.log(`${slug}: ${result.outcome} (items ${result.items}, GitHub requests ${result.githubRequests})${result.error ? ` — ${result.error}` : ''}`)
+  console.log(
+    `${slug}: ${result.outcome} (items ${result.items}, GitHub requests ${result.githubRequests})${result.error ? ` — ${result.error}` : ''}`,
+  )
   return 0
 }
 

@@ -53,7 +53,10 @@ export type Provenance = { depth: number | undefined; parent: number | undefined
  * be believed. Only what the app's own bot login wrote is trusted (SPEC §7): anyone
  * else can type the same marker, and a marker they type is plain text.
  */
-export function trustedProvenance(written: { author: string | null | undefined; body: string | null | undefined }, botLogin: string): Provenance | undefined {
+export function trustedProvenance(
+  written: { author: string | null | undefined; body: string | null | undefined },
+  botLogin: string,
+): Provenance | undefined {
   const marker = trustedMarker(written, botLogin)
   if (!marker?.agent) return undefined
   return { depth: marker.depth, parent: marker.parent, createdByAgent: marker.agent }

@@ -8,7 +8,13 @@ export type OutsiderPulls = 'hold' | 'route'
  * holds, the item is a pull request nobody has routed yet (no status), and its author
  * is a person. Bots and the app route as always. Cheap: it asks GitHub for nothing.
  */
-export function mayHoldPull(input: { policy: OutsiderPulls; kind: 'issue' | 'pull'; status: string | null; author: string | null; botLogin: string }): boolean {
+export function mayHoldPull(input: {
+  policy: OutsiderPulls
+  kind: 'issue' | 'pull'
+  status: string | null
+  author: string | null
+  botLogin: string
+}): boolean {
   if (input.policy !== 'hold' || input.kind !== 'pull' || input.status !== null) return false
   return input.author === null || (input.author !== input.botLogin && !input.author.endsWith('[bot]'))
 }

@@ -22,7 +22,9 @@ const UNLABELLED_BASE = 250
  */
 export function scorePriority(input: PriorityInput, now: Date): Priority {
   const label = priorityIn(input.labels)
-  const parts: Array<[string, number]> = [[label === undefined ? 'no priority label' : `p${label}`, label === undefined ? UNLABELLED_BASE : labelBase[label]]]
+  const parts: Array<[string, number]> = [
+    [label === undefined ? 'no priority label' : `p${label}`, label === undefined ? UNLABELLED_BASE : labelBase[label]],
+  ]
   const ageDays = Math.max(0, Math.floor((now.getTime() - input.createdAt.getTime()) / 86_400_000))
   if (ageDays > 0) parts.push([`${ageDays}d old`, Math.min(ageDays, 100)])
   if (input.unblocks > 0) parts.push([`unblocks ${input.unblocks}`, Math.min(input.unblocks * 50, 150)])

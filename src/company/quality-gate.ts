@@ -29,7 +29,9 @@ export function decideGate(input: GateInput): GateDecision {
   else if (review.score < input.threshold) missing.push(`${review.agent} scored ${review.score}, below the threshold of ${input.threshold}`)
   const approvals = input.humanApprovals.length
   if (approvals < input.requiredApprovals) {
-    missing.push(`${input.requiredApprovals - approvals} more human approval${input.requiredApprovals - approvals === 1 ? '' : 's'} needed (a review APPROVED or /approve from a writer who is not the author)`)
+    missing.push(
+      `${input.requiredApprovals - approvals} more human approval${input.requiredApprovals - approvals === 1 ? '' : 's'} needed (a review APPROVED or /approve from a writer who is not the author)`,
+    )
   }
   if (input.held) missing.push('held with do-not-merge/hold')
   const lines = [

@@ -10,7 +10,8 @@ export function pathRefusal(path: string): string | undefined {
     return 'not a path relative to the repository root'
   }
   const segments = path.split('/')
-  if (segments.some((segment) => segment === '..' || segment === '.' || segment === '')) return 'not a plain path inside the repository (., .. or an empty folder name)'
+  if (segments.some((segment) => segment === '..' || segment === '.' || segment === ''))
+    return 'not a plain path inside the repository (., .. or an empty folder name)'
   // Case-insensitive: on macOS and Windows checkouts `.GIT/hooks` is `.git/hooks`.
   if (segments.some((segment) => segment.toLowerCase() === '.git')) return 'git internals (.git/) are not part of a change'
   if (segments[0]!.toLowerCase() === '.github') return 'agents may not change .github/ (workflows and agent definitions)'

@@ -26,7 +26,8 @@ export function decideStatusEdit(edit: { kind: 'issue' | 'pull'; from: Status | 
   }
   const event = eventsBetween(from, to).find((candidate) => byHand[candidate] !== undefined)
   if (event === undefined) {
-    const reason = from === 'in-progress' ? 'an agent is working on it right now' : `Gaffer does not move an item from ${from ?? 'no status'} to ${to}`
+    const reason =
+      from === 'in-progress' ? 'an agent is working on it right now' : `Gaffer does not move an item from ${from ?? 'no status'} to ${to}`
     return { ok: false, reason }
   }
   const command = byHand[event]!

@@ -48,13 +48,15 @@ function json<T extends z.ZodType>(schema: T, example: string) {
   )
 }
 
-const FusesOverride = z.strictObject({
-  maxDepth: z.int().min(1),
-  maxChildrenPerItem: z.int().min(1),
-  maxIssuesPerAgentPerHour: z.int().min(1),
-  maxOpenAgentIssues: z.int().min(1),
-  maxToolCallsPerTurn: z.int().min(1),
-}).partial()
+const FusesOverride = z
+  .strictObject({
+    maxDepth: z.int().min(1),
+    maxChildrenPerItem: z.int().min(1),
+    maxIssuesPerAgentPerHour: z.int().min(1),
+    maxOpenAgentIssues: z.int().min(1),
+    maxToolCallsPerTurn: z.int().min(1),
+  })
+  .partial()
 
 /** A whole number of at least `min`, e.g. `GAFFER_RETENTION_AUDIT_DAYS=365`. */
 const wholeNumber = (example: string, min = 1) =>
@@ -70,21 +72,18 @@ const EnvSchema = z.object({
   PRIVATE_KEY_PATH: optionalText,
   WEBHOOK_SECRET: optionalText,
   GITHUB_API_URL: url('https://api.github.com'),
-  DATABASE_URL: optionalText.refine(
-    (value) => value === undefined || /^postgres(ql)?:\/\//.test(value),
-    { message: 'expected a postgres:// connection string, e.g. postgres://user@127.0.0.1:5432/gaffer' },
-  ),
+  DATABASE_URL: optionalText.refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), {
+    message: 'expected a postgres:// connection string, e.g. postgres://user@127.0.0.1:5432/gaffer',
+  }),
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: url('http://127.0.0.1:8080/v1'),
   GAFFER_MODEL: optionalText,
-  GAFFER_OWNERS: optionalText.refine(
-    (value) => value === undefined || parseOwners(value).every((login) => /^[A-Za-z0-9-]+$/.test(login)),
-    { message: 'expected comma-separated GitHub logins, e.g. GAFFER_OWNERS=alice,bob' },
-  ),
-  GAFFER_APPROVERS: optionalText.refine(
-    (value) => value === undefined || parseOwners(value).every((login) => /^[A-Za-z0-9-]+$/.test(login)),
-    { message: 'expected comma-separated GitHub logins, e.g. GAFFER_APPROVERS=carol,dave' },
-  ),
+  GAFFER_OWNERS: optionalText.refine((value) => value === undefined || parseOwners(value).every((login) => /^[A-Za-z0-9-]+$/.test(login)), {
+    message: 'expected comma-separated GitHub logins, e.g. GAFFER_OWNERS=alice,bob',
+  }),
+  GAFFER_APPROVERS: optionalText.refine((value) => value === undefined || parseOwners(value).every((login) => /^[A-Za-z0-9-]+$/.test(login)), {
+    message: 'expected comma-separated GitHub logins, e.g. GAFFER_APPROVERS=carol,dave',
+  }),
   GAFFER_ADMIN_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, {
     message: 'must be at least 16 characters; generate one with `openssl rand -hex 24`',
   }),
@@ -104,7 +103,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
   // CLI runtimes (SPEC §14): GAFFER_RUNTIMES / GAFFER_RUNTIMES_FILE are checked by loadRuntimes.
   GAFFER_SANDBOX: optionalText.pipe(z.enum(['auto', 'none'], { error: 'must be auto (bubblewrap when installed) or none' }).optional()),
-  GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || (/^[0-9]+(\.[0-9]+)?$/.test(value)), {
+  GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || /^[0-9]+(\.[0-9]+)?$/.test(value), {
     message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',
   }),
 })
@@ -188,10 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const e = parsed.data
 
   return {
-    githubApp:
-      e.APP_ID && privateKey && e.WEBHOOK_SECRET
-        ? { appId: Number(e.APP_ID), privateKey, webhookSecret: e.WEBHOOK_SECRET }
-        : undefined,
+    githubApp: e.APP_ID && privateKey && e.WEBHOOK_SECRET ? { appId: Number(e.APP_ID), privateKey, webhookSecret: e.WEBHOOK_SECRET } : undefined,
     githubApiUrl: (e.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
     databaseUrl: e.DATABASE_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.GAFFER_MODEL ?? 'gpt-4.1-mini' },

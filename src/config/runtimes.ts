@@ -9,7 +9,15 @@ export type CliAdapterName = (typeof cliAdapters)[number]
  * Variables a runtime may never pass through, even by name: the app's own secrets, and
  * GitHub tokens that would let a CLI write to the repository past the safe outputs.
  */
-export const forbiddenVariables = ['PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'GAFFER_ADMIN_TOKEN', 'DATABASE_URL', 'GITHUB_TOKEN', 'GH_TOKEN'] as const
+export const forbiddenVariables = [
+  'PRIVATE_KEY',
+  'PRIVATE_KEY_PATH',
+  'WEBHOOK_SECRET',
+  'GAFFER_ADMIN_TOKEN',
+  'DATABASE_URL',
+  'GITHUB_TOKEN',
+  'GH_TOKEN',
+] as const
 
 /** A runtime name as an agent's `runtime:` names it; `chat` is the built-in model loop and cannot be redefined. */
 const runtimeName = z
@@ -32,10 +40,15 @@ export const CliRuntimeSpec = z
             message: `is one of Gaffer's own secrets or a GitHub token (${forbiddenVariables.join(', ')}); a CLI never gets it, remove it`,
           }),
         {
-        error: 'must be a list of variable names passed through to the CLI, e.g. ["OPENAI_API_KEY"]',
-      })
+          error: 'must be a list of variable names passed through to the CLI, e.g. ["OPENAI_API_KEY"]',
+        },
+      )
       .default([]),
-    timeoutMinutes: z.number().positive().max(24 * 60).default(30),
+    timeoutMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(30),
   })
   .refine((spec) => spec.adapter !== 'command' || spec.command !== undefined, {
     message: 'the command adapter runs the program in "command"; set it, e.g. command: ["./my-agent"]',

@@ -10,7 +10,5 @@ export function splitRepository(fullName: string): { owner: string; repo: string
 }
 
 export function httpStatus(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number'
-    ? error.status
-    : undefined
+  return typeof error === 'object' && error !== null && 'status' in error && typeof error.status === 'number' ? error.status : undefined
 }

@@ -23,7 +23,12 @@ async function readContents(octokit: Octokit, repository: string, path: string, 
  * The entries of a folder on `ref` (the default branch when absent); `''` is the root.
  * Undefined when there is no such path, `'not-a-folder'` when the path is a file.
  */
-export async function listFolder(octokit: Octokit, repository: string, path: string, ref?: string): Promise<ContentEntry[] | 'not-a-folder' | undefined> {
+export async function listFolder(
+  octokit: Octokit,
+  repository: string,
+  path: string,
+  ref?: string,
+): Promise<ContentEntry[] | 'not-a-folder' | undefined> {
   const data = await readContents(octokit, repository, path, ref)
   if (data === undefined) return undefined
   const entries = z.array(ContentEntry).safeParse(data)

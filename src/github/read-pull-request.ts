@@ -33,7 +33,10 @@ export async function headShaOf(octokit: Octokit, repository: string, number: nu
 export async function openPullRequestsFrom(octokit: Octokit, repository: string, branch: string): Promise<PullRequest[]> {
   const { owner, repo } = splitRepository(repository)
   const { data } = await octokit.request('GET /repos/{owner}/{repo}/pulls', { owner, repo, state: 'open', head: `${owner}:${branch}` })
-  return z.array(PullRequest).parse(data).filter((pr) => pr.head.ref === branch)
+  return z
+    .array(PullRequest)
+    .parse(data)
+    .filter((pr) => pr.head.ref === branch)
 }
 
 /**
@@ -47,14 +50,14 @@ export async function openPullRequestsAt(octokit: Octokit, repository: string, s
   return pulls.filter((pr) => pr.head.sha === sha).map((pr) => pr.number)
 }
 
-const Reviews = z.array(
-  z.object({ state: z.string(), commit_id: z.string().nullable().optional(), user: Sender.nullable() }),
-)
+const Reviews = z.array(z.object({ state: z.string(), commit_id: z.string().nullable().optional(), user: Sender.nullable() }))
 
 /** People (not bots) whose GitHub review APPROVED this commit of the pull request. */
 export async function approvingReviewers(octokit: Octokit, repository: string, number: number, sha: string): Promise<string[]> {
   const { owner, repo } = splitRepository(repository)
-  const reviews = Reviews.parse(await octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo, pull_number: number, per_page: 100 }))
+  const reviews = Reviews.parse(
+    await octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo, pull_number: number, per_page: 100 }),
+  )
   const logins = reviews.flatMap((review) =>
     review.state === 'APPROVED' && review.commit_id === sha && review.user && review.user.type !== 'Bot' ? [review.user.login] : [],
   )
@@ -77,7 +80,13 @@ export type CheckRun = z.infer<typeof CheckRuns>['check_runs'][number]
 /** The newest check run of this name on a commit (the one GitHub shows and branch protection uses). */
 export async function latestCheckRun(octokit: Octokit, repository: string, sha: string, name: string): Promise<CheckRun | undefined> {
   const { owner, repo } = splitRepository(repository)
-  const { data } = await octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo, ref: sha, check_name: name, filter: 'latest' })
+  const { data } = await octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+    owner,
+    repo,
+    ref: sha,
+    check_name: name,
+    filter: 'latest',
+  })
   return CheckRuns.parse(data)
     .check_runs.filter((run) => run.name === name)
     .sort((a, b) => b.id - a.id)[0]

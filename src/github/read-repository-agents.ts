@@ -8,11 +8,7 @@ export const REPOSITORY_AGENTS_DIR = '.github/agents'
  * Reads `.github/agents/<slug>/AGENTS.md` from the default branch only, so an unmerged
  * change on another branch has no effect. Returns undefined when the folder is absent.
  */
-export async function readRepositoryAgents(
-  octokit: Octokit,
-  fullName: string,
-  defaultBranch: string,
-): Promise<AgentSource[] | undefined> {
+export async function readRepositoryAgents(octokit: Octokit, fullName: string, defaultBranch: string): Promise<AgentSource[] | undefined> {
   const listing = await listFolder(octokit, fullName, REPOSITORY_AGENTS_DIR, defaultBranch)
   if (listing === undefined || listing === 'not-a-folder') return undefined
   const sources: AgentSource[] = []

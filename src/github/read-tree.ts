@@ -33,10 +33,16 @@ export async function branchHead(octokit: Octokit, repository: string, branch: s
  */
 export async function readCommitTree(octokit: Octokit, repository: string, commitSha: string): Promise<TreeEntry[]> {
   const { owner, repo } = splitRepository(repository)
-  const treeSha = GitCommit.parse((await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo, commit_sha: commitSha })).data).tree.sha
-  const tree = Tree.parse((await octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: treeSha, recursive: '1' })).data)
+  const treeSha = GitCommit.parse(
+    (await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo, commit_sha: commitSha })).data,
+  ).tree.sha
+  const tree = Tree.parse(
+    (await octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: treeSha, recursive: '1' })).data,
+  )
   if (tree.truncated) {
-    throw new Error(`${repository} at ${commitSha} has more files than GitHub lists in one tree; check it out with git instead (GAFFER_GIT_TRANSPORT=git)`)
+    throw new Error(
+      `${repository} at ${commitSha} has more files than GitHub lists in one tree; check it out with git instead (GAFFER_GIT_TRANSPORT=git)`,
+    )
   }
   return tree.tree
 }

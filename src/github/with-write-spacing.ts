@@ -9,5 +9,8 @@ export function withWriteSpacing(Octokit: typeof ProbotOctokit, minTime: number)
   const write = new Bottleneck.Group({ id: 'gaffer-write', maxConcurrent: 1, minTime })
   const notifications = new Bottleneck.Group({ id: 'gaffer-notifications', maxConcurrent: 1, minTime: minTime * 3 })
   // A function, not an object: Probot passes its own throttle options, which an object default would replace.
-  return Octokit.defaults((options: { throttle?: object }) => ({ ...options, throttle: { ...options.throttle, write, notifications } })) as typeof ProbotOctokit
+  return Octokit.defaults((options: { throttle?: object }) => ({
+    ...options,
+    throttle: { ...options.throttle, write, notifications },
+  })) as typeof ProbotOctokit
 }

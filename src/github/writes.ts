@@ -70,11 +70,7 @@ export async function closePullRequest(octokit: Octokit, item: ItemRef): Promise
 }
 
 /** Opens an issue with labels; returns GitHub's issue as it answered. */
-export async function createIssue(
-  octokit: Octokit,
-  repository: string,
-  issue: { title: string; body: string; labels: string[] },
-): Promise<unknown> {
+export async function createIssue(octokit: Octokit, repository: string, issue: { title: string; body: string; labels: string[] }): Promise<unknown> {
   const { owner, repo } = splitRepository(repository)
   return (await octokit.request('POST /repos/{owner}/{repo}/issues', { owner, repo, ...issue })).data
 }
@@ -167,7 +163,9 @@ export async function commitFiles(
     const head = await headOf(change.branch)
     const parent = head ?? (await headOf(change.base))
     if (parent === undefined) throw new Error(`${repository} has no branch ${change.base} to start ${change.branch} from`)
-    const baseTree = GitCommit.parse((await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...at, commit_sha: parent })).data).tree.sha
+    const baseTree = GitCommit.parse(
+      (await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...at, commit_sha: parent })).data,
+    ).tree.sha
     const tree = Sha.parse(
       (
         await octokit.request('POST /repos/{owner}/{repo}/git/trees', {
@@ -177,7 +175,9 @@ export async function commitFiles(
         })
       ).data,
     ).sha
-    const commit = Sha.parse((await octokit.request('POST /repos/{owner}/{repo}/git/commits', { ...at, message: change.message, tree, parents: [parent] })).data).sha
+    const commit = Sha.parse(
+      (await octokit.request('POST /repos/{owner}/{repo}/git/commits', { ...at, message: change.message, tree, parents: [parent] })).data,
+    ).sha
     try {
       if (head === undefined) await octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...at, ref: `refs/heads/${change.branch}`, sha: commit })
       else await octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ...at, ref: `heads/${change.branch}`, sha: commit, force: false })
@@ -217,12 +217,15 @@ export async function openPullRequest(
 
 export async function updatePullRequest(octokit: Octokit, item: ItemRef, pull: { title: string; body: string }): Promise<PullRequest> {
   const { owner, repo } = splitRepository(item.repository)
-  return PullRequest.parse((await octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: item.number, ...pull })).data)
+  return PullRequest.parse(
+    (await octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: item.number, ...pull })).data,
+  )
 }
 
 /** GitHub's error message and its listed errors, as one text to match on. */
 function errorText(error: unknown): string {
-  const data = typeof error === 'object' && error !== null && 'response' in error ? (error as { response?: { data?: unknown } }).response?.data : undefined
+  const data =
+    typeof error === 'object' && error !== null && 'response' in error ? (error as { response?: { data?: unknown } }).response?.data : undefined
   return `${error instanceof Error ? error.message : ''} ${JSON.stringify(data ?? '')}`
 }
 
@@ -232,11 +235,7 @@ function errorText(error: unknown): string {
  * the emulated GitHub): a refusal is returned, not thrown, so the caller logs it and the
  * delegation it belongs to goes on.
  */
-export async function addSubIssue(
-  octokit: Octokit,
-  parent: ItemRef,
-  childId: number,
-): Promise<{ added: true } | { added: false; status: number }> {
+export async function addSubIssue(octokit: Octokit, parent: ItemRef, childId: number): Promise<{ added: true } | { added: false; status: number }> {
   try {
     await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/sub_issues', { ...at(parent), sub_issue_id: childId })
     return { added: true }

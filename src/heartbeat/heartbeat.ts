@@ -63,7 +63,13 @@ export type WorkContext = {
 export type WorkHook = (context: WorkContext) => Promise<WorkResult>
 
 /** Handles a manager's reports' blocked items before its own queue; the escalation step provides it. */
-export type EscalationHook = (context: { agent: Agent; repository: string; octokit: Octokit; runId: number; signal: AbortSignal }) => Promise<WorkResult>
+export type EscalationHook = (context: {
+  agent: Agent
+  repository: string
+  octokit: Octokit
+  runId: number
+  signal: AbortSignal
+}) => Promise<WorkResult>
 
 export type HeartbeatDeps = {
   pool: Pool
@@ -145,7 +151,13 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     requests = countRequests(octokit)
     await reconcileReadyItems(deps, octokit, fire.repository, agent)
 
-    const escalated = await deps.escalations({ agent, repository: fire.repository, octokit, runId, signal: deps.stopSignal ?? new AbortController().signal })
+    const escalated = await deps.escalations({
+      agent,
+      repository: fire.repository,
+      octokit,
+      runId,
+      signal: deps.stopSignal ?? new AbortController().signal,
+    })
     totals.tokens += escalated.tokens
     totals.costUsd += escalated.costUsd
     workError ??= escalated.error
@@ -288,7 +300,11 @@ export async function releaseExpired(
 }
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
-async function mirrorReturned(deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake' | 'botLogin'>, octokit: Octokit, item: ReturnedItem): Promise<void> {
+async function mirrorReturned(
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake' | 'botLogin'>,
+  octokit: Octokit,
+  item: ReturnedItem,
+): Promise<void> {
   // The lease statement already moved the mirror out of in-progress; GitHub follows through the status writer.
   if (item.status !== 'blocked') {
     await moveItem(deps, octokit, { ...item, status: 'in-progress' }, 'lease_expired', { mirrorMoved: true })

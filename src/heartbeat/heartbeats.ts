@@ -37,17 +37,17 @@ export function createHeartbeats(
 
   function run(fire: Fire): Promise<HeartbeatResult> {
     const key = `${fire.repository}/${fire.agent}`
-    const task = runHeartbeat(heartbeatDeps, fire).then(
-      (result) => {
+    const task = runHeartbeat(heartbeatDeps, fire)
+      .then((result) => {
         if (result.backlog && deps.drainBacklog) again.add(key)
         return result
-      },
-    ).finally(() => {
-      const runs = running.get(key)
-      runs?.delete(task)
-      if (runs?.size === 0) running.delete(key)
-      if (!running.has(key) && again.delete(key) && !stopped) wake(fire.repository, fire.agent)
-    })
+      })
+      .finally(() => {
+        const runs = running.get(key)
+        runs?.delete(task)
+        if (runs?.size === 0) running.delete(key)
+        if (!running.has(key) && again.delete(key) && !stopped) wake(fire.repository, fire.agent)
+      })
     running.set(key, (running.get(key) ?? new Set()).add(task))
     return task
   }

@@ -36,9 +36,9 @@ export function createScheduler(deps: { pool: Pool; log: Logger; fire: (fire: Fi
         const task = cron.schedule(
           agent.heartbeat,
           ({ date }) =>
-            deps.fire({ repository, agent: agent.slug, fireKey: `${name}:${date.toISOString()}`, trigger: 'cron' }).catch((error: unknown) =>
-              deps.log.error({ err: error, agent: agent.slug, repository }, 'heartbeat fire failed'),
-            ),
+            deps
+              .fire({ repository, agent: agent.slug, fireKey: `${name}:${date.toISOString()}`, trigger: 'cron' })
+              .catch((error: unknown) => deps.log.error({ err: error, agent: agent.slug, repository }, 'heartbeat fire failed')),
           {
             name,
             timezone,

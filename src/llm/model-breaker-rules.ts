@@ -35,7 +35,18 @@ export class ModelPaused extends Error {
   override name = 'ModelPaused'
 }
 
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET'])
+const networkCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+])
 
 /**
  * Classifies a failed model call. The `openai` client has already retried 408/429/5xx by
@@ -83,9 +94,16 @@ export function afterFailure(state: BreakerState, failure: ModelFailure, now: Da
   }
   if (failure.kind === 'item') return { next: { ...state, consecutiveFailures: 0 }, tripped: false, reset: false }
   const consecutiveFailures = state.consecutiveFailures + 1
-  if (consecutiveFailures < settings.threshold) return { next: { ...state, consecutiveFailures, lastError: failure.message }, tripped: false, reset: false }
+  if (consecutiveFailures < settings.threshold)
+    return { next: { ...state, consecutiveFailures, lastError: failure.message }, tripped: false, reset: false }
   return {
-    next: { state: 'open', consecutiveFailures, since: now, lastError: failure.message, nextProbeAt: new Date(now.getTime() + settings.probeIntervalMs) },
+    next: {
+      state: 'open',
+      consecutiveFailures,
+      since: now,
+      lastError: failure.message,
+      nextProbeAt: new Date(now.getTime() + settings.probeIntervalMs),
+    },
     tripped: true,
     reset: false,
   }

@@ -46,7 +46,8 @@ export function createModelBreaker(deps: {
     // The common case costs one read: nothing to clear.
     if (state.state === 'closed' && state.consecutiveFailures === 0) return
     const { decision } = await changeModelBreaker(pool, (current) => afterSuccess(current))
-    if (decision.reset) log.info({ since: state.since, lastError: state.lastError }, 'model breaker reset: the model server answers again; model work resumes')
+    if (decision.reset)
+      log.info({ since: state.since, lastError: state.lastError }, 'model breaker reset: the model server answers again; model work resumes')
   }
 
   async function recordFailure(failure: ModelFailure): Promise<void> {
@@ -95,7 +96,12 @@ export function createModelBreaker(deps: {
       })
       if (!decision) return readModelBreaker(pool)
       try {
-        await deps.model.complete({ model: deps.probeModel, messages: [{ role: 'user', content: 'Reply with OK.' }], tools: [], signal: new AbortController().signal })
+        await deps.model.complete({
+          model: deps.probeModel,
+          messages: [{ role: 'user', content: 'Reply with OK.' }],
+          tools: [],
+          signal: new AbortController().signal,
+        })
         await recordSuccess()
       } catch (error) {
         const failure = describeModelFailure(error)

@@ -23,10 +23,7 @@ export function createModelClient(settings: ModelSettings): ModelClient {
   })
   return {
     async complete({ model, messages, tools, signal }) {
-      const response = await client.chat.completions.create(
-        { model, messages, ...(tools.length > 0 ? { tools } : {}) },
-        { signal },
-      )
+      const response = await client.chat.completions.create({ model, messages, ...(tools.length > 0 ? { tools } : {}) }, { signal })
       const choice = response.choices[0]
       if (!choice) throw new Error('the model server answered without a choice')
       return {

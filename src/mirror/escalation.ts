@@ -67,7 +67,14 @@ export async function blockItem(
   })
   if (!moved.ok) return false
   await recordBlock(deps.pool, item, { reason, holder: manager?.slug ?? HUMANS })
-  await appendAudit(deps.pool, { actor: item.owner_agent ?? 'gaffer', action: 'block', repository: item.repository, target: item.number, outcome: manager?.slug ?? HUMANS, detail: { reason } })
+  await appendAudit(deps.pool, {
+    actor: item.owner_agent ?? 'gaffer',
+    action: 'block',
+    repository: item.repository,
+    target: item.number,
+    outcome: manager?.slug ?? HUMANS,
+    detail: { reason },
+  })
   if (manager) deps.wake?.(item.repository, manager.slug)
   return true
 }
@@ -92,7 +99,14 @@ export async function escalateItem(
   })
   if (!moved.ok) return holder
   await recordEscalation(deps.pool, current, target)
-  await appendAudit(deps.pool, { actor: escalation.by, action: 'escalate', repository: item.repository, target: item.number, outcome: target, detail: { reason: escalation.reason, from: holder } })
+  await appendAudit(deps.pool, {
+    actor: escalation.by,
+    action: 'escalate',
+    repository: item.repository,
+    target: item.number,
+    outcome: target,
+    detail: { reason: escalation.reason, from: holder },
+  })
   if (above) deps.wake?.(item.repository, above.slug)
   return target
 }
@@ -118,7 +132,14 @@ export async function unblockItem(
   })
   if (!moved.ok) return false
   await clearBlock(deps.pool, item)
-  await appendAudit(deps.pool, { actor: unblock.by, action: event, repository: item.repository, target: item.number, outcome: 'todo', detail: { assignee: owner, note: unblock.note } })
+  await appendAudit(deps.pool, {
+    actor: unblock.by,
+    action: event,
+    repository: item.repository,
+    target: item.number,
+    outcome: 'todo',
+    detail: { assignee: owner, note: unblock.note },
+  })
   if (owner) deps.wake?.(item.repository, owner)
   return true
 }

@@ -86,7 +86,13 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
     if (parsed.commands.length > commands.length) answers.push(tooManyCommandsLine(parsed.commands.length, MAX_COMMANDS_PER_COMMENT))
     if (commands.length === 0 && unknown.length === 0 && item.status === 'blocked' && item.state === 'open' && !isBot) {
       if (atLeast(await access(), 'write')) {
-        const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
+        const escalation = {
+          pool: deps.pool,
+          roster: deps.rosters.get(item.repository),
+          owners: deps.owners,
+          wake: deps.wake,
+          botLogin: deps.botLogin,
+        }
         await unblockItem(escalation, octokit, item, { by: `@${comment.author.login}`, note: 'answered in a comment' })
       }
     }
@@ -135,7 +141,10 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
 /** At most one reply per comment, and at most `repliesPerMinute` per author and repository; the rest is only audited. */
 async function answer(deps: CommentDeps, octokit: Octokit, comment: NewComment, text: string): Promise<void> {
   if (!(await takeReply(deps.pool, comment.repository, comment.author.login, deps.repliesPerMinute ?? REPLIES_PER_AUTHOR_PER_MINUTE))) {
-    deps.log.warn({ repository: comment.repository, item: comment.number, author: comment.author.login }, 'too many replies to one author; this one is only audited')
+    deps.log.warn(
+      { repository: comment.repository, item: comment.number, author: comment.author.login },
+      'too many replies to one author; this one is only audited',
+    )
     await appendAudit(deps.pool, {
       actor: comment.author.login,
       action: 'reply',
@@ -155,7 +164,13 @@ async function writeLabels(deps: CommentDeps, octokit: Octokit, item: WorkItem, 
   if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
 }
 
-async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command: Command, comment: NewComment): Promise<{ outcome: string; answer?: string }> {
+async function run(
+  deps: CommentDeps,
+  octokit: Octokit,
+  item: WorkItem,
+  command: Command,
+  comment: NewComment,
+): Promise<{ outcome: string; answer?: string }> {
   const by = `@${comment.author.login}`
   const roster = deps.rosters.get(item.repository)
   const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
@@ -171,7 +186,10 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       // On an issue, /approve answers an approval request and nothing else: an issue in review
       // waits for its pull request, whose gate takes the approvals (docs/decisions.md).
       if (item.status !== 'needs-approval') throw new NothingToDo(nothingToApproveLine(item))
-      const moved = await moveItem(deps, octokit, item, 'approve', { note: `Approved by ${by}${command.args ? `: ${command.args}` : '.'}`, actor: comment.author.login })
+      const moved = await moveItem(deps, octokit, item, 'approve', {
+        note: `Approved by ${by}${command.args ? `: ${command.args}` : '.'}`,
+        actor: comment.author.login,
+      })
       if (!moved.ok) throw new Refusal(moved.reason)
       await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'approve' })
       if (item.owner_agent) deps.wake?.(item.repository, item.owner_agent)
@@ -179,8 +197,10 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
     }
     case 'reject': {
       if (!command.args) throw new Refusal('say why: `/reject <reason>`')
-      if (!transition(item.status, 'reject').ok) throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
-      if (!(await blockItem(escalation, octokit, item, `rejected by ${by}: ${command.args}`, { event: 'reject' }))) throw new Refusal(`#${item.number} moved meanwhile`)
+      if (!transition(item.status, 'reject').ok)
+        throw new Refusal(`#${item.number} is not waiting for an approval (it is ${item.status ?? 'without a status'})`)
+      if (!(await blockItem(escalation, octokit, item, `rejected by ${by}: ${command.args}`, { event: 'reject' })))
+        throw new Refusal(`#${item.number} moved meanwhile`)
       await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'reject' })
       return { outcome: 'rejected' }
     }
@@ -194,9 +214,11 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       if (!roster.get(slug)) throw new Refusal(`there is no agent "${slug}"; use one of ${roster.agents.map((a) => a.slug).join(', ')}`)
       if (item.status === 'in-progress') throw new Refusal(`#${item.number} is being worked right now; assign it once that run ends`)
       const allowed = transition(item.status, 'reassign')
-      if (!allowed.ok) throw new Refusal(`#${item.number} is ${item.status}; only an item that is todo, blocked or without a status can be reassigned`)
+      if (!allowed.ok)
+        throw new Refusal(`#${item.number} is ${item.status}; only an item that is todo, blocked or without a status can be reassigned`)
       // Reassigning gives the item a fresh start with its new owner: block, escalation and attempts cleared.
-      if (!(await unblockItem(escalation, octokit, item, { by, note: `assigned to ${slug}`, assignee: slug }))) throw new Refusal(`#${item.number} moved meanwhile`)
+      if (!(await unblockItem(escalation, octokit, item, { by, note: `assigned to ${slug}`, assignee: slug })))
+        throw new Refusal(`#${item.number} moved meanwhile`)
       return { outcome: `assigned to ${slug}` }
     }
     case 'priority': {
@@ -219,7 +241,10 @@ async function run(deps: CommentDeps, octokit: Octokit, item: WorkItem, command:
       if (slug && !roster.get(slug)) throw new Refusal(`there is no agent "${slug}"`)
       const paused = command.name === 'pause'
       const rowCount = await setAgentsPaused(deps.pool, item.repository, { slug, paused, reason: `paused by ${by}` })
-      return { outcome: `${command.name}d ${slug ?? 'all agents'}`, answer: `${paused ? 'Paused' : 'Resumed'} ${slug ?? `all ${rowCount} agents`} (by ${by}).` }
+      return {
+        outcome: `${command.name}d ${slug ?? 'all agents'}`,
+        answer: `${paused ? 'Paused' : 'Resumed'} ${slug ?? `all ${rowCount} agents`} (by ${by}).`,
+      }
     }
     case 'status': {
       const run = await lastRunOf(deps.pool, item.repository, item.owner_agent)

@@ -86,7 +86,8 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
     }
   } catch (error) {
     // GitHub refused: the mirror goes back to where it was, so the two never disagree for long.
-    if (!options.mirrorMoved) await compareAndSetStatus(deps.pool, item.repository, item.number, { from: to, to: from, labels: item.labels }).catch(() => {})
+    if (!options.mirrorMoved)
+      await compareAndSetStatus(deps.pool, item.repository, item.number, { from: to, to: from, labels: item.labels }).catch(() => {})
     throw error
   }
   await recordLabels(deps.pool, item.repository, item.number, labels)

@@ -77,14 +77,28 @@ export async function onPullRequestEvent(
   if (!item || item.status === 'done') return
   // The table decides: an item someone is still working on is not finished under them (the refusal is logged).
   const moved = await moveItem(deps, octokit, item, 'merge', { note: `Done: pull request #${number} was merged.` })
-  await appendAudit(deps.pool, { actor: 'gaffer', action: 'merge', repository, target: item.number, outcome: moved.ok ? 'done' : `refused: ${moved.reason}`, detail: { pull: number } })
+  await appendAudit(deps.pool, {
+    actor: 'gaffer',
+    action: 'merge',
+    repository,
+    target: item.number,
+    outcome: moved.ok ? 'done' : `refused: ${moved.reason}`,
+    detail: { pull: number },
+  })
 }
 
 /**
  * After a reviewer's `request_changes`, the delivered item goes back to its owner's
  * queue with the review as a comment it will read on its next run.
  */
-export async function returnForChanges(deps: PullDeps, octokit: Octokit, repository: string, pullNumber: number, pull: PullText, review: string): Promise<void> {
+export async function returnForChanges(
+  deps: PullDeps,
+  octokit: Octokit,
+  repository: string,
+  pullNumber: number,
+  pull: PullText,
+  review: string,
+): Promise<void> {
   const linked = linkedItem(pull, deps.botLogin())
   const item = linked === undefined ? undefined : await getWorkItem(deps.pool, repository, linked)
   if (!item || !transition(item.status, 'changes_requested').ok) return

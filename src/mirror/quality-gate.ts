@@ -75,6 +75,7 @@ export async function rerunGate(
 
 /** Whether a check run already shows this decision (so posting it again would only add noise). */
 function shows(run: CheckRun, decision: GateDecision): boolean {
-  const state = decision.conclusion === 'pending' ? run.status === 'in_progress' : run.status === 'completed' && run.conclusion === decision.conclusion
+  const state =
+    decision.conclusion === 'pending' ? run.status === 'in_progress' : run.status === 'completed' && run.conclusion === decision.conclusion
   return state && run.output?.title === decision.title && run.output?.summary === decision.summary
 }

@@ -76,7 +76,14 @@ async function healStatus(deps: MirrorDeps, item: GitHubItem, mirrored: WorkItem
   if (onGitHub === undefined || onGitHub === mirrored.status) return mirrored
   if (!(await adoptStatus(deps.pool, item.repository, item.number, onGitHub, item.updatedAt))) return mirrored
   deps.log.info({ item: `${item.repository}#${item.number}`, from: mirrored.status, to: onGitHub }, 'mirror took the status GitHub shows')
-  await appendAudit(deps.pool, { actor: 'gaffer', action: 'heal', repository: item.repository, target: item.number, outcome: onGitHub, detail: { from: mirrored.status } })
+  await appendAudit(deps.pool, {
+    actor: 'gaffer',
+    action: 'heal',
+    repository: item.repository,
+    target: item.number,
+    outcome: onGitHub,
+    detail: { from: mirrored.status },
+  })
   return { ...mirrored, status: onGitHub }
 }
 
@@ -126,7 +133,8 @@ async function holdOutsiderPull(
 ): Promise<boolean> {
   const { permissionOf } = deps
   const policy = deps.outsiderPulls ?? 'route'
-  if (!permissionOf || !mayHoldPull({ policy, kind: item.kind, status: mirrored.status, author: item.author, botLogin: deps.botLogin() })) return false
+  if (!permissionOf || !mayHoldPull({ policy, kind: item.kind, status: mirrored.status, author: item.author, botLogin: deps.botLogin() }))
+    return false
   const roster = deps.rosters.get(item.repository)
   const authorAccess = item.author === null ? 'none' : await permissionOf(octokit, item.repository, item.author)
   const released =
@@ -134,7 +142,10 @@ async function holdOutsiderPull(
     releasesPull(labeledBy.label, (label) => roster.handlerOf(label) !== undefined) &&
     mayRelease(await permissionOf(octokit, item.repository, labeledBy.login))
   if (!holdsPull({ authorAccess, releasedByWriter: released })) return false
-  deps.log.info({ item: `${item.repository}#${item.number}`, author: item.author, authorAccess }, 'outsider pull request held until a writer labels or assigns it')
+  deps.log.info(
+    { item: `${item.repository}#${item.number}`, author: item.author, authorAccess },
+    'outsider pull request held until a writer labels or assigns it',
+  )
   const reviewerLabels = roster.agents.filter((agent) => agent.role === 'reviewer').flatMap((agent) => agent.handles)
   await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'outsider-pull' }, outsiderPullNote(reviewerLabels))
   return true

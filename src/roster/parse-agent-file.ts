@@ -44,7 +44,7 @@ export function parseAgentFile(file: string, slug: string, text: string): Parsed
   }
   const instructions = (match[2] ?? '').trim()
   if (instructions === '') {
-    return problem('body', 'is empty; write the agent\'s instructions below the front matter')
+    return problem('body', "is empty; write the agent's instructions below the front matter")
   }
   return { agent: { ...parsed.data, slug, instructions, file }, problems: [] }
 }

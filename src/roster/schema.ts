@@ -19,10 +19,7 @@ function isTimeZone(value: string): boolean {
 export const AgentFrontMatter = z.strictObject({
   name: z.string().trim().min(1, 'must be a non-empty display name, e.g. name: VP of Engineering'),
   role: z.enum(roles, { error: `must be one of ${roles.join(', ')}` }),
-  reportsTo: z
-    .string()
-    .regex(slugPattern, 'must be the slug (folder name) of another agent, e.g. reportsTo: ceo')
-    .optional(),
+  reportsTo: z.string().regex(slugPattern, 'must be the slug (folder name) of another agent, e.g. reportsTo: ceo').optional(),
   heartbeat: z
     .string({ error: 'is required: a 5-field cron expression, e.g. heartbeat: "*/30 * * * *"' })
     .refine((value) => value.trim().split(/\s+/).length === 5 && cron.validate(value), {
@@ -40,7 +37,10 @@ export const AgentFrontMatter = z.strictObject({
    * How the agent works an item: `chat` (the model loop) or the name of a CLI runtime
    * the operator defined in GAFFER_RUNTIMES; a repository can only name one, never define it.
    */
-  runtime: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be chat or the name of a runtime defined in GAFFER_RUNTIMES, e.g. runtime: codex').default('chat'),
+  runtime: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be chat or the name of a runtime defined in GAFFER_RUNTIMES, e.g. runtime: codex')
+    .default('chat'),
   budget: z
     .strictObject({
       monthlyUsd: z.number().positive().optional(),

@@ -14,11 +14,7 @@ export type RosterOptions = {
  * (a manager that exists, who has reports, whether there is a CEO) are not judged
  * until those files are fixed, so no problem is reported that is only an echo of another.
  */
-export function validateRoster(
-  agents: readonly Agent[],
-  unparsed: ReadonlySet<string> = new Set(),
-  options: RosterOptions = {},
-): RosterProblem[] {
+export function validateRoster(agents: readonly Agent[], unparsed: ReadonlySet<string> = new Set(), options: RosterOptions = {}): RosterProblem[] {
   const problems: RosterProblem[] = []
   const runtimes = ['chat', ...(options.runtimes ?? [])]
   for (const agent of agents) {
@@ -55,9 +51,17 @@ export function validateRoster(
         problems.push({ file: agent.file, field: 'reportsTo', message: 'the CEO reports to no agent (humans sit above it); remove reportsTo' })
       }
     } else if (agent.reportsTo === undefined) {
-      problems.push({ file: agent.file, field: 'reportsTo', message: `is required for a ${agent.role}; set it to the slug of its manager (one of: ${slugs.join(', ')})` })
+      problems.push({
+        file: agent.file,
+        field: 'reportsTo',
+        message: `is required for a ${agent.role}; set it to the slug of its manager (one of: ${slugs.join(', ')})`,
+      })
     } else if (!bySlug.has(agent.reportsTo) && !unparsed.has(agent.reportsTo)) {
-      problems.push({ file: agent.file, field: 'reportsTo', message: `"${agent.reportsTo}" names no agent; use one of: ${slugs.filter((s) => s !== agent.slug).join(', ')}` })
+      problems.push({
+        file: agent.file,
+        field: 'reportsTo',
+        message: `"${agent.reportsTo}" names no agent; use one of: ${slugs.filter((s) => s !== agent.slug).join(', ')}`,
+      })
     } else if (agent.reportsTo === agent.slug) {
       problems.push({ file: agent.file, field: 'reportsTo', message: 'an agent cannot report to itself; name its manager' })
     }
@@ -91,12 +95,20 @@ export function validateRoster(
     agent.handles.forEach((label, index) => {
       const owner = handledBy.get(label)
       if (owner !== undefined && owner !== agent.slug) {
-        problems.push({ file: agent.file, field: `handles[${index}]`, message: `label "${label}" is already handled by ${owner}; each label routes to one agent` })
+        problems.push({
+          file: agent.file,
+          field: `handles[${index}]`,
+          message: `label "${label}" is already handled by ${owner}; each label routes to one agent`,
+        })
       } else {
         handledBy.set(label, agent.slug)
       }
       if (/^(status|agent|priority):/.test(label) || label === 'gaffer:goal') {
-        problems.push({ file: agent.file, field: `handles[${index}]`, message: `"${label}" is one of Gaffer's own labels; route with a label of your own such as area:backend` })
+        problems.push({
+          file: agent.file,
+          field: `handles[${index}]`,
+          message: `"${label}" is one of Gaffer's own labels; route with a label of your own such as area:backend`,
+        })
       }
     })
   }

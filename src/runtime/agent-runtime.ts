@@ -80,7 +80,14 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
   const ctx = createToolContext(deps, { ...session, log })
   const offered = session.toolNames ? { ...agent, tools: agent.tools.filter((tool) => session.toolNames!.includes(tool as ToolName)) } : agent
   const { tools, definitions } = offeredTools(offered)
-  const context = await loadItemContext({ pool: deps.pool, octokit, item: ctx.item(), botLogin: deps.botLogin(), permissionOf: deps.permissionOf, commentAccess: deps.commentAccess })
+  const context = await loadItemContext({
+    pool: deps.pool,
+    octokit,
+    item: ctx.item(),
+    botLogin: deps.botLogin(),
+    permissionOf: deps.permissionOf,
+    commentAccess: deps.commentAccess,
+  })
   const itemText = itemMessage({ item: ctx.item(), comments: context.comments, children: context.children })
   const messages: ChatCompletionMessageParam[] = [
     { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: deps.owners }) },
@@ -125,7 +132,10 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
       }
       await ctx.refresh()
       if (overCap && ctx.item().status === 'in-progress') {
-        await ctx.setStatus('request_approval', approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`))
+        await ctx.setStatus(
+          'request_approval',
+          approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`),
+        )
       }
       if (!session.keepGoing(ctx.item())) break
     }
@@ -211,7 +221,14 @@ export async function tripCircuitBreaker(
   const current = await work.item.refresh()
   if (!transition(current.status, 'block').ok) return
   await blockItem(escalationDepsFor(deps, repository), work.octokit, current, `${failures(error)} ${count} times in a row on this item: ${message}`)
-  await appendAudit(deps.pool, { actor: work.agent.slug, action: 'circuit_breaker', repository, target: number, outcome: 'blocked', detail: { signature } })
+  await appendAudit(deps.pool, {
+    actor: work.agent.slug,
+    action: 'circuit_breaker',
+    repository,
+    target: number,
+    outcome: 'blocked',
+    detail: { signature },
+  })
 }
 
 /** What kept failing: a CLI run says so by its error's name (CliFailure), anything else is the model. */

@@ -11,7 +11,16 @@ import { runModelSession, type RuntimeDeps } from './agent-runtime.ts'
 import { cleanUntrusted, fence } from './untrusted-text.ts'
 
 /** The tools a manager is offered (of those it holds) while handling a report's blocked item. */
-const blockHandlingTools: readonly ToolName[] = ['unblock', 'escalate', 'delegate', 'comment', 'read_issue', 'search_issues', 'list_files', 'read_file']
+const blockHandlingTools: readonly ToolName[] = [
+  'unblock',
+  'escalate',
+  'delegate',
+  'comment',
+  'read_issue',
+  'search_issues',
+  'list_files',
+  'read_file',
+]
 
 const MAX_PER_HEARTBEAT = 5
 

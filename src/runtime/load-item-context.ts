@@ -42,10 +42,10 @@ export async function loadItemContext(deps: {
   for (const child of (await childrenOf(pool, item.repository, item.number)).slice(0, 20)) {
     const finished = child.state === 'closed' || child.status === 'done' || child.status === 'review'
     const report = finished
-      ? (await list(child.number)).find((c) => {
+      ? ((await list(child.number)).find((c) => {
           const marker = parseMarker(c.body)
           return c.user?.login === deps.botLogin && marker?.kind === 'progress' && marker.agent === child.owner_agent
-        })?.body ?? undefined
+        })?.body ?? undefined)
       : undefined
     children.push({ number: child.number, title: child.title, status: child.status, state: child.state, owner: child.owner_agent, report })
   }

@@ -3,7 +3,7 @@ import { markdownSegments } from '../company/visible-text.ts'
 /** Removes HTML comments until none is left, so a comment nested in another cannot survive the first pass. */
 export function stripHtmlComments(text: string): string {
   let out = text
-  for (let previous = ''; previous !== out; ) {
+  for (let previous = ''; previous !== out;) {
     previous = out
     out = out.replace(/<!--[\s\S]*?(-->|$)/g, '')
   }

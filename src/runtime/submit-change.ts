@@ -53,16 +53,26 @@ export async function submitChange(
   const item = ctx.item()
   const { branch } = change
   const base = (await getRepository(ctx.pool, ctx.repository))?.default_branch ?? 'main'
-  await commitFiles(ctx.octokit, ctx.repository, { branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
+  await commitFiles(ctx.octokit, ctx.repository, {
+    branch,
+    base,
+    message: changeCommitMessage(change.title, item.number, ctx.agent.slug),
+    files: change.files,
+  })
 
   const marker = { agent: ctx.agent.slug, depth: item.delegation_depth, parent: item.number, run: String(ctx.runId) }
   const text = (held: boolean) => withMarker(proposalBody(change.body, item.number, { held }), marker)
   const title = cleanOutput(change.title.replace(/\s+/g, ' '), { maxChars: 200 })
   const [existing] = await openPullRequestsFrom(ctx.octokit, ctx.repository, branch)
   // A pull request that is not a draft and carries the hold label is one GitHub would not open as a draft.
-  const held = (labels: ReadonlyArray<string | { name: string }>) => labels.some((label) => (typeof label === 'string' ? label : label.name) === HOLD_LABEL)
+  const held = (labels: ReadonlyArray<string | { name: string }>) =>
+    labels.some((label) => (typeof label === 'string' ? label : label.name) === HOLD_LABEL)
   const pr = existing
-    ? await updatePullRequest(ctx.octokit, { repository: ctx.repository, number: existing.number }, { title, body: text(existing.draft === false && held(existing.labels)) })
+    ? await updatePullRequest(
+        ctx.octokit,
+        { repository: ctx.repository, number: existing.number },
+        { title, body: text(existing.draft === false && held(existing.labels)) },
+      )
     : await openPullRequest(ctx.octokit, ctx.repository, { title, head: branch, base, body: text(false), bodyIfNotDraft: text(true) })
   const mirrored = toGitHubItem(ctx.repository, pr, 'pull')
   // A pull request someone else opened from this branch stays theirs, whatever marker Gaffer wrote into it.

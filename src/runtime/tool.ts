@@ -77,7 +77,14 @@ export type ToolEnvironment = {
  */
 export function createToolContext(
   env: ToolEnvironment,
-  work: { agent: Agent; item: ItemHandle; octokit: Octokit; runId: number; log: Logger; setStatus(event: StatusEvent, note?: string): Promise<boolean> },
+  work: {
+    agent: Agent
+    item: ItemHandle
+    octokit: Octokit
+    runId: number
+    log: Logger
+    setStatus(event: StatusEvent, note?: string): Promise<boolean>
+  },
 ): ToolContext {
   const { repository } = work.item.get()
   const wake = env.wake ? { wake: env.wake } : {}
@@ -98,7 +105,15 @@ export function createToolContext(
     setStatus: work.setStatus,
     refresh: () => work.item.refresh(),
     ...wake,
-    pulls: { pool: env.pool, log: env.log, rosters: env.rosters as PullDeps['rosters'], permissionOf: env.permissionOf, now: env.now, botLogin: env.botLogin, ...wake },
+    pulls: {
+      pool: env.pool,
+      log: env.log,
+      rosters: env.rosters as PullDeps['rosters'],
+      permissionOf: env.permissionOf,
+      now: env.now,
+      botLogin: env.botLogin,
+      ...wake,
+    },
     botLogin: env.botLogin,
     done: { delegated: [] },
   }

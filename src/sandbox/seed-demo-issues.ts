@@ -11,7 +11,11 @@ export async function seedDemoIssues(github: EmulatedGitHub): Promise<void> {
       labels: ['gaffer:goal'],
       body: 'Customers should be able to browse and search every widget we sell.\n\n- [ ] Catalogue API and page with search (area:engineering)\n- [ ] Catalogue documentation and launch note (area:product)',
     },
-    { title: 'Prices round down instead of to the nearest cent', labels: ['area:backend', 'priority:p1'], body: 'A widget priced 10.005 shows 10.00.' },
+    {
+      title: 'Prices round down instead of to the nearest cent',
+      labels: ['area:backend', 'priority:p1'],
+      body: 'A widget priced 10.005 shows 10.00.',
+    },
     { title: 'Document how to add a widget', labels: ['area:docs'], body: 'The README says nothing about adding a widget.' },
     { title: 'Team lunch ideas', labels: [], body: 'Not for the agents: nobody routes this, so Gaffer leaves it alone.' },
   ]

@@ -15,10 +15,7 @@ export async function syncAgents(pool: Pool, repository: string, roster: Roster)
         [repository, agent.slug, agent.name, agent.role, agent.reportsTo ?? null, agentConfigHash(agent)],
       )
     }
-    await client.query('delete from agents where repository = $1 and not (slug = any($2))', [
-      repository,
-      roster.agents.map((agent) => agent.slug),
-    ])
+    await client.query('delete from agents where repository = $1 and not (slug = any($2))', [repository, roster.agents.map((agent) => agent.slug)])
     await client.query('commit')
   } catch (error) {
     await client.query('rollback')

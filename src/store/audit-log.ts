@@ -10,8 +10,12 @@ export type AuditEntry = {
 }
 
 export async function appendAudit(pool: Pool, entry: AuditEntry): Promise<void> {
-  await pool.query(
-    'insert into audit_log (actor, action, repository, target, outcome, detail) values ($1, $2, $3, $4, $5, $6)',
-    [entry.actor, entry.action, entry.repository ?? null, entry.target ?? null, entry.outcome, entry.detail ?? {}],
-  )
+  await pool.query('insert into audit_log (actor, action, repository, target, outcome, detail) values ($1, $2, $3, $4, $5, $6)', [
+    entry.actor,
+    entry.action,
+    entry.repository ?? null,
+    entry.target ?? null,
+    entry.outcome,
+    entry.detail ?? {},
+  ])
 }

@@ -130,7 +130,13 @@ export async function releaseExpiredLeases(pool: Pool, maxAttempts: number): Pro
 }
 
 /** A run that ends with its item still in progress hands it back the same way an expired lease does. */
-export async function returnUnfinished(pool: Pool, repository: string, number: number, runId: number, maxAttempts: number): Promise<ReturnedItem | undefined> {
+export async function returnUnfinished(
+  pool: Pool,
+  repository: string,
+  number: number,
+  runId: number,
+  maxAttempts: number,
+): Promise<ReturnedItem | undefined> {
   const { rows } = await pool.query<ReturnedItem>(
     `update work_items set ${returnToQueue}
      where repository = $2 and number = $3 and claimed_by_run = $4 and status = 'in-progress'

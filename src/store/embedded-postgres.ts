@@ -144,17 +144,24 @@ async function stopLeftoverPostmaster(dataDir: string, ownerFile: string, log: L
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return
   const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim())
   if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-    throw new Error(`the embedded Postgres in ${dataDir} is in use by another Gaffer (process ${owner}); stop that one first, or set GAFFER_HOME to another directory`)
+    throw new Error(
+      `the embedded Postgres in ${dataDir} is in use by another Gaffer (process ${owner}); stop that one first, or set GAFFER_HOME to another directory`,
+    )
   }
   // A stale lock file's PID may since belong to an unrelated process: signal it only if it is this cluster's postmaster.
   const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined)
   if (command === undefined || !command.split('\0').includes(dataDir)) {
-    throw new Error(`process ${pid} holds the lock file ${path.join(dataDir, 'postmaster.pid')}; if it is a Postgres left running by an earlier Gaffer, stop it (kill -INT ${pid}) and start again`)
+    throw new Error(
+      `process ${pid} holds the lock file ${path.join(dataDir, 'postmaster.pid')}; if it is a Postgres left running by an earlier Gaffer, stop it (kill -INT ${pid}) and start again`,
+    )
   }
   log.warn({ dataDir, pid }, 'stopping the embedded postgres an earlier Gaffer left running')
   process.kill(pid, 'SIGINT')
   for (let waited = 0; isAlive(pid); waited += 100) {
-    if (waited > 30_000) throw new Error(`the embedded Postgres an earlier Gaffer left running (process ${pid}, ${dataDir}) did not stop within 30 s; stop it with kill -INT ${pid}`)
+    if (waited > 30_000)
+      throw new Error(
+        `the embedded Postgres an earlier Gaffer left running (process ${pid}, ${dataDir}) did not stop within 30 s; stop it with kill -INT ${pid}`,
+      )
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
@@ -190,7 +197,12 @@ export async function startThrowawayPostgres(log: Logger): Promise<EmbeddedDatab
   try {
     // As root the cluster runs as the postgres user, which must be able to reach its data directory.
     await chmod(dir, 0o755)
-    const database = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data'), passwordFile: path.join(dir, 'password'), log, persistent: false })
+    const database = await startEmbeddedPostgres({
+      dataDir: path.join(dir, 'data'),
+      passwordFile: path.join(dir, 'password'),
+      log,
+      persistent: false,
+    })
     return {
       url: database.url,
       stop: async () => {

@@ -26,9 +26,10 @@ export async function migrate(pool: Pool, dir = migrationsDir): Promise<Migratio
       applied_at timestamptz not null default now()
     )`)
     const done = new Map(
-      (await client.query<{ name: string; checksum: string }>('select name, checksum from schema_migrations')).rows.map(
-        (row) => [row.name, row.checksum],
-      ),
+      (await client.query<{ name: string; checksum: string }>('select name, checksum from schema_migrations')).rows.map((row) => [
+        row.name,
+        row.checksum,
+      ]),
     )
     const applied: string[] = []
     for (const name of files) {
@@ -37,9 +38,7 @@ export async function migrate(pool: Pool, dir = migrationsDir): Promise<Migratio
       const previous = done.get(name)
       if (previous !== undefined) {
         if (previous !== checksum) {
-          throw new Error(
-            `migrations/${name} changed after it was applied; add a new migration file instead of editing an applied one`,
-          )
+          throw new Error(`migrations/${name} changed after it was applied; add a new migration file instead of editing an applied one`)
         }
         continue
       }

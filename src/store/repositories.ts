@@ -12,10 +12,7 @@ export type Repository = {
   required_approvals: number | null
 }
 
-export async function upsertRepository(
-  pool: Pool,
-  repo: { fullName: string; installationId: number; defaultBranch: string },
-): Promise<void> {
+export async function upsertRepository(pool: Pool, repo: { fullName: string; installationId: number; defaultBranch: string }): Promise<void> {
   await pool.query(
     `insert into repositories (full_name, installation_id, default_branch) values ($1, $2, $3)
      on conflict (full_name) do update set installation_id = excluded.installation_id,
@@ -37,11 +34,7 @@ export async function getRepository(pool: Pool, fullName: string): Promise<Repos
   return result.rows[0]
 }
 
-export async function setRosterState(
-  pool: Pool,
-  fullName: string,
-  state: { source: 'shipped' | 'repository'; error: string | null },
-): Promise<void> {
+export async function setRosterState(pool: Pool, fullName: string, state: { source: 'shipped' | 'repository'; error: string | null }): Promise<void> {
   await pool.query('update repositories set roster_source = $2, roster_error = $3, updated_at = now() where full_name = $1', [
     fullName,
     state.source,

@@ -21,7 +21,10 @@ export async function pruneOldRecords(pool: Pool, retention: Retention): Promise
        and (processed_at is not null or dead_at is not null)`,
       days(retention.deliveriesDays),
     ),
-    pool.query('delete from heartbeat_runs where started_at < now() - make_interval(days => $1) and finished_at is not null', days(retention.runsDays)),
+    pool.query(
+      'delete from heartbeat_runs where started_at < now() - make_interval(days => $1) and finished_at is not null',
+      days(retention.runsDays),
+    ),
     pool.query('delete from audit_log where at < now() - make_interval(days => $1)', days(retention.auditDays)),
     pool.query('delete from comment_commands where at < now() - make_interval(days => $1)', days(retention.auditDays)),
     pool.query("delete from reply_counts where minute < now() - interval '1 hour'"),

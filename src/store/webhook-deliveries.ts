@@ -36,10 +36,9 @@ export async function recordDelivery(
 }
 
 export async function markProcessed(pool: Pool, key: DeliveryKey): Promise<void> {
-  await pool.query(
-    'update webhook_deliveries set processed_at = now(), locked_until = null, error = null where payload_sha256 = $1',
-    [key.payloadSha256],
-  )
+  await pool.query('update webhook_deliveries set processed_at = now(), locked_until = null, error = null where payload_sha256 = $1', [
+    key.payloadSha256,
+  ])
 }
 
 /**
@@ -92,7 +91,15 @@ export async function leasePendingDeliveries(pool: Pool, limit: number, leaseSec
   }))
 }
 
-export type DeadDelivery = { deliveryId: string; event: string; action: string | null; attempts: number; error: string | null; receivedAt: Date; deadAt: Date }
+export type DeadDelivery = {
+  deliveryId: string
+  event: string
+  action: string | null
+  attempts: number
+  error: string | null
+  receivedAt: Date
+  deadAt: Date
+}
 
 /** Dead deliveries, newest first, for the state API. */
 export async function listDeadDeliveries(pool: Pool, limit = 50): Promise<DeadDelivery[]> {

@@ -180,7 +180,18 @@ export async function searchWorkItems(pool: Pool, repository: string, words: rea
 /** An open item as the state API lists it. */
 export type OpenItemRow = Pick<
   WorkItem,
-  'repository' | 'number' | 'kind' | 'title' | 'state' | 'status' | 'labels' | 'priority_score' | 'priority_reason' | 'delegation_depth' | 'parent_number' | 'attempts'
+  | 'repository'
+  | 'number'
+  | 'kind'
+  | 'title'
+  | 'state'
+  | 'status'
+  | 'labels'
+  | 'priority_score'
+  | 'priority_reason'
+  | 'delegation_depth'
+  | 'parent_number'
+  | 'attempts'
 > & { owner: string | null; updatedAt: Date }
 
 /** Every open item of every repository, best first within each repository. */

@@ -40,9 +40,12 @@ export function createDeliveryProcessor(deps: {
   async function run(delivery: StoredDelivery): Promise<void> {
     const log = deps.log.child({ delivery: delivery.deliveryId, event: delivery.event })
     // Without renewal a delivery slower than its lease is taken by the sweep as a crashed one and run again.
-    const renewal = setInterval(() => {
-      renewDeliveryLease(deps.pool, delivery, leaseSeconds).catch((error: unknown) => log.warn({ err: error }, 'could not renew a delivery lease'))
-    }, (leaseSeconds * 1000) / 3)
+    const renewal = setInterval(
+      () => {
+        renewDeliveryLease(deps.pool, delivery, leaseSeconds).catch((error: unknown) => log.warn({ err: error }, 'could not renew a delivery lease'))
+      },
+      (leaseSeconds * 1000) / 3,
+    )
     renewal.unref()
     try {
       await deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0])
@@ -50,7 +53,10 @@ export function createDeliveryProcessor(deps: {
     } catch (error) {
       const message = describeError(error)
       const dead = delivery.attempts >= MAX_DELIVERY_ATTEMPTS
-      log.error({ err: error, attempts: delivery.attempts }, dead ? 'webhook processing failed for the last time; the delivery is dead' : 'webhook processing failed; it will be retried')
+      log.error(
+        { err: error, attempts: delivery.attempts },
+        dead ? 'webhook processing failed for the last time; the delivery is dead' : 'webhook processing failed; it will be retried',
+      )
       await markFailed(deps.pool, delivery, message).catch((markError: unknown) =>
         log.error({ err: markError }, 'could not record the webhook failure'),
       )

@@ -32,7 +32,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i += 1) {
     const char = text.charCodeAt(i)
     if (inString) {
-      if (char === 0x5c) i += 1 // a backslash escapes the next character
+      if (char === 0x5c)
+        i += 1 // a backslash escapes the next character
       else if (char === 0x22) inString = false
     } else if (char === 0x22) inString = true
     else if (char === 0x7b || char === 0x5b) deepest = Math.max(deepest, (depth += 1))

@@ -54,7 +54,9 @@ export function createWebhookEndpoint(deps: {
     }
     const declared = Number(header('content-length'))
     if (declared > maxBytes) {
-      return refuseUnread(req, res, 413, { error: `request body of ${declared} bytes is larger than ${maxBytes}; raise GAFFER_WEBHOOK_MAX_BYTES if GitHub sends such events` })
+      return refuseUnread(req, res, 413, {
+        error: `request body of ${declared} bytes is larger than ${maxBytes}; raise GAFFER_WEBHOOK_MAX_BYTES if GitHub sends such events`,
+      })
     }
     if (reading >= MAX_BODIES_IN_FLIGHT) {
       res.setHeader('retry-after', '1')

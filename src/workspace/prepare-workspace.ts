@@ -86,7 +86,9 @@ function transportBaseUrl(setting: GitTransport, apiUrl: string): string | undef
   if (setting === 'api') return undefined
   const gitBase = gitBaseUrlFor(apiUrl)
   if (setting === 'git' && gitBase === undefined) {
-    throw new Error(`GAFFER_GIT_TRANSPORT=git, but git's URL is not known for the GitHub API at ${apiUrl} (only github.com and GitHub Enterprise Server's /api/v3 are); use auto or api`)
+    throw new Error(
+      `GAFFER_GIT_TRANSPORT=git, but git's URL is not known for the GitHub API at ${apiUrl} (only github.com and GitHub Enterprise Server's /api/v3 are); use auto or api`,
+    )
   }
   return gitBase
 }
@@ -130,9 +132,24 @@ async function makeRoot(parent: string, name: string): Promise<string> {
 async function cloneWithToken(octokit: Octokit, clone: { gitBase: string; repository: string; ref: string; dir: string }): Promise<void> {
   const token = await installationToken(octokit)
   const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
-  await runGit(['clone', '--quiet', '--depth', '1', '--single-branch', '--no-tags', '--branch', clone.ref, '--', `${clone.gitBase}/${clone.repository}.git`, clone.dir], {
-    env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${clone.gitBase}/.extraHeader`, GIT_CONFIG_VALUE_0: header },
-  })
+  await runGit(
+    [
+      'clone',
+      '--quiet',
+      '--depth',
+      '1',
+      '--single-branch',
+      '--no-tags',
+      '--branch',
+      clone.ref,
+      '--',
+      `${clone.gitBase}/${clone.repository}.git`,
+      clone.dir,
+    ],
+    {
+      env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${clone.gitBase}/.extraHeader`, GIT_CONFIG_VALUE_0: header },
+    },
+  )
 }
 
 /** Blobs fetched at once while building a checkout from the API. */
@@ -143,7 +160,8 @@ async function checkoutFromApi(octokit: Octokit, log: Logger, at: { repository: 
   await mkdir(at.dir, { recursive: true })
   const files = entries.filter((entry) => entry.type === 'blob' && safeTreePath(entry.path))
   const skipped = entries.filter((entry) => (entry.type !== 'blob' && entry.type !== 'tree') || !safeTreePath(entry.path))
-  if (skipped.length > 0) log.warn({ paths: skipped.map((entry) => entry.path).slice(0, 20) }, 'workspace checkout skipped submodules and unsafe paths')
+  if (skipped.length > 0)
+    log.warn({ paths: skipped.map((entry) => entry.path).slice(0, 20) }, 'workspace checkout skipped submodules and unsafe paths')
   // Links last: no file is ever written through a link made earlier.
   const links = files.filter((entry) => entry.mode === '120000')
   const plain = files.filter((entry) => entry.mode !== '120000')

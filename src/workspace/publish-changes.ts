@@ -16,10 +16,12 @@ export async function publishChanges(
   change: { title: string; body: string; files: readonly CommittedFile[] },
 ): Promise<{ number: number; url?: string; inReview: boolean }> {
   const prefix = `gaffer/${ctx.agent.slug}/`
-  if (!workspace.branch.startsWith(prefix)) throw new Error(`the workspace's branch ${workspace.branch} is not ${ctx.agent.slug}'s; changes go to ${prefix}<item>`)
+  if (!workspace.branch.startsWith(prefix))
+    throw new Error(`the workspace's branch ${workspace.branch} is not ${ctx.agent.slug}'s; changes go to ${prefix}<item>`)
   if (change.files.length === 0) throw new Error('there is nothing to publish: the workspace has no change the agent may publish')
   const submitted = await submitChange(ctx, { branch: workspace.branch, title: change.title, body: change.body, files: change.files })
   // A person moved the item while the CLI ran: the pull request stands, the status is theirs.
-  if (!submitted.inReview) ctx.log.warn({ pull: submitted.number, status: ctx.item().status }, 'change published, but the item was no longer in progress')
+  if (!submitted.inReview)
+    ctx.log.warn({ pull: submitted.number, status: ctx.item().status }, 'change published, but the item was no longer in progress')
   return { number: submitted.number, ...(submitted.url === undefined ? {} : { url: submitted.url }), inReview: submitted.inReview }
 }

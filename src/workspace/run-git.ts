@@ -26,7 +26,13 @@ export async function runGit(args: readonly string[], options: { cwd?: string; e
     execFile('git', hardened, { cwd: options.cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
         const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
-        reject(new Error(missing ? 'git is not installed (or not on PATH); workspaces need the git binary' : `git ${args.join(' ')} failed: ${stderr.trim() || error.message}`))
+        reject(
+          new Error(
+            missing
+              ? 'git is not installed (or not on PATH); workspaces need the git binary'
+              : `git ${args.join(' ')} failed: ${stderr.trim() || error.message}`,
+          ),
+        )
         return
       }
       resolve(stdout)

@@ -20,5 +20,8 @@ export function workspaceSettings(env: NodeJS.ProcessEnv): { gitTransport: GitTr
   })
   if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('\n'))
   const mb = parsed.data.GAFFER_WORKSPACE_MIN_FREE_MB
-  return { gitTransport: parsed.data.GAFFER_GIT_TRANSPORT ?? 'auto', minFreeBytes: mb === undefined ? DEFAULT_MIN_FREE_BYTES : Number(mb) * 1024 ** 2 }
+  return {
+    gitTransport: parsed.data.GAFFER_GIT_TRANSPORT ?? 'auto',
+    minFreeBytes: mb === undefined ? DEFAULT_MIN_FREE_BYTES : Number(mb) * 1024 ** 2,
+  }
 }

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net'
 
 export type ProxiedRequest = { method: string; path: string; body: unknown }
 /** An answer the proxy gives instead of forwarding; undefined forwards the request. */
-export type Intercept = (request: ProxiedRequest) => Promise<{ status: number; body: unknown } | undefined> | { status: number; body: unknown } | undefined
+export type Intercept = (
+  request: ProxiedRequest,
+) => Promise<{ status: number; body: unknown } | undefined> | { status: number; body: unknown } | undefined
 
 export type GitHubProxy = {
   url: string
@@ -31,7 +33,9 @@ export async function startGitHubProxy(target: string, intercept: Intercept = ()
         res.end(JSON.stringify(answer.body))
         return
       }
-      const headers = Object.fromEntries(Object.entries(req.headers).flatMap(([name, value]) => (name === 'host' || value === undefined ? [] : [[name, String(value)]])))
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).flatMap(([name, value]) => (name === 'host' || value === undefined ? [] : [[name, String(value)]])),
+      )
       const response = await fetch(new URL(request.path, target), {
         method: request.method,
         headers,

@@ -40,44 +40,48 @@ export async function startScriptedModel(options: { delayMs?: number; whenIdle?:
   const server: Server = createServer((req, res) => {
     let body = ''
     req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => void new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 0)).then(() => {
-      if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }))
-        return
-      }
-      const request = JSON.parse(body) as RecordedRequest
-      requests.push({ model: request.model, messages: request.messages, tools: request.tools ?? [] })
-      const step = queue.shift() ?? options.whenIdle ?? { content: 'Done.' }
-      if ('status' in step) {
-        res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers })
-        res.end(JSON.stringify({ error: { message: step.error ?? `scripted ${step.status}`, type: 'scripted' } }))
-        return
-      }
-      const usage = step.usage ?? { prompt: 100, completion: 20 }
-      const message =
-        'toolCalls' in step
-          ? {
-              role: 'assistant',
-              content: null,
-              tool_calls: step.toolCalls.map((call) => ({
-                id: `call_${(calls += 1)}`,
-                type: 'function',
-                function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
-              })),
-            }
-          : { role: 'assistant', content: step.content }
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(
-        JSON.stringify({
-          id: `chatcmpl-${requests.length}`,
-          object: 'chat.completion',
-          created: 0,
-          model: request.model,
-          choices: [{ index: 0, message, finish_reason: 'toolCalls' in step ? 'tool_calls' : 'stop' }],
-          usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+    req.on(
+      'end',
+      () =>
+        void new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 0)).then(() => {
+          if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
+            res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'not found' } }))
+            return
+          }
+          const request = JSON.parse(body) as RecordedRequest
+          requests.push({ model: request.model, messages: request.messages, tools: request.tools ?? [] })
+          const step = queue.shift() ?? options.whenIdle ?? { content: 'Done.' }
+          if ('status' in step) {
+            res.writeHead(step.status, { 'content-type': 'application/json', ...step.headers })
+            res.end(JSON.stringify({ error: { message: step.error ?? `scripted ${step.status}`, type: 'scripted' } }))
+            return
+          }
+          const usage = step.usage ?? { prompt: 100, completion: 20 }
+          const message =
+            'toolCalls' in step
+              ? {
+                  role: 'assistant',
+                  content: null,
+                  tool_calls: step.toolCalls.map((call) => ({
+                    id: `call_${(calls += 1)}`,
+                    type: 'function',
+                    function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+                  })),
+                }
+              : { role: 'assistant', content: step.content }
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(
+            JSON.stringify({
+              id: `chatcmpl-${requests.length}`,
+              object: 'chat.completion',
+              created: 0,
+              model: request.model,
+              choices: [{ index: 0, message, finish_reason: 'toolCalls' in step ? 'tool_calls' : 'stop' }],
+              usage: { prompt_tokens: usage.prompt, completion_tokens: usage.completion, total_tokens: usage.prompt + usage.completion },
+            }),
+          )
         }),
-      )
-    }))
+    )
   })
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve))
   return {
@@ -97,5 +101,8 @@ export async function startScriptedModel(options: { delayMs?: number; whenIdle?:
 export function toolResults(request: RecordedRequest | undefined): string[] {
   const messages = request?.messages ?? []
   const lastAssistant = messages.map((m) => m.role).lastIndexOf('assistant')
-  return messages.slice(lastAssistant + 1).filter((m) => m.role === 'tool').map((m) => String(m.content))
+  return messages
+    .slice(lastAssistant + 1)
+    .filter((m) => m.role === 'tool')
+    .map((m) => String(m.content))
 }

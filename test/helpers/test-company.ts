@@ -90,7 +90,8 @@ export async function labelsOnGitHub(company: TestCompany, number: number): Prom
 export async function commentAs(company: TestCompany, who: 'maya' | 'oscar', number: number, body: string): Promise<number> {
   const { data } = await company[who].issues.createComment({ owner: company.owner, repo: company.repo, issue_number: number, body })
   const processed = async () =>
-    (await company.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }])).rowCount
+    (await company.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }]))
+      .rowCount
   for (let tries = 0; tries < 200 && (await processed()) !== 1; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100))
   // A check that something did not happen means nothing unless the comment was processed.
   if ((await processed()) !== 1) throw new Error(`Gaffer never processed the webhook of comment ${data.id} on #${number}`)
@@ -185,7 +186,9 @@ export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCom
       if (company) return Reflect.get(company, key)
       // Symbols and `then` are asked by inspectors and `await`, which must not throw.
       if (typeof key === 'symbol' || key === 'then') return undefined
-      throw new Error(`the test company is not built yet when reading \`${key}\`: use it inside a test or a hook, not while the describe block is collected`)
+      throw new Error(
+        `the test company is not built yet when reading \`${key}\`: use it inside a test or a hook, not while the describe block is collected`,
+      )
     },
   })
 }

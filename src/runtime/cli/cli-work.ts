@@ -61,7 +61,10 @@ export function createCliWork(deps: CliWorkDeps): WorkHook {
     const ctx = createToolContext(deps, { ...work, log })
     if (!spec) {
       // The roster loader refuses such a roster; this is a runtime removed from GAFFER_RUNTIMES since.
-      await ctx.setStatus('block', `${agent.name} names the runtime "${agent.runtime}", which this Gaffer does not define; add it to GAFFER_RUNTIMES or change runtime: in its AGENTS.md.`)
+      await ctx.setStatus(
+        'block',
+        `${agent.name} names the runtime "${agent.runtime}", which this Gaffer does not define; add it to GAFFER_RUNTIMES or change runtime: in its AGENTS.md.`,
+      )
       return { tokens: 0, costUsd: 0 }
     }
     const branch = `gaffer/${agent.slug}/${item.number}`
@@ -117,18 +120,31 @@ export function createCliWork(deps: CliWorkDeps): WorkHook {
       log.info({ outcome, exitCode: result.exitCode, killed: result.killed, sandboxed: result.sandboxed, ...charge }, 'CLI run finished')
       return charge
     } finally {
-      await workspace.finish(ok ? 'ok' : 'failed').catch((error: unknown) => log.error({ err: error, dir: workspace.dir }, 'could not finish the workspace'))
+      await workspace
+        .finish(ok ? 'ok' : 'failed')
+        .catch((error: unknown) => log.error({ err: error, dir: workspace.dir }, 'could not finish the workspace'))
     }
   }
 }
 
 type Outcome = Exclude<CliProgress['state'], 'running'>
 
-async function settle(deps: CliWorkDeps, ctx: ToolContext, work: WorkContext, workspace: Workspace, result: CliResult, report: string): Promise<Outcome> {
+async function settle(
+  deps: CliWorkDeps,
+  ctx: ToolContext,
+  work: WorkContext,
+  workspace: Workspace,
+  result: CliResult,
+  report: string,
+): Promise<Outcome> {
   const item = ctx.item()
   if (result.killed === 'aborted') return 'stopped'
   if (result.killed === 'timeout') {
-    await tripCircuitBreaker(deps, work, new CliFailure(`the ${ctx.agent.runtime} CLI ran past its ${deps.runtimes[ctx.agent.runtime]!.timeoutMinutes} min timeout and was killed`))
+    await tripCircuitBreaker(
+      deps,
+      work,
+      new CliFailure(`the ${ctx.agent.runtime} CLI ran past its ${deps.runtimes[ctx.agent.runtime]!.timeoutMinutes} min timeout and was killed`),
+    )
     return 'timed out'
   }
   const changes = await deps.workspace.collectChanges(workspace)
@@ -142,7 +158,8 @@ async function settle(deps: CliWorkDeps, ctx: ToolContext, work: WorkContext, wo
     await clearFailures(deps.pool, item.repository, item.number)
     return 'published'
   }
-  const blocked = result.exitCode === 2 ? report || 'the CLI exited 2 (blocked) without a reason' : result.exitCode === 0 ? blockedReason(report) : undefined
+  const blocked =
+    result.exitCode === 2 ? report || 'the CLI exited 2 (blocked) without a reason' : result.exitCode === 0 ? blockedReason(report) : undefined
   if (blocked !== undefined) {
     await ctx.setStatus('block', blocked)
     await clearFailures(deps.pool, item.repository, item.number)
@@ -153,7 +170,14 @@ async function settle(deps: CliWorkDeps, ctx: ToolContext, work: WorkContext, wo
     await clearFailures(deps.pool, item.repository, item.number)
     return 'done'
   }
-  await appendAudit(deps.pool, { actor: ctx.agent.slug, action: 'cli_run', repository: item.repository, target: item.number, outcome: 'failed', detail: { exitCode: result.exitCode } })
+  await appendAudit(deps.pool, {
+    actor: ctx.agent.slug,
+    action: 'cli_run',
+    repository: item.repository,
+    target: item.number,
+    outcome: 'failed',
+    detail: { exitCode: result.exitCode },
+  })
   await tripCircuitBreaker(deps, work, new CliFailure(`the ${ctx.agent.runtime} CLI exited with code ${result.exitCode}`))
   return 'failed'
 }
@@ -178,10 +202,16 @@ async function buildPrompt(deps: CliWorkDeps, ctx: ToolContext, work: WorkContex
  * What the run costs: the CLI's own dollar figure, else its tokens at the price table's
  * rate, else (a CLI that reports no usage) its minutes at GAFFER_CLI_USD_PER_MINUTE.
  */
-export function chargeFor(deps: { prices: Record<string, Price>; usdPerMinute: number }, model: string | undefined, usage: CliUsage | undefined, minutes: number): WorkResult {
+export function chargeFor(
+  deps: { prices: Record<string, Price>; usdPerMinute: number },
+  model: string | undefined,
+  usage: CliUsage | undefined,
+  minutes: number,
+): WorkResult {
   if (!usage) return { tokens: 0, costUsd: minutes * deps.usdPerMinute }
   const tokens = usage.inputTokens + usage.outputTokens
-  const priced = model === undefined ? undefined : costOf(deps.prices, model, { promptTokens: usage.inputTokens, completionTokens: usage.outputTokens })
+  const priced =
+    model === undefined ? undefined : costOf(deps.prices, model, { promptTokens: usage.inputTokens, completionTokens: usage.outputTokens })
   return { tokens, costUsd: usage.costUsd ?? priced ?? 0 }
 }
 
@@ -198,7 +228,9 @@ function createProgressComment(deps: CliWorkDeps, ctx: ToolContext, input: { age
       { maxChars: MAX_REPORT_CHARS + 4_000 },
     )
     posting = posting
-      .then(() => upsertMarkedComment(ctx.octokit, ctx.botLogin(), ctx.item(), { kind: 'progress', agent: ctx.agent.slug, run: String(ctx.runId) }, body))
+      .then(() =>
+        upsertMarkedComment(ctx.octokit, ctx.botLogin(), ctx.item(), { kind: 'progress', agent: ctx.agent.slug, run: String(ctx.runId) }, body),
+      )
       .catch((error: unknown) => input.log.warn({ err: error }, 'could not update the progress comment'))
   }
   return {

@@ -82,7 +82,9 @@ export async function runCli(spec: CliSpec, run: CliRun): Promise<CliResult> {
   try {
     await started
   } catch (error) {
-    throw new Error(`could not start ${argv[0]} for the ${spec.adapter} runtime: ${(error as Error).message}; check "command" in GAFFER_RUNTIMES and that the program is installed`)
+    throw new Error(
+      `could not start ${argv[0]} for the ${spec.adapter} runtime: ${(error as Error).message}; check "command" in GAFFER_RUNTIMES and that the program is installed`,
+    )
   }
   // A CLI that does not read stdin closes it early; that is its choice, not a failure.
   child.stdin.on('error', () => {})
@@ -162,7 +164,11 @@ function createUsageTotal() {
   let final: CliUsage | undefined
   return {
     add(event: Extract<CliEvent, { kind: 'usage' }>) {
-      const usage = { inputTokens: event.inputTokens, outputTokens: event.outputTokens, ...(event.costUsd !== undefined ? { costUsd: event.costUsd } : {}) }
+      const usage = {
+        inputTokens: event.inputTokens,
+        outputTokens: event.outputTokens,
+        ...(event.costUsd !== undefined ? { costUsd: event.costUsd } : {}),
+      }
       if (event.cumulative) {
         final = usage
         return

@@ -11,7 +11,13 @@ export const systemFolders = ['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32',
  * take every process the CLI started down with it; `--new-session` keeps it away from
  * Gaffer's terminal.
  */
-export function sandboxArgv(input: { bwrap: string; cwd: string; argv: readonly string[]; readOnly: readonly string[]; host: SandboxHost }): string[] {
+export function sandboxArgv(input: {
+  bwrap: string
+  cwd: string
+  argv: readonly string[]
+  readOnly: readonly string[]
+  host: SandboxHost
+}): string[] {
   const binds: string[] = []
   for (const { path, symlinkTo } of input.host.systemPaths) {
     binds.push(...(symlinkTo === undefined ? ['--ro-bind', path, path] : ['--symlink', symlinkTo, path]))

@@ -73,7 +73,10 @@ async function linkSubIssue(ctx: ToolContext, child: number, childId: number): P
   if (sub.added) return
   // 404/410: no sub-issues on this GitHub; 403: the app may not use them. Neither changes within a run.
   if (sub.status !== 422) ctx.done.subIssuesRefused = sub.status
-  ctx.log.info({ item: `${ctx.repository}#${item.number}`, child, status: sub.status }, 'GitHub refused the sub-issue link; the child keeps its Part of line')
+  ctx.log.info(
+    { item: `${ctx.repository}#${item.number}`, child, status: sub.status },
+    'GitHub refused the sub-issue link; the child keeps its Part of line',
+  )
 }
 
 /** Writes the parent's children comment from the mirror, edited in place on each delegation. */

@@ -21,7 +21,14 @@ const deps = (ctx: ToolContext) => ({ pool: ctx.pool, roster: ctx.roster, owners
 export const unblock = defineTool({
   name: 'unblock',
   description: "Answer a direct report's blocked item: it goes back to todo with your note, optionally reassigned to another of your direct reports.",
-  parameters: z.strictObject({ number: z.int().positive(), note: z.string().min(1).max(8_000), assignee: z.string().regex(/^[a-z0-9-]+$/).optional() }),
+  parameters: z.strictObject({
+    number: z.int().positive(),
+    note: z.string().min(1).max(8_000),
+    assignee: z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .optional(),
+  }),
   async run(ctx, { number, note, assignee }) {
     const item = await blockedItemOf(ctx, number)
     if (assignee && !ctx.roster.reportsOf(ctx.agent.slug).some((report) => report.slug === assignee)) {

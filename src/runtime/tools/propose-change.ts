@@ -20,20 +20,25 @@ export const proposeChange = defineTool({
   parameters: z.strictObject({
     title: z.string().min(3).max(200),
     body: z.string().min(1).max(20_000),
-    files: z.array(z.strictObject({ path: FilePath, content: z.string().max(200_000) })).min(1).max(20),
+    files: z
+      .array(z.strictObject({ path: FilePath, content: z.string().max(200_000) }))
+      .min(1)
+      .max(20),
     branch: z.string().max(200).optional(),
   }),
   async run(ctx, { title, body, files, branch: wanted }) {
     const item = ctx.item()
     const prefix = `gaffer/${ctx.agent.slug}/`
     const branch = wanted ?? `${prefix}${item.number}`
-    if (!branch.startsWith(prefix) || !/^[\w./-]+$/.test(branch)) throw new ToolRefusal(`the branch must be under ${prefix}, e.g. ${prefix}${item.number}`)
+    if (!branch.startsWith(prefix) || !/^[\w./-]+$/.test(branch))
+      throw new ToolRefusal(`the branch must be under ${prefix}, e.g. ${prefix}${item.number}`)
 
     let submitted
     try {
       submitted = await submitChange(ctx, { branch, title, body, files })
     } catch (error) {
-      if (error instanceof BranchMovedError) throw new ToolRefusal(`${branch} keeps changing under you (someone is pushing to it); try again on your next run`)
+      if (error instanceof BranchMovedError)
+        throw new ToolRefusal(`${branch} keeps changing under you (someone is pushing to it); try again on your next run`)
       throw error
     }
     if (!submitted.inReview) throw new ToolRefusal('the item is no longer in progress')

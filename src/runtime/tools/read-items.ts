@@ -21,7 +21,7 @@ export const readIssue = defineTool({
 
 export const searchIssues = defineTool({
   name: 'search_issues',
-  description: 'Search this repository\'s issues and pull requests by words in their title or body; returns up to 10, open first.',
+  description: "Search this repository's issues and pull requests by words in their title or body; returns up to 10, open first.",
   parameters: z.strictObject({ query: z.string().min(1).max(200) }),
   async run(ctx, { query }) {
     const words = query.split(/\s+/).filter(Boolean).slice(0, 8)

@@ -25,21 +25,35 @@ export const reviewPullRequest = defineTool({
     if (!pr) throw new ToolRefusal(`no pull request #${number}`)
     if (pr.state !== 'open') throw new ToolRefusal(`pull request #${number} is ${pr.state}`)
     const author = pr.user?.login ?? null
-    if (trustedMarker({ author, body: pr.body }, ctx.botLogin())?.agent === ctx.agent.slug) throw new ToolRefusal('you cannot review a pull request you wrote')
+    if (trustedMarker({ author, body: pr.body }, ctx.botLogin())?.agent === ctx.agent.slug)
+      throw new ToolRefusal('you cannot review a pull request you wrote')
     const verdictText = verdict === 'approve' ? 'Approve' : 'Request changes'
     // GitHub refuses an app's APPROVE or REQUEST_CHANGES on a pull request the app opened, so the
     // verdict travels in the review text, the stored score and the quality gate instead.
-    await createReviewComment(ctx.octokit, { repository: ctx.repository, number }, {
-      commitId: pr.head.sha,
-      body: withMarker(`**${verdictText}** — quality score ${score}/100\n\n${cleanOutput(summary, { maxChars: 20_000 })}`, {
-        kind: 'review',
-        agent: ctx.agent.slug,
-        run: String(ctx.runId),
-      }),
+    await createReviewComment(
+      ctx.octokit,
+      { repository: ctx.repository, number },
+      {
+        commitId: pr.head.sha,
+        body: withMarker(`**${verdictText}** — quality score ${score}/100\n\n${cleanOutput(summary, { maxChars: 20_000 })}`, {
+          kind: 'review',
+          agent: ctx.agent.slug,
+          run: String(ctx.runId),
+        }),
+      },
+    )
+    await recordQualityScore(ctx.pool, {
+      repository: ctx.repository,
+      number,
+      headSha: pr.head.sha,
+      agent: ctx.agent.slug,
+      score,
+      verdict,
+      rubric: rubric ?? {},
     })
-    await recordQualityScore(ctx.pool, { repository: ctx.repository, number, headSha: pr.head.sha, agent: ctx.agent.slug, score, verdict, rubric: rubric ?? {} })
     const gate = await syncGate(ctx.pulls, ctx.octokit, ctx.repository, number)
-    if (verdict === 'request_changes') await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, { author, body: pr.body }, cleanOutput(summary, { maxChars: 20_000 }))
+    if (verdict === 'request_changes')
+      await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, { author, body: pr.body }, cleanOutput(summary, { maxChars: 20_000 }))
     if (ctx.item().number === number) await ctx.setStatus('submit_for_review')
     return `Reviewed #${number} at ${pr.head.sha.slice(0, 7)}: ${verdict}, score ${score}. The quality gate is ${gate?.conclusion ?? 'unchanged'}.`
   },

@@ -18,7 +18,12 @@ export const setStatus = defineTool({
       const item = ctx.item()
       const next = transition(item.status, 'block')
       if (!next.ok) throw new ToolRefusal(next.reason)
-      await blockItem({ pool: ctx.pool, roster: ctx.roster, owners: ctx.owners, wake: ctx.wake, botLogin: ctx.botLogin }, ctx.octokit, item, cleanOutput(reason, { maxChars: 4_000 }))
+      await blockItem(
+        { pool: ctx.pool, roster: ctx.roster, owners: ctx.owners, wake: ctx.wake, botLogin: ctx.botLogin },
+        ctx.octokit,
+        item,
+        cleanOutput(reason, { maxChars: 4_000 }),
+      )
       await ctx.refresh()
       return `#${item.number} is now blocked; ${ctx.roster.managerOf(ctx.agent.slug)?.slug ?? 'the humans'} will be asked.`
     }

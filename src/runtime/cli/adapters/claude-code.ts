@@ -8,7 +8,17 @@ import { count, jsonObject, record, text, type CliAdapter, type CliEvent } from 
 export const claudeCodeAdapter: CliAdapter = {
   argv(spec) {
     const [program, ...rest] = spec.command ?? ['claude']
-    return [program!, ...rest, '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', ...(spec.model ? ['--model', spec.model] : [])]
+    return [
+      program!,
+      ...rest,
+      '-p',
+      '--output-format',
+      'stream-json',
+      '--verbose',
+      '--permission-mode',
+      'acceptEdits',
+      ...(spec.model ? ['--model', spec.model] : []),
+    ]
   },
   parseLine(line) {
     const event = jsonObject(line)

@@ -8,7 +8,17 @@ import { count, jsonObject, record, text, type CliAdapter, type CliEvent } from 
 export const codexAdapter: CliAdapter = {
   argv(spec) {
     const [program, ...rest] = spec.command ?? ['codex']
-    return [program!, ...rest, 'exec', '--json', '--skip-git-repo-check', '--sandbox', 'workspace-write', ...(spec.model ? ['--model', spec.model] : []), '-']
+    return [
+      program!,
+      ...rest,
+      'exec',
+      '--json',
+      '--skip-git-repo-check',
+      '--sandbox',
+      'workspace-write',
+      ...(spec.model ? ['--model', spec.model] : []),
+      '-',
+    ]
   },
   parseLine(line) {
     const event = jsonObject(line)

@@ -74,7 +74,7 @@ export function gafferApp(deps: AppDeps) {
       if (event.action === 'deleted') return deleteWorkItem(deps.pool, repository, event.issue.number)
       const own = isOwnWrite(event.sender)
       const edit = statusLabelEdit(event, own)
-      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue), { route: !own && !edit, ownWrite: own, heal: !edit })
+      await syncItem(deps, context.octokit, toGitHubItem(repository, event.issue), { route: !own && !edit, ownWrite: own })
       if (edit) await handleStatusLabelEdit(deps, context.octokit, { ...edit, repository, number: event.issue.number })
     })
 
@@ -86,7 +86,7 @@ export function gafferApp(deps: AppDeps) {
       const edit = statusLabelEdit(event, own)
       // Who added a label may release an outsider's held pull request.
       const labeledBy = event.action === 'labeled' && event.label ? { login: event.sender.login, label: event.label.name } : undefined
-      await syncItem(deps, context.octokit, item, { route: !own && !edit, ownWrite: own, heal: !edit, labeledBy })
+      await syncItem(deps, context.octokit, item, { route: !own && !edit, ownWrite: own, labeledBy })
       if (edit) await handleStatusLabelEdit(deps, context.octokit, { ...edit, repository: item.repository, number: item.number })
       if (own) return
       await onPullRequestEvent(deps, context.octokit, {

@@ -130,6 +130,67 @@ describe('the status writer', () => {
     expect((await item(number)).status).toBe('todo')
   })
 
+  it('never takes a status from a webhook payload: a stale comment event showing status:done changes nothing', async () => {
+    const number = await openIssue('Waits for a person', ['agent:docs-writer'])
+    behaviour = async ({ setStatus }) => {
+      await setStatus('request_approval', 'May I?')
+    }
+    await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+    expect((await item(number)).status).toBe('needs-approval')
+    const { data: issue } = await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: number })
+    // What a payload built while a refused label edit was on the item would show: a status nobody was allowed to set.
+    const payload = {
+      action: 'created',
+      issue: { ...issue, labels: [{ name: 'agent:docs-writer' }, { name: 'status:done' }], updated_at: new Date(Date.now() + 60_000).toISOString() },
+      comment: { id: 987654321, body: 'ok', user: { login: c.github.maintainer.login, type: 'User' } },
+      repository: { full_name: repository(), default_branch: 'main' },
+      installation: { id: c.github.app.installationId },
+      sender: { login: c.github.maintainer.login, type: 'User' },
+    }
+    const body = JSON.stringify(payload)
+    const response = await fetch(`http://127.0.0.1:${c.port}/api/github/webhooks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'issue_comment',
+        'x-github-delivery': `stale-${number}`,
+        'x-hub-signature-256': await c.gaffer!.probot.webhooks.sign(body),
+      },
+      body,
+    })
+    expect(response.status).toBe(202)
+    await c.gaffer!.deliveries.idle()
+    await expect
+      .poll(
+        async () =>
+          (await c.db.pool.query('select processed_at from webhook_deliveries where delivery_id = $1', [`stale-${number}`])).rows[0]?.processed_at,
+        poll,
+      )
+      .toBeTruthy()
+
+    expect((await item(number)).status).toBe('needs-approval')
+  })
+
+  it('lets a run move only the item it still holds: after its lease lapsed and another run claimed it, its write changes nothing', async () => {
+    const number = await openIssue('Claimed twice', ['agent:docs-writer', 'priority:p0'])
+    let moved: boolean | undefined
+    behaviour = async ({ item, setStatus }) => {
+      // What another replica's claim after this run's lapsed lease leaves in the mirror.
+      await c.db.pool.query('update work_items set claimed_by_run = $3 where repository = $1 and number = $2', [
+        repository(),
+        item.get().number,
+        99_999_999,
+      ])
+      moved = await setStatus('submit_for_review')
+    }
+
+    await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+
+    expect(moved).toBe(false)
+    expect(await item(number)).toMatchObject({ status: 'in-progress', claimed_by_run: 99_999_999 })
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:docs-writer', 'priority:p0', 'status:in-progress'])
+  })
+
   it('refuses to reassign an item that is in review', async () => {
     const number = await openIssue('Reviewed already', ['agent:backend-engineer', 'priority:p0'])
     behaviour = async ({ setStatus }) => {

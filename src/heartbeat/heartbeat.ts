@@ -208,7 +208,7 @@ async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, reposi
       confirmed += 1
       continue
     }
-    await syncItem(mirror, octokit, read.item, { route: true })
+    await syncItem(mirror, octokit, read.item, { route: true, heal: true })
     const now = await getWorkItem(deps.pool, repository, number)
     if (now?.state === 'open' && now.status === 'todo' && now.owner_agent === agent.slug) confirmed += 1
   }
@@ -246,8 +246,11 @@ async function workClaimedItem(
     // Every block is the same block (SPEC §6): reason recorded, the manager or the humans asked.
     const moved =
       event === 'block'
-        ? await blockItem(escalationDepsFor(deps, repository), octokit, current, note ?? 'no reason was given')
-        : (await moveItem(writer, octokit, current, event, { note, actor: agent.slug })).ok
+        ? await blockItem(escalationDepsFor(deps, repository), octokit, current, note ?? 'no reason was given', {
+            event: 'block',
+            heldBy: lease.runId,
+          })
+        : (await moveItem(writer, octokit, current, event, { note, actor: agent.slug, heldBy: lease.runId })).ok
     await item.refresh()
     return moved
   }

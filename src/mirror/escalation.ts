@@ -43,7 +43,7 @@ export function escalationHolder(roster: Roster, item: Pick<WorkItem, 'escalated
 }
 
 /** What blocks an item: the owner's own `block`, a person's `/reject`, or spent attempts (the lease statement already moved the mirror). */
-export type BlockEvent = { event: 'block' | 'reject'; mirrorMoved?: false } | { event: 'attempts_exhausted'; mirrorMoved: true }
+export type BlockEvent = { event: 'block' | 'reject'; mirrorMoved?: false; heldBy?: number } | { event: 'attempts_exhausted'; mirrorMoved: true }
 
 /**
  * Marks the item blocked (SPEC §6): the reason is recorded and commented, and the
@@ -64,6 +64,7 @@ export async function blockItem(
     add: manager ? [] : [NEEDS_HUMAN_LABEL],
     actor: item.owner_agent ?? 'gaffer',
     mirrorMoved: how.mirrorMoved ?? false,
+    heldBy: 'heldBy' in how ? how.heldBy : undefined,
   })
   if (!moved.ok) return false
   await recordBlock(deps.pool, item, { reason, holder: manager?.slug ?? HUMANS })

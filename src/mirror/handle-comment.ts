@@ -181,6 +181,11 @@ async function run(
         const sha = await headShaOf(octokit, item.repository, item.number)
         await recordApproval(deps.pool, { ...approval(item, comment, command), decision: 'approve', headSha: sha })
         const gate = await syncGate(deps, octokit, item.repository, item.number)
+        // Its reviewer asked a person before going on: the same /approve answers that request too.
+        if (item.status === 'needs-approval') {
+          const moved = await moveItem(deps, octokit, item, 'approve', { note: `Approved by ${by}.`, actor: comment.author.login })
+          if (moved.ok && item.owner_agent) deps.wake?.(item.repository, item.owner_agent)
+        }
         return { outcome: `approved ${sha.slice(0, 7)}; gate ${gate?.conclusion ?? 'unchanged'}` }
       }
       // On an issue, /approve answers an approval request and nothing else: an issue in review

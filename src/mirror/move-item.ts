@@ -41,6 +41,8 @@ export type MoveOptions = {
    * winner among replicas); only GitHub follows.
    */
   mirrorMoved?: boolean
+  /** The run moving the item: it must still hold the claim (a run whose lease lapsed moves nothing). */
+  heldBy?: number | undefined
 }
 
 export type Move = { ok: true; from: Status | null; to: Status; labels: string[] } | { ok: false; reason: string }
@@ -63,7 +65,10 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
   const target = statusLabel(to)
   const extra = new Set(options.remove ?? [])
   const expected = [...new Set([...item.labels.filter((label) => !isStatusLabel(label) && !extra.has(label)), target, ...(options.add ?? [])])]
-  if (!options.mirrorMoved && !(await compareAndSetStatus(deps.pool, item.repository, item.number, { from, to, labels: expected }))) {
+  if (
+    !options.mirrorMoved &&
+    !(await compareAndSetStatus(deps.pool, item.repository, item.number, { from, to, labels: expected, heldBy: options.heldBy }))
+  ) {
     // Lost a race to another writer: not a refusal of the rules, so it is logged but not audited.
     const reason = `#${item.number} is no longer ${from ?? 'without a status'}; it moved meanwhile`
     deps.log?.info({ item: `${item.repository}#${item.number}`, event, from, actor: options.actor }, reason)

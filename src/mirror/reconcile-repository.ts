@@ -38,7 +38,7 @@ export async function reconcileRepository(
     const issues = z.array(GitHubIssue).parse(read.data)
     for (const issue of issues) {
       seen.add(issue.number)
-      if (read.changed) await syncItem(deps, octokit, toGitHubItem(fullName, issue), { route: true })
+      if (read.changed) await syncItem(deps, octokit, toGitHubItem(fullName, issue), { route: true, heal: true })
     }
     open += issues.length
     if (issues.length < PAGE) break
@@ -49,7 +49,7 @@ export async function reconcileRepository(
     if (seen.has(number)) continue
     healed += 1
     try {
-      await syncItem(deps, octokit, (await readItem(octokit, fullName, number, kind)).item, { route: false })
+      await syncItem(deps, octokit, (await readItem(octokit, fullName, number, kind)).item, { route: false, heal: true })
     } catch (error) {
       if (httpStatus(error) !== 404 && httpStatus(error) !== 410) throw error
       await deleteWorkItem(deps.pool, fullName, number)

@@ -33,9 +33,11 @@ export type MirrorDeps = {
 /**
  * Mirrors one item and, when `route` is set, applies the routing of SPEC §4 on GitHub.
  * Events caused by Gaffer's own writes are mirrored with `route: false`, so they never
- * trigger work a second time. A status label GitHub shows that the mirror does not have
- * (an edit whose webhook was lost) is adopted unless a run holds the item; a person's
- * own status label edit is not healed here but read as an event (`status-label-edit.ts`).
+ * trigger work a second time. Only a fresh read from GitHub (the reconcile, a heartbeat's
+ * re-read) may `heal`: a status label GitHub shows that the mirror does not have (an
+ * edit whose webhook was lost) is then adopted unless a run holds the item. A webhook's
+ * payload never heals: it may be stale, and a person's status label edit arrives as its
+ * own event, read by the table and the person's rights (`status-label-edit.ts`).
  */
 export async function syncItem(
   deps: MirrorDeps,
@@ -49,7 +51,7 @@ export async function syncItem(
   const now = deps.now?.() ?? new Date()
   await refreshItemPriority(deps.pool, item.repository, item.number, now)
   let mirrored = await getWorkItem(deps.pool, item.repository, item.number)
-  if (mirrored && !options.ownWrite && options.heal !== false) mirrored = await healStatus(deps, item, mirrored)
+  if (mirrored && !options.ownWrite && options.heal === true) mirrored = await healStatus(deps, item, mirrored)
   // A child finished by someone else resumes its parent here; Gaffer's own writes do it as they write.
   if (!options.ownWrite && mirrored?.parent_number != null && (mirrored.state === 'closed' || mirrored.status === 'done')) {
     await resumeWaitingParent(deps, octokit, item.repository, mirrored.parent_number)

@@ -119,20 +119,22 @@ export async function recordLabels(pool: Pool, repository: string, number: numbe
  * Moves the mirror's status from `from` to `to` only if it is still `from`: of two
  * writers moving one item at once, exactly one wins, and the other is told it lost.
  * `labels`, when given, are the labels the move is about to give the item on GitHub,
- * so the mirror never shows the new status beside the old owner.
+ * so the mirror never shows the new status beside the old owner; `heldBy`, a run that
+ * must still hold the item's claim.
  */
 export async function compareAndSetStatus(
   pool: Pool,
   repository: string,
   number: number,
-  move: { from: Status | null; to: Status | null; labels?: readonly string[] | undefined },
+  move: { from: Status | null; to: Status | null; labels?: readonly string[] | undefined; heldBy?: number | undefined },
 ): Promise<boolean> {
   const labels = move.labels ?? null
+  // A run moves only the item it still holds: one whose lease lapsed and was claimed again is not its own any more.
   const result = await pool.query(
     `update work_items set status = $4, status_changed_at = now(), updated_at = now(),
        labels = coalesce($5, labels), owner_agent = case when $5::text[] is null then owner_agent else $6 end
-     where repository = $1 and number = $2 and status is not distinct from $3`,
-    [repository, number, move.from, move.to, labels, labels ? (ownerIn(labels) ?? null) : null],
+     where repository = $1 and number = $2 and status is not distinct from $3 and ($7::bigint is null or claimed_by_run = $7)`,
+    [repository, number, move.from, move.to, labels, labels ? (ownerIn(labels) ?? null) : null, move.heldBy ?? null],
   )
   return result.rowCount === 1
 }

@@ -2,7 +2,6 @@ import { z } from 'zod'
 import type { StatusEvent } from '../../company/status-machine.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { transition } from '../../company/status-machine.ts'
-import { blockItem } from '../../mirror/escalation.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
 const events: Record<'review' | 'blocked' | 'done', StatusEvent> = { review: 'submit_for_review', blocked: 'block', done: 'finish' }
@@ -18,13 +17,8 @@ export const setStatus = defineTool({
       const item = ctx.item()
       const next = transition(item.status, 'block')
       if (!next.ok) throw new ToolRefusal(next.reason)
-      await blockItem(
-        { pool: ctx.pool, roster: ctx.roster, owners: ctx.owners, wake: ctx.wake, botLogin: ctx.botLogin },
-        ctx.octokit,
-        item,
-        cleanOutput(reason, { maxChars: 4_000 }),
-      )
-      await ctx.refresh()
+      // Through the run's own status writer: the block happens only while this run still holds the item.
+      if (!(await ctx.setStatus('block', cleanOutput(reason, { maxChars: 4_000 })))) throw new ToolRefusal('the item is no longer yours to block')
       return `#${item.number} is now blocked; ${ctx.roster.managerOf(ctx.agent.slug)?.slug ?? 'the humans'} will be asked.`
     }
     if (!(await ctx.setStatus(events[status]))) {

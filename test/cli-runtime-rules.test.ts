@@ -197,7 +197,7 @@ describe('CLI run text and accounting', () => {
     expect(transcript.text()).toBe('[earlier output dropped]\ndefghijXYZ')
   })
 
-  it('bubblewrap binds the workspace writable and everything else read-only, network shared', () => {
+  it('bubblewrap binds the workspace writable and everything else read-only, network shared, the program after the empty /tmp', () => {
     expect(
       sandboxArgv({
         bwrap: '/usr/bin/bwrap',
@@ -218,15 +218,15 @@ describe('CLI run text and accounting', () => {
       '--symlink',
       'usr/bin',
       '/bin',
-      '--ro-bind',
-      '/opt/node',
-      '/opt/node',
       '--proc',
       '/proc',
       '--dev',
       '/dev',
       '--tmpfs',
       '/tmp',
+      '--ro-bind',
+      '/opt/node',
+      '/opt/node',
       '--bind',
       '/w/x',
       '/w/x',

@@ -18,24 +18,26 @@ export function sandboxArgv(input: {
   readOnly: readonly string[]
   host: SandboxHost
 }): string[] {
-  const binds: string[] = []
+  const system: string[] = []
   for (const { path, symlinkTo } of input.host.systemPaths) {
-    binds.push(...(symlinkTo === undefined ? ['--ro-bind', path, path] : ['--symlink', symlinkTo, path]))
+    system.push(...(symlinkTo === undefined ? ['--ro-bind', path, path] : ['--symlink', symlinkTo, path]))
   }
-  for (const path of [...new Set(input.readOnly)]) binds.push('--ro-bind', path, path)
+  // Mounts apply in order: the program's folders come after the empty /tmp, or one under /tmp would be hidden by it.
+  const program = [...new Set(input.readOnly)].flatMap((path) => ['--ro-bind', path, path])
   return [
     input.bwrap,
     '--die-with-parent',
     '--new-session',
     '--unshare-all',
     '--share-net',
-    ...binds,
+    ...system,
     '--proc',
     '/proc',
     '--dev',
     '/dev',
     '--tmpfs',
     '/tmp',
+    ...program,
     '--bind',
     input.cwd,
     input.cwd,

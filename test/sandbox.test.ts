@@ -56,5 +56,6 @@ describe('npm start without GitHub App credentials runs the sandbox', () => {
 
     app.child.kill('SIGTERM')
     expect(await app.exited).toBe(0)
-  })
+    // A whole process start, Postgres included: on a loaded 2-core machine that alone can take most of a minute.
+  }, 180_000)
 })

@@ -37,7 +37,12 @@ export async function count(pool: Pool, sql: string, params: unknown[]): Promise
 }
 
 /** Posts `body` to the app as GitHub would: signed with the app's webhook secret, under `deliveryId`. */
-export async function deliver(world: ChaosWorld, event: string, body: string, deliveryId = randomUUID()): Promise<{ status: number; answer: string }> {
+export async function deliver(
+  world: ChaosWorld,
+  event: string,
+  body: string,
+  deliveryId = randomUUID(),
+): Promise<{ status: number; answer: string }> {
   const signature = `sha256=${createHmac('sha256', world.github.app.webhookSecret).update(body).digest('hex')}`
   const response = await fetch(`http://127.0.0.1:${world.port}${WEBHOOK_PATH}`, {
     method: 'POST',

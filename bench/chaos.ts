@@ -34,6 +34,8 @@ const CLAIM_LEASE_MS = 15_000
 const SWEEP_MS = 1_000
 const MODEL_CALLS = 4
 
+// CHAOS_FAULTS=3,5 runs only those faults (numbers as in the table).
+const only = new Set((process.env.CHAOS_FAULTS ?? '1,2,3,4,5').split(',').map((fault) => fault.trim()))
 const log = createLogger('silent')
 const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-chaos-'))
 // As root the cluster runs as the postgres user, which must reach its data directory.
@@ -100,34 +102,40 @@ const watchdog = setTimeout(() => {
 try {
   console.error('chaos: replays, commands twice, database outage (one app process)…')
   app = await start()
-  rows.push(...(await replays(world, REPLAYS)))
-  rows.push(
-    ...(await commandsTwice(world, {
-      deliveryLeaseSeconds: DELIVERY_LEASE_SECONDS,
-      holdNextRequestTo: (number) => new Promise((resolve) => (hold = { number, resolve })).then((ms) => ms as number),
-    })),
-  )
-  rows.push(...(await databaseOutage(world, database, OUTAGE_DELIVERIES, OUTAGE_MS)))
+  if (only.has('1')) rows.push(...(await replays(world, REPLAYS)))
+  if (only.has('4')) {
+    rows.push(
+      ...(await commandsTwice(world, {
+        deliveryLeaseSeconds: DELIVERY_LEASE_SECONDS,
+        holdNextRequestTo: (number) => new Promise((resolve) => (hold = { number, resolve })).then((ms) => ms as number),
+      })),
+    )
+  }
+  if (only.has('2')) rows.push(...(await databaseOutage(world, database, OUTAGE_DELIVERIES, OUTAGE_MS)))
   await app.stop()
 
-  console.error('chaos: kill -9 mid-heartbeat…')
   const slowModel = { apiKey: 'chaos', baseUrl: hanging.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 }
-  const crash = await killMidHeartbeat(world, {
-    leaseMs: CLAIM_LEASE_MS,
-    sweepMs: SWEEP_MS,
-    startHanging: () => start({ model: slowModel, settings: { wakes: true, wakeDebounceMs: 100 } }),
-    restart: () => start({ model: slowModel }),
-  })
-  app = crash.app
-  rows.push(...crash.rows)
-  await app.stop()
+  if (only.has('3')) {
+    console.error('chaos: kill -9 mid-heartbeat…')
+    const crash = await killMidHeartbeat(world, {
+      leaseMs: CLAIM_LEASE_MS,
+      sweepMs: SWEEP_MS,
+      startHanging: () => start({ model: slowModel, settings: { wakes: true, wakeDebounceMs: 100 } }),
+      restart: () => start({ model: slowModel }),
+    })
+    app = crash.app
+    rows.push(...crash.rows)
+    await app.stop()
+  }
 
-  console.error('chaos: a model server that refuses connections…')
-  app = await start({
-    model: { apiKey: 'chaos', baseUrl: `http://127.0.0.1:${refusedModelPort}/v1`, defaultModel: 'gpt-4.1-mini', maxRetries: 0 },
-    settings: { modelBreaker: { threshold: 3, probeIntervalMs: 60_000 } },
-  })
-  rows.push(...(await modelOutage(world, MODEL_CALLS)))
+  if (only.has('5')) {
+    console.error('chaos: a model server that refuses connections…')
+    app = await start({
+      model: { apiKey: 'chaos', baseUrl: `http://127.0.0.1:${refusedModelPort}/v1`, defaultModel: 'gpt-4.1-mini', maxRetries: 0 },
+      settings: { modelBreaker: { threshold: 3, probeIntervalMs: 60_000 } },
+    })
+    rows.push(...(await modelOutage(world, MODEL_CALLS)))
+  }
 } finally {
   await app?.stop().catch(() => {})
   await hanging.close().catch(() => {})
@@ -159,3 +167,5 @@ if (missed.length > 0) {
   console.error(`chaos: ${missed.length} goal(s) missed`)
   process.exitCode = 1
 }
+// A model answer held for ten minutes is still pending in this process: do not wait for it.
+process.exit()

@@ -92,10 +92,21 @@ export async function killMidHeartbeat(
 /** 5. A model server that refuses every connection: `calls` heartbeats of one agent with one item. */
 export async function modelOutage(world: ChaosWorld, calls: number): Promise<ChaosRow[]> {
   const number = await openIssue(world, 'Needs a model that is down', ['agent:backend-engineer'])
+  await waitFor(
+    () =>
+      count(world.pool, "select count(*) from work_items where repository = $1 and number = $2 and status = 'todo'", [
+        world.github.repository,
+        number,
+      ]),
+    (n) => n === 1,
+    20_000,
+  )
   const startedAt = new Date()
   for (let call = 0; call < calls; call += 1) await wake(world, 'backend-engineer')
   const worked = await count(world.pool, "select count(*) from heartbeat_runs where started_at >= $1 and outcome = 'worked'", [startedAt])
-  const failed = await count(world.pool, "select count(*) from heartbeat_runs where started_at >= $1 and outcome = 'failed'", [startedAt])
+  const outcomes = (
+    await world.pool.query<{ outcome: string | null }>('select outcome from heartbeat_runs where started_at >= $1 order by id', [startedAt])
+  ).rows.map((row) => row.outcome ?? 'open')
   const attempts = await count(world.pool, 'select attempts as count from work_items where repository = $1 and number = $2', [
     world.github.repository,
     number,
@@ -109,7 +120,7 @@ export async function modelOutage(world: ChaosWorld, calls: number): Promise<Cha
     {
       fault: '5. model outage',
       measure: `runs recorded worked (${calls} heartbeats, connections refused)`,
-      gaffer: `${worked} (${failed} failed)`,
+      gaffer: `${worked} (${outcomes.join(', ')})`,
       goal: '0',
       before: 'every run worked',
       met: worked === 0,

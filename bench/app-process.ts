@@ -28,6 +28,8 @@ export type AppStart = {
   databaseUrl?: string
   model?: GafferOptions['model']
   settings?: Partial<GafferSettings>
+  /** Where verified webhooks wait while the database is unreachable (the chaos run stops it). */
+  spoolDir?: string
 }
 export type AppRequest = ({ type: 'start' } & AppStart) | { type: 'report'; reset?: boolean } | { type: 'stop' }
 export type AppReport = {
@@ -77,6 +79,7 @@ async function start(options: AppStart): Promise<void> {
     settings: { schedule: false, wakes: false, ...options.settings },
     Octokit: counting.Octokit,
     ...(options.model ? { model: options.model } : {}),
+    ...(options.spoolDir ? { spoolDir: options.spoolDir } : {}),
   })
   stopApp = async () => {
     await gaffer.stop()

@@ -11,6 +11,7 @@ import type { OutsiderPulls } from './company/outsider-pull.ts'
 import type { Retention } from './store/retention.ts'
 import type { CliRuntimes } from './config/runtimes.ts'
 import type { WorkspaceOps } from './runtime/cli/workspace-ops.ts'
+import { RECEIVE_LEASE_SECONDS } from './web/webhook-endpoint.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -21,6 +22,8 @@ export type GafferSettings = {
   sweepIntervalMs: number
   /** How often recorded-but-unfinished webhook deliveries are retried. */
   deliverySweepIntervalMs: number
+  /** How long a replica owns a delivery it is processing (renewed at a third of it); the sweep takes over one whose lease lapsed. */
+  deliveryLeaseSeconds: number
   heartbeatTimeBudgetMs: number
   reconcileLimit: number
   stopGraceMs: number
@@ -45,6 +48,7 @@ export const defaultSettings: GafferSettings = {
   wakeDebounceMs: 2_000,
   sweepIntervalMs: 10 * 60_000,
   deliverySweepIntervalMs: 30_000,
+  deliveryLeaseSeconds: RECEIVE_LEASE_SECONDS,
   heartbeatTimeBudgetMs: 10 * 60_000,
   reconcileLimit: 20,
   stopGraceMs: 20_000,

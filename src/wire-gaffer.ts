@@ -181,7 +181,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
 
   const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold' }
   const app = gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf })
-  const deliveries = createDeliveryProcessor({ probot, pool, log, spoolDir: options.spoolDir })
+  const deliveries = createDeliveryProcessor({ probot, pool, log, spoolDir: options.spoolDir, leaseSeconds: settings.deliveryLeaseSeconds })
   const intakeSweep = createIntakeSweep({
     appOctokit: { request: async (...args: Parameters<Octokit['request']>) => (await probot.auth()).request(...args) } as Pick<Octokit, 'request'>,
     pool,
@@ -197,6 +197,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       log,
       process: deliveries.process,
       spoolDir: options.spoolDir,
+      leaseSeconds: settings.deliveryLeaseSeconds,
       maxPayloadBytes: options.webhookMaxBytes,
     }),
     state: () => readState(pool, rosters),

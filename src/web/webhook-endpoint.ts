@@ -36,6 +36,8 @@ export function createWebhookEndpoint(deps: {
   process: (delivery: StoredDelivery) => void
   maxPayloadBytes?: number
   spoolDir?: string | undefined
+  /** The lease of a fresh delivery; the processor's own (`RECEIVE_LEASE_SECONDS` unless set). */
+  leaseSeconds?: number
 }) {
   const maxBytes = deps.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   let reading = 0
@@ -87,7 +89,7 @@ export function createWebhookEndpoint(deps: {
     const delivery = deliveryOf(deliveryId, event, body, parsed.payload)
     let recorded: Recorded
     try {
-      recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, RECEIVE_LEASE_SECONDS)
+      recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS)
     } catch (error) {
       if (!deps.spoolDir) {
         log.error({ err: error }, 'could not record a webhook and no spool is set; GitHub will show it failed')

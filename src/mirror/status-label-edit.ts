@@ -73,10 +73,12 @@ export async function handleStatusLabelEdit(deps: CommentDeps, octokit: Octokit,
   })
   if (done) return
   const reason = decision.ok ? 'the item moved meanwhile' : decision.reason
+  // Put back the status the mirror holds now: another writer may have moved it while this edit was read.
+  const now = (await getWorkItem(deps.pool, item.repository, item.number)) ?? item
   const labels = await changeLabels(octokit, item, {
-    add: item.status ? [statusLabel(item.status)] : [],
+    add: now.status ? [statusLabel(now.status)] : [],
     remove: edit.action === 'labeled' ? [edit.label] : [],
   })
   if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
-  await createComment(octokit, item, withMarker(statusEditRefusal({ login, number: item.number, from: item.status, to, reason }), { kind: 'reply' }))
+  await createComment(octokit, item, withMarker(statusEditRefusal({ login, number: item.number, from: now.status, to, reason }), { kind: 'reply' }))
 }

@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import type { CliEvent } from '../src/runtime/cli/cli-event.ts'
 import { findProgram, runCli, type CliSpec } from '../src/runtime/cli/run-cli.ts'
+import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
 import { startScriptedResponses, TOKENS_PER_ANSWER, type ScriptedResponses } from './helpers/scripted-responses.ts'
+import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
 
 // The real Codex CLI from npm (a devDependency, so `npm ci` installs it), driven by our
 // adapter against our own Responses server: nothing leaves the machine.
@@ -122,4 +126,65 @@ describe.skipIf(!codex)('the real Codex CLI (@openai/codex) through the codex ad
 
 describe.runIf(!codex)('the real Codex CLI', () => {
   it.skip('is not installed: run `npm ci` (it is a devDependency, @openai/codex) to prove the codex adapter against the real program', () => {})
+})
+
+describe.skipIf(!codex)('an agent on the real Codex CLI, the whole path (emulated GitHub, real Postgres, our Responses server)', () => {
+  let c: TestCompany
+  let agentsDir: string
+  let home: string
+  let server: ScriptedResponses
+
+  beforeAll(async () => {
+    server = await startScriptedResponses([
+      { command: "mkdir -p docs && printf '# Hello\\n' > docs/hello.md && env" },
+      { message: 'Added docs/hello.md.' },
+    ])
+    await mkdir(path.join(root, '.gaffer'), { recursive: true })
+    home = await mkdtemp(path.join(root, '.gaffer', 'gaffer-real-cli-home-'))
+    agentsDir = path.join(home, 'agents')
+    await cp(shippedAgentsDir, agentsDir, { recursive: true })
+    const file = path.join(agentsDir, 'backend-engineer', 'AGENTS.md')
+    await writeFile(file, (await readFile(file, 'utf8')).replace('maxTurns: 8\n', 'maxTurns: 8\nruntime: codex-local\n'))
+    c = await createTestCompany()
+    await c.startApp({
+      agentsDir,
+      owners: ['maya'],
+      cli: { runtimes: { 'codex-local': codexSpec(server.baseUrl, 'auto') }, sandbox: 'auto', usdPerMinute: 0, home },
+    })
+    Object.assign(process.env, secrets)
+  }, 120_000)
+  afterAll(async () => {
+    for (const name of Object.keys(secrets)) delete process.env[name]
+    await c?.stop()
+    await server?.close()
+    if (home) await rm(home, { recursive: true, force: true })
+  })
+
+  it('the change Codex made becomes a draft pull request on gaffer/backend-engineer/<n>, the item goes to review, its tokens are kept', async () => {
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Add a hello page', labels: ['agent:backend-engineer'] })).data
+      .number
+    await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')
+
+    await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
+
+    const [transcript] = await listCliTranscripts(c.db.pool, c.github.repository, number)
+    expect(transcript, transcript?.transcript).toMatchObject({
+      outcome: 'published',
+      exitCode: 0,
+      inputTokens: 2 * TOKENS_PER_ANSWER.input,
+      outputTokens: 2 * TOKENS_PER_ANSWER.output,
+    })
+    expect((await getWorkItem(c.db.pool, c.github.repository, number))?.status).toBe('review')
+    const branch = `gaffer/backend-engineer/${number}`
+    const { data: pulls } = await c.maya.pulls.list({ owner: c.owner, repo: c.repo, head: `${c.owner}:${branch}`, state: 'open' })
+    const pull = pulls.find((p) => p.head.ref === branch)
+    expect(pull?.body).toContain('Added docs/hello.md.')
+    const { data: content } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: 'docs/hello.md', ref: branch })
+    expect(Buffer.from((content as { content: string }).content, 'base64').toString()).toBe('# Hello\n')
+    // The model got the prompt Gaffer built, and `env` as Codex's shell saw it: no secret but the named key.
+    expect(JSON.stringify(server.requests[0]!.input)).toContain('Add a hello page')
+    const seen = JSON.stringify(server.requests[1]!.input.find((item) => item.type === 'function_call_output'))
+    expect(seen).toContain('HOME=')
+    for (const [name, value] of Object.entries(secrets)) if (name !== 'LOCAL_MODEL_KEY') expect(seen, name).not.toContain(value)
+  }, 180_000)
 })

@@ -13,7 +13,8 @@ import { startScriptedResponses, TOKENS_PER_ANSWER, type ScriptedResponses } fro
 import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
 
 // The real Codex CLI from npm (a devDependency, so `npm ci` installs it), driven by our
-// adapter against our own Responses server: nothing leaves the machine.
+// adapter against our own Responses server: nothing leaves the machine. `.cli/` (ignored
+// by git) is for trying another version: `npm install --prefix .cli @openai/codex@<v>`.
 const root = fileURLToPath(new URL('..', import.meta.url))
 const codex = [path.join(root, 'node_modules/.bin/codex'), path.join(root, '.cli/node_modules/.bin/codex')].find((file) => existsSync(file))
 const hasBwrap = findProgram('bwrap', process.env.PATH) !== undefined
@@ -125,7 +126,13 @@ describe.skipIf(!codex)('the real Codex CLI (@openai/codex) through the codex ad
 })
 
 describe.runIf(!codex)('the real Codex CLI', () => {
-  it.skip('is not installed: run `npm ci` (it is a devDependency, @openai/codex) to prove the codex adapter against the real program', () => {})
+  // CI sets GAFFER_REQUIRE_REAL_CLI: there a missing CLI is a failure, not a skip.
+  it.skipIf(!process.env.GAFFER_REQUIRE_REAL_CLI)(
+    'is not installed: run `npm ci` (it is a devDependency, @openai/codex) to prove the codex adapter against the real program',
+    () => {
+      expect.fail('node_modules/.bin/codex is missing: `npm ci` installs @openai/codex (a devDependency) and its platform package')
+    },
+  )
 })
 
 describe.skipIf(!codex)('an agent on the real Codex CLI, the whole path (emulated GitHub, real Postgres, our Responses server)', () => {

@@ -103,6 +103,14 @@ describe('adapter parsers (recorded event lines)', () => {
   ])('%#: argv', (adapter, spec, argv) => {
     expect(adapter.argv(spec)).toEqual(argv)
   })
+
+  it.each([
+    [false, 'workspace-write'],
+    [true, 'danger-full-access'],
+  ])('codex inside Gaffer bubblewrap (%s) uses sandbox %s: one sandbox, not a nested one', (sandboxed, mode) => {
+    const argv = codexAdapter.argv({ adapter: 'codex', env: [], timeoutMinutes: 30 }, { sandboxed })
+    expect(argv[argv.indexOf('--sandbox') + 1]).toBe(mode)
+  })
 })
 
 describe('GAFFER_RUNTIMES', () => {

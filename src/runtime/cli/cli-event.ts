@@ -14,8 +14,11 @@ export type CliUsage = { inputTokens: number; outputTokens: number; costUsd?: nu
 
 /** How Gaffer drives one kind of CLI: the argv for a prompt on stdin, and a reader for its output lines. */
 export type CliAdapter = {
-  /** The program and arguments; the prompt always arrives on stdin (and in $GAFFER_PROMPT_FILE). */
-  argv(spec: CliRuntimeSpec): string[]
+  /**
+   * The program and arguments; the prompt always arrives on stdin (and in $GAFFER_PROMPT_FILE).
+   * `sandboxed` says whether Gaffer's bubblewrap already confines the run.
+   */
+  argv(spec: CliRuntimeSpec, host?: { sandboxed: boolean }): string[]
   /** One stdout line to events; a line it cannot read gives none (it stays in the transcript). */
   parseLine(line: string): CliEvent[]
 }

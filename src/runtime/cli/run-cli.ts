@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, existsSync, lstatSync, openSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -59,9 +59,9 @@ export async function runCli(spec: CliSpec, run: CliRun): Promise<CliResult> {
   await rm(reportFile, { force: true })
   await writeFile(promptFile, run.prompt)
 
-  const argv = adapter.argv(spec)
-  const env = cliEnvironment({ host: run.env, names: spec.env, home, promptFile, reportFile, model: spec.model })
   const bwrap = spec.sandbox === 'none' ? undefined : findProgram('bwrap', run.env.PATH)
+  const argv = adapter.argv(spec, { sandboxed: bwrap !== undefined })
+  const env = cliEnvironment({ host: run.env, names: spec.env, home, promptFile, reportFile, model: spec.model })
   const command = bwrap ? sandboxArgv({ bwrap, cwd: run.cwd, argv, readOnly: programFolders(argv, run.env.PATH), host: sandboxHost() }) : argv
 
   const transcript = createTranscript()
@@ -199,8 +199,9 @@ export function findProgram(name: string, pathVariable: string | undefined): str
 
 /**
  * Folders outside the system ones that the program needs to see read-only: the install
- * prefix of the program itself (e.g. a Node from a version manager) and any file named
- * by an absolute path in its arguments (a script).
+ * prefix of the program itself (e.g. a Node from a version manager), the whole
+ * `node_modules` of a program installed from npm, and any file named by an absolute path
+ * in its arguments (a script).
  */
 function programFolders(argv: readonly string[], pathVariable: string | undefined): string[] {
   const folders: string[] = []
@@ -209,6 +210,15 @@ function programFolders(argv: readonly string[], pathVariable: string | undefine
   if (program) {
     const real = realpathSync(program)
     if (outsideSystem(real)) folders.push(path.dirname(path.dirname(real)))
+    // An npm CLI is a `.bin` link to a launcher script that starts a binary from another
+    // package (e.g. @openai/codex runs @openai/codex-linux-x64): all of them must be there.
+    for (const file of [program, real]) {
+      const modules = npmFolder(file)
+      if (modules && outsideSystem(modules)) folders.push(modules)
+    }
+    // That launcher is a `#!/usr/bin/env node` script: the Node it finds on PATH must be there too.
+    const interpreter = scriptInterpreter(real, pathVariable)
+    if (interpreter && outsideSystem(interpreter)) folders.push(path.dirname(path.dirname(interpreter)))
   }
   for (const arg of argv.slice(1)) {
     if (path.isAbsolute(arg) && existsSync(arg)) {
@@ -217,6 +227,30 @@ function programFolders(argv: readonly string[], pathVariable: string | undefine
     }
   }
   return folders
+}
+
+/** The real path of the program a `#!` script runs (`#!/usr/bin/env node` is looked up on PATH). */
+function scriptInterpreter(file: string, pathVariable: string | undefined): string | undefined {
+  let head: string
+  try {
+    const fd = openSync(file, 'r')
+    const buffer = Buffer.alloc(256)
+    head = buffer.subarray(0, readSync(fd, buffer, 0, 256, 0)).toString('utf8')
+    closeSync(fd)
+  } catch {
+    return undefined
+  }
+  if (!head.startsWith('#!')) return undefined
+  const [first, second] = head.slice(2).split('\n')[0]!.trim().split(/\s+/)
+  const name = first && path.basename(first) === 'env' ? second : first
+  const found = name && !name.startsWith('-') ? findProgram(name, pathVariable) : undefined
+  return found ? realpathSync(found) : undefined
+}
+
+/** The outermost `node_modules` folder holding `file`, where npm put it and its dependencies. */
+function npmFolder(file: string): string | undefined {
+  const at = file.indexOf(`${path.sep}node_modules${path.sep}`)
+  return at === -1 ? undefined : file.slice(0, at + `${path.sep}node_modules`.length)
 }
 
 function sandboxHost(): SandboxHost {

@@ -6,19 +6,14 @@ import { count, jsonObject, record, text, type CliAdapter, type CliEvent } from 
  * turn.completed with usage, turn.failed, error). `-` reads the prompt from stdin.
  */
 export const codexAdapter: CliAdapter = {
-  argv(spec) {
+  argv(spec, host) {
     const [program, ...rest] = spec.command ?? ['codex']
-    return [
-      program!,
-      ...rest,
-      'exec',
-      '--json',
-      '--skip-git-repo-check',
-      '--sandbox',
-      'workspace-write',
-      ...(spec.model ? ['--model', spec.model] : []),
-      '-',
-    ]
+    // Codex's own workspace-write sandbox is bubblewrap too. Inside Gaffer's it is a
+    // second, nested one that adds nothing, and its helper fails to start whenever its
+    // HOME is under the temporary folder: its commands then fail and the run ends with
+    // no change. One sandbox, Gaffer's, when Gaffer has it; Codex's otherwise.
+    const sandbox = host?.sandboxed ? 'danger-full-access' : 'workspace-write'
+    return [program!, ...rest, 'exec', '--json', '--skip-git-repo-check', '--sandbox', sandbox, ...(spec.model ? ['--model', spec.model] : []), '-']
   },
   parseLine(line) {
     const event = jsonObject(line)

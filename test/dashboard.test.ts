@@ -73,4 +73,17 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
     expect(await page.locator('#login').isHidden()).toBe(true)
     expect(await page.locator('#agents tbody tr').count()).toBe(7)
   })
+
+  it('lists a dead webhook delivery with its error, so a person can retry it', async () => {
+    // What five failed attempts leave behind (test/webhook-intake.test.ts drives a real one there).
+    await c.db.pool.query(
+      `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, attempts, error, dead_at)
+       values ('dead-delivery-1', 'sha-of-a-poison-body', 'issues', 'opened', '{}', 5, 'the payload had no issue', now())`,
+    )
+
+    await page.reload()
+
+    await expect.poll(() => row('dead', 'dead-delivery-1').count(), poll).toBe(1)
+    expect(await row('dead', 'dead-delivery-1').innerText()).toMatch(/issues\.opened\s+5\s+the payload had no issue/)
+  })
 })

@@ -60,6 +60,10 @@ export function dashboardPage(): string {
     <table id="runs"><thead><tr><th>Started</th><th>Agent</th><th>Trigger</th><th>Outcome</th><th>Items</th><th>Tokens</th><th>Cost</th><th>GitHub requests</th><th>Note</th></tr></thead><tbody></tbody></table>
   </section>
   <section>
+    <h2>Dead webhook deliveries</h2>
+    <table id="dead"><thead><tr><th>Delivery</th><th>Event</th><th>Attempts</th><th>Error</th><th>Dead since</th></tr></thead><tbody></tbody></table>
+  </section>
+  <section>
     <h2>Review quality</h2>
     <table id="quality"><thead><tr><th>Agent</th><th>Pull requests</th><th>Average score</th><th>First-time pass rate</th></tr></thead><tbody></tbody></table>
   </section>
@@ -192,6 +196,11 @@ export function dashboardPage(): string {
       cell(run.outcome || 'running', run.outcome === 'failed' ? 'bad' : run.outcome === 'worked' ? 'good' : ''),
       cell(run.items, 'number'), cell(run.tokens, 'number'), cell(usd(run.costUsd), 'number'), cell(run.githubRequests, 'number'), run.error || '',
     ]), 'No heartbeat has run yet.')
+
+    // Each failed every attempt; \`gaffer deliveries retry <id>\` or GitHub's "Redeliver" runs one again.
+    fill('dead', state.deliveries.dead.map((d) => [
+      d.deliveryId, d.event + (d.action ? '.' + d.action : ''), cell(d.attempts, 'number'), cell(d.error || '', 'bad'), ago(d.deadAt),
+    ]), 'None: every webhook was processed.')
 
     fill('quality', state.quality.map((q) => [
       (multi ? q.repository + ' ' : '') + q.agent, cell(q.pullRequests, 'number'), cell(q.averageScore, 'number'),

@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import { listPullRequestFiles } from '../../github/list-pull-request-files.ts'
 import { listReviews } from '../../github/list-reviews.ts'
+import type { Octokit } from '../../github/octokit.ts'
 import { readCommitChecks } from '../../github/read-commit-checks.ts'
 import { readPullRequest as readPull } from '../../github/read-pull-request.ts'
-import { pullRequestText } from '../pull-request-text.ts'
+import { pullRequestText, type PullRequestView } from '../pull-request-text.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
 export const readPullRequest = defineTool({
@@ -13,29 +14,36 @@ export const readPullRequest = defineTool({
   parameters: z.strictObject({ number: z.int().positive() }),
   async run(ctx, { number }) {
     if (ctx.agent.role !== 'reviewer') throw new ToolRefusal('only a reviewer may read pull requests with this tool')
-    const pr = await readPull(ctx.octokit, ctx.repository, number)
-    if (!pr) throw new ToolRefusal(`no pull request #${number}`)
-    const [{ files, more }, checks, reviews] = await Promise.all([
-      listPullRequestFiles(ctx.octokit, ctx.repository, number),
-      readCommitChecks(ctx.octokit, ctx.repository, pr.head.sha),
-      listReviews(ctx.octokit, ctx.repository, number),
-    ])
-    return pullRequestText({
-      number,
-      title: pr.title,
-      body: pr.body ?? '',
-      state: pr.state,
-      headRef: pr.head.ref,
-      headSha: pr.head.sha,
-      files,
-      moreFiles: more,
-      checks,
-      reviews: reviews.map((review) => ({
-        author: review.user?.login ?? 'ghost',
-        state: review.state,
-        body: review.body ?? '',
-        ...(review.commit_id ? { commitId: review.commit_id } : {}),
-      })),
-    })
+    const view = await loadPullRequestView(ctx.octokit, ctx.repository, number)
+    if (!view) throw new ToolRefusal(`no pull request #${number}`)
+    return pullRequestText(view)
   },
 })
+
+/** What a reviewer reads about a pull request, from GitHub now; undefined when there is no such pull request. */
+export async function loadPullRequestView(octokit: Octokit, repository: string, number: number): Promise<PullRequestView | undefined> {
+  const pr = await readPull(octokit, repository, number)
+  if (!pr) return undefined
+  const [{ files, more }, checks, reviews] = await Promise.all([
+    listPullRequestFiles(octokit, repository, number),
+    readCommitChecks(octokit, repository, pr.head.sha),
+    listReviews(octokit, repository, number),
+  ])
+  return {
+    number,
+    title: pr.title,
+    body: pr.body ?? '',
+    state: pr.state,
+    headRef: pr.head.ref,
+    headSha: pr.head.sha,
+    files,
+    moreFiles: more,
+    checks,
+    reviews: reviews.map((review) => ({
+      author: review.user?.login ?? 'ghost',
+      state: review.state,
+      body: review.body ?? '',
+      ...(review.commit_id ? { commitId: review.commit_id } : {}),
+    })),
+  }
+}

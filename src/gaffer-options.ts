@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { ProbotOctokit } from 'probot'
-import type { Config, GitHubAppCredentials } from './config/env.ts'
+import type { Config, GitHubAppCredentials, ProcessRole } from './config/env.ts'
 import type { Fuses } from './company/fuses.ts'
 import type { EscalationHook, WorkHook } from './heartbeat/heartbeat.ts'
 import type { Logger } from './log.ts'
@@ -37,6 +37,8 @@ export type GafferSettings = {
   schedule: boolean
   /** Wake an agent as soon as a webhook gives it work. */
   wakes: boolean
+  /** How often a worker looks for wakes a `web` process asked for in Postgres. */
+  wakePollMs: number
   /** The global model breaker: outage-like failures in a row that open it, and how often it probes once open. */
   modelBreaker: BreakerSettings
 }
@@ -55,6 +57,7 @@ export const defaultSettings: GafferSettings = {
   writeSpacingMs: 1_000,
   schedule: true,
   wakes: true,
+  wakePollMs: 1_000,
   modelBreaker: defaultBreakerSettings,
 }
 
@@ -90,6 +93,8 @@ export type GafferOptions = {
   spoolDir?: string
   webhookMaxBytes?: number
   retention?: Retention
+  /** What this replica runs (GAFFER_PROCESS); default `all`. */
+  processRole?: ProcessRole
 }
 
 /** The parts of GafferOptions that come straight from the environment. */
@@ -109,8 +114,10 @@ export function optionsFromConfig(
   | 'webhookMaxBytes'
   | 'retention'
   | 'cli'
+  | 'processRole'
 > {
   return {
+    processRole: config.processRole,
     cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,

@@ -27,38 +27,43 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
 }
 
 /**
- * Starts a wired replica: migrations, the app's identity on GitHub, its webhook handlers,
- * the HTTP server, the first delivery sweep and reconcile, then the periodic ones.
+ * Starts a wired replica: migrations, the app's identity on GitHub, then what its
+ * process role runs. `web` (and `all`): the webhook handlers, the HTTP server, the
+ * delivery sweep. `worker` (and `all`): cron heartbeats (registered as rosters load),
+ * the reconcile sweep, the model probe and the poll for wakes a `web` process asked for.
+ * A worker opens no port: its health is its heartbeat runs and its logs (docs/operations.md).
  */
 export async function startWiredGaffer(wired: WiredGaffer, address: { port: number; host: string }): Promise<Gaffer> {
-  const { pool, log, settings, probot, deliveries, server, heartbeats, scheduler, modelBreaker } = wired
+  const { pool, log, settings, probot, deliveries, server, heartbeats, scheduler, modelBreaker, processRole } = wired
+  const web = processRole !== 'worker'
+  const worker = processRole !== 'web'
   await migrate(pool)
   const slug = await wired.identity.authenticate()
-  log.info({ app: slug, githubApiUrl: wired.githubApiUrl }, 'authenticated as the GitHub App')
-  await probot.load(wired.app)
-  await listen(server, address.port, address.host)
-  const { port } = server.address() as AddressInfo
-  const url = `http://127.0.0.1:${port}`
-
-  await deliveries.sweep()
-  await wired.sweep()
+  log.info({ app: slug, githubApiUrl: wired.githubApiUrl, processRole }, 'authenticated as the GitHub App')
+  let url = ''
+  if (web) {
+    await probot.load(wired.app)
+    await listen(server, address.port, address.host)
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    await deliveries.sweep()
+  }
+  if (processRole === 'all') await wired.sweep()
+  else await (web ? wired.webSweep() : wired.workerSweep())
+  const every = (ms: number, task: () => Promise<unknown>, failure: string) =>
+    setInterval(() => task().catch((error: unknown) => log.error({ err: error }, failure)), ms)
   const timers = [
-    setInterval(
-      () => deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep failed')),
-      settings.deliverySweepIntervalMs,
-    ),
-    setInterval(() => wired.sweep().catch((error: unknown) => log.error({ err: error }, 'reconcile sweep failed')), settings.sweepIntervalMs),
-    ...(modelBreaker
+    ...(web ? [every(settings.deliverySweepIntervalMs, () => deliveries.sweep(), 'webhook sweep failed')] : []),
+    // `all` runs both halves of the sweep in one, so the mirror is healed once per interval.
+    every(settings.sweepIntervalMs, processRole === 'all' ? wired.sweep : web ? wired.webSweep : wired.workerSweep, 'reconcile sweep failed'),
+    ...(worker
       ? [
-          setInterval(
-            () => modelBreaker.probe().catch((error: unknown) => log.error({ err: error }, 'model probe failed')),
-            settings.modelBreaker.probeIntervalMs,
-          ),
+          every(settings.wakePollMs, wired.pollWakes, 'could not read the wake requests'),
+          ...(modelBreaker ? [every(settings.modelBreaker.probeIntervalMs, () => modelBreaker.probe(), 'model probe failed')] : []),
         ]
       : []),
   ]
   timers.forEach((timer) => timer.unref())
-  log.info({ url, heartbeats: scheduler?.tasks().length ?? 0 }, 'gaffer is listening')
+  log.info({ url, processRole, heartbeats: scheduler?.tasks().length ?? 0 }, web ? 'gaffer is listening' : 'gaffer worker is running')
 
   return {
     url,
@@ -71,9 +76,11 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     async stop() {
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeAllConnections()
-      await closed
+      if (web) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeAllConnections()
+        await closed
+      }
       await heartbeats.stop(settings.stopGraceMs)
       await deliveries.idle()
     },

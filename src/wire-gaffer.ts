@@ -36,6 +36,8 @@ import { readState } from './web/read-state.ts'
 import { createWebhookEndpoint } from './web/webhook-endpoint.ts'
 import { createIntakeSweep } from './web/intake-sweep.ts'
 import type { Octokit } from './github/octokit.ts'
+import type { ProcessRole } from './config/env.ts'
+import { requestWake, takeWakeRequests } from './store/wake-requests.ts'
 
 /** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
 export type WiredGaffer = {
@@ -58,6 +60,14 @@ export type WiredGaffer = {
   reconcileAll(): Promise<ReconcileResult[]>
   /** Releases expired leases and reconciles every installation: the periodic heal. */
   sweep(): Promise<void>
+  /** What this replica runs (GAFFER_PROCESS). */
+  processRole: ProcessRole
+  /** The web half of the sweep: asking GitHub for failed deliveries, pruning old records, and the mirror healed from GitHub. */
+  webSweep(): Promise<void>
+  /** The worker half: old workspaces, expired leases, and the mirror healed from GitHub. */
+  workerSweep(): Promise<void>
+  /** Wakes the agents a `web` process asked for in Postgres. */
+  pollWakes(): Promise<void>
 }
 
 /**
@@ -67,6 +77,7 @@ export type WiredGaffer = {
 export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const { pool, log } = options
   const settings = { ...defaultSettings, ...options.settings }
+  const processRole = options.processRole ?? 'all'
   const now = options.now ?? (() => new Date())
   const cliRuntimes = Object.keys(options.cli?.runtimes ?? {})
   const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir, { runtimes: cliRuntimes })
@@ -175,8 +186,13 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     botLogin,
     ...(modelBreaker ? { modelPaused: modelBreaker.pausedReason } : {}),
   })
-  if (settings.wakes) routeTo((repository, agent) => heartbeats.wake(repository, agent))
-  const scheduler = settings.schedule ? createScheduler({ pool, log, fire: heartbeats.run }) : undefined
+  // A web process runs no heartbeats: its wakes wait in Postgres for a worker (docs/decisions.md).
+  const askWorker = (repository: string, agent: string) =>
+    void requestWake(pool, repository, agent).catch((error: unknown) =>
+      log.error({ err: error, repository, agent }, 'could not ask a worker to wake'),
+    )
+  if (settings.wakes) routeTo(processRole === 'web' ? askWorker : (repository, agent) => heartbeats.wake(repository, agent))
+  const scheduler = settings.schedule && processRole !== 'web' ? createScheduler({ pool, log, fire: heartbeats.run }) : undefined
   if (scheduler) rosters.watch((repository, roster) => scheduler.sync(repository, roster))
 
   const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold' }
@@ -204,6 +220,10 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     wake: async (agent, repository) => {
       const target = repository ?? (await onlyRepository(pool))
       if (!rosters.get(target).get(agent)) return undefined
+      if (processRole === 'web') {
+        await requestWake(pool, target, agent)
+        return { outcome: 'queued for a worker', items: 0, githubRequests: 0 }
+      }
       return heartbeats.runNow(target, agent)
     },
   })
@@ -211,6 +231,15 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const reconcileAll = () => reconcileInstallations({ probot, mirror, etags })
   async function sweep(): Promise<void> {
     await intakeSweep()
+    await workerSweep()
+  }
+  // Both halves heal the mirror from GitHub: rosters live in each process's memory, and a
+  // web process routes by them as a worker runs by them.
+  async function webSweep(): Promise<void> {
+    await intakeSweep()
+    await reconcileAndLog()
+  }
+  async function workerSweep(): Promise<void> {
     if (options.cli) {
       const pruned = await pruneWorkspaces(options.cli.home, now()).catch(
         (error: unknown) => (log.error({ err: error }, 'could not prune workspaces'), []),
@@ -221,11 +250,22 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       { pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs },
       { closeRuns: true },
     )
+    await reconcileAndLog()
+  }
+  async function reconcileAndLog(): Promise<void> {
     const results = await reconcileAll()
     log.info({ repositories: results.length, githubRequests: results.reduce((sum, r) => sum + (r.githubRequests ?? 0), 0) }, 'sweep finished')
   }
 
+  async function pollWakes(): Promise<void> {
+    for (const { repository, agent } of await takeWakeRequests(pool)) heartbeats.wake(repository, agent)
+  }
+
   return {
+    processRole,
+    webSweep,
+    workerSweep,
+    pollWakes,
     pool,
     log,
     settings,

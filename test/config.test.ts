@@ -212,3 +212,25 @@ describe('loadConfig: GAFFER_OUTSIDER_PULLS', () => {
     expect(() => loadConfig({ GAFFER_OUTSIDER_PULLS: 'open' })).toThrow('GAFFER_OUTSIDER_PULLS: must be hold or route (got "open")')
   })
 })
+
+describe('loadConfig: GAFFER_PROCESS', () => {
+  it.each([
+    [{}, 'all'],
+    [{ ...app, PRIVATE_KEY: pem, GAFFER_PROCESS: 'worker' }, 'worker'],
+    [{ ...app, PRIVATE_KEY: pem, GAFFER_PROCESS: 'web' }, 'web'],
+  ])('%j runs as %j', (env, expected) => {
+    expect(loadConfig(env).processRole).toBe(expected)
+  })
+
+  it.each([
+    ['an unknown role', { GAFFER_PROCESS: 'both' }, 'GAFFER_PROCESS: must be web (webhooks and the admin API), worker'],
+    ['a worker without the GitHub App', { GAFFER_PROCESS: 'worker' }, 'GAFFER_PROCESS: worker runs beside other Gaffer processes'],
+    [
+      'a web process on an embedded database',
+      { ...app, DATABASE_URL: undefined, GAFFER_EMBEDDED_DB: '1', PRIVATE_KEY: pem, GAFFER_PROCESS: 'web' },
+      'needs the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) and DATABASE_URL',
+    ],
+  ])('refuses %s', (_, env, phrase) => {
+    expect(() => loadConfig(env)).toThrow(phrase)
+  })
+})

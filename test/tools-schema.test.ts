@@ -91,6 +91,7 @@ describe('tool parameter schemas', () => {
     ['read_file', ['path']],
     ['propose_change', ['title', 'body', 'files']],
     ['review_pull_request', ['number', 'score', 'verdict', 'summary']],
+    ['read_pull_request', ['number']],
     ['unblock', ['number', 'note']],
     ['escalate', ['number', 'reason']],
   ])('%s is a closed object requiring %j', (name, required) => {
@@ -124,6 +125,7 @@ describe('tool parameter schemas', () => {
     read_file: { path: 'README.md' },
     propose_change: { title: 'Add index', body: 'Adds it.', files: [file] },
     review_pull_request: { number: 2, score: 80, verdict: 'approve', summary: 'Good.' },
+    read_pull_request: { number: 2 },
     unblock: { number: 3, note: 'Use the staging key.' },
     escalate: { number: 3, reason: 'Needs a budget decision.' },
   }

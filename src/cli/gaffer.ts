@@ -17,6 +17,8 @@ const usage = `usage: gaffer <command>
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
   status           print agents and open items    [--url http://127.0.0.1:3000]
   sandbox          run the sandbox (the same as npm start without GitHub App credentials)
+  worker           run heartbeats and CLI runs only, no webhook server (GAFFER_PROCESS=worker); webhooks go to
+                   a GAFFER_PROCESS=web process sharing DATABASE_URL
   deliveries retry <id>
                    give a dead webhook delivery (X-GitHub-Delivery id) new attempts; a running Gaffer
                    processes it at its next delivery sweep (within 30 s)
@@ -145,6 +147,10 @@ async function runCommand(argv: string[]): Promise<number> {
     case 'deliveries':
       return deliveries(rest)
     case 'sandbox':
+      await import('../main.ts')
+      return -1
+    case 'worker':
+      process.env.GAFFER_PROCESS = 'worker'
       await import('../main.ts')
       return -1
     case undefined:

@@ -102,6 +102,9 @@ const EnvSchema = z.object({
   GAFFER_RETENTION_AUDIT_DAYS: wholeNumber('GAFFER_RETENTION_AUDIT_DAYS=365'),
   LOG_LEVEL: optionalText.pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).optional()),
   // CLI runtimes (SPEC §14): GAFFER_RUNTIMES / GAFFER_RUNTIMES_FILE are checked by loadRuntimes.
+  GAFFER_PROCESS: optionalText.pipe(
+    z.enum(['web', 'worker', 'all'], { error: 'must be web (webhooks and the admin API), worker (heartbeats and CLI runs) or all' }).optional(),
+  ),
   GAFFER_SANDBOX: optionalText.pipe(z.enum(['auto', 'none'], { error: 'must be auto (bubblewrap when installed) or none' }).optional()),
   GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || /^[0-9]+(\.[0-9]+)?$/.test(value), {
     message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',
@@ -136,7 +139,12 @@ export type Config = {
   logLevel: NonNullable<z.infer<typeof EnvSchema>['LOG_LEVEL']>
   /** Operator-defined CLI runtimes, the sandbox choice, and the charge for a CLI that reports no usage. */
   cli: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number }
+  /** What this process runs: webhooks and the admin API, the heartbeats, or both (default). */
+  processRole: ProcessRole
 }
+
+/** `web` takes webhooks and serves the admin API; `worker` runs heartbeats and the sweep; `all` both. */
+export type ProcessRole = 'web' | 'worker' | 'all'
 
 const appVariables = ['APP_ID', 'PRIVATE_KEY or PRIVATE_KEY_PATH', 'WEBHOOK_SECRET'] as const
 
@@ -181,6 +189,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       'DATABASE_URL: missing; the GitHub App needs a Postgres that outlives the process: set DATABASE_URL=postgres://user@host:5432/gaffer, or GAFFER_EMBEDDED_DB=1 to keep an embedded Postgres under GAFFER_HOME on purpose (one replica only)',
     )
   }
+  const role = raw('GAFFER_PROCESS')
+  if ((role === 'web' || role === 'worker') && (!appMode || raw('DATABASE_URL') === undefined)) {
+    // Web and worker processes meet only in Postgres: an embedded one is private to each process.
+    problems.push(
+      `GAFFER_PROCESS: ${role} runs beside other Gaffer processes sharing one database; it needs the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) and DATABASE_URL, or unset GAFFER_PROCESS to run everything in one process`,
+    )
+  }
   const cliRuntimes = loadRuntimes(env)
   problems.push(...cliRuntimes.problems)
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
@@ -208,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       auditDays: days(e.GAFFER_RETENTION_AUDIT_DAYS, defaultRetention.auditDays),
     },
     cli: { runtimes: cliRuntimes.runtimes, sandbox: e.GAFFER_SANDBOX ?? 'auto', usdPerMinute: Number(e.GAFFER_CLI_USD_PER_MINUTE ?? 0) },
+    processRole: e.GAFFER_PROCESS ?? 'all',
   }
 }
 

@@ -10,6 +10,7 @@ export const toolNames = [
   'read_file',
   'propose_change',
   'review_pull_request',
+  'read_pull_request',
   'unblock',
   'escalate',
 ] as const
@@ -24,4 +25,4 @@ export function isToolName(name: string): name is ToolName {
 export const managerOnlyTools: readonly ToolName[] = ['delegate', 'unblock', 'escalate']
 
 /** Tools reserved to reviewers. */
-export const reviewerTools: readonly ToolName[] = ['review_pull_request']
+export const reviewerTools: readonly ToolName[] = ['review_pull_request', 'read_pull_request']

@@ -22,3 +22,15 @@ export function cliInstructions(input: { branch: string; adapter: string }): str
       : 'If you cannot do the work, change nothing and start your report with "BLOCKED:" followed by exactly what you need and from whom.',
   ].join('\n')
 }
+
+/** What a reviewer on a CLI runtime is told: the checkout is the pull request's head, and the run ends with a JSON verdict. */
+export function cliReviewInstructions(input: { number: number; headRef: string; headSha: string }): string {
+  return [
+    '--- How you work on this run ---',
+    `You are reviewing pull request #${input.number}. The current directory is a checkout of its head: \`${input.headRef}\` at ${input.headSha}.`,
+    "The tools named above are not available here. Read the diff below and the code around it, and run the project's tests. Do not change, commit or push anything: what you change is thrown away.",
+    'Score the change against your rubric, then end your report with your verdict as one JSON object, the last thing you write:',
+    '{"score": <0-100>, "verdict": "approve" | "request_changes", "summary": "<the score per criterion and each finding with its concrete fix>"}',
+    'Without a readable verdict no score is recorded and the pull request cannot pass the quality gate. If you cannot review it, start your report with "BLOCKED:" and say exactly what is missing.',
+  ].join('\n')
+}

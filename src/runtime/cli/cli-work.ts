@@ -12,9 +12,12 @@ import { chargeBudget, tripCircuitBreaker } from '../agent-runtime.ts'
 import { loadItemContext, type CommentAccess } from '../load-item-context.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { itemMessage, systemPrompt } from '../prompt.ts'
+import { pullRequestText, type PullRequestView } from '../pull-request-text.ts'
+import { loadPullRequestView } from '../tools/read-pull-request.ts'
 import { createToolContext, type ToolContext, type ToolEnvironment } from '../tool.ts'
 import type { CliUsage } from './cli-event.ts'
-import { blockedReason, cliInstructions } from './cli-prompt.ts'
+import { blockedReason, cliInstructions, cliReviewInstructions } from './cli-prompt.ts'
+import { settleReview } from './cli-review.ts'
 import { cliProgressText, type CliProgress } from './progress-text.ts'
 import { runCli, type CliResult } from './run-cli.ts'
 import type { Workspace } from '../../workspace/workspace.ts'
@@ -67,14 +70,22 @@ export function createCliWork(deps: CliWorkDeps): WorkHook {
       )
       return { tokens: 0, costUsd: 0 }
     }
-    const branch = `gaffer/${agent.slug}/${item.number}`
+    // A reviewer on a pull request reviews its head instead of writing code (SPEC §14).
+    const review =
+      agent.role === 'reviewer' && item.kind === 'pull' ? await loadPullRequestView(work.octokit, item.repository, item.number) : undefined
+    if (agent.role === 'reviewer' && item.kind === 'pull' && !review) {
+      await ctx.setStatus('block', `${item.repository} has no pull request #${item.number} to review.`)
+      return { tokens: 0, costUsd: 0 }
+    }
+    const branch = review ? review.headRef : `gaffer/${agent.slug}/${item.number}`
     const base = (await getRepository(deps.pool, item.repository))?.default_branch ?? 'main'
-    const prompt = await buildPrompt(deps, ctx, work, { branch, adapter: spec.adapter })
+    const prompt = await buildPrompt(deps, ctx, work, { branch, adapter: spec.adapter, review })
     const workspace = await deps.workspace.prepareWorkspace({ pool: deps.pool, log, home: deps.home }, work.octokit, {
       repository: item.repository,
       branch,
       base,
-      purpose: 'work',
+      purpose: review ? 'review' : 'work',
+      run: work.runId,
     })
     let ok = false
     try {
@@ -102,8 +113,8 @@ export function createCliWork(deps: CliWorkDeps): WorkHook {
       const minutes = (deps.now().getTime() - started) / 60_000
       const charge = chargeFor(deps, spec.model ?? agent.model, result.usage, minutes)
       const report = cleanOutput(result.report, { maxChars: MAX_REPORT_CHARS })
-      const outcome = await settle(deps, ctx, work, workspace, result, report)
-      ok = outcome === 'published' || outcome === 'done' || outcome === 'blocked'
+      const outcome = await settle(deps, ctx, work, { workspace, result, report, review })
+      ok = outcome === 'published' || outcome === 'reviewed' || outcome === 'done' || outcome === 'blocked'
       await finishCliTranscript(deps.pool, transcriptId, {
         exitCode: result.exitCode,
         sandboxed: result.sandboxed,
@@ -133,10 +144,9 @@ async function settle(
   deps: CliWorkDeps,
   ctx: ToolContext,
   work: WorkContext,
-  workspace: Workspace,
-  result: CliResult,
-  report: string,
+  run: { workspace: Workspace; result: CliResult; report: string; review: PullRequestView | undefined },
 ): Promise<Outcome> {
+  const { workspace, result, report, review } = run
   const item = ctx.item()
   if (result.killed === 'aborted') return 'stopped'
   if (result.killed === 'timeout') {
@@ -146,6 +156,11 @@ async function settle(
       new CliFailure(`the ${ctx.agent.runtime} CLI ran past its ${deps.runtimes[ctx.agent.runtime]!.timeoutMinutes} min timeout and was killed`),
     )
     return 'timed out'
+  }
+  if (review) {
+    const reviewed = await settleReview(deps, ctx, { view: review, result, checkedOut: workspace.baseSha })
+    if (reviewed !== 'exit') return reviewed
+    return cliFailed(deps, ctx, work, result)
   }
   const changes = await deps.workspace.collectChanges(workspace)
   if (changes.files.length > 0) {
@@ -170,6 +185,12 @@ async function settle(
     await clearFailures(deps.pool, item.repository, item.number)
     return 'done'
   }
+  return cliFailed(deps, ctx, work, result)
+}
+
+/** A CLI that ended with a failing exit code: audited, and counted toward the circuit breaker. */
+async function cliFailed(deps: CliWorkDeps, ctx: ToolContext, work: WorkContext, result: CliResult): Promise<Outcome> {
+  const item = ctx.item()
   await appendAudit(deps.pool, {
     actor: ctx.agent.slug,
     action: 'cli_run',
@@ -182,7 +203,12 @@ async function settle(
   return 'failed'
 }
 
-async function buildPrompt(deps: CliWorkDeps, ctx: ToolContext, work: WorkContext, input: { branch: string; adapter: string }): Promise<string> {
+async function buildPrompt(
+  deps: CliWorkDeps,
+  ctx: ToolContext,
+  work: WorkContext,
+  input: { branch: string; adapter: string; review: PullRequestView | undefined },
+): Promise<string> {
   const context = await loadItemContext({
     pool: deps.pool,
     octokit: work.octokit,
@@ -193,8 +219,11 @@ async function buildPrompt(deps: CliWorkDeps, ctx: ToolContext, work: WorkContex
   })
   return [
     systemPrompt({ agent: ctx.agent, roster: ctx.roster, repository: ctx.repository, goalChain: context.goalChain, owners: deps.owners }),
-    cliInstructions(input),
+    input.review
+      ? cliReviewInstructions({ number: input.review.number, headRef: input.review.headRef, headSha: input.review.headSha })
+      : cliInstructions(input),
     itemMessage({ item: ctx.item(), comments: context.comments, children: context.children }),
+    ...(input.review ? [pullRequestText(input.review)] : []),
   ].join('\n\n')
 }
 

@@ -4,7 +4,7 @@ export type CliProgress = {
   agentName: string
   runtime: string
   /** running while the CLI works; the rest say how it ended. */
-  state: 'running' | 'published' | 'done' | 'blocked' | 'failed' | 'timed out' | 'stopped'
+  state: 'running' | 'published' | 'reviewed' | 'done' | 'blocked' | 'failed' | 'timed out' | 'stopped'
   elapsedMs: number
   /** The CLI's latest steps, oldest first. */
   steps: readonly string[]

@@ -1,60 +1,19 @@
 import { z } from 'zod'
-import { trustedMarker, withMarker } from '../../company/marker.ts'
-import { readPullRequest } from '../../github/read-pull-request.ts'
-import { createReviewComment } from '../../github/writes.ts'
-import { returnForChanges } from '../../mirror/pull-requests.ts'
-import { syncGate } from '../../mirror/quality-gate.ts'
-import { recordQualityScore } from '../../store/quality-scores.ts'
-import { cleanOutput } from '../output-hygiene.ts'
-import { defineTool, ToolRefusal } from '../tool.ts'
+import { submitReview } from '../submit-review.ts'
+import { defineTool } from '../tool.ts'
+
+/** The verdict's shape, shared with a CLI reviewer's final JSON (`src/runtime/cli/review-verdict.ts`). */
+export const ReviewFields = {
+  score: z.int().min(0).max(100),
+  verdict: z.enum(['approve', 'request_changes']),
+  summary: z.string().min(1).max(20_000),
+  rubric: z.record(z.string(), z.number()).optional(),
+}
 
 export const reviewPullRequest = defineTool({
   name: 'review_pull_request',
   description:
     'Review a pull request: a quality score 0-100 against your rubric, a verdict (approve or request_changes) and a summary with concrete fixes. Scores are kept per head commit.',
-  parameters: z.strictObject({
-    number: z.int().positive(),
-    score: z.int().min(0).max(100),
-    verdict: z.enum(['approve', 'request_changes']),
-    summary: z.string().min(1).max(20_000),
-    rubric: z.record(z.string(), z.number()).optional(),
-  }),
-  async run(ctx, { number, score, verdict, summary, rubric }) {
-    if (ctx.agent.role !== 'reviewer') throw new ToolRefusal('only a reviewer may review pull requests')
-    const pr = await readPullRequest(ctx.octokit, ctx.repository, number)
-    if (!pr) throw new ToolRefusal(`no pull request #${number}`)
-    if (pr.state !== 'open') throw new ToolRefusal(`pull request #${number} is ${pr.state}`)
-    const author = pr.user?.login ?? null
-    if (trustedMarker({ author, body: pr.body }, ctx.botLogin())?.agent === ctx.agent.slug)
-      throw new ToolRefusal('you cannot review a pull request you wrote')
-    const verdictText = verdict === 'approve' ? 'Approve' : 'Request changes'
-    // GitHub refuses an app's APPROVE or REQUEST_CHANGES on a pull request the app opened, so the
-    // verdict travels in the review text, the stored score and the quality gate instead.
-    await createReviewComment(
-      ctx.octokit,
-      { repository: ctx.repository, number },
-      {
-        commitId: pr.head.sha,
-        body: withMarker(`**${verdictText}** — quality score ${score}/100\n\n${cleanOutput(summary, { maxChars: 20_000 })}`, {
-          kind: 'review',
-          agent: ctx.agent.slug,
-          run: String(ctx.runId),
-        }),
-      },
-    )
-    await recordQualityScore(ctx.pool, {
-      repository: ctx.repository,
-      number,
-      headSha: pr.head.sha,
-      agent: ctx.agent.slug,
-      score,
-      verdict,
-      rubric: rubric ?? {},
-    })
-    const gate = await syncGate(ctx.pulls, ctx.octokit, ctx.repository, number)
-    if (verdict === 'request_changes')
-      await returnForChanges(ctx.pulls, ctx.octokit, ctx.repository, number, { author, body: pr.body }, cleanOutput(summary, { maxChars: 20_000 }))
-    if (ctx.item().number === number) await ctx.setStatus('submit_for_review')
-    return `Reviewed #${number} at ${pr.head.sha.slice(0, 7)}: ${verdict}, score ${score}. The quality gate is ${gate?.conclusion ?? 'unchanged'}.`
-  },
+  parameters: z.strictObject({ number: z.int().positive(), ...ReviewFields }),
+  run: (ctx, review) => submitReview(ctx, review),
 })

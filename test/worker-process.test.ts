@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startGaffer, type Gaffer } from '../src/gaffer.ts'
+import type { WorkHook } from '../src/heartbeat/heartbeat.ts'
+import { createLogger } from '../src/log.ts'
+import { createPool, type Pool } from '../src/store/pool.ts'
+import { getWorkItem } from '../src/store/work-items.ts'
+import { poll, useTestCompany } from './helpers/test-company.ts'
+
+const ADMIN_TOKEN = 'worker-admin-token-0123456789'
+
+describe('a web process and a worker process on one database (GAFFER_PROCESS)', () => {
+  let worker: { gaffer: Gaffer; pool: Pool }
+  const worked: Array<{ process: string; item: number }> = []
+  const work =
+    (process: string): WorkHook =>
+    async ({ item, setStatus }) => {
+      worked.push({ process, item: item.get().number })
+      await setStatus('submit_for_review')
+      return { tokens: 0, costUsd: 0 }
+    }
+
+  // The company's replica takes the webhooks; it must never work an item itself.
+  const c = useTestCompany({
+    app: { processRole: 'web', adminToken: ADMIN_TOKEN, work: work('web'), settings: { schedule: true, wakes: true, wakeDebounceMs: 100 } },
+  })
+  beforeAll(async () => {
+    const pool = createPool(c.db.url)
+    worker = {
+      pool,
+      gaffer: await startGaffer({
+        app: c.github.app,
+        githubApiUrl: c.github.url,
+        pool,
+        log: createLogger('silent'),
+        port: 0,
+        host: '127.0.0.1',
+        adminToken: ADMIN_TOKEN,
+        processRole: 'worker',
+        settings: { schedule: false, wakes: true, wakeDebounceMs: 100, wakePollMs: 100 },
+        work: work('worker'),
+      }),
+    }
+  })
+  afterAll(async () => {
+    await worker?.gaffer.stop()
+    await worker?.pool.end()
+  })
+
+  const item = (number: number) => getWorkItem(c.db.pool, c.github.repository, number)
+
+  it('a webhook received by the web process wakes the agent on the worker, which does the work', async () => {
+    const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Wake a worker', labels: ['agent:backend-engineer'] })
+
+    await expect.poll(async () => (await item(issue.number))?.status, poll).toBe('review')
+    expect(worked).toEqual([{ process: 'worker', item: issue.number }])
+    expect((await c.db.pool.query('select count(*)::int as n from wake_requests')).rows[0].n).toBe(0)
+    expect(worker.gaffer.url).toBe('')
+  })
+
+  it("the web process's admin wake is queued for a worker, and the web process registers no cron heartbeats", async () => {
+    worked.length = 0
+    const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Queued', labels: ['agent:docs-writer'] })
+    await expect.poll(async () => (await item(issue.number))?.status, poll).toBe('review')
+    worked.length = 0
+
+    const response = await fetch(`${c.gaffer!.url}/gaffer/api/agents/backend-engineer/wake`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })
+
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ outcome: 'queued for a worker' })
+    await expect.poll(async () => (await c.db.pool.query('select count(*)::int as n from wake_requests')).rows[0].n, poll).toBe(0)
+    expect(c.gaffer!.scheduledTasks()).toEqual([])
+    expect(worked.filter((w) => w.process === 'web')).toEqual([])
+  })
+})

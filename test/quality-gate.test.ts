@@ -164,7 +164,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     expect(quality).toEqual([{ repository: repository(), agent: 'backend-engineer', pullRequests: 1, averageScore: 62.5, firstTimePassRate: 1 }])
   })
 
-  it("counts a writer's GitHub review APPROVED as the human approval, and re-decides on Re-run with a new run", async () => {
+  it("counts a writer's latest GitHub review APPROVED as the human approval, and re-decides on Re-run with a new run", async () => {
     const task = (
       await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Export endpoint', labels: ['agent:backend-engineer', 'status:todo'] })
     ).data.number
@@ -186,6 +186,13 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
 
     await expect.poll(() => gate(sha), poll).toMatchObject({ status: 'completed', conclusion: 'success' })
     expect((await gate(sha))?.summary).toContain('Human approvals: 1/1 (maya)')
+
+    // maya changes her mind on the same commit: her latest review requests changes, so her approval no longer counts.
+    await c.maya.pulls.createReview({ owner: c.owner, repo: c.repo, pull_number: pr, commit_id: sha, event: 'REQUEST_CHANGES', body: 'Wait' })
+    await expect.poll(() => gate(sha), poll).toMatchObject({ status: 'in_progress' })
+    expect((await gate(sha))?.summary).toContain('Human approvals: 0/1')
+    await c.maya.pulls.createReview({ owner: c.owner, repo: c.repo, pull_number: pr, commit_id: sha, event: 'APPROVE', body: 'Fine now' })
+    await expect.poll(() => gate(sha), poll).toMatchObject({ status: 'completed', conclusion: 'success' })
 
     // Re-run on GitHub sends check_run rerequested: the gate decides again and posts a new run.
     const before = await runs(sha)

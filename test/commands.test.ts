@@ -44,6 +44,15 @@ describe('parseCommands', () => {
     ['a quoted command', '> /approve'],
     ['inline code before the word', '`x` /approve'],
     ['a fenced block in a list item', '- step\n\n  ```\n  /approve\n  ```'],
+    ["an image's alt text", '<img src=x alt="\n/approve\n">'],
+    ["an image's alt text inside a paragraph", 'see <img src=x alt="\n/approve\n">'],
+    ['an attribute holding a >', "<img alt='a > b\n/approve\n'>"],
+    ["a paragraph tag's title", '<p title="\n/approve\n">x</p>'],
+    ['a <script> block', '<script>\n\n/approve\n\n</script>'],
+    ['a <style> block', '<style>\n\n/approve\n\n</style>'],
+    ['a <template> block', '<template>\n\n/approve\n\n</template>'],
+    ['a <noscript> block', '<noscript>\n\n/approve\n\n</noscript>'],
+    ['a <template> inside a paragraph', 'see <template>\n/approve\n</template>'],
   ])('a command hidden in %s is not a command', (_, body) => {
     expect(parseCommands(body)).toEqual({ commands: [], unknown: [] })
   })
@@ -53,6 +62,9 @@ describe('parseCommands', () => {
     ['after a <pre> block', '<pre>\nlog\n</pre>\n\n/approve'],
     ['after a fenced block that held a command', '```\n/reject x\n```\n/approve'],
     ['after a paragraph line', 'Read it.\n/approve'],
+    ['inside a <div>', '<div>\n/approve\n</div>'],
+    ['after a <template> block', '<template>\n\n/reject\n\n</template>\n\n/approve'],
+    ['after an image', '<img src=x alt="a\nb">\n/approve'],
   ])('a visible command %s is a command', (_, body) => {
     expect(parseCommands(body).commands).toEqual([{ name: 'approve', args: '' }])
   })

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { changeCommitMessage, proposalBody } from '../src/runtime/submit-change.ts'
+import { changeCommitMessage, proposalBody, pushedChangeNote } from '../src/runtime/submit-change.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { ProxiedRequest } from './helpers/github-proxy.ts'
 import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
@@ -9,6 +9,14 @@ describe('proposalBody', () => {
     expect(proposalBody('Adds search.', 7, { held: false })).toBe('Adds search.\n\nCloses #7')
     expect(proposalBody('Adds search.', 7, { held: true })).toBe(
       'Adds search.\n\nCloses #7\n\n> This pull request could not be opened as a draft here, so it carries `do-not-merge/hold` instead: remove the label when it is ready to merge.',
+    )
+  })
+})
+
+describe('pushedChangeNote', () => {
+  it('names the agent, the item and the change, with the summary cleaned', () => {
+    expect(pushedChangeNote({ agent: 'backend-engineer', title: 'Add search', summary: 'Adds search, cc @maya.', itemNumber: 7 })).toBe(
+      'backend-engineer pushed a change to this branch for #7: **Add search**\n\nAdds search, cc `@maya`.',
     )
   })
 })
@@ -126,5 +134,32 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
     const open = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.filter((p) => p.head.ref === branch)
     expect(open.map((p) => p.number)).toEqual([pr])
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])
+  })
+
+  it("leaves the title and description of a person's pull request from the agent's branch, and says what it pushed", async () => {
+    const number = await openTask('Add import')
+    const branch = `gaffer/backend-engineer/${number}`
+    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
+    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.object.sha })
+    await mayaCommits(branch, 'plan.md')
+    const { data: opened } = await c.maya.pulls.create({
+      owner: c.owner,
+      repo: c.repo,
+      head: branch,
+      base: 'main',
+      title: "maya's import",
+      body: 'My plan.',
+    })
+    propose('Add the importer', 'import.js')
+
+    await run('backend-engineer')
+
+    expect(await fileOn(branch, 'import.js')).toBe('// Add the importer\n')
+    const { data: pull } = await c.maya.pulls.get({ owner: c.owner, repo: c.repo, pull_number: opened.number })
+    expect({ title: pull.title, body: pull.body }).toEqual({ title: "maya's import", body: 'My plan.' })
+    const comments = (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: opened.number })).data.map((x) => x.body ?? '')
+    expect(comments.some((body) => body.startsWith(`backend-engineer pushed a change to this branch for #${number}: **Add the importer**`))).toBe(
+      true,
+    )
   })
 })

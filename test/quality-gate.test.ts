@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { decideGate } from '../src/company/quality-gate.ts'
 import { formatMarker } from '../src/company/marker.ts'
+import { createLogger } from '../src/log.ts'
+import { syncGate } from '../src/mirror/quality-gate.ts'
+import { createPermissionCache } from '../src/github/permissions.ts'
+import { recordQualityScore } from '../src/store/quality-scores.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
 import { commentAs, labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
@@ -30,8 +34,20 @@ describe('decideGate', () => {
 })
 
 describe('the pull request gate end to end (emulated GitHub, scripted model)', () => {
+  /** A GitHub read the proxy holds back until the test releases it, to open a window between a gate's read and its post. */
+  let stall: { path: string; reached: boolean; released: Promise<void>; release: () => void } | undefined
   // Gaffer talks to the emulator through a recording proxy, so a test can say which requests it made.
-  const c = useTestCompany({ model: true, proxy: true, app: { owners: ['maya'] } })
+  const c = useTestCompany({
+    model: true,
+    proxy: async (request) => {
+      if (stall && !stall.reached && request.method === 'GET' && request.path.includes(stall.path)) {
+        stall.reached = true
+        await stall.released
+      }
+      return undefined
+    },
+    app: { owners: ['maya'] },
+  })
 
   const repository = () => c.github.repository
   const item = (number: number) => getWorkItem(c.db.pool, repository(), number)
@@ -164,7 +180,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     expect(quality).toEqual([{ repository: repository(), agent: 'backend-engineer', pullRequests: 1, averageScore: 62.5, firstTimePassRate: 1 }])
   })
 
-  it("counts a writer's GitHub review APPROVED as the human approval, and re-decides on Re-run with a new run", async () => {
+  it("counts a writer's latest GitHub review APPROVED as the human approval, and re-decides on Re-run with a new run", async () => {
     const task = (
       await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Export endpoint', labels: ['agent:backend-engineer', 'status:todo'] })
     ).data.number
@@ -187,11 +203,77 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
     await expect.poll(() => gate(sha), poll).toMatchObject({ status: 'completed', conclusion: 'success' })
     expect((await gate(sha))?.summary).toContain('Human approvals: 1/1 (maya)')
 
+    // maya changes her mind on the same commit: her latest review requests changes, so her approval no longer counts.
+    await c.maya.pulls.createReview({ owner: c.owner, repo: c.repo, pull_number: pr, commit_id: sha, event: 'REQUEST_CHANGES', body: 'Wait' })
+    await expect.poll(() => gate(sha), poll).toMatchObject({ status: 'in_progress' })
+    expect((await gate(sha))?.summary).toContain('Human approvals: 0/1')
+    await c.maya.pulls.createReview({ owner: c.owner, repo: c.repo, pull_number: pr, commit_id: sha, event: 'APPROVE', body: 'Fine now' })
+    await expect.poll(() => gate(sha), poll).toMatchObject({ status: 'completed', conclusion: 'success' })
+
     // Re-run on GitHub sends check_run rerequested: the gate decides again and posts a new run.
     const before = await runs(sha)
     await c.maya.checks.rerequestRun({ owner: c.owner, repo: c.repo, check_run_id: before.at(-1)!.id })
     await expect.poll(async () => (await runs(sha)).length, poll).toBe(before.length + 1)
     expect((await runs(sha)).at(-1)).toMatchObject({ status: 'completed', conclusion: 'success', title: 'Ready to merge' })
     expect(checkRunPatches()).toEqual([])
+  })
+
+  it('leaves the hold newest when a hold lands while an earlier green decision is on its way to GitHub', async () => {
+    const task = (
+      await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Import endpoint', labels: ['agent:backend-engineer', 'status:todo'] })
+    ).data.number
+    await expect.poll(async () => (await item(task))?.status, poll).toBe('todo')
+    c.model.script({
+      toolCalls: [
+        { name: 'propose_change', arguments: { title: 'Add import', body: 'Adds import.', files: [{ path: 'import.js', content: 'export {}\n' }] } },
+      ],
+    })
+    await run('backend-engineer')
+    const pr = (await c.db.pool.query("select number from work_items where kind = 'pull' and parent_number = $1", [task])).rows[0].number as number
+    const sha = await headSha(pr)
+    await say('maya', pr, '/approve')
+    expect(await gate(sha)).toMatchObject({ status: 'in_progress' })
+    // The reviewer's score lands; its gate decision (green) reads the pull request, then stalls before it posts.
+    await recordQualityScore(c.db.pool, {
+      repository: repository(),
+      number: pr,
+      headSha: sha,
+      agent: 'reviewer',
+      score: 90,
+      verdict: 'approve',
+      rubric: {},
+    })
+    let release = () => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    stall = { path: `/commits/${sha}/check-runs`, reached: false, released, release }
+    const deps = { pool: c.db.pool, log: createLogger('silent'), permissionOf: createPermissionCache() }
+    const octokit = await c.gaffer!.probot.auth(c.github.app.installationId)
+    const green = syncGate(deps, octokit, repository(), pr)
+    await expect.poll(() => stall?.reached, poll).toBe(true)
+
+    // Meanwhile maya holds it, and the hold's own gate decision runs.
+    await c.maya.issues.addLabels({ owner: c.owner, repo: c.repo, issue_number: pr, labels: ['do-not-merge/hold'] })
+    const hold = syncGate(deps, octokit, repository(), pr)
+    // Let the green decision go on once the hold's decision has either finished or is waiting its turn.
+    let settled = false
+    const waiting = async () => {
+      while (!settled) {
+        const locks = await c.db.pool.query(
+          "select 1 from pg_locks where locktype = 'advisory' and not granted and database = (select oid from pg_database where datname = current_database())",
+        )
+        if (locks.rowCount) return
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+    await Promise.race([hold.finally(() => (settled = true)), waiting()])
+    settled = true
+    release()
+    await Promise.all([green, hold])
+    await c.gaffer!.deliveries.idle()
+    stall = undefined
+
+    const newest = (await runs(sha)).at(-1)
+    expect(newest).toMatchObject({ status: 'in_progress' })
+    expect(newest?.summary).toContain('held with do-not-merge/hold')
   })
 })

@@ -16,7 +16,9 @@ export type StatusEdit = { ok: true; event: StatusEvent; command: CommandName } 
  * A person moved an item's status label by hand (SPEC §13): that is the event the
  * table has for the move, allowed only to someone who may run the command it stands
  * for (moving a `needs-approval` item on is an approval). Anything else is refused,
- * and the caller puts the label back.
+ * and the caller puts the label back. Approving by hand answers an approval request
+ * only: moving an issue in `review` to `done` would close it ahead of its pull
+ * request's merge and around the gate, as `/approve` would (docs/decisions.md).
  */
 export function decideStatusEdit(edit: { kind: 'issue' | 'pull'; from: Status | null; to: Status | null; actor: Actor }): StatusEdit {
   const { from, to } = edit
@@ -24,10 +26,14 @@ export function decideStatusEdit(edit: { kind: 'issue' | 'pull'; from: Status | 
   if (edit.kind === 'pull') {
     return { ok: false, reason: "a pull request's status follows its reviewer and its commits; use `/approve`, `/hold` or a review instead" }
   }
-  const event = eventsBetween(from, to).find((candidate) => byHand[candidate] !== undefined)
+  const event = eventsBetween(from, to).find((candidate) => byHand[candidate] !== undefined && (candidate !== 'approve' || from === 'needs-approval'))
   if (event === undefined) {
     const reason =
-      from === 'in-progress' ? 'an agent is working on it right now' : `Gaffer does not move an item from ${from ?? 'no status'} to ${to}`
+      from === 'in-progress'
+        ? 'an agent is working on it right now'
+        : from === 'review' && to === 'done'
+          ? 'an issue in review is done when its pull request merges'
+          : `Gaffer does not move an item from ${from ?? 'no status'} to ${to}`
     return { ok: false, reason }
   }
   const command = byHand[event]!

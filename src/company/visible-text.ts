@@ -3,50 +3,111 @@ import { Lexer, type Token } from 'marked'
 /**
  * How a reader of GitHub-flavoured Markdown sees each part of a text: `prose` is read as
  * text, `code` is shown literally (fenced, indented and inline code), `hidden` is not
- * shown as text at all (HTML comments, `<pre>` blocks).
+ * shown as text at all (HTML tags and comments, the content of `<pre>`, `<script>`,
+ * `<style>`, `<template>` and `<noscript>`).
  */
 export type SegmentKind = 'prose' | 'code' | 'hidden'
 export type Segment = { kind: SegmentKind; text: string }
 
-type Span = { kind: 'code' | 'hidden'; raw: string }
+type Span = { kind: SegmentKind; raw: string }
 
-const commentOrPre = /<!--[\s\S]*?(?:-->|$)|<pre[\s>][\s\S]*?(?:<\/pre\s*>|$)/gi
+/**
+ * Elements whose content a reader never sees as text: GitHub strips scripts, styles,
+ * templates and noscript content, and shows `<pre>` literally. Everything from such a
+ * tag to its closing tag is hidden, across Markdown blocks.
+ */
+const hiddenElements = new Set(['script', 'style', 'template', 'noscript', 'pre'])
 
-/** The comments and `<pre>` blocks inside raw HTML; the rest of it is rendered as text. */
-function hiddenInHtml(raw: string): Span[] {
-  return [...raw.matchAll(commentOrPre)].map((match) => ({ kind: 'hidden', raw: match[0] }))
+/** The walk through the tokens: spans found so far, and the closing tag that ends hidden content, when inside such an element. */
+type Walk = { spans: Span[]; closing: RegExp | undefined }
+
+/**
+ * Where the markup starting with `<` at `open` ends: a comment, a declaration or a tag,
+ * whose quoted attribute values may hold `>` and line breaks. Undefined when the `<` starts
+ * no markup and is text.
+ */
+function markupEnd(raw: string, open: number): number | undefined {
+  const after = (marker: string) => {
+    const at = raw.indexOf(marker, open + 1)
+    return at === -1 ? raw.length : at + marker.length
+  }
+  if (raw.startsWith('<!--', open)) return after('-->')
+  if (/^<[!?]/.test(raw.slice(open, open + 2))) return after('>')
+  if (!/^<\/?[a-z]/i.test(raw.slice(open, open + 3))) return undefined
+  let quote: string | undefined
+  let previous = ''
+  for (let at = open + 1; at < raw.length; at++) {
+    const char = raw[at]!
+    if (quote) {
+      if (char === quote) quote = undefined
+      continue
+    }
+    if ((char === '"' || char === "'") && previous === '=') quote = char
+    else if (char === '>') return at + 1
+    if (!/\s/.test(char)) previous = char
+  }
+  return raw.length
+}
+
+/**
+ * Splits raw HTML into its markup, which a reader does not see (tags with their attributes,
+ * comments), the content of hidden elements, and the text between, which GitHub renders.
+ */
+function scanHtml(raw: string, walk: Walk): void {
+  let at = 0
+  while (at < raw.length) {
+    if (walk.closing) {
+      walk.closing.lastIndex = at
+      const close = walk.closing.exec(raw)
+      const end = close ? close.index + close[0].length : raw.length
+      walk.spans.push({ kind: 'hidden', raw: raw.slice(at, end) })
+      if (close) walk.closing = undefined
+      at = end
+      continue
+    }
+    let open = raw.indexOf('<', at)
+    let end: number | undefined
+    while (open !== -1 && (end = markupEnd(raw, open)) === undefined) open = raw.indexOf('<', open + 1)
+    if (open === -1 || end === undefined) break
+    walk.spans.push({ kind: 'prose', raw: raw.slice(at, open) })
+    const markup = raw.slice(open, end)
+    walk.spans.push({ kind: 'hidden', raw: markup })
+    const name = /^<([a-z][a-z0-9-]*)/i.exec(markup)?.[1]?.toLowerCase()
+    if (name && hiddenElements.has(name) && !markup.endsWith('/>')) walk.closing = new RegExp(`</${name}\\s*>`, 'gi')
+    at = end
+  }
+  walk.spans.push({ kind: 'prose', raw: raw.slice(at) })
 }
 
 /** Code and hidden parts in document order; everything else is prose. */
-function collectSpans(tokens: readonly Token[], spans: Span[]): void {
-  // An inline `<pre>` opens a raw block: what follows up to `</pre>` is not prose.
-  let inPre = false
+function collectSpans(tokens: readonly Token[], walk: Walk): void {
   for (const token of tokens) {
-    if (inPre) {
-      spans.push({ kind: 'hidden', raw: token.raw })
-      if (token.type === 'html' && /<\/pre\s*>/i.test(token.raw)) inPre = false
+    if (token.type === 'html') {
+      scanHtml(token.raw, walk)
       continue
     }
-    switch (token.type) {
-      case 'code':
-      case 'codespan':
-        spans.push({ kind: 'code', raw: token.raw })
-        continue
-      case 'html':
-        if (!token.block && /^<pre[\s>]/i.test(token.raw)) {
-          spans.push({ kind: 'hidden', raw: token.raw })
-          inPre = true
-        } else {
-          spans.push(...hiddenInHtml(token.raw))
-        }
-        continue
+    const children = childTokens(token)
+    if (walk.closing && children.length === 0) {
+      walk.spans.push({ kind: 'hidden', raw: token.raw })
+      continue
     }
-    if ('items' in token && Array.isArray(token.items)) collectSpans(token.items as Token[], spans)
-    if ('header' in token && Array.isArray(token.header)) {
-      for (const cell of [token.header, ...(token.rows as unknown[][])].flat() as { tokens: Token[] }[]) collectSpans(cell.tokens, spans)
+    if (token.type === 'code' || token.type === 'codespan') {
+      walk.spans.push({ kind: 'code', raw: token.raw })
+      continue
     }
-    if ('tokens' in token && Array.isArray(token.tokens)) collectSpans(token.tokens, spans)
+    for (const list of children) collectSpans(list, walk)
   }
+}
+
+/** The token lists inside a token: a list's items, a table's cells, a block's inline tokens. */
+function childTokens(token: Token): Token[][] {
+  const lists: Token[][] = []
+  if ('items' in token && Array.isArray(token.items)) lists.push(token.items as Token[])
+  if ('header' in token && Array.isArray(token.header)) {
+    for (const cell of [token.header, ...(token.rows as unknown[][])].flat() as { tokens: Token[] }[]) lists.push(cell.tokens)
+  }
+  if ('tokens' in token && Array.isArray(token.tokens)) lists.push(token.tokens)
+  return lists
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
@@ -71,8 +132,8 @@ function locate(text: string, raw: string, from: number): { start: number; end: 
  */
 export function markdownSegments(markdown: string): Segment[] {
   const text = markdown.replace(/\r\n?/g, '\n')
-  const spans: Span[] = []
-  collectSpans(new Lexer({ gfm: true }).lex(text), spans)
+  const walk: Walk = { spans: [], closing: undefined }
+  collectSpans(new Lexer({ gfm: true }).lex(text), walk)
   const segments: Segment[] = []
   const push = (kind: SegmentKind, part: string) => {
     if (part === '') return
@@ -81,7 +142,7 @@ export function markdownSegments(markdown: string): Segment[] {
     else segments.push({ kind, text: part })
   }
   let cursor = 0
-  for (const span of spans) {
+  for (const span of walk.spans) {
     if (span.raw === '') continue
     const found = locate(text, span.raw, cursor)
     if (!found) continue

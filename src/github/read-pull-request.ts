@@ -50,18 +50,25 @@ export async function openPullRequestsAt(octokit: Octokit, repository: string, s
   return pulls.filter((pr) => pr.head.sha === sha).map((pr) => pr.number)
 }
 
-const Reviews = z.array(z.object({ state: z.string(), commit_id: z.string().nullable().optional(), user: Sender.nullable() }))
+const Reviews = z.array(z.object({ id: z.number(), state: z.string(), commit_id: z.string().nullable().optional(), user: Sender.nullable() }))
 
-/** People (not bots) whose GitHub review APPROVED this commit of the pull request. */
+/** Review states that decide a reviewer's standing; a COMMENTED review leaves an approval in place, as on GitHub. */
+const deciding = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'])
+
+/**
+ * People (not bots) whose latest deciding review APPROVED this commit of the pull request:
+ * an approval later withdrawn (changes requested, or dismissed) no longer counts.
+ */
 export async function approvingReviewers(octokit: Octokit, repository: string, number: number, sha: string): Promise<string[]> {
   const { owner, repo } = splitRepository(repository)
   const reviews = Reviews.parse(
     await octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo, pull_number: number, per_page: 100 }),
   )
-  const logins = reviews.flatMap((review) =>
-    review.state === 'APPROVED' && review.commit_id === sha && review.user && review.user.type !== 'Bot' ? [review.user.login] : [],
-  )
-  return [...new Set(logins)]
+  const latest = new Map<string, (typeof reviews)[number]>()
+  for (const review of reviews.toSorted((a, b) => a.id - b.id)) {
+    if (review.user && review.user.type !== 'Bot' && deciding.has(review.state)) latest.set(review.user.login, review)
+  }
+  return [...latest].flatMap(([login, review]) => (review.state === 'APPROVED' && review.commit_id === sha ? [login] : []))
 }
 
 const CheckRuns = z.object({

@@ -8,7 +8,8 @@ import { toGitHubItem } from '../github/schema.ts'
 import { createCheckRun } from '../github/writes.ts'
 import type { Logger } from '../log.ts'
 import { approvedActors } from '../store/approvals.ts'
-import type { Pool } from '../store/pool.ts'
+import { withGateLock } from '../store/gate-lock.ts'
+import type { Pool, Queryable } from '../store/pool.ts'
 import { latestQualityScore } from '../store/quality-scores.ts'
 import { getRepository } from '../store/repositories.ts'
 
@@ -20,7 +21,8 @@ export type GateDeps = { pool: Pool; log: Logger; permissionOf: PermissionOf }
  * run, so editing one back to `in_progress` (after `/hold`) would leave it green. A
  * decision equal to the newest run's posts nothing, unless a person asked for a re-run.
  * Scores and approvals are keyed by the head SHA, so a new push starts from nothing.
- * Any error leaves the check as it was: never green by accident.
+ * Any error leaves the check as it was: never green by accident. Calls for one pull
+ * request take turns (`withGateLock`), so the newest run is always the newest decision.
  */
 export async function syncGate(
   deps: GateDeps,
@@ -29,18 +31,31 @@ export async function syncGate(
   number: number,
   options: { rerun?: boolean } = {},
 ): Promise<GateDecision | undefined> {
+  // Read, decide and post under one lock per pull request, on every replica: a decision read
+  // before a `/hold` and posted after the hold's run would leave the older, green one newest.
+  return withGateLock(deps.pool, repository, number, (db) => decideAndPost(deps, db, octokit, repository, number, options))
+}
+
+async function decideAndPost(
+  deps: GateDeps,
+  db: Queryable,
+  octokit: Octokit,
+  repository: string,
+  number: number,
+  options: { rerun?: boolean },
+): Promise<GateDecision | undefined> {
   const pr = await readPullRequest(octokit, repository, number)
   if (!pr || pr.state !== 'open') return undefined
   const sha = pr.head.sha
   const author = pr.user?.login
-  const settings = await getRepository(deps.pool, repository)
-  const approvers = new Set(await approvedActors(deps.pool, repository, number, sha))
+  const settings = await getRepository(db, repository)
+  const approvers = new Set(await approvedActors(db, repository, number, sha))
   for (const login of await approvingReviewers(octokit, repository, number, sha)) {
     if (login !== author && atLeast(await deps.permissionOf(octokit, repository, login), 'write')) approvers.add(login)
   }
   if (author) approvers.delete(author)
   const decision = decideGate({
-    review: await latestQualityScore(deps.pool, repository, number, sha),
+    review: await latestQualityScore(db, repository, number, sha),
     threshold: settings?.quality_threshold ?? DEFAULT_QUALITY_THRESHOLD,
     humanApprovals: [...approvers].sort(),
     requiredApprovals: settings?.required_approvals ?? DEFAULT_REQUIRED_APPROVALS,

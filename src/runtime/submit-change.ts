@@ -2,7 +2,7 @@ import { HOLD_LABEL } from '../company/labels.ts'
 import { trustedProvenance, withMarker } from '../company/marker.ts'
 import { openPullRequestsFrom } from '../github/read-pull-request.ts'
 import { toGitHubItem } from '../github/schema.ts'
-import { changeLabels, commitFiles, openPullRequest, updatePullRequest, type CommittedFile } from '../github/writes.ts'
+import { changeLabels, commitFiles, createComment, openPullRequest, updatePullRequest, type CommittedFile } from '../github/writes.ts'
 import { routePullRequestToReviewer } from '../mirror/pull-requests.ts'
 import { getRepository } from '../store/repositories.ts'
 import { recordLabels, upsertWorkItem } from '../store/work-items.ts'
@@ -28,6 +28,15 @@ export function proposalBody(summary: string, itemNumber: number, options: { hel
  */
 export function changeCommitMessage(title: string, itemNumber: number, agent: string): string {
   return `${cleanOutput(title.replace(/\s+/g, ' '), { maxChars: 200 })}\n\nFor #${itemNumber}.\n\nGaffer-Agent: ${agent}`
+}
+
+/**
+ * What an agent says on a pull request a person opened from its branch, instead of
+ * rewriting that person's title and description: which change it pushed, and why.
+ */
+export function pushedChangeNote(change: { agent: string; title: string; summary: string; itemNumber: number }): string {
+  const summary = cleanOutput(change.summary, { maxChars: 20_000 })
+  return `${change.agent} pushed a change to this branch for #${change.itemNumber}: **${change.title}**\n\n${summary}`
 }
 
 export type SubmittedChange = {
@@ -67,13 +76,21 @@ export async function submitChange(
   // A pull request that is not a draft and carries the hold label is one GitHub would not open as a draft.
   const held = (labels: ReadonlyArray<string | { name: string }>) =>
     labels.some((label) => (typeof label === 'string' ? label : label.name) === HOLD_LABEL)
-  const pr = existing
-    ? await updatePullRequest(
-        ctx.octokit,
-        { repository: ctx.repository, number: existing.number },
-        { title, body: text(existing.draft === false && held(existing.labels)) },
-      )
-    : await openPullRequest(ctx.octokit, ctx.repository, { title, head: branch, base, body: text(false), bodyIfNotDraft: text(true) })
+  // A person's pull request from the agent's branch keeps the title and description they wrote.
+  const ours = existing?.user?.login === ctx.botLogin()
+  const pr = !existing
+    ? await openPullRequest(ctx.octokit, ctx.repository, { title, head: branch, base, body: text(false), bodyIfNotDraft: text(true) })
+    : ours
+      ? await updatePullRequest(
+          ctx.octokit,
+          { repository: ctx.repository, number: existing.number },
+          { title, body: text(existing.draft === false && held(existing.labels)) },
+        )
+      : existing
+  if (existing && !ours) {
+    const note = pushedChangeNote({ agent: ctx.agent.slug, title, summary: change.body, itemNumber: item.number })
+    await createComment(ctx.octokit, { repository: ctx.repository, number: existing.number }, withMarker(note, marker))
+  }
   const mirrored = toGitHubItem(ctx.repository, pr, 'pull')
   // A pull request someone else opened from this branch stays theirs, whatever marker Gaffer wrote into it.
   await upsertWorkItem(ctx.pool, mirrored, { provenance: trustedProvenance(mirrored, ctx.botLogin()) })

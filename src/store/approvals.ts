@@ -1,4 +1,4 @@
-import type { Pool } from './pool.ts'
+import type { Pool, Queryable } from './pool.ts'
 
 export type Approval = {
   repository: string
@@ -22,7 +22,7 @@ export async function recordApproval(pool: Pool, approval: Approval): Promise<vo
 }
 
 /** Who approved this head commit of a pull request with `/approve` (an approval never carries over to a new push). */
-export async function approvedActors(pool: Pool, repository: string, number: number, headSha: string): Promise<string[]> {
+export async function approvedActors(pool: Queryable, repository: string, number: number, headSha: string): Promise<string[]> {
   const result = await pool.query<{ actor: string }>(
     "select distinct actor from approvals where repository = $1 and number = $2 and head_sha = $3 and decision = 'approve'",
     [repository, number, headSha],

@@ -18,3 +18,6 @@ export function createPool(connectionString: string, max = 10): Pool {
   pool.on('error', () => {})
   return pool
 }
+
+/** What a query needs: the pool, or one client of it holding a lock or a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'>

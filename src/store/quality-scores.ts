@@ -1,4 +1,4 @@
-import type { Pool } from './pool.ts'
+import type { Pool, Queryable } from './pool.ts'
 
 export type QualityScore = { agent: string; score: number; verdict: 'approve' | 'request_changes' }
 
@@ -16,7 +16,7 @@ export async function recordQualityScore(
 }
 
 /** The newest score of a pull request's head commit, from any reviewer agent. */
-export async function latestQualityScore(pool: Pool, repository: string, number: number, headSha: string): Promise<QualityScore | undefined> {
+export async function latestQualityScore(pool: Queryable, repository: string, number: number, headSha: string): Promise<QualityScore | undefined> {
   const result = await pool.query<QualityScore>(
     'select agent, score, verdict from quality_scores where repository = $1 and pr_number = $2 and head_sha = $3 order by created_at desc limit 1',
     [repository, number, headSha],

@@ -1,4 +1,4 @@
-import type { Pool } from './pool.ts'
+import type { Pool, Queryable } from './pool.ts'
 
 export type Repository = {
   full_name: string
@@ -29,7 +29,7 @@ export async function deactivateInstallation(pool: Pool, installationId: number)
   await pool.query('update repositories set active = false, updated_at = now() where installation_id = $1', [installationId])
 }
 
-export async function getRepository(pool: Pool, fullName: string): Promise<Repository | undefined> {
+export async function getRepository(pool: Queryable, fullName: string): Promise<Repository | undefined> {
   const result = await pool.query<Repository>('select * from repositories where full_name = $1', [fullName])
   return result.rows[0]
 }

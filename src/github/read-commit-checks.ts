@@ -1,16 +1,7 @@
 import { z } from 'zod'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
+import { CheckRunList } from './schema.ts'
 
-const CheckRuns = z.object({
-  check_runs: z.array(
-    z.object({
-      name: z.string(),
-      status: z.string(),
-      conclusion: z.string().nullable().optional(),
-      output: z.object({ title: z.string().nullable().optional() }).optional(),
-    }),
-  ),
-})
 const CombinedStatus = z.object({
   statuses: z.array(z.object({ context: z.string(), state: z.string(), description: z.string().nullable().optional() })),
 })
@@ -24,7 +15,7 @@ export type CommitCheck = { kind: 'check run' | 'status'; name: string; state: s
  */
 export async function readCommitChecks(octokit: Octokit, repository: string, sha: string): Promise<CommitCheck[]> {
   const { owner, repo } = splitRepository(repository)
-  const runs = CheckRuns.parse(
+  const runs = CheckRunList.parse(
     (await octokit.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo, ref: sha, filter: 'latest', per_page: 100 })).data,
   ).check_runs.map((run): CommitCheck => {
     const title = run.output?.title ?? undefined

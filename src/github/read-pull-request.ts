@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
-import { GitHubIssue, Sender } from './schema.ts'
+import { CheckRunList, GitHubIssue } from './schema.ts'
+import { listReviews } from './list-reviews.ts'
 
 /** The fields of a pull request Gaffer reads: an issue's (so the mirror takes it as is), plus its head and draft state. */
 export const PullRequest = GitHubIssue.extend({
@@ -50,8 +51,6 @@ export async function openPullRequestsAt(octokit: Octokit, repository: string, s
   return pulls.filter((pr) => pr.head.sha === sha).map((pr) => pr.number)
 }
 
-const Reviews = z.array(z.object({ id: z.number(), state: z.string(), commit_id: z.string().nullable().optional(), user: Sender.nullable() }))
-
 /** Review states that decide a reviewer's standing; a COMMENTED review leaves an approval in place, as on GitHub. */
 const deciding = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'])
 
@@ -60,10 +59,7 @@ const deciding = new Set(['APPROVED', 'CHANGES_REQUESTED', 'DISMISSED'])
  * an approval later withdrawn (changes requested, or dismissed) no longer counts.
  */
 export async function approvingReviewers(octokit: Octokit, repository: string, number: number, sha: string): Promise<string[]> {
-  const { owner, repo } = splitRepository(repository)
-  const reviews = Reviews.parse(
-    await octokit.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', { owner, repo, pull_number: number, per_page: 100 }),
-  )
+  const reviews = await listReviews(octokit, repository, number)
   const latest = new Map<string, (typeof reviews)[number]>()
   for (const review of reviews.toSorted((a, b) => a.id - b.id)) {
     if (review.user && review.user.type !== 'Bot' && deciding.has(review.state)) latest.set(review.user.login, review)
@@ -71,18 +67,7 @@ export async function approvingReviewers(octokit: Octokit, repository: string, n
   return [...latest].flatMap(([login, review]) => (review.state === 'APPROVED' && review.commit_id === sha ? [login] : []))
 }
 
-const CheckRuns = z.object({
-  check_runs: z.array(
-    z.object({
-      id: z.int(),
-      name: z.string(),
-      status: z.string(),
-      conclusion: z.string().nullable().optional(),
-      output: z.object({ title: z.string().nullable().optional(), summary: z.string().nullable().optional() }).optional(),
-    }),
-  ),
-})
-export type CheckRun = z.infer<typeof CheckRuns>['check_runs'][number]
+export type CheckRun = z.infer<typeof CheckRunList>['check_runs'][number]
 
 /** The newest check run of this name on a commit (the one GitHub shows and branch protection uses). */
 export async function latestCheckRun(octokit: Octokit, repository: string, sha: string, name: string): Promise<CheckRun | undefined> {
@@ -94,7 +79,7 @@ export async function latestCheckRun(octokit: Octokit, repository: string, sha: 
     check_name: name,
     filter: 'latest',
   })
-  return CheckRuns.parse(data)
+  return CheckRunList.parse(data)
     .check_runs.filter((run) => run.name === name)
     .sort((a, b) => b.id - a.id)[0]
 }

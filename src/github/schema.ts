@@ -51,3 +51,27 @@ export const GitRef = z.object({ object: z.object({ sha: z.string(), type: z.str
 
 /** A git commit as the Git Data API answers it: its tree. */
 export const GitCommit = z.object({ tree: z.object({ sha: z.string() }) })
+
+/** A pull request's reviews as GitHub lists them. */
+export const PullRequestReviews = z.array(
+  z.object({
+    id: z.number(),
+    state: z.string(),
+    body: z.string().nullable().optional(),
+    commit_id: z.string().nullable().optional(),
+    user: Sender.nullable(),
+  }),
+)
+
+/** The check runs of a commit as GitHub lists them. */
+export const CheckRunList = z.object({
+  check_runs: z.array(
+    z.object({
+      id: z.int(),
+      name: z.string(),
+      status: z.string(),
+      conclusion: z.string().nullable().optional(),
+      output: z.object({ title: z.string().nullable().optional(), summary: z.string().nullable().optional() }).optional(),
+    }),
+  ),
+})

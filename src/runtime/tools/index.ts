@@ -7,7 +7,7 @@ import { delegate } from './delegate.ts'
 import { listFiles, readFile } from './files.ts'
 import { escalate, unblock } from './manage-reports.ts'
 import { proposeChange } from './propose-change.ts'
-import { readPullRequest } from './read-pull-request.ts'
+import { readPullRequestTool } from './read-pull-request.ts'
 import { readIssue, searchIssues } from './read-items.ts'
 import { requestApproval } from './request-approval.ts'
 import { reviewPullRequest } from './review-pull-request.ts'
@@ -24,7 +24,7 @@ export const allTools: readonly Tool[] = [
   readFile,
   proposeChange,
   reviewPullRequest,
-  readPullRequest,
+  readPullRequestTool,
   unblock,
   escalate,
 ] as Tool[]

@@ -7,7 +7,7 @@ import { readPullRequest as readPull } from '../../github/read-pull-request.ts'
 import { pullRequestText, type PullRequestView } from '../pull-request-text.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
-export const readPullRequest = defineTool({
+export const readPullRequestTool = defineTool({
   name: 'read_pull_request',
   description:
     'Read a pull request to review it: title, body, head commit, the files changed with their diffs (long diffs are cut, and say so), the CI check runs and commit statuses on the head, and earlier reviews.',

@@ -40,7 +40,9 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
   const { port } = server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}`
 
-  await deliveries.sweep()
+  // A sweep that fails (the database away again, an unreadable spool) is retried by the
+  // timer below; failing the start for it would keep the replica down for good.
+  await deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep at start failed; it is retried every sweep'))
   await wired.sweep()
   const timers = [
     setInterval(

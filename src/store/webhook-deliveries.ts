@@ -91,6 +91,22 @@ export async function leasePendingDeliveries(pool: Pool, limit: number, leaseSec
   }))
 }
 
+/**
+ * Makes dead the deliveries whose last allowed attempt never finished (the replica
+ * crashed during it): the lease skips them (no attempt is left) and only `markFailed`
+ * sets `dead_at`, so without this they would be neither retried, listed dead,
+ * revivable nor pruned. A lapsed lease means no replica is still running it.
+ */
+export async function markAbandonedDeliveriesDead(pool: Pool): Promise<number> {
+  const result = await pool.query(
+    `update webhook_deliveries set dead_at = now(), locked_until = null,
+       error = coalesce(error, 'its last attempt never finished (the replica stopped during it)')
+     where processed_at is null and dead_at is null and attempts >= $1 and (locked_until is null or locked_until < now())`,
+    [MAX_DELIVERY_ATTEMPTS],
+  )
+  return result.rowCount ?? 0
+}
+
 export type DeadDelivery = {
   deliveryId: string
   event: string

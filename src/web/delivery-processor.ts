@@ -6,6 +6,7 @@ import { FAILED_SPOOL_DIR, listSpool, moveSpooledAside, readSpooled, removeSpool
 import type { Pool } from '../store/pool.ts'
 import {
   leasePendingDeliveries,
+  markAbandonedDeliveriesDead,
   markFailed,
   markProcessed,
   MAX_DELIVERY_ATTEMPTS,
@@ -114,6 +115,8 @@ export function createDeliveryProcessor(deps: {
         spooled = deps.spoolDir ? await replaySpool(deps.spoolDir) : 0
       } finally {
         // Deliveries already recorded are picked up even when the spool could not be replayed.
+        const abandoned = await markAbandonedDeliveriesDead(deps.pool)
+        if (abandoned > 0) deps.log.error({ deliveries: abandoned }, 'deliveries whose last attempt never finished are now dead')
         const pending = await leasePendingDeliveries(deps.pool, 50, leaseSeconds)
         pending.forEach(process)
         spooled += pending.length

@@ -20,6 +20,13 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 5 * 1024 * 1024
 /** Unverified bodies read at once; beyond this a sender is asked to retry (503). */
 export const MAX_BODIES_IN_FLIGHT = 8
 
+/**
+ * How long recording a delivery may take before the spool takes it instead: GitHub
+ * gives up on a webhook after 10 s, and a database that stopped answering would
+ * otherwise hold the request until then and past it.
+ */
+export const RECORD_TIMEOUT_MS = 5000
+
 /** How long the receiving replica owns a fresh delivery; renewed at a third of it while it runs. */
 export const RECEIVE_LEASE_SECONDS = 120
 
@@ -38,8 +45,10 @@ export function createWebhookEndpoint(deps: {
   process: (delivery: StoredDelivery) => void
   maxPayloadBytes?: number
   spoolDir?: string | undefined
+  recordTimeoutMs?: number
 }) {
   const maxBytes = deps.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+  const recordTimeoutMs = deps.recordTimeoutMs ?? RECORD_TIMEOUT_MS
   let reading = 0
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const header = (name: string) => {
@@ -89,7 +98,7 @@ export function createWebhookEndpoint(deps: {
     const delivery = deliveryOf(deliveryId, event, body, parsed.payload)
     let recorded: Recorded
     try {
-      recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, RECEIVE_LEASE_SECONDS)
+      recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, RECEIVE_LEASE_SECONDS, recordTimeoutMs)
     } catch (error) {
       if (!isConnectionError(error)) return refuseUnrecordable(log, res, error)
       if (!deps.spoolDir) {

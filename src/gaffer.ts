@@ -77,7 +77,14 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
       server.closeAllConnections()
       await closed
       await heartbeats.stop(settings.stopGraceMs)
-      await deliveries.idle()
+      // A delivery still running after the grace is left to its lease: once the lease
+      // lapses another replica's sweep, or this one's next start, runs it again.
+      if (!(await finishesWithin(deliveries.idle(), settings.stopGraceMs))) {
+        log.warn(
+          { graceMs: settings.stopGraceMs },
+          'stopped with webhook deliveries still running; their leases will lapse and they will be run again',
+        )
+      }
     },
   }
 }
@@ -89,4 +96,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     )
     server.listen(port, host, () => resolve())
   })
+}
+
+/** Whether `work` settles within `ms`; the wait never keeps the process alive. */
+async function finishesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+    timer.unref()
+  })
+  try {
+    return await Promise.race([work.then(() => true), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -45,7 +45,9 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     await probot.load(wired.app)
     await listen(server, address.port, address.host)
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-    await deliveries.sweep()
+    // A sweep that fails (the database away again, an unreadable spool) is retried by the
+    // timer; failing the start for it would keep the replica down for good.
+    await deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep at start failed; it is retried every sweep'))
   }
   if (processRole === 'all') await wired.sweep()
   else await (web ? wired.webSweep() : wired.workerSweep())
@@ -82,7 +84,14 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
         await closed
       }
       await heartbeats.stop(settings.stopGraceMs)
-      await deliveries.idle()
+      // A delivery still running after the grace is left to its lease: once the lease
+      // lapses another replica's sweep, or this one's next start, runs it again.
+      if (!(await finishesWithin(deliveries.idle(), settings.stopGraceMs))) {
+        log.warn(
+          { graceMs: settings.stopGraceMs },
+          'stopped with webhook deliveries still running; their leases will lapse and they will be run again',
+        )
+      }
     },
   }
 }
@@ -94,4 +103,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
     )
     server.listen(port, host, () => resolve())
   })
+}
+
+/** Whether `work` settles within `ms`; the wait never keeps the process alive. */
+async function finishesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+    timer.unref()
+  })
+  try {
+    return await Promise.race([work.then(() => true), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }

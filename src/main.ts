@@ -80,7 +80,15 @@ async function startApp(config: Config, log: Logger, stops: StopList): Promise<v
   stops.add('database', database.stop)
   const pool = createPool(database.url)
   stops.add('pool', () => pool.end())
-  const gaffer = await startGaffer({ app, githubApiUrl: config.githubApiUrl, pool, log, port: config.port, ...optionsFromConfig(config) })
+  const gaffer = await startGaffer({
+    app,
+    githubApiUrl: config.githubApiUrl,
+    pool,
+    log,
+    host: config.host,
+    port: config.port,
+    ...optionsFromConfig(config),
+  })
   stops.add('gaffer', () => gaffer.stop())
 }
 

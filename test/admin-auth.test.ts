@@ -26,13 +26,28 @@ describe('the admin API without GAFFER_ADMIN_TOKEN answers only this machine', (
       false,
     ],
   ])('%s: %s', (_, address, headers, allowed) => {
-    expect(isAdminRequest(request(address, headers), undefined)).toBe(allowed)
+    expect(isAdminRequest(request(address, headers), undefined, '127.0.0.1')).toBe(allowed)
+  })
+
+  // nginx's default proxy_pass: a loopback peer, a local Host and no forwarding header.
+  const nginxDefault = request('127.0.0.1', { host: '127.0.0.1:3000' })
+  it.each([
+    ['127.0.0.1', true],
+    ['127.0.0.2', true],
+    ['::1', true],
+    ['localhost', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.5', false],
+    [undefined, false],
+  ])('a request as nginx relays it by default, to a server listening on %s: %s', (listenAddress, allowed) => {
+    expect(isAdminRequest(nginxDefault, undefined, listenAddress)).toBe(allowed)
   })
 
   it('with a token, wants exactly that bearer token, from anywhere', () => {
-    expect(isAdminRequest(request('10.0.0.7', { host: 'gaffer.example', authorization: 'Bearer s3cret' }), 's3cret')).toBe(true)
-    expect(isAdminRequest(request('127.0.0.1', { host: 'localhost' }), 's3cret')).toBe(false)
-    expect(isAdminRequest(request('127.0.0.1', { host: 'localhost', authorization: 'Bearer nope' }), 's3cret')).toBe(false)
+    expect(isAdminRequest(request('10.0.0.7', { host: 'gaffer.example', authorization: 'Bearer s3cret' }), 's3cret', '0.0.0.0')).toBe(true)
+    expect(isAdminRequest(request('127.0.0.1', { host: 'localhost' }), 's3cret', '127.0.0.1')).toBe(false)
+    expect(isAdminRequest(request('127.0.0.1', { host: 'localhost', authorization: 'Bearer nope' }), 's3cret', '127.0.0.1')).toBe(false)
   })
 })
 
@@ -68,5 +83,33 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN', () => {
 
     expect(response.status).toBe(403)
     expect(((await response.json()) as { error: string }).error).toContain('set GAFFER_ADMIN_TOKEN')
+  })
+})
+
+describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN, listening on every address', () => {
+  let server: Server
+  let port: number
+  beforeAll(async () => {
+    server = createHttpServer({
+      log: createLogger('silent'),
+      adminToken: undefined,
+      webhook: async () => {},
+      state: async () => ({ agents: [] }),
+      wake: async () => ({ outcome: 'idle' }),
+    })
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))
+    port = (server.address() as AddressInfo).port
+  })
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  it('refuses a request as nginx relays it by default (loopback peer, local Host, no forwarding header), naming both settings', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/gaffer/api/state`)
+
+    expect(response.status).toBe(403)
+    const { error } = (await response.json()) as { error: string }
+    expect(error).toContain('GAFFER_ADMIN_TOKEN')
+    expect(error).toContain('GAFFER_HOST')
   })
 })

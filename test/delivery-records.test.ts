@@ -1,11 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { Probot } from 'probot'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../src/log.ts'
+import { listSpool, spoolDelivery } from '../src/store/delivery-spool.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { takeReply } from '../src/store/reply-counts.ts'
 import { pruneOldRecords } from '../src/store/retention.ts'
-import { recordDelivery } from '../src/store/webhook-deliveries.ts'
+import { listDeadDeliveries, MAX_DELIVERY_ATTEMPTS, recordDelivery, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
 import { createDeliveryProcessor } from '../src/web/delivery-processor.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 
@@ -61,6 +65,48 @@ describe('webhook records (real Postgres)', () => {
     const row = await db.pool.query('select attempts, processed_at from webhook_deliveries where payload_sha256 = $1', [delivery.payloadSha256])
     expect(row.rows[0].attempts).toBe(1)
     expect(row.rows[0].processed_at).not.toBeNull()
+  })
+
+  it('moves a spooled body the database refuses to spool/failed/, replays the others, and still leases pending deliveries', async () => {
+    const spoolDir = await mkdtemp(path.join(tmpdir(), 'gaffer-spool-'))
+    const received: string[] = []
+    const probot = { receive: async (event: { id: string }) => void received.push(event.id) } as unknown as Probot
+    const processor = createDeliveryProcessor({ probot, pool: db.pool, log, spoolDir })
+    const poisoned = { deliveryId: randomUUID(), event: 'issues', body: JSON.stringify({ action: 'opened', title: 'nul \u0000' }) }
+    const good = { deliveryId: randomUUID(), event: 'issues', body: JSON.stringify({ action: 'opened', spooled: randomUUID() }) }
+    const poisonedFile = await spoolDelivery(spoolDir, poisoned)
+    await spoolDelivery(spoolDir, good)
+    // Recorded earlier with a lease that has already lapsed: the sweep must lease it.
+    const pending = await record({ action: 'opened', pending: randomUUID() }, 0)
+
+    await processor.sweep()
+    await processor.idle()
+
+    expect(received.sort()).toEqual([good.deliveryId, pending.deliveryId].sort())
+    expect(await listSpool(spoolDir)).toEqual([])
+    expect(await readdir(path.join(spoolDir, 'failed'))).toEqual([poisonedFile])
+    await rm(spoolDir, { recursive: true, force: true })
+  })
+
+  it('makes a delivery dead when its last attempt never finished, so it is listed and can be retried', async () => {
+    const probot = { receive: async () => {} } as unknown as Probot
+    const processor = createDeliveryProcessor({ probot, pool: db.pool, log })
+    const crashed = await record({ action: 'opened', crashed: randomUUID() }, 60)
+    const running = await record({ action: 'opened', running: randomUUID() }, 60)
+    // The replica took the last attempt and stopped during it; the other one is still at it.
+    await db.pool.query(`update webhook_deliveries set attempts = $2, locked_until = now() - interval '1 second' where payload_sha256 = $1`, [
+      crashed.payloadSha256,
+      MAX_DELIVERY_ATTEMPTS,
+    ])
+    await db.pool.query('update webhook_deliveries set attempts = $2 where payload_sha256 = $1', [running.payloadSha256, MAX_DELIVERY_ATTEMPTS])
+
+    await processor.sweep()
+    await processor.idle()
+
+    const dead = await listDeadDeliveries(db.pool)
+    expect(dead.find((row) => row.deliveryId === crashed.deliveryId)).toMatchObject({ error: expect.stringContaining('never finished') })
+    expect(dead.find((row) => row.deliveryId === running.deliveryId)).toBeUndefined()
+    expect(await retryDeadDelivery(db.pool, crashed.deliveryId)).toBe(1)
   })
 
   it('prunes records past their retention and keeps newer and unfinished ones', async () => {

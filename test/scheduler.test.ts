@@ -37,7 +37,8 @@ describe('the scheduler (fake clock, real Postgres coordinator)', () => {
     db = await createTestDatabase()
     await migrate(db.pool)
     fired.length = 0
-    pools = [createPool(db.url, 2), createPool(db.url, 2)]
+    // No connection timeout: advancing the fake clock a minute would fire it at once.
+    pools = [createPool(db.url, 2, 0), createPool(db.url, 2, 0)]
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'], now: new Date('2026-11-21T12:00:30Z') })
     schedulers = pools.map((pool, replica) => createScheduler({ pool, log, fire: async (fire) => void fired.push({ replica, fire }) }))
   })

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listSpool, spoolDelivery } from '../src/store/delivery-spool.ts'
 import { MAX_DELIVERY_ATTEMPTS, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
@@ -8,12 +12,19 @@ import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } 
 
 describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres)', () => {
   let c: TestCompany
+  let spoolDir: string
+  // A verified body the database refuses: jsonb cannot hold \u0000 inside a string.
+  const poisonedBody = JSON.stringify({ action: 'opened', title: 'nul \u0000 inside' })
   beforeAll(async () => {
     c = await createTestCompany()
-    await c.startApp()
+    spoolDir = await mkdtemp(path.join(tmpdir(), 'gaffer-spool-'))
+    // Left by an earlier version that spooled any failed insert: it must not stop the start.
+    await spoolDelivery(spoolDir, { deliveryId: randomUUID(), event: 'issues', body: poisonedBody })
+    await c.startApp({ spoolDir })
   })
   afterAll(async () => {
     await c?.stop()
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true })
   })
 
   const repository = () => c.github.repository
@@ -47,6 +58,23 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
       installation: { id: c.github.app.installationId },
     }
   }
+
+  it('starts with a spooled body the database refuses, and moves it to spool/failed/', async () => {
+    expect(await listSpool(spoolDir)).toEqual([])
+    expect(await readdir(path.join(spoolDir, 'failed'))).toHaveLength(1)
+  })
+
+  it('refuses a signed body the database cannot store with 400, spools nothing, and takes the next delivery', async () => {
+    const refused = await deliverBody('issues', JSON.stringify({ action: 'opened', title: `nul \u0000 ${randomUUID()}` }))
+
+    expect(refused.status).toBe(400)
+    expect(((await refused.json()) as { error: string }).error).toContain('cannot store this body')
+    expect(await listSpool(spoolDir)).toEqual([])
+    const number = await openIssue('Delivered after a refused body')
+    const next = await deliverBody('issues', JSON.stringify(await labeledPayload(number, ['area:frontend'])))
+    expect(next.status).toBe(202)
+    expect(await next.json()).toMatchObject({ status: 'accepted' })
+  })
 
   it('acknowledges a signed body resent under a new delivery id as a duplicate and acts once', async () => {
     const number = await openIssue('Replay under a new id')

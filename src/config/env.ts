@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { homedir } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
@@ -92,6 +93,9 @@ const EnvSchema = z.object({
   PORT: optionalText.refine((value) => value === undefined || (/^[0-9]+$/.test(value) && Number(value) <= 65535), {
     message: 'expected a TCP port number from 0 to 65535, e.g. PORT=3000',
   }),
+  GAFFER_HOST: optionalText.refine((value) => value === undefined || isIP(value) !== 0 || /^[A-Za-z0-9.-]+$/.test(value), {
+    message: 'expected an address to listen on, e.g. GAFFER_HOST=127.0.0.1 (this machine only) or GAFFER_HOST=0.0.0.0 (every interface)',
+  }),
   GAFFER_PRICES: json(PriceTable, '{"my-model":{"input":0.5,"output":1.5}} (USD per 1M tokens)'),
   GAFFER_FUSES: json(FusesOverride, '{"maxDepth":4,"maxChildrenPerItem":8}'),
   GAFFER_COMMENT_ACCESS: optionalText.pipe(z.enum(['writers', 'everyone'], { error: 'must be writers or everyone' }).optional()),
@@ -132,6 +136,8 @@ export type Config = {
   approvers: string[]
   adminToken: string | undefined
   home: string
+  /** The address the app listens on; the admin API goes without a token only on a loopback one. */
+  host: string
   port: number
   /** The largest webhook body read (bytes); a larger one is refused from its Content-Length. */
   webhookMaxBytes: number
@@ -214,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     approvers: parseOwners(e.GAFFER_APPROVERS),
     adminToken: e.GAFFER_ADMIN_TOKEN,
     home: path.resolve(e.GAFFER_HOME ?? path.join(homedir(), '.gaffer')),
+    host: e.GAFFER_HOST ?? '0.0.0.0',
     port: e.PORT === undefined ? 3000 : Number(e.PORT),
     logLevel: e.LOG_LEVEL ?? 'info',
     webhookMaxBytes: e.GAFFER_WEBHOOK_MAX_BYTES === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : Number(e.GAFFER_WEBHOOK_MAX_BYTES),

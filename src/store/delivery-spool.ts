@@ -53,3 +53,12 @@ export async function removeSpooled(dir: string, name: string): Promise<void> {
     if (error.code !== 'ENOENT') throw error
   })
 }
+
+/** Where spooled deliveries that can never be recorded are kept, inside the spool directory. */
+export const FAILED_SPOOL_DIR = 'failed'
+
+/** Moves a spooled delivery that cannot be recorded to `failed/`, out of every later replay. */
+export async function moveSpooledAside(dir: string, name: string): Promise<void> {
+  await mkdir(path.join(dir, FAILED_SPOOL_DIR), { recursive: true, mode: 0o700 })
+  await rename(path.join(dir, name), path.join(dir, FAILED_SPOOL_DIR, name))
+}

@@ -12,8 +12,15 @@ const types = {
     oid === INT8 || oid === NUMERIC ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 }
 
-export function createPool(connectionString: string, max = 10): Pool {
-  const pool = new pg.Pool({ connectionString, max, types })
+/** How long taking a connection from the pool may wait, a new connection included. */
+export const CONNECTION_TIMEOUT_MS = 5000
+
+/** `connectionTimeoutMillis` 0 waits for ever: only for tests whose fake clock would fire the timeout. */
+export function createPool(connectionString: string, max = 10, connectionTimeoutMillis = CONNECTION_TIMEOUT_MS): Pool {
+  // Without these a database that drops packets hangs a query for the kernel's TCP
+  // timeout (minutes): a connection attempt gives up after 5 s, and keep-alive probes
+  // find a dead idle connection before a query is sent on it.
+  const pool = new pg.Pool({ connectionString, max, types, connectionTimeoutMillis, keepAlive: true })
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {})
   return pool

@@ -1,3 +1,4 @@
+import type { QueryConfig } from 'pg'
 import type { Pool } from './pool.ts'
 
 export type DeliveryKey = { deliveryId: string; payloadSha256: string }
@@ -16,21 +17,26 @@ export type Recorded = 'new' | 'revived' | 'duplicate'
  * body resent under a new id is a duplicate. The one exception is a dead delivery sent
  * again under its own id, which is how GitHub's "Redeliver" looks: it starts over.
  * A new or revived row is leased to the receiving process for `leaseSeconds`.
+ * With `timeoutMs` the query fails ("Query read timeout") when the database has not
+ * answered by then, and its connection is dropped.
  */
 export async function recordDelivery(
   pool: Pool,
   delivery: DeliveryKey & { event: string; action: string | undefined; payload: unknown },
   leaseSeconds: number,
+  timeoutMs?: number,
 ): Promise<Recorded> {
-  const result = await pool.query<{ inserted: boolean }>(
-    `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, locked_until, attempts)
+  // query_timeout is a per-query option of node-postgres that its types leave out.
+  const result = await pool.query<{ inserted: boolean }>({
+    ...(timeoutMs === undefined ? {} : { query_timeout: timeoutMs }),
+    text: `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, locked_until, attempts)
      values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), 1)
      on conflict (payload_sha256) do update
        set dead_at = null, attempts = 1, error = null, locked_until = excluded.locked_until
        where webhook_deliveries.dead_at is not null and webhook_deliveries.delivery_id = excluded.delivery_id
      returning (xmax = 0) as inserted`,
-    [delivery.deliveryId, delivery.payloadSha256, delivery.event, delivery.action ?? null, delivery.payload, leaseSeconds],
-  )
+    values: [delivery.deliveryId, delivery.payloadSha256, delivery.event, delivery.action ?? null, delivery.payload, leaseSeconds],
+  } as QueryConfig)
   const row = result.rows[0]
   return row === undefined ? 'duplicate' : row.inserted ? 'new' : 'revived'
 }
@@ -89,6 +95,22 @@ export async function leasePendingDeliveries(pool: Pool, limit: number, leaseSec
     payload: row.payload,
     attempts: row.attempts,
   }))
+}
+
+/**
+ * Makes dead the deliveries whose last allowed attempt never finished (the replica
+ * crashed during it): the lease skips them (no attempt is left) and only `markFailed`
+ * sets `dead_at`, so without this they would be neither retried, listed dead,
+ * revivable nor pruned. A lapsed lease means no replica is still running it.
+ */
+export async function markAbandonedDeliveriesDead(pool: Pool): Promise<number> {
+  const result = await pool.query(
+    `update webhook_deliveries set dead_at = now(), locked_until = null,
+       error = coalesce(error, 'its last attempt never finished (the replica stopped during it)')
+     where processed_at is null and dead_at is null and attempts >= $1 and (locked_until is null or locked_until < now())`,
+    [MAX_DELIVERY_ATTEMPTS],
+  )
+  return result.rowCount ?? 0
 }
 
 export type DeadDelivery = {

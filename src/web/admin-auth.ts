@@ -6,6 +6,12 @@ const localNames = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 const hostname = (host: string) => host.replace(/:\d+$/, '').toLowerCase()
 
+/** Whether a listen address is this machine's own: 127.0.0.0/8, ::1 or localhost (as written in GAFFER_HOST or bound). */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return name === 'localhost' || name === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name)
+}
+
 /** Headers a reverse proxy adds: behind a proxy on this host every peer is loopback, so these mean "from elsewhere". */
 const proxyHeaders = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip'] as const
 
@@ -32,10 +38,14 @@ function isLocalRequest(req: IncomingMessage): boolean {
 
 /**
  * The admin API needs `Authorization: Bearer $GAFFER_ADMIN_TOKEN`; with no token
- * configured it answers only requests from this machine.
+ * configured it answers only requests from this machine, and only while the server
+ * listens on a loopback address. A same-host proxy such as nginx's default
+ * `proxy_pass http://127.0.0.1:3000` sends a loopback peer, a local Host and no
+ * forwarding header, so no request header can tell its outside clients apart; only
+ * a server nobody else can reach may go without a token.
  */
-export function isAdminRequest(req: IncomingMessage, adminToken: string | undefined): boolean {
-  if (adminToken === undefined) return isLocalRequest(req)
+export function isAdminRequest(req: IncomingMessage, adminToken: string | undefined, listenAddress: string | undefined): boolean {
+  if (adminToken === undefined) return listenAddress !== undefined && isLoopbackHost(listenAddress) && isLocalRequest(req)
   const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim()
   if (!presented) return false
   const digest = (value: string) => createHash('sha256').update(value).digest()

@@ -1,9 +1,12 @@
 import type { Probot } from 'probot'
 import type { Logger } from '../log.ts'
-import { listSpool, readSpooled, removeSpooled } from '../store/delivery-spool.ts'
+import path from 'node:path'
+import { isConnectionError } from '../store/connection-error.ts'
+import { FAILED_SPOOL_DIR, listSpool, moveSpooledAside, readSpooled, removeSpooled } from '../store/delivery-spool.ts'
 import type { Pool } from '../store/pool.ts'
 import {
   leasePendingDeliveries,
+  markAbandonedDeliveriesDead,
   markFailed,
   markProcessed,
   MAX_DELIVERY_ATTEMPTS,
@@ -70,22 +73,35 @@ export function createDeliveryProcessor(deps: {
     running.add(task)
   }
 
-  /** Records each spooled delivery and deletes its file only once the row is committed. */
+  /**
+   * Records each spooled delivery and deletes its file only once the row is committed.
+   * While the database is unreachable the replay stops and the files wait for the next
+   * sweep; a file that can never be recorded (unreadable, or refused by the database) is
+   * moved to `failed/`, so one bad file cannot hold back the others or the pending lease.
+   */
   async function replaySpool(dir: string): Promise<number> {
     let replayed = 0
     for (const name of await listSpool(dir)) {
-      const spooled = await readSpooled(dir, name)
-      const parsed = parsePayload(spooled.body)
-      if (!parsed.ok) {
+      try {
+        const spooled = await readSpooled(dir, name)
+        const parsed = parsePayload(spooled.body)
         // Only verified, parsed bodies are spooled; a file that is not is not ours to run.
-        deps.log.error({ file: name, reason: parsed.error }, 'a spooled webhook cannot be parsed; it is left in the spool')
-        continue
+        if (!parsed.ok) throw new Error(`the spooled body cannot be parsed: ${parsed.error}`)
+        const delivery = deliveryOf(spooled.deliveryId, spooled.event, spooled.body, parsed.payload)
+        const recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, leaseSeconds)
+        await removeSpooled(dir, name)
+        if (recorded !== 'duplicate') process(delivery)
+        replayed += 1
+      } catch (error) {
+        if (isConnectionError(error)) throw error
+        // A sweep running alongside (the one at start, the timer's) already recorded and removed it.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+        await moveSpooledAside(dir, name)
+        deps.log.error(
+          { err: error, file: path.join(dir, FAILED_SPOOL_DIR, name) },
+          'a spooled webhook cannot be recorded; it is moved to spool/failed/ for an operator to inspect',
+        )
       }
-      const delivery = deliveryOf(spooled.deliveryId, spooled.event, spooled.body, parsed.payload)
-      const recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, leaseSeconds)
-      await removeSpooled(dir, name)
-      if (recorded !== 'duplicate') process(delivery)
-      replayed += 1
     }
     if (replayed > 0) deps.log.info({ replayed }, 'replayed webhooks kept in the spool while the database was away')
     return replayed
@@ -94,10 +110,18 @@ export function createDeliveryProcessor(deps: {
   return {
     process,
     async sweep() {
-      const spooled = deps.spoolDir ? await replaySpool(deps.spoolDir) : 0
-      const pending = await leasePendingDeliveries(deps.pool, 50, leaseSeconds)
-      pending.forEach(process)
-      return spooled + pending.length
+      let spooled = 0
+      try {
+        spooled = deps.spoolDir ? await replaySpool(deps.spoolDir) : 0
+      } finally {
+        // Deliveries already recorded are picked up even when the spool could not be replayed.
+        const abandoned = await markAbandonedDeliveriesDead(deps.pool)
+        if (abandoned > 0) deps.log.error({ deliveries: abandoned }, 'deliveries whose last attempt never finished are now dead')
+        const pending = await leasePendingDeliveries(deps.pool, 50, leaseSeconds)
+        pending.forEach(process)
+        spooled += pending.length
+      }
+      return spooled
     },
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running])

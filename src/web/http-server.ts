@@ -10,7 +10,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 /**
  * Gaffer's HTTP surface: Probot's webhook path, the dashboard and the admin API.
- * Everything under /gaffer/api needs the admin token (or, without one, a direct loopback request).
+ * Everything under /gaffer/api needs the admin token (or, without one, a server listening on
+ * loopback and a direct loopback request).
  */
 export function createHttpServer(deps: {
   log: Logger
@@ -20,7 +21,7 @@ export function createHttpServer(deps: {
   /** Runs an agent's heartbeat now; undefined when there is no such agent. */
   wake: (agent: string, repository: string | undefined) => Promise<unknown>
 }): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const { pathname, searchParams } = new URL(req.url ?? '/', 'http://localhost')
     const route = async () => {
       if (pathname === WEBHOOK_PATH) {
@@ -32,14 +33,14 @@ export function createHttpServer(deps: {
         return sendHtml(res, 200, dashboardPage())
       }
       if (pathname.startsWith('/gaffer/api/')) {
-        if (!isAdminRequest(req, deps.adminToken)) {
+        if (!isAdminRequest(req, deps.adminToken, listenAddress(server))) {
           // With a token the caller can fix it by sending one (401); without one no
           // credentials would help, only the operator setting a token (403).
           return deps.adminToken
             ? sendJson(res, 401, { error: 'send Authorization: Bearer <GAFFER_ADMIN_TOKEN>' })
             : sendJson(res, 403, {
                 error:
-                  'without GAFFER_ADMIN_TOKEN the API answers only direct requests from this machine (a loopback peer, no Forwarded or X-Forwarded-* header); set GAFFER_ADMIN_TOKEN to reach it through a proxy or from elsewhere',
+                  'without GAFFER_ADMIN_TOKEN the API answers only direct requests from this machine to a server listening on loopback (GAFFER_HOST=127.0.0.1, no Forwarded or X-Forwarded-* header); set GAFFER_ADMIN_TOKEN to reach it through a proxy or from elsewhere',
               })
         }
         if (pathname === '/gaffer/api/state' && req.method === 'GET') return sendJson(res, 200, await deps.state())
@@ -64,4 +65,11 @@ export function createHttpServer(deps: {
       else res.end()
     })
   })
+  return server
+}
+
+/** The address the server is bound to, read at request time: what it listens on decides who can reach it. */
+function listenAddress(server: Server): string | undefined {
+  const address = server.address()
+  return address !== null && typeof address === 'object' ? address.address : undefined
 }

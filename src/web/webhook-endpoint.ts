@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Probot } from 'probot'
 import type { Logger } from '../log.ts'
+import { isConnectionError } from '../store/connection-error.ts'
 import { spoolDelivery } from '../store/delivery-spool.ts'
 import type { Pool } from '../store/pool.ts'
 import { recordDelivery, type Recorded, type StoredDelivery } from '../store/webhook-deliveries.ts'
@@ -19,6 +20,13 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 5 * 1024 * 1024
 /** Unverified bodies read at once; beyond this a sender is asked to retry (503). */
 export const MAX_BODIES_IN_FLIGHT = 8
 
+/**
+ * How long recording a delivery may take before the spool takes it instead: GitHub
+ * gives up on a webhook after 10 s, and a database that stopped answering would
+ * otherwise hold the request until then and past it.
+ */
+export const RECORD_TIMEOUT_MS = 5000
+
 /** How long the receiving replica owns a fresh delivery; renewed at a third of it while it runs. */
 export const RECEIVE_LEASE_SECONDS = 120
 
@@ -26,8 +34,9 @@ export const RECEIVE_LEASE_SECONDS = 120
  * `POST /api/github/webhooks`: verifies the signature with Probot's webhook verifier,
  * records the delivery durably, answers at once, and leaves processing to `process`.
  * A forged signature gets 401 and stores nothing; a body already recorded gets 200 and
- * is ignored. While the database cannot take the delivery it goes to the spool (202),
+ * is ignored. While the database cannot be reached the delivery goes to the spool (202),
  * which the processor's sweep replays; without a spool the sender is asked to retry (503).
+ * A body the database refuses is never spooled: replaying it would fail on every sweep.
  */
 export function createWebhookEndpoint(deps: {
   probot: Probot
@@ -38,8 +47,10 @@ export function createWebhookEndpoint(deps: {
   spoolDir?: string | undefined
   /** The lease of a fresh delivery; the processor's own (`RECEIVE_LEASE_SECONDS` unless set). */
   leaseSeconds?: number
+  recordTimeoutMs?: number
 }) {
   const maxBytes = deps.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
+  const recordTimeoutMs = deps.recordTimeoutMs ?? RECORD_TIMEOUT_MS
   let reading = 0
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const header = (name: string) => {
@@ -89,8 +100,14 @@ export function createWebhookEndpoint(deps: {
     const delivery = deliveryOf(deliveryId, event, body, parsed.payload)
     let recorded: Recorded
     try {
-      recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS)
+      recorded = await recordDelivery(
+        deps.pool,
+        { ...delivery, action: actionOf(parsed.payload) },
+        deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS,
+        recordTimeoutMs,
+      )
     } catch (error) {
+      if (!isConnectionError(error)) return refuseUnrecordable(log, res, error)
       if (!deps.spoolDir) {
         log.error({ err: error }, 'could not record a webhook and no spool is set; GitHub will show it failed')
         res.setHeader('retry-after', '30')
@@ -113,6 +130,24 @@ export function createWebhookEndpoint(deps: {
     sendJson(res, 202, { status: 'accepted', delivery: deliveryId })
     deps.process(delivery)
   }
+}
+
+/**
+ * The database reached but refused the row. A data error (SQLSTATE class 22, e.g. a
+ * `\u0000` inside a JSON string, which jsonb cannot hold) fails the same way on every
+ * redelivery, so it is a 400 naming the reason; anything else is a 500, which GitHub
+ * shows as failed and can redeliver once the cause is fixed.
+ */
+function refuseUnrecordable(log: Logger, res: ServerResponse, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error)
+  if (String((error as { code?: unknown }).code ?? '').startsWith('22')) {
+    log.warn({ err: error }, 'the database refused a signed webhook body; it is not recorded')
+    return sendJson(res, 400, { error: `the database cannot store this body (${reason}); it is not recorded and redelivering it will fail again` })
+  }
+  log.error({ err: error }, 'could not record a webhook; GitHub will show it failed')
+  return sendJson(res, 500, {
+    error: `could not record this webhook (${reason}); see the server log, then redeliver it from the GitHub App settings`,
+  })
 }
 
 /** A verified delivery as the processor takes it; the body's hash is its identity. */

@@ -198,6 +198,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       process: deliveries.process,
       spoolDir: options.spoolDir,
       maxPayloadBytes: options.webhookMaxBytes,
+      bodyDeadlineMs: options.webhookBodyDeadlineMs,
     }),
     state: () => readState(pool, rosters),
     wake: async (agent, repository) => {

@@ -40,8 +40,12 @@ export const REPLIES_PER_AUTHOR_PER_MINUTE = 10
 
 export type NewComment = { repository: string; number: number; id: number; body: string; author: { login: string; type?: string | undefined } }
 
-/** How long one delivery holds a comment between two finished steps; a crashed one's hold runs out. */
-export const COMMENT_LEASE_SECONDS = 120
+/**
+ * How long one delivery holds a comment between two finished steps. Shorter than the
+ * delivery's own lease (RECEIVE_LEASE_SECONDS), so after a crash the hold has run out
+ * by the time the sweep retries the delivery, and the retry runs the rest.
+ */
+export const COMMENT_LEASE_SECONDS = 60
 
 class Refusal extends Error {}
 
@@ -68,9 +72,9 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
   const key = { repository: comment.repository, commentId: comment.id }
   const progress = await takeComment(deps.pool, key, COMMENT_LEASE_SECONDS)
   if (!progress) {
-    throw new Error(
-      `comment ${comment.id} on ${comment.repository}#${comment.number} is being worked by another delivery; this one is retried and runs what that one leaves`,
-    )
+    // That delivery runs every step, and its own retries finish what it cannot.
+    deps.log.info({ repository: comment.repository, item: comment.number, comment: comment.id }, 'left a comment to the delivery working it')
+    return
   }
   const isBot = comment.author.type === 'Bot' || comment.author.login.endsWith('[bot]')
   const parsed = parseCommands(comment.body)

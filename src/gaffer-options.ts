@@ -92,6 +92,8 @@ export type GafferOptions = {
   /** Where verified webhooks wait while the database is unreachable (GAFFER_HOME/spool); without it such a webhook gets 503. */
   spoolDir?: string
   webhookMaxBytes?: number
+  /** How long a webhook body may take to arrive; BODY_READ_DEADLINE_MS (10 s) unless a test wants it shorter. */
+  webhookBodyDeadlineMs?: number
   retention?: Retention
   /** What this replica runs (GAFFER_PROCESS); default `all`. */
   processRole?: ProcessRole

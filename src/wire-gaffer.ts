@@ -215,6 +215,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       spoolDir: options.spoolDir,
       leaseSeconds: settings.deliveryLeaseSeconds,
       maxPayloadBytes: options.webhookMaxBytes,
+      bodyDeadlineMs: options.webhookBodyDeadlineMs,
     }),
     state: () => readState(pool, rosters),
     wake: async (agent, repository) => {

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import type { CommittedFile as ChangedFile } from '../src/github/writes.ts'
 import type { WorkspaceOps } from '../src/runtime/cli/workspace-ops.ts'
+import { closedBreaker } from '../src/llm/model-breaker-rules.ts'
+import { changeModelBreaker } from '../src/store/model-breaker.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
@@ -53,6 +55,8 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
     c = await createTestCompany()
     await c.startApp({
       agentsDir,
+      // A model for the chat agents, so the model breaker exists; nothing listens there.
+      model: { apiKey: 'k', baseUrl: 'http://127.0.0.1:9/v1', defaultModel: 'gpt-4.1-mini', maxRetries: 0 },
       owners: ['maya'],
       cli: {
         runtimes: { 'fake-claude': { adapter: 'claude-code', command: [process.execPath, fakeCli], env: [], timeoutMinutes: 1 } },
@@ -110,6 +114,28 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
     expect(transcript!.transcript).toContain('"type":"result"')
     const [comment] = await progressComment(number)
     expect(comment).toContain('**Backend Engineer** on the `fake-claude` runtime: published')
+  })
+
+  it('an open model breaker does not pause it: the CLI talks to its own model', async () => {
+    const number = await openTask('Work while our model server is down')
+    mode = 'nochange'
+    const now = new Date()
+    const open = {
+      state: 'open' as const,
+      consecutiveFailures: 3,
+      since: now,
+      lastError: 'Connection error.',
+      nextProbeAt: new Date(now.getTime() + 3_600_000),
+    }
+    await changeModelBreaker(c.db.pool, () => ({ next: open }))
+    try {
+      expect(await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')).toMatchObject({ outcome: 'worked', items: 1 })
+      expect((await getWorkItem(c.db.pool, repository(), number))?.status).toBe('done')
+      // A chat agent is still paused.
+      expect(await c.gaffer!.heartbeats.runNow(repository(), 'frontend-engineer')).toMatchObject({ outcome: 'skipped' })
+    } finally {
+      await changeModelBreaker(c.db.pool, () => ({ next: closedBreaker }))
+    }
   })
 
   it('a report starting BLOCKED: without changes blocks the item with the reason', async () => {

@@ -1,8 +1,13 @@
-import { afterAll, describe, expect, it } from 'vitest'
+import { AuthenticationError, NotFoundError } from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createModelBreaker } from '../src/llm/model-breaker.ts'
+import { changeModelBreaker } from '../src/store/model-breaker.ts'
+import { migrate } from '../src/store/migrate.ts'
 import { createLogger } from '../src/log.ts'
 import { freePort } from '../src/net/free-port.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
 import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
@@ -91,5 +96,38 @@ describe('the global model breaker, with a model server that refuses connections
     expect((await state()).modelBreaker).toMatchObject({ state: 'closed' })
     model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }] })
     expect(await run()).toMatchObject({ outcome: 'worked', items: 1 })
+  })
+})
+
+describe('a probe the server refuses', () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    await migrate(db.pool)
+  })
+  afterAll(async () => {
+    await db.drop()
+  })
+
+  it.each([
+    ['a 404 for a model the server does not serve', new NotFoundError(404, { message: 'no such model' }, undefined, new Headers())],
+    ['a 401 for a bad key', new AuthenticationError(401, { message: 'bad key' }, undefined, new Headers())],
+  ])('closes the breaker on %s: the server answers again', async (_, refusal) => {
+    const now = new Date('2026-11-25T10:00:00Z')
+    await changeModelBreaker(db.pool, () => ({
+      next: { state: 'open', consecutiveFailures: 3, since: now, lastError: 'Connection error.', nextProbeAt: now },
+    }))
+    const lines: Array<{ msg: string; answer?: string }> = []
+    const breaker = createModelBreaker({
+      pool: db.pool,
+      log: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) }),
+      now: () => now,
+      settings: { threshold: 3, probeIntervalMs: 60_000 },
+      model: { complete: () => Promise.reject(refusal) },
+      probeModel: 'not-served',
+    })
+
+    expect(await breaker.probe()).toMatchObject({ state: 'closed', consecutiveFailures: 0 })
+    expect(lines.find((line) => line.msg.startsWith('model probe was refused'))?.answer).toBe(`${refusal.message} (HTTP ${refusal.status})`)
   })
 })

@@ -184,8 +184,9 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     c.model.script(actions, { status: 500 }, { status: 500 }, { status: 500 })
     const failed = await run('vp-engineering')
     expect(failed).toMatchObject({ outcome: 'failed', error: 'the model call failed: 500 scripted 500 (HTTP 500)' })
-    // A 5xx is the server's failure, not the item's: handed back without an attempt.
-    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 0 })
+    // A 5xx is the server's failure, not the item's, but the tools had acted: it counts as an
+    // attempt, so an intermittent outage cannot re-run the item without limit.
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 1 })
 
     c.model.script(actions)
     await run('vp-engineering')
@@ -201,6 +202,15 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
       expect.stringMatching(/^Already delegated as #\d+\.$/),
     ])
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:vp-engineering', 'status:waiting'])
+  })
+
+  it('hands an item back without an attempt when the model server fails before any tool acted', async () => {
+    const number = await openIssue('Nothing done yet', ['agent:frontend-engineer'])
+    c.model.script({ status: 500 }, { status: 500 }, { status: 500 })
+
+    expect(await run('frontend-engineer')).toMatchObject({ outcome: 'failed', error: 'the model call failed: 500 scripted 500 (HTTP 500)' })
+
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 0 })
   })
 
   it('retries a 429 and then succeeds', async () => {

@@ -28,6 +28,11 @@ export function refusalLine(command: string, reason: string): string {
   return `\`/${command}\` refused: ${reason}. Nothing was changed.`
 }
 
+/** A command (or the comment as a whole) that failed on every try: nothing more will happen unless the author asks again. */
+export function couldNotRunLine(what: string, error: string): string {
+  return `could not run ${what}: ${error}; comment again to retry it.`
+}
+
 /** The note for a comment with more commands than Gaffer reads from one comment. */
 export function tooManyCommandsLine(count: number, max: number): string {
   return `this comment has ${count} commands; only the first ${max} were read and the other ${count - max} were ignored. Put them in another comment.`

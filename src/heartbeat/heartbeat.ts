@@ -137,7 +137,8 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
   if (!agent) return finish('skipped', `no agent "${fire.agent}" in the roster of ${fire.repository}`)
   await rollBudgetMonth(pool, fire.repository, fire.agent, deps.now())
   if (await isAgentPaused(pool, fire.repository, fire.agent)) return finish('skipped', 'paused')
-  const modelPaused = await deps.modelPaused?.()
+  // A CLI runtime talks to its own model, not ours: our model server being down says nothing about it.
+  const modelPaused = agent.runtime === 'chat' ? await deps.modelPaused?.() : undefined
   if (modelPaused !== undefined) return finish('skipped', modelPaused)
   if (!(await acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs))) {
     return finish('skipped', 'another heartbeat of this agent is running')

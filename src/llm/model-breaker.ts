@@ -105,8 +105,15 @@ export function createModelBreaker(deps: {
         await recordSuccess()
       } catch (error) {
         const failure = describeModelFailure(error)
-        log.debug({ error: failure.message }, 'model probe failed; the breaker stays open')
-        await recordFailure(failure)
+        // A refusal (a 404 for a model the server does not serve, a 401) is still an answer:
+        // the server is back, and holding every agent on a probe that can never pass would pause them for ever.
+        if (failure.kind === 'item') {
+          log.warn({ answer: failure.message, model: deps.probeModel }, 'model probe was refused, but the server answers; closing the breaker')
+          await recordSuccess()
+        } else {
+          log.debug({ error: failure.message }, 'model probe failed; the breaker stays open')
+          await recordFailure(failure)
+        }
       }
       return readModelBreaker(pool)
     },

@@ -1,5 +1,5 @@
 import { parseCommands, mayRun, type Command } from '../company/commands.ts'
-import { combinedReply, nothingToApproveLine, refusalLine, tooManyCommandsLine, unknownCommandsLine } from '../company/replies.ts'
+import { combinedReply, couldNotRunLine, nothingToApproveLine, refusalLine, tooManyCommandsLine, unknownCommandsLine } from '../company/replies.ts'
 import { HOLD_LABEL, priorityLabels } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
 import { withMarker } from '../company/marker.ts'
@@ -10,8 +10,9 @@ import { headShaOf } from '../github/read-pull-request.ts'
 import { createComment } from '../github/writes.ts'
 import { setAgentsPaused } from '../store/agents.ts'
 import { recordApproval } from '../store/approvals.ts'
-import { appendAudit } from '../store/audit-log.ts'
-import { claimCommentCommands } from '../store/comment-commands.ts'
+import { appendAudit, type AuditEntry } from '../store/audit-log.ts'
+import { failCommentStep, finishCommentStep, releaseComment, takeComment } from '../store/comment-commands.ts'
+import { MAX_DELIVERY_ATTEMPTS } from '../store/webhook-deliveries.ts'
 import { takeReply } from '../store/reply-counts.ts'
 import { lastRunOf } from '../store/heartbeat-runs.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
@@ -39,6 +40,13 @@ export const REPLIES_PER_AUTHOR_PER_MINUTE = 10
 
 export type NewComment = { repository: string; number: number; id: number; body: string; author: { login: string; type?: string | undefined } }
 
+/**
+ * How long one delivery holds a comment between two finished steps. Shorter than the
+ * delivery's own lease (RECEIVE_LEASE_SECONDS), so after a crash the hold has run out
+ * by the time the sweep retries the delivery, and the retry runs the rest.
+ */
+export const COMMENT_LEASE_SECONDS = 60
+
 class Refusal extends Error {}
 
 /** Not a refusal: the command had nothing to act on, and the reply says what is going on instead. */
@@ -46,96 +54,130 @@ class NothingToDo extends Error {}
 
 /**
  * A new comment (edits are ignored by the caller): its slash commands are run for the
- * people allowed to run them, and every decision is audited (SPEC §8). A comment's
- * commands run at most once whichever delivery carries it, at most
- * `MAX_COMMANDS_PER_COMMENT` of them, and everything Gaffer has to say about one comment
- * (refusals, answers, unknown commands) goes into one reply, itself rate-limited per
- * author (SPEC §13). A plain comment by a person with write access on a blocked item
- * is an answer: the item goes back to its owner, who sees the comment on its next run.
+ * people allowed to run them, and every decision is audited (SPEC §8). A comment is
+ * worked in steps (reading it as a whole, then each command, at most
+ * `MAX_COMMANDS_PER_COMMENT`), and each finished step is recorded with its audit row,
+ * so whichever delivery carries the comment, a step runs at most once and a delivery
+ * retried after a failure (a GitHub 502, say) runs the steps that did not. A step that
+ * fails on every attempt the delivery has is given up, and the reply says so. What
+ * Gaffer has to say about the steps one delivery ran (refusals, answers, unknown
+ * commands) goes into one reply, itself rate-limited per author (SPEC §13). A plain
+ * comment by a person with write access on a blocked item is an answer: the item goes
+ * back to its owner, who sees the comment on its next run.
  */
 export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comment: NewComment): Promise<void> {
   if (comment.author.login === deps.botLogin()) return
   const item = await getWorkItem(deps.pool, comment.repository, comment.number)
   if (!item) return
-  if (!(await claimCommentCommands(deps.pool, comment.repository, comment.id))) {
-    deps.log.info({ repository: comment.repository, item: comment.number, comment: comment.id }, 'ignored a comment whose commands already ran')
+  const key = { repository: comment.repository, commentId: comment.id }
+  const progress = await takeComment(deps.pool, key, COMMENT_LEASE_SECONDS)
+  if (!progress) {
+    // That delivery runs every step, and its own retries finish what it cannot.
+    deps.log.info({ repository: comment.repository, item: comment.number, comment: comment.id }, 'left a comment to the delivery working it')
     return
   }
   const isBot = comment.author.type === 'Bot' || comment.author.login.endsWith('[bot]')
   const parsed = parseCommands(comment.body)
   const commands = parsed.commands.slice(0, MAX_COMMANDS_PER_COMMENT)
   const { unknown } = parsed
+  if (progress.done > commands.length) {
+    deps.log.info({ repository: comment.repository, item: comment.number, comment: comment.id }, 'ignored a comment whose commands already ran')
+    await releaseComment(deps.pool, key)
+    return
+  }
   const access = () => deps.permissionOf(octokit, comment.repository, comment.author.login)
   const answers: string[] = []
+  const audit = (action: string, outcome: string, detail: Record<string, unknown>): AuditEntry => ({
+    actor: comment.author.login,
+    action,
+    repository: comment.repository,
+    target: comment.number,
+    outcome,
+    detail: { ...detail, comment: comment.id },
+  })
 
-  try {
+  /** Step 0: the comment as a whole. */
+  async function readComment(): Promise<AuditEntry[]> {
+    const audits: AuditEntry[] = []
     if (unknown.length > 0) {
       // A mistyped command changes nothing; in particular it is not an answer to a block.
       answers.push(unknownCommandsLine(unknown))
-      for (const name of unknown) {
-        await appendAudit(deps.pool, {
-          actor: comment.author.login,
-          action: `/${name}`,
-          repository: comment.repository,
-          target: comment.number,
-          outcome: 'unknown command',
-          detail: { comment: comment.id },
-        })
-      }
+      for (const name of unknown) audits.push(audit(`/${name}`, 'unknown command', {}))
     }
     if (parsed.commands.length > commands.length) answers.push(tooManyCommandsLine(parsed.commands.length, MAX_COMMANDS_PER_COMMENT))
-    if (commands.length === 0 && unknown.length === 0 && item.status === 'blocked' && item.state === 'open' && !isBot) {
+    if (commands.length === 0 && unknown.length === 0 && item!.status === 'blocked' && item!.state === 'open' && !isBot) {
       if (atLeast(await access(), 'write')) {
         const escalation = {
           pool: deps.pool,
-          roster: deps.rosters.get(item.repository),
+          roster: deps.rosters.get(item!.repository),
           owners: deps.owners,
           wake: deps.wake,
           botLogin: deps.botLogin,
         }
-        await unblockItem(escalation, octokit, item, { by: `@${comment.author.login}`, note: 'answered in a comment' })
+        await unblockItem(escalation, octokit, item!, { by: `@${comment.author.login}`, note: 'answered in a comment' })
       }
     }
-    for (const command of commands) {
-      const current = (await getWorkItem(deps.pool, comment.repository, comment.number)) ?? item
-      const actor = {
-        login: comment.author.login,
-        isBot,
-        access: await access(),
-        isApprover: deps.approvers.includes(comment.author.login),
-        authoredPullRequest: current.kind === 'pull' && current.author === comment.author.login,
+    return audits
+  }
+
+  async function runCommand(command: Command): Promise<AuditEntry[]> {
+    const current = (await getWorkItem(deps.pool, comment.repository, comment.number)) ?? item!
+    const actor = {
+      login: comment.author.login,
+      isBot,
+      access: await access(),
+      isApprover: deps.approvers.includes(comment.author.login),
+      authoredPullRequest: current.kind === 'pull' && current.author === comment.author.login,
+    }
+    const allowed = mayRun(command.name, actor)
+    let outcome: string
+    try {
+      if (!allowed.ok) throw new Refusal(allowed.reason)
+      const done = await run(deps, octokit, current, command, comment)
+      outcome = done.outcome
+      if (done.answer) answers.push(done.answer)
+    } catch (error) {
+      if (error instanceof NothingToDo) {
+        outcome = 'nothing to do'
+        answers.push(error.message)
+      } else if (error instanceof Refusal) {
+        outcome = `refused: ${error.message}`
+        answers.push(refusalLine(command.name, error.message))
+      } else {
+        throw error
       }
-      const allowed = mayRun(command.name, actor)
-      let outcome: string
+    }
+    return [audit(`/${command.name}`, outcome, { args: command.args })]
+  }
+
+  try {
+    for (let step = progress.done; step <= commands.length; step += 1) {
+      const command = step === 0 ? undefined : commands[step - 1]!
+      let audits: AuditEntry[]
       try {
-        if (!allowed.ok) throw new Refusal(allowed.reason)
-        const done = await run(deps, octokit, current, command, comment)
-        outcome = done.outcome
-        if (done.answer) answers.push(done.answer)
+        audits = command ? await runCommand(command) : await readComment()
       } catch (error) {
-        if (error instanceof NothingToDo) {
-          outcome = 'nothing to do'
-          answers.push(error.message)
-        } else if (error instanceof Refusal) {
-          outcome = `refused: ${error.message}`
-          answers.push(refusalLine(command.name, error.message))
-        } else {
-          throw error
-        }
+        const failures = await failCommentStep(deps.pool, key)
+        // The delivery is retried and this step with it, until its last attempt: then the step is given up, said, and the rest run.
+        if (failures < MAX_DELIVERY_ATTEMPTS) throw error
+        const message = shortError(error)
+        deps.log.error({ err: error, repository: comment.repository, item: comment.number, comment: comment.id, failures }, 'gave up a comment step')
+        answers.push(couldNotRunLine(command ? `\`/${command.name}\`` : 'this comment', message))
+        audits = [audit(command ? `/${command.name}` : 'comment', `failed: ${message}`, command ? { args: command.args } : {})]
       }
-      await appendAudit(deps.pool, {
-        actor: comment.author.login,
-        action: `/${command.name}`,
-        repository: comment.repository,
-        target: comment.number,
-        outcome,
-        detail: { args: command.args, comment: comment.id },
-      })
+      await finishCommentStep(deps.pool, key, step + 1, audits, COMMENT_LEASE_SECONDS)
     }
+    await releaseComment(deps.pool, key)
   } finally {
-    // Said even when a later command failed: the commands before it ran and will not run again.
+    // Said even when a later step failed: the steps before it ran and will not run again.
     if (answers.length > 0) await answer(deps, octokit, comment, combinedReply(comment.author.login, answers))
   }
+}
+
+/** The first line of an error, short enough for a reply. */
+function shortError(error: unknown): string {
+  const text = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text
 }
 
 /** At most one reply per comment, and at most `repliesPerMinute` per author and repository; the rest is only audited. */

@@ -63,7 +63,14 @@ export type ModelSession = {
   keepGoing(item: WorkItem): boolean
 }
 
-export type SessionOutcome = { result: WorkResult; item: WorkItem; delegated: number[]; modelError: unknown }
+export type SessionOutcome = {
+  result: WorkResult
+  item: WorkItem
+  delegated: number[]
+  modelError: unknown
+  /** Tool calls that ran to the end (not refused, not failed): the session changed something. */
+  toolCallsDone: number
+}
 
 /**
  * The model loop (SPEC §7): up to maxTurns Chat Completions turns; each turn's tool
@@ -96,6 +103,7 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
   const result: WorkResult = { tokens: 0, costUsd: 0 }
   const runTokens = agent.budget.runTokens
   let modelError: unknown
+  let toolCallsDone = 0
   try {
     for (let turn = 1; turn <= agent.maxTurns && !session.signal.aborted; turn += 1) {
       if (runTokens !== undefined && result.tokens >= runTokens) {
@@ -126,7 +134,9 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
           answer = `refused: more than ${deps.fuses.maxToolCallsPerTurn} tool calls in one turn`
           overCap = true
         } else {
-          answer = await dispatch(tools, ctx, call, log)
+          const dispatched = await dispatch(tools, ctx, call, log)
+          answer = dispatched.answer
+          if (dispatched.done) toolCallsDone += 1
         }
         messages.push({ role: 'tool', tool_call_id: call.id, content: answer })
       }
@@ -142,7 +152,7 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
     if (modelError !== undefined) {
       log.error({ err: modelError }, 'model call failed')
     }
-    return { result, item: ctx.item(), delegated: ctx.done.delegated, modelError }
+    return { result, item: ctx.item(), delegated: ctx.done.delegated, modelError, toolCallsDone }
   } finally {
     await chargeBudget(deps, ctx, result.costUsd, log)
   }
@@ -160,9 +170,12 @@ export function createAgentRuntime(deps: RuntimeDeps): WorkHook {
     if (outcome.modelError !== undefined) {
       // A run whose model failed is a failed run. An outage is nobody's item's fault: the
       // claim goes back without an attempt, and the global breaker (not this item's) counts it.
+      // Only while the session changed nothing, though: once a tool acted, an intermittent
+      // outage would otherwise re-run the item (and its side effects) without limit, so the
+      // run counts as an attempt like any unfinished one.
       const failure = describeModelFailure(outcome.modelError)
       const failed = { ...outcome.result, error: `the model call failed: ${failure.message}` }
-      if (failure.kind === 'outage') return { ...failed, handBack: true }
+      if (failure.kind === 'outage') return outcome.toolCallsDone === 0 ? { ...failed, handBack: true } : failed
       await tripCircuitBreaker(deps, work, outcome.modelError)
       return failed
     }
@@ -174,34 +187,37 @@ export function createAgentRuntime(deps: RuntimeDeps): WorkHook {
 
 type Call = { id: string; type: string; function?: { name: string; arguments: string } }
 
-async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, log: Logger): Promise<string> {
+async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, log: Logger): Promise<{ answer: string; done: boolean }> {
+  const refused = (answer: string) => ({ answer, done: false })
   const name = call.function?.name ?? call.type
   const tool = tools.get(name)
   if (!tool || !call.function) {
     log.warn({ tool: name }, 'refused a tool the agent does not hold')
-    return `refused: you do not hold the tool "${name}"; your tools are ${[...tools.keys()].join(', ') || 'none'}`
+    return refused(`refused: you do not hold the tool "${name}"; your tools are ${[...tools.keys()].join(', ') || 'none'}`)
   }
   let raw: unknown
   try {
     raw = JSON.parse(call.function.arguments || '{}')
   } catch {
-    return `refused: the arguments of ${name} are not valid JSON`
+    return refused(`refused: the arguments of ${name} are not valid JSON`)
   }
   const args = tool.parameters.safeParse(raw)
   if (!args.success) {
-    return `refused: invalid arguments for ${name}: ${args.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`
+    return refused(
+      `refused: invalid arguments for ${name}: ${args.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ')}`,
+    )
   }
   try {
     const answer = await tool.run(ctx, args.data)
     log.info({ tool: name }, 'tool call done')
-    return answer
+    return { answer, done: true }
   } catch (error) {
     if (error instanceof ToolRefusal) {
       log.info({ tool: name, reason: error.message }, 'tool call refused')
-      return `refused: ${error.message}`
+      return refused(`refused: ${error.message}`)
     }
     log.error({ tool: name, err: error }, 'tool call failed')
-    return `failed: ${(error as Error).message}`
+    return refused(`failed: ${(error as Error).message}`)
   }
 }
 

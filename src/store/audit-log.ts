@@ -1,4 +1,4 @@
-import type { Pool } from './pool.ts'
+import type { Pool, PoolClient } from './pool.ts'
 
 export type AuditEntry = {
   actor: string
@@ -9,7 +9,8 @@ export type AuditEntry = {
   detail?: Record<string, unknown>
 }
 
-export async function appendAudit(pool: Pool, entry: AuditEntry): Promise<void> {
+/** On the pool, or on a client inside a transaction that must commit the row with its change. */
+export async function appendAudit(pool: Pool | PoolClient, entry: AuditEntry): Promise<void> {
   await pool.query('insert into audit_log (actor, action, repository, target, outcome, detail) values ($1, $2, $3, $4, $5, $6)', [
     entry.actor,
     entry.action,

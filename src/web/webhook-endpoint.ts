@@ -7,7 +7,7 @@ import { spoolDelivery } from '../store/delivery-spool.ts'
 import type { Pool } from '../store/pool.ts'
 import { recordDelivery, type Recorded, type StoredDelivery } from '../store/webhook-deliveries.ts'
 import { parsePayload } from './parse-payload.ts'
-import { BodyTooLargeError, readBody } from './read-body.ts'
+import { BodyTooLargeError, BodyTooSlowError, readBody } from './read-body.ts'
 import { sendJson } from './send.ts'
 
 /**
@@ -26,6 +26,11 @@ export const MAX_BODIES_IN_FLIGHT = 8
  * otherwise hold the request until then and past it.
  */
 export const RECORD_TIMEOUT_MS = 5000
+/** Unverified bodies read at once from one remote address, so one sender cannot take every slot. */
+export const MAX_BODIES_PER_ADDRESS = 2
+
+/** How long a body may take to arrive: GitHub itself gives up on a delivery after 10 s. */
+export const BODY_READ_DEADLINE_MS = 10_000
 
 /** How long the receiving replica owns a fresh delivery; renewed at a third of it while it runs. */
 export const RECEIVE_LEASE_SECONDS = 120
@@ -43,7 +48,9 @@ export function createWebhookEndpoint(deps: {
   pool: Pool
   log: Logger
   process: (delivery: StoredDelivery) => void
-  maxPayloadBytes?: number
+  maxPayloadBytes?: number | undefined
+  /** BODY_READ_DEADLINE_MS unless a test wants it shorter. */
+  bodyDeadlineMs?: number | undefined
   spoolDir?: string | undefined
   /** The lease of a fresh delivery; the processor's own (`RECEIVE_LEASE_SECONDS` unless set). */
   leaseSeconds?: number
@@ -51,7 +58,9 @@ export function createWebhookEndpoint(deps: {
 }) {
   const maxBytes = deps.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   const recordTimeoutMs = deps.recordTimeoutMs ?? RECORD_TIMEOUT_MS
+  const deadlineMs = deps.bodyDeadlineMs ?? BODY_READ_DEADLINE_MS
   let reading = 0
+  const readingFrom = new Map<string, number>()
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const header = (name: string) => {
       const value = req.headers[name]
@@ -71,19 +80,30 @@ export function createWebhookEndpoint(deps: {
         error: `request body of ${declared} bytes is larger than ${maxBytes}; raise GAFFER_WEBHOOK_MAX_BYTES if GitHub sends such events`,
       })
     }
-    if (reading >= MAX_BODIES_IN_FLIGHT) {
+    const address = req.socket.remoteAddress ?? 'unknown'
+    const fromAddress = readingFrom.get(address) ?? 0
+    if (reading >= MAX_BODIES_IN_FLIGHT || fromAddress >= MAX_BODIES_PER_ADDRESS) {
       res.setHeader('retry-after', '1')
-      return refuseUnread(req, res, 503, { error: `already reading ${reading} webhook bodies; retry in a second` })
+      const busy = fromAddress >= MAX_BODIES_PER_ADDRESS ? `${fromAddress} webhook bodies from ${address}` : `${reading} webhook bodies`
+      return refuseUnread(req, res, 503, { error: `already reading ${busy}; retry in a second` })
     }
     let body: string
     reading += 1
+    readingFrom.set(address, fromAddress + 1)
     try {
-      body = await readBody(req, maxBytes)
+      body = await readBody(req, maxBytes, deadlineMs)
     } catch (error) {
       if (error instanceof BodyTooLargeError) return refuseUnread(req, res, 413, { error: error.message })
+      if (error instanceof BodyTooSlowError) {
+        deps.log.warn({ address, deadlineMs }, 'cut a webhook whose body did not arrive in time')
+        return
+      }
       return sendJson(res, 400, { error: (error as Error).message })
     } finally {
       reading -= 1
+      const left = (readingFrom.get(address) ?? 1) - 1
+      if (left > 0) readingFrom.set(address, left)
+      else readingFrom.delete(address)
     }
     const log = deps.log.child({ delivery: deliveryId, event })
     if (!(await deps.probot.webhooks.verify(body, signature).catch(() => false))) {

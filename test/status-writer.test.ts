@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { moveItem } from '../src/mirror/move-item.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, deliverWebhook, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 /** The one status writer (SPEC §13): the table decides, labels move as deltas, a person's label edit is an event. */
 describe('the status writer', () => {
@@ -147,17 +147,7 @@ describe('the status writer', () => {
       installation: { id: c.github.app.installationId },
       sender: { login: c.github.maintainer.login, type: 'User' },
     }
-    const body = JSON.stringify(payload)
-    const response = await fetch(`http://127.0.0.1:${c.port}/api/github/webhooks`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'issue_comment',
-        'x-github-delivery': `stale-${number}`,
-        'x-hub-signature-256': await c.gaffer!.probot.webhooks.sign(body),
-      },
-      body,
-    })
+    const response = await deliverWebhook(c, 'issue_comment', JSON.stringify(payload), { id: `stale-${number}` })
     expect(response.status).toBe(202)
     await c.gaffer!.deliveries.idle()
     await expect

@@ -8,7 +8,7 @@ import { listSpool, spoolDelivery } from '../src/store/delivery-spool.ts'
 import { MAX_DELIVERY_ATTEMPTS, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
-import { commentAs, createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, createTestCompany, deliverWebhook, labeledPayload, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres)', () => {
   let c: TestCompany
@@ -36,28 +36,7 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
   }
   const count = async (sql: string, params: unknown[]) => Number((await c.db.pool.query(sql, params)).rows[0].count)
 
-  /** A body as GitHub would send it, signed with the app's secret. */
-  async function deliverBody(event: string, body: string, id = randomUUID()) {
-    const signature = await c.gaffer!.probot.webhooks.sign(body)
-    return fetch(url(), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': signature },
-      body,
-    })
-  }
-
-  async function labeledPayload(number: number, labels: string[]) {
-    const { data: issue } = await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: number })
-    const { data: repo } = await c.maya.repos.get({ owner: c.owner, repo: c.repo })
-    return {
-      action: 'labeled',
-      issue: { ...issue, labels: labels.map((name) => ({ name })) },
-      label: { name: labels.at(-1) },
-      repository: repo,
-      sender: { login: c.github.maintainer.login, type: 'User' },
-      installation: { id: c.github.app.installationId },
-    }
-  }
+  const deliverBody = (event: string, body: string, id?: string) => deliverWebhook(c, event, body, id === undefined ? {} : { id })
 
   it('starts with a spooled body the database refuses, and moves it to spool/failed/', async () => {
     expect(await listSpool(spoolDir)).toEqual([])
@@ -71,14 +50,14 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
     expect(((await refused.json()) as { error: string }).error).toContain('cannot store this body')
     expect(await listSpool(spoolDir)).toEqual([])
     const number = await openIssue('Delivered after a refused body')
-    const next = await deliverBody('issues', JSON.stringify(await labeledPayload(number, ['area:frontend'])))
+    const next = await deliverBody('issues', JSON.stringify(await labeledPayload(c, number, ['area:frontend'])))
     expect(next.status).toBe(202)
     expect(await next.json()).toMatchObject({ status: 'accepted' })
   })
 
   it('acknowledges a signed body resent under a new delivery id as a duplicate and acts once', async () => {
     const number = await openIssue('Replay under a new id')
-    const body = JSON.stringify(await labeledPayload(number, ['area:frontend']))
+    const body = JSON.stringify(await labeledPayload(c, number, ['area:frontend']))
 
     const first = await deliverBody('issues', body)
     const replay = await deliverBody('issues', body, randomUUID())

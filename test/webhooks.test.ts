@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
+import { deliverWebhook, labeledPayload, labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
   const c = useTestCompany()
@@ -15,35 +15,8 @@ describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
         .rows[0].count,
     )
 
-  /** A webhook as GitHub would send it, signed with the app's secret unless told otherwise. */
-  async function deliver(event: string, payload: object, options: { id?: string; signature?: string } = {}) {
-    const body = JSON.stringify(payload)
-    const signature = options.signature ?? (await c.gaffer!.probot.webhooks.sign(body))
-    return fetch(`http://127.0.0.1:${c.port}/api/github/webhooks`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': event,
-        'x-github-delivery': options.id ?? randomUUID(),
-        'x-hub-signature-256': signature,
-      },
-      body,
-    })
-  }
-
-  /** The issues.labeled payload for an existing issue, with `labels` as its label set. */
-  async function labeledPayload(number: number, labels: string[], sender: { login: string; type: string }) {
-    const { data: issue } = await c.maya.issues.get({ owner: c.owner, repo: c.repo, issue_number: number })
-    const { data: repo } = await c.maya.repos.get({ owner: c.owner, repo: c.repo })
-    return {
-      action: 'labeled',
-      issue: { ...issue, labels: labels.map((name) => ({ name })) },
-      label: { name: labels.at(-1) },
-      repository: repo,
-      sender,
-      installation: { id: c.github.app.installationId },
-    }
-  }
+  const deliver = (event: string, payload: object, options: { id?: string; signature?: string } = {}) =>
+    deliverWebhook(c, event, JSON.stringify(payload), options)
 
   it('routes a new issue with a handles label to that agent as todo', async () => {
     const number = await openIssue('Prices round down', ['area:backend'])
@@ -89,7 +62,7 @@ describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
   it('stores a replayed delivery once and acts on it once', async () => {
     const number = await openIssue('Replay me', [])
     await expect.poll(() => getWorkItem(c.db.pool, repository(), number), poll).toBeDefined()
-    const payload = await labeledPayload(number, ['area:frontend'], { login: c.github.maintainer.login, type: 'User' })
+    const payload = await labeledPayload(c, number, ['area:frontend'], { login: c.github.maintainer.login, type: 'User' })
     const id = randomUUID()
 
     const first = await deliver('issues', payload, { id })
@@ -109,7 +82,7 @@ describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
   it('rejects a forged signature with 401 and changes nothing', async () => {
     const number = await openIssue('Forge target', [])
     await expect.poll(() => getWorkItem(c.db.pool, repository(), number), poll).toBeDefined()
-    const payload = await labeledPayload(number, ['area:backend'], { login: c.github.maintainer.login, type: 'User' })
+    const payload = await labeledPayload(c, number, ['area:backend'], { login: c.github.maintainer.login, type: 'User' })
     const id = randomUUID()
     const body = JSON.stringify(payload)
     const { createHmac } = await import('node:crypto')
@@ -135,7 +108,7 @@ describe('webhooks into the mirror (emulated GitHub, real Postgres)', () => {
   it("does not route the echo of the app's own writes", async () => {
     const number = await openIssue('Written by the app', [])
     await expect.poll(() => getWorkItem(c.db.pool, repository(), number), poll).toBeDefined()
-    const own = await labeledPayload(number, ['area:backend'], { login: `${c.github.app.slug}[bot]`, type: 'Bot' })
+    const own = await labeledPayload(c, number, ['area:backend'], { login: `${c.github.app.slug}[bot]`, type: 'Bot' })
 
     expect((await deliver('issues', own)).status).toBe(202)
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { Octokit } from '@octokit/rest'
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest'
 import { startGaffer, type Gaffer } from '../../src/gaffer.ts'
@@ -195,4 +196,38 @@ export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCom
 
 function missing(what: string, option: string): never {
   throw new Error(`this test company has no ${what}: pass \`${option}\` to useTestCompany`)
+}
+
+/** A webhook body as GitHub would send it to the company's replica, signed with the app's secret unless told otherwise. */
+export async function deliverWebhook(company: TestCompany, event: string, body: string, options: { id?: string; signature?: string } = {}) {
+  const signature = options.signature ?? (await company.gaffer!.probot.webhooks.sign(body))
+  return fetch(`http://127.0.0.1:${company.port}/api/github/webhooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': options.id ?? randomUUID(),
+      'x-hub-signature-256': signature,
+    },
+    body,
+  })
+}
+
+/** The issues.labeled payload for an existing issue, with `labels` as its label set (the last one the label just added). */
+export async function labeledPayload(
+  company: TestCompany,
+  number: number,
+  labels: string[],
+  sender: { login: string; type: string } = { login: company.github.maintainer.login, type: 'User' },
+) {
+  const { data: issue } = await company.maya.issues.get({ owner: company.owner, repo: company.repo, issue_number: number })
+  const { data: repo } = await company.maya.repos.get({ owner: company.owner, repo: company.repo })
+  return {
+    action: 'labeled',
+    issue: { ...issue, labels: labels.map((name) => ({ name })) },
+    label: { name: labels.at(-1) },
+    repository: repo,
+    sender,
+    installation: { id: company.github.app.installationId },
+  }
 }

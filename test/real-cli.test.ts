@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { homedir, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -28,12 +28,12 @@ afterEach(async () => {
 })
 
 /**
- * In the repository's ignored `.gaffer/` like a real GAFFER_HOME, or under the temporary
- * folder, where Codex refuses to set up its own sandbox's helper (its HOME is inside the
+ * Under the user's home like a real GAFFER_HOME (`~/.gaffer`; not the repository, which a
+ * CI may clone under the temporary folder), or under the temporary folder, where Codex refuses to set up its own sandbox's helper (its HOME is inside the
  * workspace) and every command it runs fails.
  */
 async function workspace(where: 'home' | 'tmp'): Promise<string> {
-  const parent = where === 'tmp' ? tmpdir() : path.join(root, '.gaffer')
+  const parent = where === 'tmp' ? tmpdir() : path.join(homedir(), '.cache', 'gaffer-test-workspaces')
   await mkdir(parent, { recursive: true })
   const dir = await mkdtemp(path.join(parent, 'gaffer-real-cli-'))
   dirs.push(dir)
@@ -146,8 +146,8 @@ describe.skipIf(!codex)('an agent on the real Codex CLI, the whole path (emulate
       { command: "mkdir -p docs && printf '# Hello\\n' > docs/hello.md && env" },
       { message: 'Added docs/hello.md.' },
     ])
-    await mkdir(path.join(root, '.gaffer'), { recursive: true })
-    home = await mkdtemp(path.join(root, '.gaffer', 'gaffer-real-cli-home-'))
+    await mkdir(path.join(homedir(), '.cache', 'gaffer-test-workspaces'), { recursive: true })
+    home = await mkdtemp(path.join(homedir(), '.cache', 'gaffer-test-workspaces', 'gaffer-real-cli-home-'))
     agentsDir = path.join(home, 'agents')
     await cp(shippedAgentsDir, agentsDir, { recursive: true })
     const file = path.join(agentsDir, 'backend-engineer', 'AGENTS.md')

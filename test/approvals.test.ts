@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, openPullRequest, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('approvals, hidden and unknown commands, unknown agents (emulated GitHub, scripted model)', () => {
   const c = useTestCompany({ model: true, app: { owners: ['maya'] } })
@@ -84,17 +84,7 @@ describe('approvals, hidden and unknown commands, unknown agents (emulated GitHu
   })
 
   it("a pull request's author cannot approve it", async () => {
-    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
-    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: 'refs/heads/maya-fix', sha: main.object.sha })
-    await c.maya.repos.createOrUpdateFileContents({
-      owner: c.owner,
-      repo: c.repo,
-      path: 'fix.txt',
-      message: 'A fix',
-      content: Buffer.from('fixed\n').toString('base64'),
-      branch: 'maya-fix',
-    })
-    const pr = (await c.maya.pulls.create({ owner: c.owner, repo: c.repo, title: 'A fix', head: 'maya-fix', base: 'main' })).data.number
+    const pr = await openPullRequest(c, { by: 'maya', branch: 'maya-fix', title: 'A fix' })
     await expect.poll(async () => (await item(pr))?.kind, poll).toBe('pull')
 
     await say('maya', pr, '/approve')

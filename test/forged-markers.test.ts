@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, openPullRequest, poll, useTestCompany } from './helpers/test-company.ts'
 
 /**
  * SPEC §7: a marker is trusted only on what the app's own bot login wrote. The same
@@ -98,18 +98,10 @@ describe('markers written by anyone but the app (emulated GitHub, no model)', ()
   it.each(['maya', 'oscar'] as const)("a pull request %s opens with a marker is not an agent's, and its merge finishes no item", async (who) => {
     const task = await openAs('maya', `Task for ${who}'s pull request`, ['agent:frontend-engineer', 'status:review'], 'Build the page.')
     const branch = `forged-${who}`
-    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
-    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.object.sha })
-    await c.maya.repos.createOrUpdateFileContents({
-      owner: c.owner,
-      repo: c.repo,
-      path: `${branch}.md`,
-      message: 'A change',
-      content: Buffer.from('change\n').toString('base64'),
-      branch,
-    })
-    const body = `A change.\n\n${formatMarker({ agent: 'frontend-engineer', depth: 1, parent: task })}`
-    const pr = (await c[who].pulls.create({ owner: c.owner, repo: c.repo, title: `Change by ${who}`, head: branch, base: 'main', body })).data.number
+    const body = `A change.
+
+${formatMarker({ agent: 'frontend-engineer', depth: 1, parent: task })}`
+    const pr = await openPullRequest(c, { by: who, branch, title: `Change by ${who}`, body })
     await mirrored(pr)
 
     await c.maya.pulls.merge({ owner: c.owner, repo: c.repo, pull_number: pr, merge_method: 'merge' })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { openPullRequest, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe("an outsider's pull request waits for a writer before the reviewer gets it", () => {
   // The default GAFFER_OUTSIDER_PULLS=hold.
@@ -24,17 +24,7 @@ describe("an outsider's pull request waits for a writer before the reviewer gets
     // Oscar has no access to the repository. On GitHub he would push to his fork; the emulated
     // GitHub has no forks, so the branch is pushed by maya and the pull request is opened by oscar:
     // what Gaffer reads (the pull request's author and his permission) is the same.
-    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
-    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: 'refs/heads/oscar-typo', sha: main.object.sha })
-    await c.maya.repos.createOrUpdateFileContents({
-      owner: c.owner,
-      repo: c.repo,
-      path: 'typo.md',
-      message: 'Fix a typo',
-      content: Buffer.from('typo\n').toString('base64'),
-      branch: 'oscar-typo',
-    })
-    const pr = (await c.oscar.pulls.create({ owner: c.owner, repo: c.repo, title: 'Fix a typo', head: 'oscar-typo', base: 'main' })).data.number
+    const pr = await openPullRequest(c, { by: 'oscar', branch: 'oscar-typo', title: 'Fix a typo' })
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), pr))?.kind, poll).toBe('pull')
     await settled()
 
@@ -62,17 +52,7 @@ describe("an outsider's pull request waits for a writer before the reviewer gets
   })
 
   it("routes a writer's pull request at once, as before", async () => {
-    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
-    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: 'refs/heads/maya-fix', sha: main.object.sha })
-    await c.maya.repos.createOrUpdateFileContents({
-      owner: c.owner,
-      repo: c.repo,
-      path: 'fix.md',
-      message: 'A fix',
-      content: Buffer.from('fix\n').toString('base64'),
-      branch: 'maya-fix',
-    })
-    const pr = (await c.maya.pulls.create({ owner: c.owner, repo: c.repo, title: 'A fix', head: 'maya-fix', base: 'main' })).data.number
+    const pr = await openPullRequest(c, { by: 'maya', branch: 'maya-fix', title: 'A fix' })
 
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), pr))?.status, poll).toBe('todo')
     expect(await getWorkItem(c.db.pool, repository(), pr)).toMatchObject({ owner_agent: 'reviewer' })

@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startGaffer, type Gaffer } from '../src/gaffer.ts'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { WorkHook } from '../src/heartbeat/heartbeat.ts'
-import { createLogger } from '../src/log.ts'
-import { createPool, type Pool } from '../src/store/pool.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { runToEnd } from './helpers/run-process.ts'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { poll, useSecondReplica, useTestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'replica-admin-token-0123456789'
 
 describe('two replicas on one database', () => {
-  let other: { gaffer: Gaffer; pool: Pool }
   let release!: () => void
   const started: Array<{ replica: string; item: number }> = []
   const slowWork =
@@ -23,30 +19,9 @@ describe('two replicas on one database', () => {
     }
 
   const c = useTestCompany({ app: { adminToken: ADMIN_TOKEN, work: slowWork('a'), settings: { wakes: true, wakeDebounceMs: 100 } } })
-  // The second replica starts after the company's and, as vitest runs afterAll hooks in
-  // reverse, stops before the company's database is dropped.
-  beforeAll(async () => {
-    const pool = createPool(c.db.url)
-    other = {
-      pool,
-      gaffer: await startGaffer({
-        app: c.github.app,
-        githubApiUrl: c.github.url,
-        pool,
-        log: createLogger('silent'),
-        port: 0,
-        host: '127.0.0.1',
-        adminToken: ADMIN_TOKEN,
-        settings: { schedule: false, wakes: true, wakeDebounceMs: 100 },
-        work: slowWork('b'),
-      }),
-    }
-  })
-  afterAll(async () => {
-    release?.()
-    await other?.gaffer.stop()
-    await other?.pool.end()
-  })
+  const other = useSecondReplica(c, { adminToken: ADMIN_TOKEN, settings: { schedule: false, wakes: true, wakeDebounceMs: 100 }, work: slowWork('b') })
+  // Registered last, so it runs first: the held work lets go before the replicas stop.
+  afterAll(() => release?.())
 
   const runs = async (agent: string) =>
     (await c.db.pool.query('select trigger, outcome, error from heartbeat_runs where agent = $1 order by id', [agent])).rows

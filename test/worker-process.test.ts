@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startGaffer, type Gaffer } from '../src/gaffer.ts'
+import { describe, expect, it } from 'vitest'
 import type { WorkHook } from '../src/heartbeat/heartbeat.ts'
-import { createLogger } from '../src/log.ts'
-import { createPool, type Pool } from '../src/store/pool.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { poll, useSecondReplica, useTestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'worker-admin-token-0123456789'
 
 describe('a web process and a worker process on one database (GAFFER_PROCESS)', () => {
-  let worker: { gaffer: Gaffer; pool: Pool }
   const worked: Array<{ process: string; item: number }> = []
   const work =
     (process: string): WorkHook =>
@@ -23,27 +19,11 @@ describe('a web process and a worker process on one database (GAFFER_PROCESS)', 
   const c = useTestCompany({
     app: { processRole: 'web', adminToken: ADMIN_TOKEN, work: work('web'), settings: { schedule: true, wakes: true, wakeDebounceMs: 100 } },
   })
-  beforeAll(async () => {
-    const pool = createPool(c.db.url)
-    worker = {
-      pool,
-      gaffer: await startGaffer({
-        app: c.github.app,
-        githubApiUrl: c.github.url,
-        pool,
-        log: createLogger('silent'),
-        port: 0,
-        host: '127.0.0.1',
-        adminToken: ADMIN_TOKEN,
-        processRole: 'worker',
-        settings: { schedule: false, wakes: true, wakeDebounceMs: 100, wakePollMs: 100 },
-        work: work('worker'),
-      }),
-    }
-  })
-  afterAll(async () => {
-    await worker?.gaffer.stop()
-    await worker?.pool.end()
+  const worker = useSecondReplica(c, {
+    adminToken: ADMIN_TOKEN,
+    processRole: 'worker',
+    settings: { schedule: false, wakes: true, wakeDebounceMs: 100, wakePollMs: 100 },
+    work: work('worker'),
   })
 
   const item = (number: number) => getWorkItem(c.db.pool, c.github.repository, number)

@@ -5,6 +5,7 @@ import { startGaffer, type Gaffer } from '../../src/gaffer.ts'
 import type { GafferOptions } from '../../src/gaffer-options.ts'
 import { createLogger } from '../../src/log.ts'
 import { freePort } from '../../src/net/free-port.ts'
+import { createPool, type Pool } from '../../src/store/pool.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'
 import { WEBHOOK_PATH } from '../../src/web/http-server.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
@@ -230,4 +231,53 @@ export async function labeledPayload(
     sender,
     installation: { id: company.github.app.installationId },
   }
+}
+
+/**
+ * A pull request as a person opens one: a branch from main with one commit (made by maya,
+ * who may push; the emulated GitHub has no forks), opened by `by`. Returns its number.
+ */
+export async function openPullRequest(
+  company: TestCompany,
+  pull: { by: 'maya' | 'oscar'; branch: string; title: string; body?: string },
+): Promise<number> {
+  const at = { owner: company.owner, repo: company.repo }
+  const { data: main } = await company.maya.git.getRef({ ...at, ref: 'heads/main' })
+  await company.maya.git.createRef({ ...at, ref: `refs/heads/${pull.branch}`, sha: main.object.sha })
+  await company.maya.repos.createOrUpdateFileContents({
+    ...at,
+    path: `${pull.branch}.md`,
+    message: pull.title,
+    content: Buffer.from(`${pull.title}\n`).toString('base64'),
+    branch: pull.branch,
+  })
+  const { data } = await company[pull.by].pulls.create({ ...at, title: pull.title, head: pull.branch, base: 'main', body: pull.body ?? '' })
+  return data.number
+}
+
+/**
+ * A second replica of the company's app on the same database (and the same emulated
+ * GitHub), started after the company's and, as vitest runs afterAll hooks in reverse,
+ * stopped before the company's database is dropped. Its fields are filled in beforeAll.
+ */
+export function useSecondReplica(company: TestCompany, options: AppOptions): { gaffer: Gaffer; pool: Pool } {
+  const replica = {} as { gaffer: Gaffer; pool: Pool }
+  beforeAll(async () => {
+    replica.pool = createPool(company.db.url)
+    replica.gaffer = await startGaffer({
+      app: company.github.app,
+      githubApiUrl: company.github.url,
+      pool: replica.pool,
+      log: createLogger('silent'),
+      port: 0,
+      host: '127.0.0.1',
+      adminToken: undefined,
+      ...options,
+    })
+  })
+  afterAll(async () => {
+    await replica.gaffer?.stop()
+    await replica.pool?.end()
+  })
+  return replica
 }

@@ -130,9 +130,20 @@ describe('webhook records (real Postgres)', () => {
        ('old', 'x', 'y', now() - interval '366 days'), ('new', 'x', 'y', now() - interval '364 days')`,
     )
 
+    await db.pool.query(
+      `insert into cli_transcripts (run_id, repository, number, agent, runtime, adapter, transcript, started_at, finished_at) values
+       (1, 'o/r', 1, 'a', 'codex', 'codex', 'old', now() - interval '31 days', now() - interval '31 days'),
+       (2, 'o/r', 2, 'a', 'codex', 'codex', 'running', now() - interval '31 days', null),
+       (3, 'o/r', 3, 'a', 'codex', 'codex', 'new', now() - interval '29 days', now())`,
+    )
+
     const pruned = await pruneOldRecords(db.pool, { deliveriesDays: 14, runsDays: 30, auditDays: 365 })
 
-    expect(pruned).toMatchObject({ deliveries: 1, runs: 1, audit: 1 })
+    expect(pruned).toMatchObject({ deliveries: 1, runs: 1, transcripts: 1, audit: 1 })
+    expect((await db.pool.query('select transcript from cli_transcripts order by transcript')).rows.map((row) => row.transcript)).toEqual([
+      'new',
+      'running',
+    ])
     const deliveries = await db.pool.query('select payload_sha256 from webhook_deliveries where payload_sha256 = any($1)', [
       [old.payloadSha256, oldUnfinished.payloadSha256, fresh.payloadSha256],
     ])

@@ -16,7 +16,7 @@ export function createIntakeSweep(deps: { appOctokit: Pick<Octokit, 'request'>; 
     await requestRedeliveries().catch((error: unknown) => deps.log.error({ err: error }, 'could not ask GitHub for failed webhook deliveries'))
     try {
       const pruned = await pruneOldRecords(deps.pool, retention)
-      if (pruned.deliveries + pruned.runs + pruned.audit > 0) deps.log.info({ pruned, retention }, 'pruned records past their retention')
+      if (Object.values(pruned).some((count) => count > 0)) deps.log.info({ pruned, retention }, 'pruned records past their retention')
     } catch (error) {
       deps.log.error({ err: error }, 'could not prune old records')
     }

@@ -41,9 +41,8 @@ export function createModelBreaker(deps: {
 }): ModelBreaker {
   const { pool, log, settings } = deps
 
-  async function recordSuccess(): Promise<void> {
-    const state = await readModelBreaker(pool)
-    // The common case costs one read: nothing to clear.
+  /** `state` is what the caller read before its call: the common case (closed, nothing to clear) costs nothing more. */
+  async function recordSuccess(state: BreakerState): Promise<void> {
     if (state.state === 'closed' && state.consecutiveFailures === 0) return
     const { decision } = await changeModelBreaker(pool, (current) => afterSuccess(current))
     if (decision.reset)
@@ -71,11 +70,12 @@ export function createModelBreaker(deps: {
 
   const client: ModelClient = {
     async complete(request) {
-      const reason = pausedReason(await readModelBreaker(pool))
+      const before = await readModelBreaker(pool)
+      const reason = pausedReason(before)
       if (reason !== undefined) throw new ModelPaused(reason)
       try {
         const turn = await deps.model.complete(request)
-        await quietly(recordSuccess)
+        await quietly(() => recordSuccess(before))
         return turn
       } catch (error) {
         // A call we aborted (a graceful stop) says nothing about the server.
@@ -90,6 +90,9 @@ export function createModelBreaker(deps: {
     pausedReason: async () => pausedReason(await readModelBreaker(pool)),
     read: () => readModelBreaker(pool),
     async probe() {
+      // Nearly always closed: one plain read, no locking transaction, on every replica every minute.
+      const seen = await readModelBreaker(pool)
+      if (seen.state !== 'open') return seen
       const { decision } = await changeModelBreaker(pool, (state) => {
         const next = takeProbe(state, deps.now(), settings)
         return next ? { next } : undefined
@@ -102,14 +105,14 @@ export function createModelBreaker(deps: {
           tools: [],
           signal: new AbortController().signal,
         })
-        await recordSuccess()
+        await recordSuccess(seen)
       } catch (error) {
         const failure = describeModelFailure(error)
         // A refusal (a 404 for a model the server does not serve, a 401) is still an answer:
         // the server is back, and holding every agent on a probe that can never pass would pause them for ever.
         if (failure.kind === 'item') {
           log.warn({ answer: failure.message, model: deps.probeModel }, 'model probe was refused, but the server answers; closing the breaker')
-          await recordSuccess()
+          await recordSuccess(seen)
         } else {
           log.debug({ error: failure.message }, 'model probe failed; the breaker stays open')
           await recordFailure(failure)

@@ -73,4 +73,32 @@ describe('reconcile on start heals what webhooks missed', () => {
     expect(row.rows[0].processed_at).not.toBeNull()
     expect(row.rows[0].attempts).toBe(2)
   })
+
+  it('heals a status changed while the app was down through the table: an allowed move is taken, one nobody may make by hand is put back', async () => {
+    await c.startApp()
+    const open = async (title: string) => {
+      const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['area:docs'] })).data.number
+      await expect.poll(() => labelsOnGitHub(c, number), poll).toContain('status:todo')
+      return number
+    }
+    const skipped = await open('Marked done without work')
+    const blocked = await open('Blocked by hand')
+    await c.gaffer!.deliveries.idle()
+    await c.stopApp()
+
+    // todo → done is no move a person may make by hand; blocked → todo is (an unblock), so the
+    // second item is first blocked in the mirror, the way a block leaves it.
+    await c.maya.issues.setLabels({ owner: c.owner, repo: c.repo, issue_number: skipped, labels: ['agent:docs-writer', 'area:docs', 'status:done'] })
+    await c.db.pool.query(
+      "update work_items set status = 'blocked', status_changed_at = now() - interval '1 hour' where repository = $1 and number = $2",
+      [c.github.repository, blocked],
+    )
+
+    await c.startApp()
+
+    expect(await labelsOnGitHub(c, skipped)).toEqual(['agent:docs-writer', 'area:docs', 'status:todo'])
+    expect((await getWorkItem(c.db.pool, c.github.repository, skipped))?.status).toBe('todo')
+    // GitHub still says todo for the other: blocked → todo is an unblock, so the mirror takes it.
+    expect((await getWorkItem(c.db.pool, c.github.repository, blocked))?.status).toBe('todo')
+  })
 })

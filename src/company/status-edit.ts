@@ -10,23 +10,22 @@ const byHand: Partial<Record<StatusEvent, CommandName>> = {
   changes_requested: 'approve',
 }
 
-export type StatusEdit = { ok: true; event: StatusEvent; command: CommandName } | { ok: false; reason: string }
+export type StatusEdit = HandMove
+
+export type HandMove = { ok: true; event: StatusEvent; command: CommandName } | { ok: false; reason: string }
 
 /**
- * A person moved an item's status label by hand (SPEC §13): that is the event the
- * table has for the move, allowed only to someone who may run the command it stands
- * for (moving a `needs-approval` item on is an approval). Anything else is refused,
- * and the caller puts the label back. Approving by hand answers an approval request
- * only: moving an issue in `review` to `done` would close it ahead of its pull
- * request's merge and around the gate, as `/approve` would (docs/decisions.md).
+ * Which event a move of the status label by hand stands for, whoever made it: only the
+ * moves a person may make with a command (unblock, approve or reject a request, ask for
+ * changes). A pull request's status follows its reviewer and its commits, never a label.
+ * The reconcile asks the same when it finds a label whose webhook was lost.
  */
-export function decideStatusEdit(edit: { kind: 'issue' | 'pull'; from: Status | null; to: Status | null; actor: Actor }): StatusEdit {
-  const { from, to } = edit
+export function handMove(kind: 'issue' | 'pull', from: Status | null, to: Status | null): HandMove {
   if (to === null) return { ok: false, reason: 'an item keeps exactly one status label' }
-  if (edit.kind === 'pull') {
+  if (kind === 'pull') {
     return { ok: false, reason: "a pull request's status follows its reviewer and its commits; use `/approve`, `/hold` or a review instead" }
   }
-  const event = eventsBetween(from, to).find((candidate) => byHand[candidate] !== undefined && (candidate !== 'approve' || from === 'needs-approval'))
+  const event = eventsBetween(from, to).find((candidate) => byHand[candidate] !== undefined)
   if (event === undefined) {
     const reason =
       from === 'in-progress'
@@ -36,10 +35,20 @@ export function decideStatusEdit(edit: { kind: 'issue' | 'pull'; from: Status | 
           : `Gaffer does not move an item from ${from ?? 'no status'} to ${to}`
     return { ok: false, reason }
   }
-  const command = byHand[event]!
-  const allowed = mayRun(command, edit.actor)
-  if (!allowed.ok) return { ok: false, reason: allowed.reason }
-  return { ok: true, event, command }
+  return { ok: true, event, command: byHand[event]! }
+}
+
+/**
+ * A person moved an item's status label by hand (SPEC §13): the event the move stands
+ * for (`handMove`), allowed only to someone who may run its command (moving a
+ * `needs-approval` item on is an approval). Anything else is refused, and the caller
+ * puts the label back.
+ */
+export function decideStatusEdit(edit: { kind: 'issue' | 'pull'; from: Status | null; to: Status | null; actor: Actor }): StatusEdit {
+  const move = handMove(edit.kind, edit.from, edit.to)
+  if (!move.ok) return move
+  const allowed = mayRun(move.command, edit.actor)
+  return allowed.ok ? move : { ok: false, reason: allowed.reason }
 }
 
 /** The reply when a person's status label edit is refused and the label is put back. */

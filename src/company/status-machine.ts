@@ -45,7 +45,8 @@ const transitions: Record<StatusEvent, Partial<Record<From, Status>>> = {
   unblock: { blocked: 'todo' },
   // A new owner starts fresh; an item being worked, waiting, in review or done is not taken away.
   reassign: { none: 'todo', todo: 'todo', blocked: 'todo' },
-  approve: { 'needs-approval': 'todo', review: 'done' },
+  // Answers an approval request. An issue in review is finished by its pull request's merge, not an approval.
+  approve: { 'needs-approval': 'todo' },
   reject: { 'needs-approval': 'blocked' },
   // Back to the owner's queue: its next claim makes it in-progress again.
   changes_requested: { review: 'todo' },

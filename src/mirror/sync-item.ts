@@ -1,6 +1,7 @@
 import { unknownAgentNote } from '../company/replies.ts'
 import { trustedProvenance } from '../company/marker.ts'
 import { routeItem, type Routing } from '../company/route-item.ts'
+import { handMove } from '../company/status-edit.ts'
 import { holdsPull, mayHoldPull, mayRelease, outsiderPullNote, releasesPull, type OutsiderPulls } from '../company/outsider-pull.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import { mostAdvanced, statusesIn, statusLabel } from '../company/labels.ts'
@@ -51,7 +52,7 @@ export async function syncItem(
   const now = deps.now?.() ?? new Date()
   await refreshItemPriority(deps.pool, item.repository, item.number, now)
   let mirrored = await getWorkItem(deps.pool, item.repository, item.number)
-  if (mirrored && !options.ownWrite && options.heal === true) mirrored = await healStatus(deps, item, mirrored)
+  if (mirrored && !options.ownWrite && options.heal === true) mirrored = await healStatus(deps, octokit, item, mirrored)
   // A child finished by someone else resumes its parent here; Gaffer's own writes do it as they write.
   if (!options.ownWrite && mirrored?.parent_number != null && (mirrored.state === 'closed' || mirrored.status === 'done')) {
     await resumeWaitingParent(deps, octokit, item.repository, mirrored.parent_number)
@@ -72,12 +73,38 @@ export async function syncItem(
   if (routed && routing.status === 'todo' && routing.owner !== undefined) deps.wake?.(item.repository, routing.owner)
 }
 
-/** The mirror takes the status GitHub shows (the most advanced of its status labels), unless a run holds the item. */
-async function healStatus(deps: MirrorDeps, item: GitHubItem, mirrored: WorkItem): Promise<WorkItem> {
+/**
+ * A fresh read shows a status the mirror does not have (an edit whose webhook was lost).
+ * Gaffer's own moves reach the mirror first, so such a change is a person's label edit,
+ * read by the same rule as one whose webhook arrived (`handMove`): a move a person may
+ * make by hand is adopted (unless a run holds the item, or Gaffer's own newer move is on
+ * its way); any other gets the mirror's label back. Who made it is unknown here, so the
+ * command's permission cannot be asked; GitHub lets only triagers and above edit labels.
+ */
+async function healStatus(deps: MirrorDeps, octokit: Octokit, item: GitHubItem, mirrored: WorkItem): Promise<WorkItem> {
   const onGitHub = mostAdvanced(statusesIn(item.labels))
   if (onGitHub === undefined || onGitHub === mirrored.status) return mirrored
+  const where = `${item.repository}#${item.number}`
+  if (mirrored.status !== null && !handMove(mirrored.kind, mirrored.status, onGitHub).ok) {
+    const held = mirrored.claimed_by_run !== null && mirrored.lease_expires_at !== null && mirrored.lease_expires_at > new Date()
+    const moving = mirrored.status_changed_at !== null && mirrored.status_changed_at.toISOString() >= item.updatedAt
+    if (held || moving) return mirrored
+    const back = statusLabel(mirrored.status)
+    const labels = await changeLabels(octokit, item, { add: [back], remove: (label) => label.startsWith('status:') && label !== back })
+    if (labels) await recordLabels(deps.pool, item.repository, item.number, labels)
+    deps.log.warn({ item: where, from: mirrored.status, to: onGitHub }, 'put back a status label no allowed move leads to')
+    await appendAudit(deps.pool, {
+      actor: 'gaffer',
+      action: 'heal',
+      repository: item.repository,
+      target: item.number,
+      outcome: `refused: ${onGitHub}`,
+      detail: { from: mirrored.status },
+    })
+    return mirrored
+  }
   if (!(await adoptStatus(deps.pool, item.repository, item.number, onGitHub, item.updatedAt))) return mirrored
-  deps.log.info({ item: `${item.repository}#${item.number}`, from: mirrored.status, to: onGitHub }, 'mirror took the status GitHub shows')
+  deps.log.info({ item: where, from: mirrored.status, to: onGitHub }, 'mirror took the status GitHub shows')
   await appendAudit(deps.pool, {
     actor: 'gaffer',
     action: 'heal',

@@ -43,6 +43,8 @@ export type WorkItem = {
   failure_count: number
   github_created_at: Date | null
   github_updated_at: Date | null
+  /** When the status last moved (the status writer, a claim or lease, a heal). */
+  status_changed_at: Date | null
 }
 
 /**

@@ -1,5 +1,6 @@
 import { agentLabel, NEEDS_HUMAN_LABEL } from '../company/labels.ts'
 import type { Octokit } from '../github/octokit.ts'
+import type { Logger } from '../log.ts'
 import type { Roster } from '../roster/roster.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { clearBlock, recordBlock, recordEscalation } from '../store/escalations.ts'
@@ -10,6 +11,8 @@ import { moveItem } from './move-item.ts'
 /** What blocking, escalating and unblocking an item of one repository needs. */
 export type RepositoryEscalationDeps = {
   pool: Pool
+  /** Refusals of the status writer are logged as well as audited. */
+  log?: Logger | undefined
   roster: Roster
   owners: string[]
   wake?: ((repository: string, agent: string) => void) | undefined
@@ -20,6 +23,7 @@ export type RepositoryEscalationDeps = {
 export function escalationDepsFor(
   deps: {
     pool: Pool
+    log?: Logger | undefined
     rosters: { get(repository: string): Roster }
     owners: string[]
     wake?: ((repository: string, agent: string) => void) | undefined
@@ -27,7 +31,7 @@ export function escalationDepsFor(
   },
   repository: string,
 ): RepositoryEscalationDeps {
-  return { pool: deps.pool, roster: deps.rosters.get(repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
+  return { pool: deps.pool, log: deps.log, roster: deps.rosters.get(repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
 }
 
 const HUMANS = 'humans'

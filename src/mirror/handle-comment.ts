@@ -18,7 +18,7 @@ import { lastRunOf } from '../store/heartbeat-runs.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
 import { changeLabels } from '../github/writes.ts'
 import { getWorkItem, recordLabels, type WorkItem } from '../store/work-items.ts'
-import { blockItem, unblockItem } from './escalation.ts'
+import { blockItem, escalationDepsFor, unblockItem } from './escalation.ts'
 import { syncGate } from './quality-gate.ts'
 import type { MirrorDeps } from './sync-item.ts'
 import { moveItem } from './move-item.ts'
@@ -107,14 +107,10 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
     if (parsed.commands.length > commands.length) answers.push(tooManyCommandsLine(parsed.commands.length, MAX_COMMANDS_PER_COMMENT))
     if (commands.length === 0 && unknown.length === 0 && item!.status === 'blocked' && item!.state === 'open' && !isBot) {
       if (atLeast(await access(), 'write')) {
-        const escalation = {
-          pool: deps.pool,
-          roster: deps.rosters.get(item!.repository),
-          owners: deps.owners,
-          wake: deps.wake,
-          botLogin: deps.botLogin,
-        }
-        await unblockItem(escalation, octokit, item!, { by: `@${comment.author.login}`, note: 'answered in a comment' })
+        await unblockItem(escalationDepsFor(deps, item!.repository), octokit, item!, {
+          by: `@${comment.author.login}`,
+          note: 'answered in a comment',
+        })
       }
     }
     return audits
@@ -215,7 +211,7 @@ async function run(
 ): Promise<{ outcome: string; answer?: string }> {
   const by = `@${comment.author.login}`
   const roster = deps.rosters.get(item.repository)
-  const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
+  const escalation = escalationDepsFor(deps, item.repository)
   switch (command.name) {
     case 'approve': {
       if (item.kind === 'pull') {

@@ -5,7 +5,7 @@ import type { Octokit } from '../github/octokit.ts'
 import { changeLabels, createComment } from '../github/writes.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { getWorkItem, recordLabels } from '../store/work-items.ts'
-import { blockItem, unblockItem } from './escalation.ts'
+import { blockItem, escalationDepsFor, unblockItem } from './escalation.ts'
 import type { CommentDeps } from './handle-comment.ts'
 import { moveItem } from './move-item.ts'
 
@@ -46,7 +46,7 @@ export async function handleStatusLabelEdit(deps: CommentDeps, octokit: Octokit,
   }
   const decision = decideStatusEdit({ kind: item.kind, from: item.status, to, actor })
   const by = `@${login}`
-  const escalation = { pool: deps.pool, roster: deps.rosters.get(item.repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
+  const escalation = escalationDepsFor(deps, item.repository)
   let done = false
   if (decision.ok) {
     switch (decision.event) {

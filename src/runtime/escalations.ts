@@ -2,7 +2,7 @@ import type { EscalationHook, WorkResult } from '../heartbeat/heartbeat.ts'
 import { describeModelFailure } from '../llm/model-breaker-rules.ts'
 import { createItemHandle } from '../heartbeat/item-handle.ts'
 import type { Logger } from '../log.ts'
-import { escalateItem, escalationHolder } from '../mirror/escalation.ts'
+import { escalateItem, escalationDepsFor, escalationHolder } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Pool } from '../store/pool.ts'
@@ -49,7 +49,7 @@ export function createEscalationHandler(deps: EscalationHandlerDeps): Escalation
     const reports = roster.reportsOf(agent.slug).map((report) => report.slug)
     if (reports.length === 0) return total
     const blocks = await blocksHeldBy(deps.pool, { repository, manager: agent.slug, reports, limit: MAX_PER_HEARTBEAT })
-    const escalation = { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
+    const escalation = escalationDepsFor(deps, repository)
     for (const { item, handledRuns } of blocks) {
       if (signal.aborted) break
       total.handled = (total.handled ?? 0) + 1

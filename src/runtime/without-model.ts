@@ -1,6 +1,6 @@
 import { GOAL_LABEL } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
-import { blockItem } from '../mirror/escalation.ts'
+import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import { assignTasks, openTasks } from '../company/task-list.ts'
 import type { Fuses } from '../company/fuses.ts'
 import type { PermissionOf } from '../github/permissions.ts'
@@ -49,7 +49,7 @@ export function createWorkWithoutModel(deps: {
     const next = transition(item.status, 'block')
     if (next.ok) {
       await blockItem(
-        { pool: deps.pool, roster, owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin },
+        escalationDepsFor(deps, item.repository),
         work.octokit,
         item,
         `${NO_MODEL}. Set OPENAI_API_KEY or OPENAI_BASE_URL so agents can work, then unblock this item.`,

@@ -1,12 +1,10 @@
 import type { Roster } from '../roster/roster.ts'
 import { agentConfigHash } from '../roster/roster.ts'
-import type { Pool } from './pool.ts'
+import { withTransaction, type Pool } from './pool.ts'
 
 /** Mirrors a repository's roster into `agents`, keeping each agent's pause flag and spend. */
 export async function syncAgents(pool: Pool, repository: string, roster: Roster): Promise<void> {
-  const client = await pool.connect()
-  try {
-    await client.query('begin')
+  await withTransaction(pool, async (client) => {
     for (const agent of roster.agents) {
       await client.query(
         `insert into agents (repository, slug, name, role, reports_to, config_hash) values ($1, $2, $3, $4, $5, $6)
@@ -16,13 +14,7 @@ export async function syncAgents(pool: Pool, repository: string, roster: Roster)
       )
     }
     await client.query('delete from agents where repository = $1 and not (slug = any($2))', [repository, roster.agents.map((agent) => agent.slug)])
-    await client.query('commit')
-  } catch (error) {
-    await client.query('rollback')
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }
 
 /** Pauses or resumes one agent, or every agent of the repository without a slug; returns how many rows changed. */

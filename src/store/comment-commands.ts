@@ -1,5 +1,5 @@
 import { appendAudit, type AuditEntry } from './audit-log.ts'
-import type { Pool } from './pool.ts'
+import { withTransaction, type Pool } from './pool.ts'
 
 export type CommentKey = { repository: string; commentId: number }
 
@@ -28,22 +28,14 @@ export async function takeComment(pool: Pool, key: CommentKey, leaseSeconds: num
  * leaves either both or neither, so a retry neither repeats the step nor loses its audit.
  */
 export async function finishCommentStep(pool: Pool, key: CommentKey, done: number, audits: AuditEntry[], leaseSeconds: number): Promise<void> {
-  const client = await pool.connect()
-  try {
-    await client.query('begin')
+  await withTransaction(pool, async (client) => {
     for (const entry of audits) await appendAudit(client, entry)
     await client.query(
       `update comment_commands set done = $3, failures = 0, leased_until = now() + make_interval(secs => $4)
        where repository = $1 and comment_id = $2`,
       [key.repository, key.commentId, done, leaseSeconds],
     )
-    await client.query('commit')
-  } catch (error) {
-    await client.query('rollback').catch(() => {})
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }
 
 /** Counts a failed try of the next step and lets the comment go; returns the tries so far. */

@@ -1,5 +1,5 @@
 import type { BreakerState } from '../llm/model-breaker-rules.ts'
-import type { Pool } from './pool.ts'
+import { withTransaction, type Pool } from './pool.ts'
 
 const breakerColumns = `state, consecutive_failures as "consecutiveFailures", since, last_error as "lastError", next_probe_at as "nextProbeAt"`
 
@@ -19,9 +19,7 @@ export async function changeModelBreaker<T extends { next: BreakerState } | unde
   pool: Pool,
   decide: (state: BreakerState) => T,
 ): Promise<{ before: BreakerState; decision: T }> {
-  const client = await pool.connect()
-  try {
-    await client.query('begin')
+  return withTransaction(pool, async (client) => {
     const { rows } = await client.query<BreakerState>(`select ${breakerColumns} from model_breaker for update`)
     const before = rows[0]
     if (!before) throw new Error('the model_breaker row is missing; run the migrations again (migrations/007_model_breaker.sql inserts it)')
@@ -33,12 +31,6 @@ export async function changeModelBreaker<T extends { next: BreakerState } | unde
         [next.state, next.consecutiveFailures, next.since, next.lastError, next.nextProbeAt],
       )
     }
-    await client.query('commit')
     return { before, decision }
-  } catch (error) {
-    await client.query('rollback').catch(() => {})
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }

@@ -28,3 +28,26 @@ export function createPool(connectionString: string, max = 10, connectionTimeout
 
 /** What a query needs: the pool, or one client of it holding a lock or a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>
+
+/**
+ * Runs `fn` in one transaction on a client of its own: committed when it returns, rolled
+ * back when it throws. A client whose rollback failed (its connection broke) is thrown
+ * away, not handed back to the pool.
+ */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('begin')
+    const result = await fn(client)
+    await client.query('commit')
+    return result
+  } catch (error) {
+    await client.query('rollback').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+    })
+    throw error
+  } finally {
+    client.release(broken)
+  }
+}

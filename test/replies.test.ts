@@ -1,22 +1,24 @@
 import { describe, expect, it } from 'vitest'
 import {
   combinedReply,
-  nothingToApproveReply,
+  nothingToApproveLine,
   refusalLine,
   tooManyCommandsLine,
   unknownAgentNote,
-  unknownCommandReply,
+  unknownCommandsLine,
 } from '../src/company/replies.ts'
 
 describe('replies', () => {
   it('names one unknown command and lists the commands', () => {
-    expect(unknownCommandReply('maya', ['frobnicate'])).toBe(
+    expect(combinedReply('maya', [unknownCommandsLine(['frobnicate'])])).toBe(
       '@maya unknown command /frobnicate; the commands are /approve, /reject, /unblock, /assign, /priority, /hold, /unhold, /pause, /resume, /status. Nothing was changed.',
     )
   })
 
   it('names several unknown commands in one reply', () => {
-    expect(unknownCommandReply('maya', ['unblok', 'deploy'])).toMatch(/^@maya unknown commands \/unblok, \/deploy; the commands are \/approve, /)
+    expect(combinedReply('maya', [unknownCommandsLine(['unblok', 'deploy'])])).toMatch(
+      /^@maya unknown commands \/unblok, \/deploy; the commands are \/approve, /,
+    )
   })
 
   it.each([
@@ -25,7 +27,7 @@ describe('replies', () => {
     ['blocked', '@maya nothing here waits for an approval; #12 is blocked; `/unblock [note]` answers it. Nothing was changed.'],
     [null, '@maya nothing here waits for an approval; #12 has no status. Nothing was changed.'],
   ] as const)('/approve on an item in %s says what it is doing', (status, text) => {
-    expect(nothingToApproveReply('maya', { number: 12, status })).toBe(text)
+    expect(combinedReply('maya', [nothingToApproveLine({ number: 12, status })])).toBe(text)
   })
 
   it('lists the agents for an unknown agent label', () => {

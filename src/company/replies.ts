@@ -19,10 +19,6 @@ export function unknownCommandsLine(unknown: readonly string[]): string {
   return `unknown command${unknown.length === 1 ? '' : 's'} ${which}; the commands are ${commandNames.map((name) => `/${name}`).join(', ')}. Nothing was changed.`
 }
 
-export function unknownCommandReply(login: string, unknown: readonly string[]): string {
-  return combinedReply(login, [unknownCommandsLine(unknown)])
-}
-
 /** A command the author may not run, or that cannot run now, and why. */
 export function refusalLine(command: string, reason: string): string {
   return `\`/${command}\` refused: ${reason}. Nothing was changed.`
@@ -36,10 +32,6 @@ export function couldNotRunLine(what: string, error: string): string {
 /** The note for a comment with more commands than Gaffer reads from one comment. */
 export function tooManyCommandsLine(count: number, max: number): string {
   return `this comment has ${count} commands; only the first ${max} were read and the other ${count - max} were ignored. Put them in another comment.`
-}
-
-export function nothingToApproveReply(login: string, item: { number: number; status: Status | null }): string {
-  return combinedReply(login, [nothingToApproveLine(item)])
 }
 
 /** `/approve` where no approval request is open says what the item is doing instead. */

@@ -76,15 +76,10 @@ export async function onPullRequestEvent(
   // GitHub may already have closed the item through the pull request's closing keyword.
   if (!item || item.status === 'done') return
   // The table decides: an item someone is still working on is not finished under them (the refusal is logged).
+  // A refusal is audited by the status writer itself.
   const moved = await moveItem(deps, octokit, item, 'merge', { note: `Done: pull request #${number} was merged.` })
-  await appendAudit(deps.pool, {
-    actor: 'gaffer',
-    action: 'merge',
-    repository,
-    target: item.number,
-    outcome: moved.ok ? 'done' : `refused: ${moved.reason}`,
-    detail: { pull: number },
-  })
+  if (moved.ok)
+    await appendAudit(deps.pool, { actor: 'gaffer', action: 'merge', repository, target: item.number, outcome: 'done', detail: { pull: number } })
 }
 
 /**

@@ -1,3 +1,4 @@
+import { DEFAULT_QUALITY_THRESHOLD } from '../company/quality-gate.ts'
 import type { Pool, Queryable } from './pool.ts'
 
 export type QualityScore = { agent: string; score: number; verdict: 'approve' | 'request_changes' }
@@ -34,7 +35,7 @@ export async function qualityByAuthor(pool: Pool): Promise<AgentQuality[]> {
   const { rows } = await pool.query<AgentQuality>(
     `with scored as (
        select w.repository, w.created_by_agent as agent, w.number, q.score, q.verdict, q.created_at,
-              coalesce(r.quality_threshold, 70) as threshold,
+              coalesce(r.quality_threshold, $1) as threshold,
               row_number() over (partition by w.repository, w.number order by q.created_at) as nth
        from work_items w
        join quality_scores q on q.repository = w.repository and q.pr_number = w.number
@@ -43,6 +44,7 @@ export async function qualityByAuthor(pool: Pool): Promise<AgentQuality[]> {
      select repository, agent, count(distinct number)::int as "pullRequests", round(avg(score), 1)::float8 as "averageScore",
             round(avg(case when nth = 1 then (verdict = 'approve' and score >= threshold)::int end), 2)::float8 as "firstTimePassRate"
      from scored group by repository, agent order by repository, agent`,
+    [DEFAULT_QUALITY_THRESHOLD],
   )
   return rows
 }

@@ -49,14 +49,12 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     // timer; failing the start for it would keep the replica down for good.
     await deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep at start failed; it is retried every sweep'))
   }
-  if (processRole === 'all') await wired.sweep()
-  else await (web ? wired.webSweep() : wired.workerSweep())
+  await wired.sweep()
   const every = (ms: number, task: () => Promise<unknown>, failure: string) =>
     setInterval(() => task().catch((error: unknown) => log.error({ err: error }, failure)), ms)
   const timers = [
     ...(web ? [every(settings.deliverySweepIntervalMs, () => deliveries.sweep(), 'webhook sweep failed')] : []),
-    // `all` runs both halves of the sweep in one, so the mirror is healed once per interval.
-    every(settings.sweepIntervalMs, processRole === 'all' ? wired.sweep : web ? wired.webSweep : wired.workerSweep, 'reconcile sweep failed'),
+    every(settings.sweepIntervalMs, wired.sweep, 'reconcile sweep failed'),
     ...(worker
       ? [
           every(settings.wakePollMs, wired.pollWakes, 'could not read the wake requests'),

@@ -58,14 +58,14 @@ export type WiredGaffer = {
   deliveries: DeliveryProcessor
   server: Server
   reconcileAll(): Promise<ReconcileResult[]>
-  /** Releases expired leases and reconciles every installation: the periodic heal. */
+  /**
+   * The periodic heal, for this process's role: a web process asks GitHub for failed
+   * deliveries and prunes old records; a worker prunes old workspaces and releases expired
+   * leases; both heal the mirror from GitHub (each keeps its rosters in memory).
+   */
   sweep(): Promise<void>
   /** What this replica runs (GAFFER_PROCESS). */
   processRole: ProcessRole
-  /** The web half of the sweep: asking GitHub for failed deliveries, pruning old records, and the mirror healed from GitHub. */
-  webSweep(): Promise<void>
-  /** The worker half: old workspaces, expired leases, and the mirror healed from GitHub. */
-  workerSweep(): Promise<void>
   /** Wakes the agents a `web` process asked for in Postgres. */
   pollWakes(): Promise<void>
 }
@@ -143,8 +143,9 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     ? createAgentRuntime(runtime)
     : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin })
   const cli = options.cli
+  // A web process runs no work: it neither builds the CLI work step nor warns about its sandbox.
   const cliWork =
-    cli && cliRuntimes.length > 0
+    cli && cliRuntimes.length > 0 && processRole !== 'web'
       ? createCliWork({
           pool,
           log,
@@ -231,26 +232,19 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
 
   const reconcileAll = () => reconcileInstallations({ probot, mirror, etags })
   async function sweep(): Promise<void> {
-    await intakeSweep()
-    await workerSweep()
-  }
-  // Both halves heal the mirror from GitHub: rosters live in each process's memory, and a
-  // web process routes by them as a worker runs by them.
-  async function webSweep(): Promise<void> {
-    await intakeSweep()
-    await reconcileAndLog()
-  }
-  async function workerSweep(): Promise<void> {
-    if (options.cli) {
-      const pruned = await pruneWorkspaces(options.cli.home, now()).catch(
-        (error: unknown) => (log.error({ err: error }, 'could not prune workspaces'), []),
+    if (processRole !== 'worker') await intakeSweep()
+    if (processRole !== 'web') {
+      if (options.cli) {
+        const pruned = await pruneWorkspaces(options.cli.home, now()).catch(
+          (error: unknown) => (log.error({ err: error }, 'could not prune workspaces'), []),
+        )
+        if (pruned.length > 0) log.info({ workspaces: pruned.length }, 'pruned failed workspaces older than a day')
+      }
+      await releaseExpired(
+        { pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs },
+        { closeRuns: true },
       )
-      if (pruned.length > 0) log.info({ workspaces: pruned.length }, 'pruned failed workspaces older than a day')
     }
-    await releaseExpired(
-      { pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs },
-      { closeRuns: true },
-    )
     await reconcileAndLog()
   }
   async function reconcileAndLog(): Promise<void> {
@@ -264,8 +258,6 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
 
   return {
     processRole,
-    webSweep,
-    workerSweep,
     pollWakes,
     pool,
     log,

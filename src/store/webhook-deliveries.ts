@@ -51,14 +51,15 @@ export async function markProcessed(pool: Pool, key: DeliveryKey): Promise<void>
  * Keeps the delivery for a retry after a back-off that grows with each attempt
  * (15 s, 60 s, 135 s, 240 s); the last allowed attempt makes it dead instead.
  */
-export async function markFailed(pool: Pool, key: DeliveryKey, error: string): Promise<void> {
-  await pool.query(
+export async function markFailed(pool: Pool, key: DeliveryKey, error: string): Promise<{ dead: boolean }> {
+  const { rows } = await pool.query<{ dead: boolean }>(
     `update webhook_deliveries set error = $2,
        dead_at = case when attempts >= $3 then now() end,
        locked_until = case when attempts >= $3 then null else now() + make_interval(secs => 15 * attempts * attempts) end
-     where payload_sha256 = $1`,
+     where payload_sha256 = $1 returning dead_at is not null as dead`,
     [key.payloadSha256, error.slice(0, 2000), MAX_DELIVERY_ATTEMPTS],
   )
+  return { dead: rows[0]?.dead ?? false }
 }
 
 /**

@@ -9,13 +9,12 @@ import {
   markAbandonedDeliveriesDead,
   markFailed,
   markProcessed,
-  MAX_DELIVERY_ATTEMPTS,
   recordDelivery,
   renewDeliveryLease,
   type StoredDelivery,
 } from '../store/webhook-deliveries.ts'
 import { parsePayload } from './parse-payload.ts'
-import { actionOf, deliveryOf, RECEIVE_LEASE_SECONDS } from './webhook-endpoint.ts'
+import { deliveryOf, RECEIVE_LEASE_SECONDS } from './webhook-endpoint.ts'
 
 export type DeliveryProcessor = {
   /** Dispatches one recorded delivery to the app's handlers; never throws. */
@@ -45,7 +44,10 @@ export function createDeliveryProcessor(deps: {
     // Without renewal a delivery slower than its lease is taken by the sweep as a crashed one and run again.
     const renewal = setInterval(
       () => {
-        renewDeliveryLease(deps.pool, delivery, leaseSeconds).catch((error: unknown) => log.warn({ err: error }, 'could not renew a delivery lease'))
+        renewDeliveryLease(deps.pool, delivery, leaseSeconds).then(
+          (held) => held || log.warn('the delivery is no longer leased to this run (it went dead or was revived); it goes on to the end'),
+          (error: unknown) => log.warn({ err: error }, 'could not renew a delivery lease'),
+        )
       },
       (leaseSeconds * 1000) / 3,
     )
@@ -55,13 +57,14 @@ export function createDeliveryProcessor(deps: {
       await markProcessed(deps.pool, delivery)
     } catch (error) {
       const message = describeError(error)
-      const dead = delivery.attempts >= MAX_DELIVERY_ATTEMPTS
+      // The store decides whether this was the last attempt; the log says what it decided.
+      const marked = await markFailed(deps.pool, delivery, message).catch((markError: unknown) => {
+        log.error({ err: markError }, 'could not record the webhook failure')
+        return undefined
+      })
       log.error(
         { err: error, attempts: delivery.attempts },
-        dead ? 'webhook processing failed for the last time; the delivery is dead' : 'webhook processing failed; it will be retried',
-      )
-      await markFailed(deps.pool, delivery, message).catch((markError: unknown) =>
-        log.error({ err: markError }, 'could not record the webhook failure'),
+        marked?.dead ? 'webhook processing failed for the last time; the delivery is dead' : 'webhook processing failed; it will be retried',
       )
     } finally {
       clearInterval(renewal)
@@ -88,7 +91,7 @@ export function createDeliveryProcessor(deps: {
         // Only verified, parsed bodies are spooled; a file that is not is not ours to run.
         if (!parsed.ok) throw new Error(`the spooled body cannot be parsed: ${parsed.error}`)
         const delivery = deliveryOf(spooled.deliveryId, spooled.event, spooled.body, parsed.payload)
-        const recorded = await recordDelivery(deps.pool, { ...delivery, action: actionOf(parsed.payload) }, leaseSeconds)
+        const recorded = await recordDelivery(deps.pool, delivery, leaseSeconds)
         await removeSpooled(dir, name)
         if (recorded !== 'duplicate') process(delivery)
         replayed += 1

@@ -9,9 +9,9 @@ export type ParsedPayload = { ok: true; payload: Record<string, unknown> } | { o
  * and never reaches a recursive validator; `null`, strings, numbers and arrays are
  * valid JSON but no webhook, and are refused too.
  */
-export function parsePayload(body: string, maxDepth = MAX_PAYLOAD_DEPTH): ParsedPayload {
+export function parsePayload(body: string): ParsedPayload {
   const depth = nestingDepth(body)
-  if (depth > maxDepth) return { ok: false, error: `payload nests ${depth} levels deep; at most ${maxDepth} are accepted` }
+  if (depth > MAX_PAYLOAD_DEPTH) return { ok: false, error: `payload nests ${depth} levels deep; at most ${MAX_PAYLOAD_DEPTH} are accepted` }
   let value: unknown
   try {
     value = JSON.parse(body)

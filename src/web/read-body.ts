@@ -9,10 +9,8 @@ export class BodyTooSlowError extends Error {}
  * within `deadlineMs` cuts the connection (it cannot be answered mid-body), so a sender
  * that trickles bytes cannot hold a read slot for ever.
  */
-export async function readBody(req: IncomingMessage, limit: number, deadlineMs = Infinity): Promise<string> {
-  const timer = Number.isFinite(deadlineMs)
-    ? setTimeout(() => req.destroy(new BodyTooSlowError(`request body not complete within ${deadlineMs} ms`)), deadlineMs)
-    : undefined
+export async function readBody(req: IncomingMessage, limit: number, deadlineMs: number): Promise<string> {
+  const timer = setTimeout(() => req.destroy(new BodyTooSlowError(`request body not complete within ${deadlineMs} ms`)), deadlineMs)
   try {
     const chunks: Buffer[] = []
     let size = 0

@@ -120,12 +120,7 @@ export function createWebhookEndpoint(deps: {
     const delivery = deliveryOf(deliveryId, event, body, parsed.payload)
     let recorded: Recorded
     try {
-      recorded = await recordDelivery(
-        deps.pool,
-        { ...delivery, action: actionOf(parsed.payload) },
-        deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS,
-        recordTimeoutMs,
-      )
+      recorded = await recordDelivery(deps.pool, delivery, deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS, recordTimeoutMs)
     } catch (error) {
       if (!isConnectionError(error)) return refuseUnrecordable(log, res, error)
       if (!deps.spoolDir) {
@@ -170,13 +165,15 @@ function refuseUnrecordable(log: Logger, res: ServerResponse, error: unknown): v
   })
 }
 
-/** A verified delivery as the processor takes it; the body's hash is its identity. */
-export function deliveryOf(deliveryId: string, event: string, body: string, payload: unknown): StoredDelivery {
-  return { deliveryId, payloadSha256: createHash('sha256').update(body).digest('hex'), event, payload, attempts: 1 }
-}
-
-export function actionOf(payload: Record<string, unknown>): string | undefined {
-  return typeof payload.action === 'string' ? payload.action : undefined
+/** A verified delivery as it is recorded and processed; the body's hash is its identity. */
+export function deliveryOf(
+  deliveryId: string,
+  event: string,
+  body: string,
+  payload: Record<string, unknown>,
+): StoredDelivery & { action: string | undefined } {
+  const action = typeof payload.action === 'string' ? payload.action : undefined
+  return { deliveryId, payloadSha256: createHash('sha256').update(body).digest('hex'), event, action, payload, attempts: 1 }
 }
 
 /**

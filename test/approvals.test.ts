@@ -93,6 +93,24 @@ describe('approvals, hidden and unknown commands, unknown agents (emulated GitHu
     expect((await c.db.pool.query('select 1 from approvals where number = $1', [pr])).rowCount).toBe(0)
   })
 
+  it("a GitHub APPROVED review by the pull request's own author does not count toward the gate", async () => {
+    const pr = await openPullRequest(c, { by: 'maya', branch: 'maya-self-approve', title: 'Approve myself' })
+    await expect.poll(async () => (await item(pr))?.status, poll).toBe('todo')
+    const { data: pull } = await c.maya.pulls.get({ owner: c.owner, repo: c.repo, pull_number: pr })
+
+    const { data: review } = await c.maya.pulls.createReview({ owner: c.owner, repo: c.repo, pull_number: pr, event: 'APPROVE' })
+
+    expect(review.state).toBe('APPROVED')
+    // The gate is decided again only once the review's webhook is processed; before that 0/1 would prove nothing.
+    const processed = async () =>
+      (await c.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ review: { id: review.id } }]))
+        .rowCount
+    await expect.poll(processed, poll).toBe(1)
+    await c.gaffer!.deliveries.idle()
+    const { data: checks } = await c.maya.checks.listForRef({ owner: c.owner, repo: c.repo, ref: pull.head.sha, check_name: 'Gaffer quality gate' })
+    expect(checks.check_runs[0]?.output.summary).toContain('Human approvals: 0/1')
+  })
+
   it('an agent label naming nobody gets one note listing the agents, and nothing else', async () => {
     const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Who?', labels: ['agent:nobody'] })).data.number
     const notes = async () => (await comments(number)).filter((body) => body.includes('There is no agent `nobody`'))

@@ -1,5 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { closedBreaker } from '../src/llm/model-breaker-rules.ts'
+import { changeModelBreaker } from '../src/store/model-breaker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { launchChromium, runBrowserTests } from './helpers/browser.ts'
 import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
@@ -85,5 +87,31 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
 
     await expect.poll(() => row('dead', 'dead-delivery-1').count(), poll).toBe(1)
     expect(await row('dead', 'dead-delivery-1').innerText()).toMatch(/issues\.opened\s+5\s+the payload had no issue/)
+  })
+
+  it('shows the model breaker banner with the last error while the breaker is open, and hides it once closed', async () => {
+    expect(await page.locator('#breaker').isHidden()).toBe(true)
+    // What three refused model calls leave behind (test/model-breaker.test.ts opens a real one there).
+    await changeModelBreaker(c.db.pool, () => ({
+      next: {
+        state: 'open',
+        consecutiveFailures: 3,
+        since: new Date(),
+        lastError: 'connect ECONNREFUSED 127.0.0.1:9',
+        nextProbeAt: new Date(Date.now() + 60_000),
+      },
+    }))
+
+    await page.reload()
+
+    await page.locator('#breaker').waitFor({ state: 'visible' })
+    expect(await text('#breaker')).toContain('Model work is paused for every agent')
+    expect(await text('#breaker')).toContain('(connect ECONNREFUSED 127.0.0.1:9)')
+
+    await changeModelBreaker(c.db.pool, () => ({ next: closedBreaker }))
+    await page.reload()
+    // The page shows #main only after it rendered the state, banner included.
+    await page.locator('#main').waitFor({ state: 'visible' })
+    expect(await page.locator('#breaker').isHidden()).toBe(true)
   })
 })

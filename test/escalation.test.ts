@@ -15,7 +15,11 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
   const comments = async (number: number) =>
     (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((x) => x.body ?? '')
   const say = (who: 'maya' | 'oscar', number: number, body: string) => commentAs(c, who, number, body)
-  /** An issue opened by the outsider and assigned by the maintainer, so the maintainer is not its author. */
+  /**
+   * An issue the outsider opened and the maintainer gave to an agent, as a request from outside
+   * the team arrives: oscar comments as its author yet has no write access, so his refused
+   * commands show that opening an issue grants none.
+   */
   const outsiderIssue = async (title: string, agent: string) => {
     const number = (await c.oscar.issues.create({ owner: c.owner, repo: c.repo, title, body: 'Please help.' })).data.number
     await c.maya.issues.addLabels({ owner: c.owner, repo: c.repo, issue_number: number, labels: [`agent:${agent}`] })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { openPullRequest, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, openPullRequest, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe("an outsider's pull request waits for a writer before the reviewer gets it", () => {
   // The default GAFFER_OUTSIDER_PULLS=hold.
@@ -48,6 +48,22 @@ describe("an outsider's pull request waits for a writer before the reviewer gets
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), pr))?.status, poll).toBe('todo')
     expect(await getWorkItem(c.db.pool, repository(), pr)).toMatchObject({ owner_agent: 'reviewer' })
     await expect.poll(() => pullLabels(pr), poll).toEqual(['agent:reviewer', 'area:review', 'status:todo'])
+    expect(await notes(pr)).toHaveLength(1)
+  })
+
+  it("a writer's /assign on a held pull request routes it to the reviewer as todo, without a second note", async () => {
+    const pr = await openPullRequest(c, { by: 'oscar', branch: 'oscar-docs', title: 'Fix the docs' })
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), pr))?.kind, poll).toBe('pull')
+    await settled()
+    expect(await getWorkItem(c.db.pool, repository(), pr)).toMatchObject({ status: null, owner_agent: null })
+    expect(await notes(pr)).toHaveLength(1)
+
+    await commentAs(c, 'maya', pr, '/assign reviewer')
+
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), pr))?.status, poll).toBe('todo')
+    expect(await getWorkItem(c.db.pool, repository(), pr)).toMatchObject({ owner_agent: 'reviewer' })
+    await expect.poll(() => pullLabels(pr), poll).toEqual(['agent:reviewer', 'status:todo'])
+    await settled()
     expect(await notes(pr)).toHaveLength(1)
   })
 

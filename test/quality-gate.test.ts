@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { decideGate } from '../src/company/quality-gate.ts'
 import { formatMarker } from '../src/company/marker.ts'
@@ -8,7 +7,7 @@ import { createPermissionCache } from '../src/github/permissions.ts'
 import { recordQualityScore } from '../src/store/quality-scores.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
-import { commentAs, labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, deliverWebhook, labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('decideGate', () => {
   const approve = { agent: 'reviewer', score: 80, verdict: 'approve' as const }
@@ -142,16 +141,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
       sender: { login: 'maya', type: 'User' },
       installation: { id: c.github.app.installationId },
     })
-    await fetch(`${c.gaffer!.url}/api/github/webhooks`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'pull_request',
-        'x-github-delivery': randomUUID(),
-        'x-hub-signature-256': await c.gaffer!.probot.webhooks.sign(body),
-      },
-      body,
-    })
+    expect((await deliverWebhook(c, 'pull_request', body)).status).toBe(202)
     await expect.poll(async () => (await item(pr))?.status, poll).toBe('todo')
     await c.gaffer!.deliveries.idle()
     expect(await gate(sha)).toMatchObject({ status: 'in_progress' })

@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import type { Octokit } from '../src/github/octokit.ts'
 import { listFolder, readTextFile } from '../src/github/read-contents.ts'
 import type { ToolContext } from '../src/runtime/tool.ts'
 import { listFiles, readFile } from '../src/runtime/tools/files.ts'
-import { createTestCompany, type TestCompany } from './helpers/test-company.ts'
+import { useTestCompany } from './helpers/test-company.ts'
 
 describe('repository contents for list_files and read_file (emulated GitHub)', () => {
-  let c: TestCompany
+  const c = useTestCompany()
   let octokit: Octokit
   const repository = () => c.github.repository
   const ctx = () => ({ octokit, repository: repository() }) as ToolContext
 
   beforeAll(async () => {
-    c = await createTestCompany()
-    await c.startApp()
     octokit = await c.gaffer!.probot.auth(c.github.app.installationId)
     const text = Buffer.from('export const answer = 42\n').toString('base64')
     await c.maya.repos.createOrUpdateFileContents({ owner: c.owner, repo: c.repo, path: 'lib/answer.ts', message: 'add answer', content: text })
-  })
-  afterAll(async () => {
-    await c?.stop()
   })
 
   it('lists a folder, reads a file, and tells a missing path from the wrong kind', async () => {

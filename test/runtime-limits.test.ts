@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
-import { startScriptedModel, type ScriptedModel } from './helpers/scripted-model.ts'
 import { labelsOnGitHub, poll, useTestCompany, type TestCompany } from './helpers/test-company.ts'
 
 async function openIssue(c: TestCompany, title: string, labels: string[], body = 'Details.') {
@@ -13,16 +12,7 @@ async function openIssue(c: TestCompany, title: string, labels: string[], body =
 describe('a model server that refuses one item', () => {
   // Every call on this item gets the same 400: the server answers, so this is the item's failure,
   // not an outage (a server that fails for everyone trips the global breaker: model-breaker.test.ts).
-  let model: ScriptedModel
-  beforeAll(async () => {
-    model = await startScriptedModel({ whenIdle: { status: 400, error: 'the prompt is too long' } })
-  })
-  afterAll(async () => {
-    await model?.close()
-  })
-  const c = useTestCompany({
-    app: async () => ({ model: { apiKey: 'k', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 } }),
-  })
+  const c = useTestCompany({ model: { whenIdle: { status: 400, error: 'the prompt is too long' } } })
 
   it('blocks the item after three identical failures, not before, and fails each run with the error', async () => {
     const number = await openIssue(c, 'Needs a model', ['agent:backend-engineer'])

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
+import { createLogger } from '../src/log.ts'
 import { moveItem } from '../src/mirror/move-item.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { commentAs, deliverWebhook, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
@@ -70,9 +71,11 @@ describe('the status writer', () => {
   it('refuses a move the transition table does not allow, logs it, and changes nothing', async () => {
     const number = await openIssue('Not finished', ['agent:docs-writer'])
     const before = await item(number)
+    const logs: unknown[] = []
+    const log = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) })
 
     const moved = await moveItem(
-      { pool: c.db.pool, botLogin: () => 'gaffer[bot]' },
+      { pool: c.db.pool, botLogin: () => 'gaffer[bot]', log },
       await c.gaffer!.probot.auth(c.github.app.installationId),
       before,
       'finish',
@@ -80,6 +83,17 @@ describe('the status writer', () => {
     )
 
     expect(moved).toEqual({ ok: false, reason: 'finish is not allowed from todo (only from in-progress)' })
+    // pino's level 40 is warn.
+    expect(logs).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'refused status change: finish is not allowed from todo (only from in-progress)',
+        item: `${repository()}#${number}`,
+        event: 'finish',
+        from: 'todo',
+        actor: 'someone',
+      }),
+    ])
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:docs-writer', 'status:todo'])
     expect((await item(number)).status).toBe('todo')
     expect(await audit(number, 'status.finish')).toEqual([

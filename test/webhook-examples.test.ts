@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { useTestCompany } from './helpers/test-company.ts'
+import { deliverWebhook, useTestCompany } from './helpers/test-company.ts'
 
 type Example = { name: string; examples: Array<Record<string, unknown>> }
 const examples: Example[] = createRequire(import.meta.url)('@octokit/webhooks-examples')
@@ -33,21 +33,13 @@ describe("GitHub's published webhook examples go through the real endpoint into 
       const repeat = sent.has(body)
       sent.add(body)
       if (!repeat) ids.push(id)
-      const response = await fetch(`${c.gaffer!.url}/api/github/webhooks`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': event,
-          'x-github-delivery': id,
-          'x-hub-signature-256': await c.gaffer!.probot.webhooks.sign(body),
-        },
-        body,
-      })
+      const response = await deliverWebhook(c, event, body, { id })
       expect(response.status).toBe(repeat ? 200 : 202)
     }
     await c.gaffer!.deliveries.idle()
 
     const rows = await c.db.pool.query('select delivery_id, processed_at, error from webhook_deliveries where delivery_id = any($1)', [ids])
+    expect(rows.rowCount).toBe(ids.length)
     expect(rows.rows.filter((row) => row.error !== null)).toEqual([])
     expect(rows.rows.every((row) => row.processed_at !== null)).toBe(true)
     if (event === 'push') return

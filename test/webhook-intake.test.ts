@@ -3,28 +3,28 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { listSpool, spoolDelivery } from '../src/store/delivery-spool.ts'
 import { MAX_DELIVERY_ATTEMPTS, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
-import { commentAs, createTestCompany, deliverWebhook, labeledPayload, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { commentAs, deliverWebhook, labeledPayload, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres)', () => {
-  let c: TestCompany
   let spoolDir: string
   // A verified body the database refuses: jsonb cannot hold \u0000 inside a string.
   const poisonedBody = JSON.stringify({ action: 'opened', title: 'nul \u0000 inside' })
-  beforeAll(async () => {
-    c = await createTestCompany()
-    spoolDir = await mkdtemp(path.join(tmpdir(), 'gaffer-spool-'))
-    // Left by an earlier version that spooled any failed insert: it must not stop the start.
-    await spoolDelivery(spoolDir, { deliveryId: randomUUID(), event: 'issues', body: poisonedBody })
-    await c.startApp({ spoolDir, webhookBodyDeadlineMs: 1_500 })
-  })
+  // Registered before the company, so it runs after the company's replica has stopped using the spool.
   afterAll(async () => {
-    await c?.stop()
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true })
+  })
+  const c = useTestCompany({
+    app: async () => {
+      spoolDir = await mkdtemp(path.join(tmpdir(), 'gaffer-spool-'))
+      // Left by an earlier version that spooled any failed insert: it must not stop the start.
+      await spoolDelivery(spoolDir, { deliveryId: randomUUID(), event: 'issues', body: poisonedBody })
+      return { spoolDir, webhookBodyDeadlineMs: 1_500 }
+    },
   })
 
   const repository = () => c.github.repository
@@ -36,21 +36,19 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
   }
   const count = async (sql: string, params: unknown[]) => Number((await c.db.pool.query(sql, params)).rows[0].count)
 
-  const deliverBody = (event: string, body: string, id?: string) => deliverWebhook(c, event, body, id === undefined ? {} : { id })
-
   it('starts with a spooled body the database refuses, and moves it to spool/failed/', async () => {
     expect(await listSpool(spoolDir)).toEqual([])
     expect(await readdir(path.join(spoolDir, 'failed'))).toHaveLength(1)
   })
 
   it('refuses a signed body the database cannot store with 400, spools nothing, and takes the next delivery', async () => {
-    const refused = await deliverBody('issues', JSON.stringify({ action: 'opened', title: `nul \u0000 ${randomUUID()}` }))
+    const refused = await deliverWebhook(c, 'issues', JSON.stringify({ action: 'opened', title: `nul \u0000 ${randomUUID()}` }))
 
     expect(refused.status).toBe(400)
     expect(((await refused.json()) as { error: string }).error).toContain('cannot store this body')
     expect(await listSpool(spoolDir)).toEqual([])
     const number = await openIssue('Delivered after a refused body')
-    const next = await deliverBody('issues', JSON.stringify(await labeledPayload(c, number, ['area:frontend'])))
+    const next = await deliverWebhook(c, 'issues', JSON.stringify(await labeledPayload(c, number, ['area:frontend'])))
     expect(next.status).toBe(202)
     expect(await next.json()).toMatchObject({ status: 'accepted' })
   })
@@ -59,8 +57,8 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
     const number = await openIssue('Replay under a new id')
     const body = JSON.stringify(await labeledPayload(c, number, ['area:frontend']))
 
-    const first = await deliverBody('issues', body)
-    const replay = await deliverBody('issues', body, randomUUID())
+    const first = await deliverWebhook(c, 'issues', body)
+    const replay = await deliverWebhook(c, 'issues', body, { id: randomUUID() })
 
     expect([first.status, replay.status]).toEqual([202, 200])
     expect(await replay.json()).toMatchObject({ status: 'duplicate' })
@@ -84,7 +82,7 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
 
     // The same comment again, carried by a delivery with another id and another body (a new field).
     const stored = await c.db.pool.query('select event, payload from webhook_deliveries where payload @> $1', [{ comment: { id: commentId } }])
-    const again = await deliverBody('issue_comment', JSON.stringify({ ...stored.rows[0].payload, replayed: true }))
+    const again = await deliverWebhook(c, 'issue_comment', JSON.stringify({ ...stored.rows[0].payload, replayed: true }))
     expect(again.status).toBe(202)
     await c.gaffer!.deliveries.idle()
     expect(await audits()).toBe(10)
@@ -95,7 +93,7 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
   it('makes a delivery that keeps failing dead after 5 attempts, shows it, and revives it on redelivery', async () => {
     const id = randomUUID()
     const body = JSON.stringify({ action: 'labeled', poison: id })
-    expect((await deliverBody('issues', body, id)).status).toBe(202)
+    expect((await deliverWebhook(c, 'issues', body, { id })).status).toBe(202)
     const row = async () => (await c.db.pool.query('select attempts, dead_at, error from webhook_deliveries where delivery_id = $1', [id])).rows[0]
     await c.gaffer!.deliveries.idle()
     for (let attempt = 2; attempt <= MAX_DELIVERY_ATTEMPTS + 1; attempt += 1) {
@@ -111,14 +109,14 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
     const state = await readState(c.db.pool)
     expect(state.deliveries.dead.map((dead) => dead.deliveryId)).toContain(id)
 
-    const redelivered = await deliverBody('issues', body, id)
+    const redelivered = await deliverWebhook(c, 'issues', body, { id })
     expect(redelivered.status).toBe(202)
     await c.gaffer!.deliveries.idle()
     expect(await row()).toMatchObject({ attempts: 1, dead_at: null })
 
     // The same body under another id is still a replay, dead or not.
     await c.db.pool.query('update webhook_deliveries set attempts = $2, dead_at = now() where delivery_id = $1', [id, MAX_DELIVERY_ATTEMPTS])
-    expect((await deliverBody('issues', body, randomUUID())).status).toBe(200)
+    expect((await deliverWebhook(c, 'issues', body, { id: randomUUID() })).status).toBe(200)
     expect(await retryDeadDelivery(c.db.pool, id)).toBe(1)
     expect(await row()).toMatchObject({ attempts: 0, dead_at: null })
   })
@@ -129,7 +127,7 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
     ['an array', '[1, 2]'],
     ['nesting 10,000 deep', `{"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
   ])('refuses a signed body that is %s with 400', async (_, body) => {
-    const response = await deliverBody('issues', body)
+    const response = await deliverWebhook(c, 'issues', body)
 
     expect(response.status).toBe(400)
   })
@@ -181,7 +179,7 @@ describe('webhook intake that cannot be replayed (emulated GitHub, real Postgres
 
     // Two bodies per address are read; the other six are asked to retry at once.
     await expect.poll(() => answered.filter((end) => end === '503').length, { timeout: 5_000, interval: 50 }).toBe(6)
-    const ping = await deliverBody('ping', JSON.stringify({ zen: randomUUID(), hook_id: 1 }))
+    const ping = await deliverWebhook(c, 'ping', JSON.stringify({ zen: randomUUID(), hook_id: 1 }))
 
     expect(ping.status).toBe(202)
     // The two being read are cut once the (test's short) deadline passes.

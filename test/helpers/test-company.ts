@@ -10,7 +10,7 @@ import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emul
 import { WEBHOOK_PATH } from '../../src/web/http-server.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 import { startGitHubProxy, type GitHubProxy, type Intercept } from './github-proxy.ts'
-import { startScriptedModel, type ScriptedModel } from './scripted-model.ts'
+import { startScriptedModel, type ScriptedModel, type Step } from './scripted-model.ts'
 
 /** How long `expect.poll` waits for Gaffer to react to something done on the emulated GitHub. */
 export const poll = { timeout: 20_000, interval: 100 }
@@ -120,9 +120,10 @@ export async function openIssueAsApp(company: TestCompany, issue: { title: strin
 export type UseTestCompanyOptions = {
   /**
    * Starts a scripted model server and points the app's model at it. `true` uses the
-   * settings most tests want (no retries); an object overrides some of them.
+   * settings most tests want (no retries); an object overrides some of them, and its
+   * `whenIdle` is what the server answers with its script empty (see `startScriptedModel`).
    */
-  model?: true | Partial<NonNullable<GafferOptions['model']>>
+  model?: true | (Partial<NonNullable<GafferOptions['model']>> & { whenIdle?: Step })
   /**
    * Puts a recording proxy in front of the emulated GitHub and has the app talk through it;
    * a function answers some requests itself (see `startGitHubProxy`).
@@ -162,14 +163,15 @@ export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCom
   const [setUp, tearDown] = options.perTest ? [beforeEach, afterEach] : [beforeAll, afterAll]
 
   setUp(async () => {
-    if (options.model) model = await startScriptedModel()
+    const { whenIdle, ...modelSettings } = options.model === true ? {} : (options.model ?? {})
+    if (options.model) model = await startScriptedModel({ whenIdle })
     company = await createTestCompany()
     if (options.proxy) proxy = await startGitHubProxy(company.github.url, options.proxy === true ? undefined : options.proxy)
     if (options.app === false) return
     const app = typeof options.app === 'function' ? await options.app() : (options.app ?? {})
     await company.startApp({
       ...(proxy && { githubApiUrl: proxy.url }),
-      ...(model && { model: { ...modelDefaults, ...(options.model === true ? {} : options.model), baseUrl: model.url } }),
+      ...(model && { model: { ...modelDefaults, ...modelSettings, baseUrl: model.url } }),
       ...app,
     })
   })

@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig, type Config } from './config/env.ts'
 import { explainStartError } from './config/explain-start-error.ts'
-import { optionsFromConfig } from './gaffer-options.ts'
-import { startGaffer } from './gaffer.ts'
 import { createLogger, type Logger } from './log.ts'
 import { runSandbox, sandboxBanner } from './sandbox/run-sandbox.ts'
 import { createStopList, type StopList } from './stop-list.ts'
-import { openDatabase } from './store/open-database.ts'
-import { createPool } from './store/pool.ts'
+import { isProcessAlive } from './process-alive.ts'
+import { startWithDatabase } from './start-with-database.ts'
 
 /** The composition root behind `npm start`: the real GitHub App with credentials, the sandbox without. */
 async function main(): Promise<void> {
@@ -75,21 +73,7 @@ async function main(): Promise<void> {
 }
 
 async function startApp(config: Config, log: Logger, stops: StopList): Promise<void> {
-  const app = config.githubApp!
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
-  stops.add('database', database.stop)
-  const pool = createPool(database.url)
-  stops.add('pool', () => pool.end())
-  const gaffer = await startGaffer({
-    app,
-    githubApiUrl: config.githubApiUrl,
-    pool,
-    log,
-    host: config.host,
-    port: config.port,
-    ...optionsFromConfig(config),
-  })
-  stops.add('gaffer', () => gaffer.stop())
+  await startWithDatabase(config, log, stops, { app: config.githubApp!, githubApiUrl: config.githubApiUrl, host: config.host, port: config.port })
 }
 
 /**
@@ -117,12 +101,7 @@ function isParentAlive(parent: number): boolean {
     const stat = readFileSync('/proc/self/stat', 'utf8')
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent
   } catch {
-    try {
-      process.kill(parent, 0)
-      return true
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM'
-    }
+    return isProcessAlive(parent)
   }
 }
 

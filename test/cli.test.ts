@@ -1,7 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrate } from '../src/store/migrate.ts'
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 import { runToEnd } from './helpers/run-process.ts'
 
 const gaffer = (...args: string[]) => runToEnd(process.execPath, ['src/cli/gaffer.ts', ...args])
@@ -45,5 +47,37 @@ describe('gaffer validate', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('unknown command "frobnicate"')
     expect(result.stderr).toContain('validate [dir]')
+  })
+})
+
+describe('gaffer deliveries retry', () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    await migrate(db.pool)
+  })
+  afterAll(async () => {
+    await db?.drop()
+  })
+  const retry = (id: string) =>
+    runToEnd(process.execPath, ['src/cli/gaffer.ts', 'deliveries', 'retry', id], { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' })
+
+  it('gives a dead delivery a fresh set of attempts, and says so for an id that is not dead', async () => {
+    await db.pool.query(
+      `insert into webhook_deliveries (delivery_id, payload_sha256, event, payload, attempts, error, dead_at)
+       values ('dead-one', 'sha-dead-one', 'issues', '{}', 5, 'boom', now())`,
+    )
+
+    const revived = await retry('dead-one')
+    const unknown = await retry('never-seen')
+
+    expect(revived).toMatchObject({ code: 0 })
+    expect(revived.stdout).toContain('delivery dead-one will be retried')
+    expect((await db.pool.query("select dead_at, attempts from webhook_deliveries where delivery_id = 'dead-one'")).rows[0]).toEqual({
+      dead_at: null,
+      attempts: 0,
+    })
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain('no dead delivery never-seen')
   })
 })

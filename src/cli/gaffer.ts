@@ -7,7 +7,7 @@ import { createLogger } from '../log.ts'
 import { formatOrgChart, formatProblems, loadRosterDir, shippedAgentsDir } from '../roster/load-roster.ts'
 import { migrate } from '../store/migrate.ts'
 import { openDatabase } from '../store/open-database.ts'
-import { createPool } from '../store/pool.ts'
+import { createPool, type Pool } from '../store/pool.ts'
 import { retryDeadDelivery } from '../store/webhook-deliveries.ts'
 
 const usage = `usage: gaffer <command>
@@ -42,19 +42,26 @@ async function validate(dir: string | undefined): Promise<number> {
   return 0
 }
 
-async function runMigrations(): Promise<number> {
+/** Runs `fn` on the configured database (embedded unless DATABASE_URL is set), then closes it. */
+async function withDatabase<T>(fn: (pool: Pool) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env)
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
   const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
   const pool = createPool(database.url, 2)
   try {
-    const result = await migrate(pool)
-    console.log(result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'the schema is up to date')
-    return 0
+    return await fn(pool)
   } finally {
     await pool.end()
     await database.stop()
   }
+}
+
+function runMigrations(): Promise<number> {
+  return withDatabase(async (pool) => {
+    const result = await migrate(pool)
+    console.log(result.applied.length > 0 ? `applied ${result.applied.join(', ')}` : 'the schema is up to date')
+    return 0
+  })
 }
 
 async function deliveries(args: string[]): Promise<number> {
@@ -63,22 +70,14 @@ async function deliveries(args: string[]): Promise<number> {
     console.error(`gaffer deliveries: use gaffer deliveries retry <delivery id>\n\n${usage}`)
     return 2
   }
-  const config = loadConfig(process.env)
-  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
-  const pool = createPool(database.url, 2)
-  try {
-    const revived = await retryDeadDelivery(pool, id)
-    if (revived === 0) {
+  return withDatabase(async (pool) => {
+    if ((await retryDeadDelivery(pool, id)) === 0) {
       console.error(`gaffer deliveries retry: no dead delivery ${id}; the state API lists them under deliveries.dead`)
       return 1
     }
     console.log(`delivery ${id} will be retried at the next delivery sweep`)
     return 0
-  } finally {
-    await pool.end()
-    await database.stop()
-  }
+  })
 }
 
 /** Calls a running Gaffer's admin API. */

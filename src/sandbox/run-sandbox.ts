@@ -1,47 +1,36 @@
 import type { Config } from '../config/env.ts'
-import { optionsFromConfig } from '../gaffer-options.ts'
-import { startGaffer } from '../gaffer.ts'
 import type { Logger } from '../log.ts'
 import { freePort } from '../net/free-port.ts'
-import { createStopList, type StopList } from '../stop-list.ts'
-import { openDatabase } from '../store/open-database.ts'
-import { createPool } from '../store/pool.ts'
+import type { StopList } from '../stop-list.ts'
+import { startWithDatabase } from '../start-with-database.ts'
 import { WEBHOOK_PATH } from '../web/http-server.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from './emulated-github.ts'
 import { seedDemoIssues } from './seed-demo-issues.ts'
 
-export type Sandbox = { dashboardUrl: string; github: EmulatedGitHub; stop: () => Promise<void> }
+export type Sandbox = { dashboardUrl: string; github: EmulatedGitHub }
 
 /**
  * `npm start` without GitHub App credentials: an emulated GitHub, a Postgres
  * (embedded unless DATABASE_URL is set) and Gaffer wired to both. Each part is added
  * to `stops` as it starts, so a failure (or the caller, on a signal) stops what is up.
  */
-export async function runSandbox(config: Config, log: Logger, stops: StopList = createStopList(log)): Promise<Sandbox> {
+export async function runSandbox(config: Config, log: Logger, stops: StopList): Promise<Sandbox> {
   try {
     const port = config.port === 0 ? await freePort() : config.port
     const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
     stops.add('emulated github', () => github.emulator.close())
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, home: config.home, log })
-    stops.add('database', database.stop)
-    const pool = createPool(database.url)
-    stops.add('pool', () => pool.end())
-    const gaffer = await startGaffer({
+    const gaffer = await startWithDatabase(config, log, stops, {
       app: github.app,
       githubApiUrl: github.url,
-      pool,
-      log,
       port,
       host: '127.0.0.1',
-      ...optionsFromConfig(config),
       // The demo maintainer owns the demo company unless GAFFER_OWNERS says otherwise.
       owners: config.owners.length > 0 ? config.owners : [github.maintainer.login],
       // The emulated GitHub has no secondary rate limits to stay clear of.
       settings: { writeSpacingMs: 100 },
     })
-    stops.add('gaffer', () => gaffer.stop())
     await seedDemoIssues(github)
-    return { dashboardUrl: `${gaffer.url}/gaffer`, github, stop: () => stops.stopAll() }
+    return { dashboardUrl: `${gaffer.url}/gaffer`, github }
   } catch (error) {
     await stops.stopAll()
     throw error

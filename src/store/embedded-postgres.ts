@@ -6,6 +6,7 @@ import path from 'node:path'
 import pg from 'pg'
 import type { Logger } from '../log.ts'
 import { freePort } from '../net/free-port.ts'
+import { isProcessAlive } from '../process-alive.ts'
 
 export type EmbeddedDatabase = { url: string; stop: () => Promise<void> }
 
@@ -141,9 +142,9 @@ function passwordMismatch(dataDir: string, passwordFile: string): Error {
  */
 async function stopLeftoverPostmaster(dataDir: string, ownerFile: string, log: Logger): Promise<void> {
   const pid = Number((await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0])
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return
   const owner = Number((await readFile(ownerFile, 'utf8').catch(() => '')).trim())
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
     throw new Error(
       `the embedded Postgres in ${dataDir} is in use by another Gaffer (process ${owner}); stop that one first, or set GAFFER_HOME to another directory`,
     )
@@ -157,21 +158,12 @@ async function stopLeftoverPostmaster(dataDir: string, ownerFile: string, log: L
   }
   log.warn({ dataDir, pid }, 'stopping the embedded postgres an earlier Gaffer left running')
   process.kill(pid, 'SIGINT')
-  for (let waited = 0; isAlive(pid); waited += 100) {
+  for (let waited = 0; isProcessAlive(pid); waited += 100) {
     if (waited > 30_000)
       throw new Error(
         `the embedded Postgres an earlier Gaffer left running (process ${pid}, ${dataDir}) did not stop within 30 s; stop it with kill -INT ${pid}`,
       )
     await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

@@ -29,7 +29,8 @@ export async function syncGate(
   octokit: Octokit,
   repository: string,
   number: number,
-  options: { rerun?: boolean } = {},
+  /** `rerun`: post even an unchanged decision. `headSha`: decide only while the head is still this commit. */
+  options: { rerun?: boolean; headSha?: string } = {},
 ): Promise<GateDecision | undefined> {
   // Read, decide and post under one lock per pull request, on every replica: a decision read
   // before a `/hold` and posted after the hold's run would leave the older, green one newest.
@@ -42,10 +43,10 @@ async function decideAndPost(
   octokit: Octokit,
   repository: string,
   number: number,
-  options: { rerun?: boolean },
+  options: { rerun?: boolean; headSha?: string },
 ): Promise<GateDecision | undefined> {
   const pr = await readPullRequest(octokit, repository, number)
-  if (!pr || pr.state !== 'open') return undefined
+  if (!pr || pr.state !== 'open' || (options.headSha !== undefined && pr.head.sha !== options.headSha)) return undefined
   const sha = pr.head.sha
   const author = pr.user?.login
   const settings = await getRepository(db, repository)
@@ -82,10 +83,7 @@ export async function rerunGate(
   event: { repository: string; headSha: string; pullRequests: number[] },
 ): Promise<void> {
   const numbers = event.pullRequests.length > 0 ? event.pullRequests : await openPullRequestsAt(octokit, event.repository, event.headSha)
-  for (const number of numbers) {
-    const pr = await readPullRequest(octokit, event.repository, number)
-    if (pr?.state === 'open' && pr.head.sha === event.headSha) await syncGate(deps, octokit, event.repository, number, { rerun: true })
-  }
+  for (const number of numbers) await syncGate(deps, octokit, event.repository, number, { rerun: true, headSha: event.headSha })
 }
 
 /** Whether a check run already shows this decision (so posting it again would only add noise). */

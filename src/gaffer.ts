@@ -77,6 +77,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()
       if (web) {
+        await wired.events.close()
         const closed = new Promise<void>((resolve) => server.close(() => resolve()))
         server.closeAllConnections()
         await closed

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../src/log.ts'
 import { isAdminRequest } from '../src/web/admin-auth.ts'
+import { createEventStream } from '../src/web/event-stream.ts'
 import { createHttpServer } from '../src/web/http-server.ts'
 
 const request = (remoteAddress: string, headers: Record<string, string>) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage
@@ -51,6 +52,14 @@ describe('the admin API without GAFFER_ADMIN_TOKEN answers only this machine', (
   })
 })
 
+/** The dashboard's reads, unused by these tests. */
+const dashboardReads = {
+  item: async () => undefined,
+  transcript: async () => undefined,
+  audit: async () => [],
+  events: createEventStream({ log: createLogger('silent'), listen: () => Promise.reject(new Error('no database here')) }),
+}
+
 describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN', () => {
   let server: Server
   let base: string
@@ -61,6 +70,7 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN', () => {
       webhook: async () => {},
       state: async () => ({ agents: [] }),
       wake: async () => ({ outcome: 'idle' }),
+      ...dashboardReads,
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -96,6 +106,7 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN, listening on every
       webhook: async () => {},
       state: async () => ({ agents: [] }),
       wake: async () => ({ outcome: 'idle' }),
+      ...dashboardReads,
     })
     await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))
     port = (server.address() as AddressInfo).port

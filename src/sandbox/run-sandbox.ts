@@ -5,6 +5,7 @@ import type { StopList } from '../stop-list.ts'
 import { startWithDatabase } from '../start-with-database.ts'
 import { WEBHOOK_PATH } from '../web/http-server.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from './emulated-github.ts'
+import { sandboxConsoleFor } from './sandbox-console.ts'
 import { seedDemoIssues } from './seed-demo-issues.ts'
 
 export type Sandbox = { dashboardUrl: string; github: EmulatedGitHub }
@@ -28,6 +29,8 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
       owners: config.owners.length > 0 ? config.owners : [github.maintainer.login],
       // The emulated GitHub has no secondary rate limits to stay clear of.
       settings: { writeSpacingMs: 100 },
+      // The dashboard's console acts as the demo people on the emulated GitHub.
+      sandboxConsole: sandboxConsoleFor(github),
     })
     await seedDemoIssues(github)
     return { dashboardUrl: `${gaffer.url}/gaffer`, github }
@@ -50,7 +53,7 @@ export function sandboxBanner(sandbox: Sandbox): string {
     `  Act as ${github.maintainer.login} (write access):  ${github.maintainer.token}`,
     `  Act as ${github.outsider.login} (no access):       ${github.outsider.token}`,
     '',
-    '  Open an issue as maya and watch Gaffer route it:',
+    "  Open an issue as maya from the dashboard's Console tab, or with curl:",
     `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
     `      ${github.url}/repos/${github.repository}/issues \\`,
     `      -d '{"title":"Add a search box","labels":["area:frontend"]}'`,

@@ -64,7 +64,7 @@ function Timeline({ data }) {
                   ${
                     entry.kind === 'comment'
                       ? html`<span class="what">${entry.comment.author ?? 'someone'}${entry.comment.bot ? ' (app)' : ''} commented</span>
-                          <pre class="body">${entry.comment.body}</pre>`
+                          <pre class="body">${withoutMarkers(entry.comment.body)}</pre>`
                       : entry.kind === 'run'
                         ? html`<span class="what"
                               ><a href=${`#run-${runKey(entry.run)}`} onClick=${(event) => openRun(event, entry.run)}
@@ -79,6 +79,11 @@ function Timeline({ data }) {
           </ol>`
     }
   </section>`
+}
+
+/** Gaffer's hidden markers (`<!-- gaffer:… -->`) say which comment is whose; a reader does not need them. */
+function withoutMarkers(body) {
+  return body.replace(/\n*<!-- gaffer:[^>]*-->\n*/g, '\n').trim()
 }
 
 function openRun(event, run) {
@@ -230,7 +235,7 @@ export function ItemPage({ store }) {
     <${Facts} item=${item} state=${state} />
     <nav aria-label="Related items" class="related">
       <p>
-        Parent:
+        Parent:${' '}
         ${
           parent
             ? html`<a href=${itemHref(item.repository, parent.number)}>#${parent.number} ${parent.title}</a>

@@ -183,7 +183,8 @@ document.querySelector('.skip')?.addEventListener('click', (event) => {
 window.addEventListener('hashchange', () => {
   if (!location.hash.startsWith('#/') && location.hash !== '') return
   const route = parseRoute(location.hash)
-  update({ route, item: route.page === 'item' ? store.item : null, audit: route.page === 'audit' ? store.audit : null, notice: '' })
+  // Another item or other filters: what was shown no longer answers, until the new answer comes.
+  update({ route, item: route.page === 'item' ? store.item : null, audit: null, notice: '' })
   if (store.phase !== 'ready') return
   if (route.page === 'console' && store.console.people.length === 0 && store.session?.sandbox) loadConsolePeople()
   refreshPage()

@@ -30,13 +30,15 @@ function applyFilters(event) {
 export function AuditPage({ store }) {
   const query = store.route.query
   const data = store.audit?.data
+  // Inputs keep what a person types while live updates render the page again: the address
+  // gives their first value (defaultValue), and other filters in the address make a new form.
   const field = (name, label, type = 'text', list) =>
     html`<p class="field">
       <label for=${`audit-${name}`}>${label}</label>
-      <input id=${`audit-${name}`} name=${name} type=${type} list=${list} value=${query.get(name) ?? ''} />
+      <input id=${`audit-${name}`} name=${name} type=${type} list=${list} defaultValue=${query.get(name) ?? ''} />
     </p>`
   return html`<h1 tabindex="-1">Audit log</h1>
-    <form class="filters" onSubmit=${applyFilters} aria-label="Audit filters">
+    <form class="filters" key=${query.toString()} onSubmit=${applyFilters} aria-label="Audit filters">
       ${field('actor', 'Actor', 'text', 'audit-actors')} ${field('action', 'Event', 'text', 'audit-actions')}
       ${field('item', 'Item (12 or owner/name#12)')} ${field('since', 'From', 'datetime-local')} ${field('until', 'Until', 'datetime-local')}
       <p class="field buttons">

@@ -109,7 +109,6 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
       `${c.github.url}/${repository()}/issues/${number}`,
     )
     expect(await text('#attention')).toContain('Nothing is waiting for a decision.')
-    await shoot('overview')
   })
 
   it('updates live, without a reload, when a webhook changes an item (a label added on GitHub)', async () => {
@@ -170,6 +169,7 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
 
     await page.getByRole('link', { name: 'Overview' }).click()
     await queueRow(number).waitFor()
+    await shoot('overview')
   })
 
   it('filters the audit log by actor and by item', async () => {

@@ -2,14 +2,14 @@ import type { Octokit as RestOctokit } from '@octokit/rest'
 import { z } from 'zod'
 import { splitRepository } from './octokit.ts'
 
-const Label = z.union([z.string(), z.object({ name: z.string() })]).transform((label) => (typeof label === 'string' ? label : label.name))
+const LabelName = z.union([z.string(), z.object({ name: z.string() })]).transform((label) => (typeof label === 'string' ? label : label.name))
 const Issue = z.object({
   number: z.int(),
   title: z.string(),
   state: z.string(),
   html_url: z.string(),
   user: z.object({ login: z.string() }).nullable().optional(),
-  labels: z.array(Label),
+  labels: z.array(LabelName),
   pull_request: z.unknown().optional(),
 })
 const Comment = z.object({

@@ -17,11 +17,11 @@ export type TranscriptEntry = {
 /** A single message longer than this keeps its start and says how much was cut. */
 export const ENTRY_LIMIT = 64_000
 
-type Usage = { prompt: number; completion: number; costUsd: number }
+type TurnUsage = { prompt: number; completion: number; costUsd: number }
 
 /** A message of the model loop as a transcript entry; `usage` is the turn's, for the model's own messages. */
-export function transcriptEntry(message: ChatCompletionMessageParam, usage?: Usage): TranscriptEntry {
-  const entry: TranscriptEntry = { role: roleOf(message.role), content: cut(textOf(message.content)) }
+export function transcriptEntry(message: ChatCompletionMessageParam, usage?: TurnUsage): TranscriptEntry {
+  const entry: TranscriptEntry = { role: roleOf(message.role), content: cut(messageText(message.content)) }
   if (message.role === 'assistant' && message.tool_calls && message.tool_calls.length > 0) {
     entry.toolCalls = message.tool_calls.map((call) =>
       call.type === 'function'
@@ -58,7 +58,7 @@ function roleOf(role: ChatCompletionMessageParam['role']): TranscriptEntry['role
   return 'system'
 }
 
-function textOf(content: unknown): string {
+function messageText(content: unknown): string {
   if (typeof content === 'string') return content
   if (Array.isArray(content))
     return content.map((part: { type?: string; text?: string }) => (part.type === 'text' ? (part.text ?? '') : `[${part.type ?? 'part'}]`)).join('')

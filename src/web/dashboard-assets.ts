@@ -12,7 +12,11 @@ const vendor: Record<string, string> = {
   'vendor/htm.mjs': fileURLToPath(import.meta.resolve('htm')),
 }
 
-const types: Record<string, string> = { js: 'text/javascript; charset=utf-8', mjs: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' }
+const contentTypes: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+}
 
 type Asset = { body: Buffer; etag: string; type: string }
 
@@ -30,7 +34,7 @@ export function createDashboardAssets() {
     if (!file) return undefined
     const body = await readFile(file).catch(() => undefined)
     if (!body) return undefined
-    return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 20)}"`, type: types[name.split('.').pop()!]! }
+    return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 20)}"`, type: contentTypes[name.split('.').pop()!]! }
   }
   return async function serve(req: IncomingMessage, res: ServerResponse, name: string): Promise<boolean> {
     if (!cache.has(name) && cache.size < 100) cache.set(name, load(name))

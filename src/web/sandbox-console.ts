@@ -11,7 +11,7 @@ export type SandboxConsole = {
   people: Array<{ login: string; name: string; access: 'write' | 'none'; actions: PersonActions }>
 }
 
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`)
+const limitedText = (max: number) => z.string().max(max, `must be at most ${max} characters`)
 
 /**
  * The sandbox console's API (`/gaffer/api/console/...`): act as a demo person on the
@@ -26,15 +26,15 @@ export function createConsoleRoutes(sandbox: SandboxConsole) {
   const schemas = {
     issue: z.object({
       as: As,
-      title: text(256).trim().min(1, 'must not be empty'),
-      body: text(65_536).default(''),
+      title: limitedText(256).trim().min(1, 'must not be empty'),
+      body: limitedText(65_536).default(''),
       labels: z
-        .union([z.array(text(50)), z.string()])
+        .union([z.array(limitedText(50)), z.string()])
         .default([])
         .transform((labels) => (typeof labels === 'string' ? labels.split(',') : labels).map((label) => label.trim()).filter(Boolean)),
     }),
-    comment: z.object({ as: As, body: text(65_536).trim().min(1, 'must not be empty') }),
-    approval: z.object({ as: As, body: text(65_536).default('') }),
+    comment: z.object({ as: As, body: limitedText(65_536).trim().min(1, 'must not be empty') }),
+    approval: z.object({ as: As, body: limitedText(65_536).default('') }),
   }
   const person = (login: string) => sandbox.people.find((p) => p.login === login)!.actions
   const reader = sandbox.people.find((p) => p.access === 'write') ?? sandbox.people[0]!

@@ -263,7 +263,7 @@ function Heartbeats({ state }) {
                     ? run.workedOn.map(
                         (item) =>
                           html`<span class="did"
-                            ><${ItemLinks} state=${state} repository=${item.repository} number=${item.number} kind="issue" />
+                            ><${ItemLinks} state=${state} repository=${item.repository} number=${item.number} kind="issue" />${' '}
                             ${item.kind === 'chat' ? plural(item.toolCalls, 'tool call') : 'CLI run'}</span
                           > `,
                       )

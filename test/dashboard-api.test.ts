@@ -3,7 +3,8 @@ import { createAdminSession } from '../src/web/admin-session.ts'
 import { parseAuditQuery } from '../src/web/audit-query.ts'
 import { githubWebUrl } from '../src/github/web-url.ts'
 import type { IncomingMessage } from 'node:http'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { openPullRequest, poll, useTestCompany } from './helpers/test-company.ts'
+import { sandboxConsoleFor } from '../src/sandbox/sandbox-console.ts'
 
 const TOKEN = 'api-admin-token'
 
@@ -116,6 +117,44 @@ describe('the dashboard over HTTP in app mode (admin token set, no sandbox conso
     await expect.poll(() => received, poll).toMatch(/event: change\ndata: \{"tables":\[[^\]]*"work_items"/)
     abort.abort()
     await read
+  })
+})
+
+describe('the sandbox console API (no admin token: this machine only)', () => {
+  const c = useTestCompany({ app: async () => ({ sandboxConsole: sandboxConsoleFor(c.github) }) })
+  const post = (path: string, body: unknown) =>
+    fetch(`${c.gaffer!.url}/gaffer/api/console${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+
+  it('approves a pull request as maya, through the emulated GitHub', async () => {
+    const number = await openPullRequest(c, { by: 'oscar', branch: 'oscar-fix', title: 'A fix from outside' })
+
+    const response = await post(`/pulls/${number}/approvals`, { as: 'maya', body: 'Looks good.' })
+
+    expect(response.status).toBe(201)
+    const { data: reviews } = await c.maya.pulls.listReviews({ owner: c.owner, repo: c.repo, pull_number: number })
+    expect(reviews.map((review) => `${review.user?.login} ${review.state}`)).toEqual(['maya APPROVED'])
+  })
+
+  it('refuses someone who is not a sandbox person, and an issue without a title, naming the field', async () => {
+    const stranger = await post('/issues', { as: 'mallory', title: 'Hi' })
+    expect(stranger.status).toBe(400)
+    expect(((await stranger.json()) as { error: string }).error).toBe('as: must be one of maya, oscar')
+    const untitled = await post('/issues', { as: 'maya', title: ' ' })
+    expect(((await untitled.json()) as { error: string }).error).toBe('title: must not be empty')
+  })
+
+  it('refuses a console action posted by another site', async () => {
+    const response = await fetch(`${c.gaffer!.url}/gaffer/api/console/issues`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'https://evil.example' },
+      body: JSON.stringify({ as: 'maya', title: 'Planted' }),
+    })
+
+    expect(response.status).toBe(403)
   })
 })
 

@@ -97,7 +97,7 @@ describe('the Dockerfile agrees with the app', () => {
     expect(productionScripts.map(([key]) => key)).toEqual([])
   })
 
-  it("runs `npm start`'s command as PID 1 (exec form), as a user who is not root, stopped by SIGTERM", () => {
+  it('runs the command of npm start as PID 1 (exec form), as a user who is not root, stopped by SIGTERM', () => {
     const user = only('USER')
 
     expect(command()).toEqual(packageJson.scripts.start!.split(' '))

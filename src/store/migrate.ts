@@ -16,7 +16,7 @@ export type MigrationResult = { applied: string[]; alreadyApplied: number }
  * session advisory lock so replicas starting together never race.
  */
 export async function migrate(pool: Pool, dir = migrationsDir): Promise<MigrationResult> {
-  const files = (await readdir(dir)).filter((name) => /^\d+.*\.sql$/.test(name)).sort()
+  const files = await migrationFiles(dir)
   const client = await pool.connect()
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
@@ -58,4 +58,21 @@ export async function migrate(pool: Pool, dir = migrationsDir): Promise<Migratio
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
     client.release()
   }
+}
+
+/** The migration files this build ships, in the order they are applied. */
+async function migrationFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => /^\d+.*\.sql$/.test(name)).sort()
+}
+
+/**
+ * The shipped migrations the database has not recorded, for `/readyz`. A database ahead
+ * of this build (a newer replica migrated it during a rolling upgrade) counts as up to date.
+ */
+export async function pendingMigrations(pool: Pool, dir = migrationsDir): Promise<string[]> {
+  const files = await migrationFiles(dir)
+  const { rows } = await pool.query<{ exists: boolean }>(`select to_regclass('schema_migrations') is not null as exists`)
+  if (!rows[0]?.exists) return files
+  const applied = new Set((await pool.query<{ name: string }>('select name from schema_migrations')).rows.map((row) => row.name))
+  return files.filter((name) => !applied.has(name))
 }

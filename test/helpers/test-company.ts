@@ -15,8 +15,12 @@ import { startScriptedModel, type ScriptedModel, type Step } from './scripted-mo
 /** How long `expect.poll` waits for Gaffer to react to something done on the emulated GitHub. */
 export const poll = { timeout: 20_000, interval: 100 }
 
-/** What a test may set when it starts a replica; the rest is the test company's own. */
-export type AppOptions = Partial<Omit<GafferOptions, 'app' | 'pool' | 'port'>>
+/**
+ * What a test may set when it starts a replica; the rest is the test company's own. A
+ * `pool` replaces the company's own: one on its database reached another way (a relay
+ * the test can cut), which the test ends itself.
+ */
+export type AppOptions = Partial<Omit<GafferOptions, 'app' | 'port'>>
 
 export type TestCompany = {
   github: EmulatedGitHub

@@ -86,7 +86,7 @@ export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, ta
       await runGit(['-C', dir, 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', `${baseRef} at ${sha}`])
       baseSha = sha
     }
-    // For the CLI's own commits, if it makes any; Gaffer's commit is made through the API.
+    // For the CLI's own commits, if it makes any; Gaffer's own is made in base.git or through the API.
     await runGit(['-C', dir, 'config', 'user.name', 'Gaffer'])
     await runGit(['-C', dir, 'config', 'user.email', 'gaffer@localhost.invalid'])
     await recordBase(root, dir, `${baseRef} at ${baseSha}`)

@@ -9,9 +9,13 @@ import { migrate } from '../store/migrate.ts'
 import { openDatabase } from '../store/open-database.ts'
 import { createPool, type Pool } from '../store/pool.ts'
 import { retryDeadDelivery } from '../store/webhook-deliveries.ts'
+import { doctorCommand } from './doctor-command.ts'
 
 const usage = `usage: gaffer <command>
 
+  doctor           check the environment, the database, the GitHub App against app.yml, each installation and
+                   repository, the model server (one tool call) and the CLI runtimes; prints a fix for each
+                   problem and exits 1 when anything FAILs
   validate [dir]   check the AGENTS.md files in dir (default: agents/) against GAFFER_RUNTIMES and print the org chart
   migrate          apply the SQL migrations to DATABASE_URL (or the embedded database)
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
@@ -135,6 +139,8 @@ async function status(args: string[]): Promise<number> {
 async function runCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
+    case 'doctor':
+      return doctorCommand(undefined)
     case 'validate':
       return validate(rest[0])
     case 'migrate':

@@ -1,7 +1,5 @@
 import type { Probot } from 'probot'
-import { z } from 'zod'
-
-const AppInfo = z.object({ slug: z.string() })
+import { readApp } from './read-app.ts'
 
 export type AppIdentity = {
   /** `<slug>[bot]`: the login the app writes as, so only what it wrote carries a marker to believe. */
@@ -22,8 +20,7 @@ export function createAppIdentity(probot: Probot): AppIdentity {
       return `${slug}[bot]`
     },
     async authenticate() {
-      const appOctokit = await probot.auth()
-      slug = AppInfo.parse((await appOctokit.request('GET /app')).data).slug
+      slug = (await readApp(probot)).slug
       return slug
     },
   }

@@ -77,7 +77,7 @@ async function startApp(config: Config, log: Logger, stops: StopList): Promise<v
 }
 
 /**
- * `npm start` runs `sh -c "node src/main.ts"`, and a shell that does not exec its last
+ * `npm start` runs `sh -c "node --env-file-if-exists=.env src/main.ts"`, and a shell that does not exec its last
  * command (dash, Debian's sh) dies of the SIGTERM npm forwards without passing it on:
  * Node would serve on as an orphan. Under npm, a parent that is gone means stop. Run
  * directly (`node src/main.ts`, the container) Node gets the signals itself, and a

@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { doctorExitCode, formatDoctorReport, type DoctorLine } from '../src/doctor/doctor-line.ts'
@@ -10,6 +13,7 @@ import { runToEnd } from './helpers/run-process.ts'
 import type { Step } from './helpers/scripted-model.ts'
 import { useTestCompany, type UsedTestCompany } from './helpers/test-company.ts'
 
+const cli = fileURLToPath(new URL('../src/cli/gaffer.ts', import.meta.url))
 /** The real Codex CLI of the dev dependencies: a runtime whose program is there and answers `--version`. */
 const codex = fileURLToPath(new URL('../node_modules/.bin/codex', import.meta.url))
 const hasBwrap = findProgram('bwrap', process.env.PATH) !== undefined
@@ -38,7 +42,14 @@ const doctor = (env: NodeJS.ProcessEnv) => runDoctor({ env, modelTimeoutMs: 10_0
 const failures = (lines: DoctorLine[]) => lines.filter((line) => line.verdict === 'FAIL')
 
 describe('gaffer doctor against the emulated GitHub, a correct setup', () => {
-  const c = useTestCompany({ model: true, app: false })
+  /** Set by a test: the repository GitHub answers 404 for, as for an installation that lost access to it. */
+  let unreadable: string | undefined
+  const c = useTestCompany({
+    model: true,
+    app: false,
+    proxy: (request) =>
+      request.method === 'GET' && request.path === `/repos/${unreadable}` ? { status: 404, body: { message: 'Not Found' } } : undefined,
+  })
   beforeAll(async () => {
     await migrate(c.db.pool)
   })
@@ -140,6 +151,46 @@ describe('gaffer doctor against the emulated GitHub, a correct setup', () => {
         fix: 'install it (npm install -g @anthropic-ai/claude-code), or set its "command" in GAFFER_RUNTIMES to the program\'s full path',
       },
     ])
+  })
+
+  it('names a repository the installation cannot read', async () => {
+    c.model.script(...toolRoundTrip)
+    unreadable = c.github.repository
+
+    const lines = await doctor({ ...goodEnvironment(c), GITHUB_API_URL: c.proxy.url }).finally(() => (unreadable = undefined))
+
+    expect(failures(lines)).toEqual([
+      {
+        verdict: 'FAIL',
+        check: 'installation demo-company',
+        text: expect.stringMatching(/^cannot read demo-company\/widgets: 404 Not Found/),
+        fix: `check which repositories it may access at ${c.github.url}/settings/installations/1`,
+      },
+    ])
+    expect(c.proxy.requests.map((request) => `${request.method} ${request.path}`)).toContain('GET /repos/demo-company/widgets')
+  })
+
+  it('reads .env in the working directory as npm start does, the environment winning over it, and warns when others may read it', async () => {
+    c.model.script(...toolRoundTrip)
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-doctor-'))
+    const { PATH, GAFFER_MODEL, ...inFile } = goodEnvironment(c)
+    const text = Object.entries({ ...inFile, PRIVATE_KEY: inFile.PRIVATE_KEY!.replace(/\n/g, '\\n'), GAFFER_MODEL: 'model-from-the-file' })
+      .map(([name, value]) => `${name}=${value}`)
+      .join('\n')
+    await writeFile(path.join(dir, '.env'), `${text}\n`, { mode: 0o644 })
+
+    const run = await runToEnd(process.execPath, [cli, 'doctor'], { PATH, GAFFER_MODEL }, dir).finally(() =>
+      rm(dir, { recursive: true, force: true }),
+    )
+
+    expect(run.code).toBe(0)
+    const report = run.stdout.replace(/ {2,}/g, '  ')
+    expect(report).toContain(`OK  environment  the configuration loads (with ${dir}/.env)\n`)
+    expect(report).toContain(
+      `WARN  environment  ${dir}/.env holds secrets and other users of this machine may read it (mode 644)\n  fix: chmod 600 ${dir}/.env\n`,
+    )
+    expect(report).toMatch(/^OK {2}GitHub App {2}authenticates as gaffer/m)
+    expect(report).toMatch(/^OK {2}model {2}tool-model at /m)
   })
 
   it("names a private key that is not the App's, and an unreachable database", async () => {

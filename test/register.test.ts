@@ -151,6 +151,17 @@ describe('gaffer register: the manifest flow against a local stand-in for GitHub
     await expect(registered).resolves.toMatchObject({ appId: c.github.app.appId })
   })
 
+  it('uses the first matching callback only: the same one again, while the code is being exchanged, is refused', async () => {
+    const { registered } = await start()
+    const callback = await postForm(await readForm(registration!.pageUrl))
+
+    const answers = await Promise.all([fetch(callback), fetch(callback)])
+
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 410])
+    expect(github.conversions).toHaveLength(1)
+    await expect(registered).resolves.toMatchObject({ appId: c.github.app.appId })
+  })
+
   it('answers only under its secret path and only to a loopback Host', async () => {
     await start()
     const page = new URL(registration!.pageUrl)

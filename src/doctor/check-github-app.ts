@@ -68,9 +68,11 @@ async function probeInstallation(probot: Probot, installation: Awaited<ReturnTyp
 function requestFailure(error: unknown): { status: number | undefined; message: string } {
   const e = error as { status?: unknown; response?: unknown; message?: string; cause?: unknown }
   const status = e.response !== undefined && typeof e.status === 'number' ? e.status : undefined
-  let message = e.message || String(error)
-  for (let cause = e.cause; cause instanceof Error; cause = cause.cause) message = `${message} (${cause.message})`
-  return { status, message }
+  // "fetch failed" alone does not say what failed; its innermost cause (ECONNREFUSED, a certificate) does.
+  const messages = [e.message || String(error)]
+  for (let cause = e.cause; cause instanceof Error; cause = cause.cause)
+    if (cause.message && !messages.includes(cause.message)) messages.push(cause.message)
+  return { status, message: messages.length > 1 ? `${messages[0]} (${messages.at(-1)})` : messages[0]! }
 }
 
 function describeFailure(failure: { status: number | undefined; message: string }): string {

@@ -28,7 +28,7 @@ export async function registerCommand(args: string[]): Promise<number> {
       },
     }))
   } catch (error) {
-    console.error(`gaffer register: ${(error as Error).message}\n\nusage: ${registerUsage}`)
+    process.stderr.write(`gaffer register: ${(error as Error).message}\n\nusage: ${registerUsage}\n`)
     return 2
   }
   const webhook = parseWebhookUrl(values['webhook-url'])
@@ -42,7 +42,7 @@ export async function registerCommand(args: string[]): Promise<number> {
       : [`--port: expected a TCP port from 0 to 65535 (got ${JSON.stringify(values.port)})`]),
   ]
   if ('problem' in webhook || 'problem' in target || problems.length > 0) {
-    console.error(`${problems.map((problem) => `gaffer register: ${problem}`).join('\n')}\n\nusage: ${registerUsage}`)
+    process.stderr.write(`${problems.map((problem) => `gaffer register: ${problem}`).join('\n')}\n\nusage: ${registerUsage}\n`)
     return 2
   }
 
@@ -56,7 +56,7 @@ export async function registerCommand(args: string[]): Promise<number> {
     port,
   })
   const localPort = new URL(registration.pageUrl).port
-  console.log(`Open this page in a browser on this machine to register Gaffer as a GitHub App:
+  process.stdout.write(`Open this page in a browser on this machine to register Gaffer as a GitHub App:
 
   ${registration.pageUrl}
 
@@ -64,7 +64,7 @@ It posts app.yml to ${new URL(target.newAppUrl).origin}; GitHub asks you to name
 sends you back to this machine. (No browser here? Run gaffer register --port ${localPort} over
 ssh -L ${localPort}:127.0.0.1:${localPort} and open the page on your own computer.)
 
-Waiting for GitHub... (Ctrl+C gives up)`)
+Waiting for GitHub... (Ctrl+C gives up)\n`)
   try {
     const app = await registration.registered
     const change = {
@@ -72,17 +72,18 @@ Waiting for GitHub... (Ctrl+C gives up)`)
       added: `Added the App's credentials to ${app.envFile}, keeping its other lines (mode 600)`,
       replaced: `Replaced the App's credentials in ${app.envFile} (mode 600); the file as it was is ${app.backup}`,
     }[app.envChange]
-    console.log(`
+    process.stdout.write(`
 Registered the GitHub App "${app.name}" (App ID ${app.appId}): ${app.htmlUrl}
 ${change}: APP_ID, WEBHOOK_SECRET and PRIVATE_KEY.
 
 Next:
   1. Install the App on the repositories Gaffer should run: ${app.htmlUrl}/installations/new
-  2. Set DATABASE_URL in ${app.envFile} (or in the environment, which wins over the file)
-  3. npm start, and gaffer doctor to check everything`)
+  2. Make sure DATABASE_URL is set, in ${app.envFile} or in the environment (which wins over the file)
+  3. gaffer doctor to check everything, then npm start
+`)
     return 0
   } catch (error) {
-    console.error(`gaffer register: ${(error as Error).message}`)
+    process.stderr.write(`gaffer register: ${(error as Error).message}\n`)
     return 1
   }
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig, type Config } from './config/env.ts'
+import { loadEnvFile } from './config/load-env-file.ts'
 import { explainStartError } from './config/explain-start-error.ts'
 import { createLogger, type Logger } from './log.ts'
 import { createStopList, type StopList } from './stop-list.ts'
@@ -10,6 +11,8 @@ import { startWithDatabase } from './start-with-database.ts'
 async function main(): Promise<void> {
   let config
   try {
+    // One command for `npm start` and the container (SPEC §13); an image carries no `.env`.
+    loadEnvFile()
     config = loadConfig(process.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error

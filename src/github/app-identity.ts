@@ -1,8 +1,6 @@
-import { z } from 'zod'
 import type { ObservedRequest } from './observe-requests.ts'
 import type { Octokit } from './octokit.ts'
-
-const AppInfo = z.object({ slug: z.string() })
+import { readApp } from './read-app.ts'
 
 export type AppIdentity = {
   /** `<slug>[bot]`: the login the app writes as, so only what it wrote carries a marker to believe. */
@@ -31,7 +29,7 @@ export function createAppIdentity(): AppIdentity {
       return `${slug}[bot]`
     },
     async authenticate(appOctokit) {
-      slug = AppInfo.parse((await appOctokit.request('GET /app')).data).slug
+      slug = (await readApp(appOctokit)).slug
       refused = undefined
       return slug
     },

@@ -25,7 +25,7 @@ export const READY_DATABASE_TIMEOUT_MS = 2000
 export function createReadiness(deps: { pool: Pool; log: Logger; identity: Pick<AppIdentity, 'authentication'>; databaseTimeoutMs?: number }) {
   let lastNotReady = ''
   return async function readiness(): Promise<Readiness> {
-    const database = await checkDatabase(deps)
+    const database = await databaseAnswers(deps)
     const migrations: Check = database.ok ? await checkMigrations(deps) : { ok: false, reason: 'not checked: the database does not answer' }
     const checks = { database, migrations, github: deps.identity.authentication() }
     const notReady = Object.entries(checks)
@@ -40,7 +40,7 @@ export function createReadiness(deps: { pool: Pool; log: Logger; identity: Pick<
   }
 }
 
-async function checkDatabase(deps: { pool: Pool; log: Logger; databaseTimeoutMs?: number }): Promise<Check> {
+async function databaseAnswers(deps: { pool: Pool; log: Logger; databaseTimeoutMs?: number }): Promise<Check> {
   const timeoutMs = deps.databaseTimeoutMs ?? READY_DATABASE_TIMEOUT_MS
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<Check>((resolve) => {

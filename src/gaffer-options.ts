@@ -11,6 +11,7 @@ import type { OutsiderPulls } from './company/outsider-pull.ts'
 import type { Retention } from './store/retention.ts'
 import type { CliRuntimes } from './config/runtimes.ts'
 import type { WorkspaceOps } from './runtime/cli/workspace-ops.ts'
+import type { CheckoutSettings } from './workspace/prepare-workspace.ts'
 import { RECEIVE_LEASE_SECONDS } from './web/webhook-endpoint.ts'
 import type { SandboxConsole } from './web/sandbox-console.ts'
 
@@ -85,7 +86,15 @@ export type GafferOptions = {
   /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */
   Octokit?: typeof ProbotOctokit
   /** Operator-defined CLI runtimes (SPEC §14); agents with `runtime: <name>` work through them. */
-  cli?: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number; home: string; workspace?: WorkspaceOps }
+  cli?: {
+    runtimes: CliRuntimes
+    sandbox: 'auto' | 'none'
+    usdPerMinute: number
+    home: string
+    /** How workspaces are checked out (git or the Git Data API, where git lives, the free disk they need). */
+    checkout?: CheckoutSettings
+    workspace?: WorkspaceOps
+  }
   /** Replaces the work step (tests drive heartbeats with their own). */
   work?: WorkHook
   escalations?: EscalationHook

@@ -27,24 +27,23 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
 }
 
 /**
- * Starts a wired replica: migrations, the app's identity on GitHub, then what its
- * process role runs. `web` (and `all`): the webhook handlers, the HTTP server, the
- * delivery sweep. `worker` (and `all`): cron heartbeats (registered as rosters load),
- * the reconcile sweep, the model probe and the poll for wakes a `web` process asked for.
- * A worker opens no port: its health is its heartbeat runs and its logs (docs/operations.md).
+ * Starts a wired replica: migrations, the app's identity on GitHub, the HTTP server, then
+ * what its process role runs. `web` (and `all`): the webhook handlers, the delivery sweep.
+ * `worker` (and `all`): cron heartbeats (registered as rosters load), the reconcile sweep,
+ * the model probe and the poll for wakes a `web` process asked for. A worker's server
+ * answers only /healthz, /readyz and /metrics (docs/operations.md).
  */
 export async function startWiredGaffer(wired: WiredGaffer, address: { port: number; host: string }): Promise<Gaffer> {
   const { pool, log, settings, probot, deliveries, server, heartbeats, scheduler, modelBreaker, processRole } = wired
   const web = processRole !== 'worker'
   const worker = processRole !== 'web'
   await migrate(pool)
-  const slug = await wired.identity.authenticate()
+  const slug = await wired.identity.authenticate(await probot.auth())
   log.info({ app: slug, githubApiUrl: wired.githubApiUrl, processRole }, 'authenticated as the GitHub App')
-  let url = ''
+  if (web) await probot.load(wired.app)
+  await listen(server, address.port, address.host)
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   if (web) {
-    await probot.load(wired.app)
-    await listen(server, address.port, address.host)
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     // A sweep that fails (the database away again, an unreadable spool) is retried by the
     // timer; failing the start for it would keep the replica down for good.
     await deliveries.sweep().catch((error: unknown) => log.error({ err: error }, 'webhook sweep at start failed; it is retried every sweep'))
@@ -76,12 +75,10 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     async stop() {
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()
-      if (web) {
-        await wired.events.close()
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-        server.closeAllConnections()
-        await closed
-      }
+      await wired.events.close()
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
       await heartbeats.stop(settings.stopGraceMs)
       // A delivery still running after the grace is left to its lease: once the lease
       // lapses another replica's sweep, or this one's next start, runs it again.

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { ConfigError, loadConfig, type Config } from './config/env.ts'
+import { loadEnvFile } from './config/load-env-file.ts'
 import { explainStartError } from './config/explain-start-error.ts'
 import { createLogger, type Logger } from './log.ts'
-import { runSandbox, sandboxBanner } from './sandbox/run-sandbox.ts'
 import { createStopList, type StopList } from './stop-list.ts'
 import { isProcessAlive } from './process-alive.ts'
 import { startWithDatabase } from './start-with-database.ts'
@@ -11,6 +11,8 @@ import { startWithDatabase } from './start-with-database.ts'
 async function main(): Promise<void> {
   let config
   try {
+    // One command for `npm start` and the container (SPEC §13); an image carries no `.env`.
+    loadEnvFile()
     config = loadConfig(process.env)
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
 
   try {
     if (config.githubApp === undefined) {
+      const { runSandbox, sandboxBanner } = await loadSandbox()
       const sandbox = runSandbox(config, log, stops)
       starting = sandbox
       if (!stopping) process.stdout.write(sandboxBanner(await sandbox))
@@ -74,6 +77,22 @@ async function main(): Promise<void> {
 
 async function startApp(config: Config, log: Logger, stops: StopList): Promise<void> {
   await startWithDatabase(config, log, stops, { app: config.githubApp!, githubApiUrl: config.githubApiUrl, host: config.host, port: config.port })
+}
+
+/**
+ * The sandbox and its emulated GitHub are development dependencies: the GitHub App never
+ * loads them, and a production install (`npm ci --omit=dev`, the container) lacks them.
+ */
+async function loadSandbox(): Promise<typeof import('./sandbox/run-sandbox.ts')> {
+  try {
+    return await import('./sandbox/run-sandbox.ts')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
+    throw new Error(
+      `no GitHub App is configured, and the sandbox cannot start in a production install (${(error as Error).message}); set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET to serve the GitHub App, or run \`npm install\` (with development dependencies) for the sandbox`,
+      { cause: error },
+    )
+  }
 }
 
 /**

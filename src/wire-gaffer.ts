@@ -5,6 +5,7 @@ import { defaultFuses } from './company/fuses.ts'
 import { defaultSettings, type GafferOptions, type GafferSettings } from './gaffer-options.ts'
 import { createAppIdentity, type AppIdentity } from './github/app-identity.ts'
 import { createEtagCache } from './github/etag-cache.ts'
+import { observeRequests } from './github/observe-requests.ts'
 import { createPermissionCache } from './github/permissions.ts'
 import { withWriteSpacing } from './github/with-write-spacing.ts'
 import { releaseExpired } from './heartbeat/heartbeat.ts'
@@ -15,6 +16,7 @@ import { createModelClient, hasModel } from './llm/model-client.ts'
 import { createModelBreaker, type ModelBreaker } from './llm/model-breaker.ts'
 import { defaultPrices } from './llm/prices.ts'
 import type { Logger } from './log.ts'
+import { createMetrics, type Metrics } from './metrics/metrics.ts'
 import { reconcileInstallations } from './mirror/reconcile-installations.ts'
 import type { ReconcileResult } from './mirror/reconcile-repository.ts'
 import { createRosterRegistry, type RosterRegistry } from './mirror/roster-registry.ts'
@@ -32,6 +34,7 @@ import type { Pool } from './store/pool.ts'
 import { getRepository, listActiveRepositoryNames } from './store/repositories.ts'
 import { createDeliveryProcessor, type DeliveryProcessor } from './web/delivery-processor.ts'
 import { createHttpServer } from './web/http-server.ts'
+import { createReadiness } from './web/readiness.ts'
 import { readState } from './web/read-state.ts'
 import { createWebhookEndpoint } from './web/webhook-endpoint.ts'
 import { createIntakeSweep } from './web/intake-sweep.ts'
@@ -64,9 +67,12 @@ export type WiredGaffer = {
   /** Registers the agents' cron heartbeats as rosters load; undefined when `settings.schedule` is off. */
   scheduler: Scheduler | undefined
   deliveries: DeliveryProcessor
+  /** Serves the webhook endpoint and the admin API (web), and /healthz, /readyz and /metrics (every role). */
   server: Server
   /** The dashboards' live updates; closed on stop (it may hold a database connection of its own). */
   events: EventStream
+  /** This replica's Prometheus registry and the counters the parts above move. */
+  metrics: Metrics
   reconcileAll(): Promise<ReconcileResult[]>
   /**
    * The periodic heal, for this process's role: a web process asks GitHub for failed
@@ -93,15 +99,19 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir, { runtimes: cliRuntimes })
   if (!shipped.roster) throw new Error(`the shipped org in agents/ is invalid:\n${formatProblems(shipped.problems)}`)
 
+  const metrics = createMetrics({ pool, log })
+  const identity = createAppIdentity()
   const probot = new Probot({
     appId: options.app.appId,
     privateKey: options.app.privateKey,
     secret: options.app.webhookSecret,
     baseUrl: options.githubApiUrl,
     log,
-    Octokit: withWriteSpacing(options.Octokit ?? ProbotOctokit, settings.writeSpacingMs),
+    Octokit: observeRequests(withWriteSpacing(options.Octokit ?? ProbotOctokit, settings.writeSpacingMs), (request) => {
+      metrics.githubRequest(request)
+      identity.observe(request)
+    }),
   })
-  const identity = createAppIdentity(probot)
   const botLogin = () => identity.botLogin()
   const octokitFor = async (repository: string) => {
     const installed = await getRepository(pool, repository)
@@ -147,11 +157,12 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           now,
           wake,
           maxIdenticalFailures: 3,
+          metrics,
         }
       : undefined
   const chatWork = runtime
     ? createAgentRuntime(runtime)
-    : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin })
+    : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin, metrics })
   const cli = options.cli
   // A web process runs no work: it neither builds the CLI work step nor warns about its sandbox.
   const cliWork =
@@ -171,12 +182,14 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           maxIdenticalFailures: 3,
           hostEnv: process.env,
           workspace: cli.workspace ?? workspaceOps,
+          metrics,
           ...cli,
         })
       : undefined
   if (cli && cliWork) warnAboutSandbox(log, cli.sandbox)
   const work: WorkHook = options.work ?? ((context) => (cliWork && context.agent.runtime !== 'chat' ? cliWork : chatWork)(context))
-  const escalations = options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, ...(runtime ? { runtime } : {}) })
+  const escalations =
+    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, metrics, ...(runtime ? { runtime } : {}) })
   const heartbeats = createHeartbeats({
     pool,
     log,
@@ -195,6 +208,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     wake,
     owners,
     botLogin,
+    metrics,
     ...(modelBreaker ? { modelPaused: modelBreaker.pausedReason } : {}),
   })
   // A web process runs no heartbeats: its wakes wait in Postgres for a worker (docs/decisions.md).
@@ -206,9 +220,9 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const scheduler = settings.schedule && processRole !== 'web' ? createScheduler({ pool, log, fire: heartbeats.run }) : undefined
   if (scheduler) rosters.watch((repository, roster) => scheduler.sync(repository, roster))
 
-  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold' }
+  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold', metrics }
   const app = gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf })
-  const deliveries = createDeliveryProcessor({ probot, pool, log, spoolDir: options.spoolDir, leaseSeconds: settings.deliveryLeaseSeconds })
+  const deliveries = createDeliveryProcessor({ probot, pool, log, metrics, spoolDir: options.spoolDir, leaseSeconds: settings.deliveryLeaseSeconds })
   const intakeSweep = createIntakeSweep({
     appOctokit: { request: async (...args: Parameters<Octokit['request']>) => (await probot.auth()).request(...args) } as Pick<Octokit, 'request'>,
     pool,
@@ -220,10 +234,14 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const server = createHttpServer({
     log,
     adminToken: options.adminToken,
+    readiness: createReadiness({ pool, log, identity }),
+    metrics,
+    operationsOnly: processRole === 'worker',
     webhook: createWebhookEndpoint({
       probot,
       pool,
       log,
+      metrics,
       process: deliveries.process,
       spoolDir: options.spoolDir,
       leaseSeconds: settings.deliveryLeaseSeconds,
@@ -260,7 +278,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
         if (pruned.length > 0) log.info({ workspaces: pruned.length }, 'pruned failed workspaces older than a day')
       }
       await releaseExpired(
-        { pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs },
+        { pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs, metrics },
         { closeRuns: true },
       )
     }
@@ -292,6 +310,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     deliveries,
     server,
     events,
+    metrics,
     reconcileAll,
     sweep,
   }

@@ -5,6 +5,17 @@ import { createLogger } from '../src/log.ts'
 import { isAdminRequest } from '../src/web/admin-auth.ts'
 import { createEventStream } from '../src/web/event-stream.ts'
 import { createHttpServer } from '../src/web/http-server.ts'
+import type { Readiness } from '../src/web/readiness.ts'
+
+/** Health and metrics as a replica without a database would give them: these tests are about who may ask. */
+const operations = {
+  readiness: async (): Promise<Readiness> => ({
+    ready: true,
+    notReady: [],
+    checks: { database: { ok: true }, migrations: { ok: true }, github: { ok: true } },
+  }),
+  metrics: { render: async () => 'gaffer_up 1\n', contentType: 'text/plain; version=0.0.4; charset=utf-8' },
+}
 
 const request = (remoteAddress: string, headers: Record<string, string>) => ({ socket: { remoteAddress }, headers }) as unknown as IncomingMessage
 
@@ -71,6 +82,7 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN', () => {
       state: async () => ({ agents: [] }),
       wake: async () => ({ outcome: 'idle' }),
       ...dashboardReads,
+      ...operations,
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -88,6 +100,7 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN', () => {
   it.each([
     ['GET', '/gaffer/api/state'],
     ['POST', '/gaffer/api/agents/ceo/wake'],
+    ['GET', '/metrics'],
   ])('refuses %s %s relayed by a reverse proxy on this host with 403 naming GAFFER_ADMIN_TOKEN', async (method, route) => {
     const response = await fetch(`${base}${route}`, { method, headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' } })
 
@@ -107,6 +120,7 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN, listening on every
       state: async () => ({ agents: [] }),
       wake: async () => ({ outcome: 'idle' }),
       ...dashboardReads,
+      ...operations,
     })
     await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))
     port = (server.address() as AddressInfo).port

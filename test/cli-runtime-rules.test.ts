@@ -34,6 +34,11 @@ describe('adapter parsers (recorded event lines)', () => {
     [claudeCodeAdapter, '{"type":"system","subtype":"init"}', []],
     [
       claudeCodeAdapter,
+      '{"type":"system","subtype":"permission_denied","tool_name":"WebFetch","message":"WebFetch needs approval"}',
+      [{ kind: 'error', text: 'not allowed: WebFetch needs approval' }],
+    ],
+    [
+      claudeCodeAdapter,
       '{"type":"assistant","message":{"content":[{"type":"text","text":"Looking."},{"type":"tool_use","name":"Edit","input":{"file_path":"/w/a.ts"}}]}}',
       [
         { kind: 'message', text: 'Looking.' },
@@ -92,7 +97,7 @@ describe('adapter parsers (recorded event lines)', () => {
     [
       claudeCodeAdapter,
       { adapter: 'claude-code' as const, env: [], timeoutMinutes: 30 },
-      ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits'],
+      ['claude', '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--allowedTools', 'Bash'],
     ],
     [
       opencodeAdapter,

@@ -234,3 +234,46 @@ describe('loadConfig: GAFFER_PROCESS', () => {
     expect(() => loadConfig(env)).toThrow(phrase)
   })
 })
+
+describe('loadConfig: how workspaces are checked out (GAFFER_GIT_TRANSPORT, GAFFER_GIT_URL, GAFFER_WORKSPACE_MIN_FREE_MB)', () => {
+  it('defaults to auto, the git URL derived from the API URL, and 1 GiB of free disk', () => {
+    expect(loadConfig({}).cli.checkout).toEqual({ gitTransport: 'auto', minFreeBytes: 1024 ** 3 })
+  })
+
+  it.each([
+    ['https://git.example.com/', 'https://git.example.com'],
+    ['https://github.example.com/git', 'https://github.example.com/git'],
+    ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+    ['http://localhost:3001/', 'http://localhost:3001'],
+  ])('GAFFER_GIT_URL=%s is where git lives: %s', (value, expected) => {
+    expect(loadConfig({ GAFFER_GIT_URL: value, GAFFER_WORKSPACE_MIN_FREE_MB: '0' }).cli.checkout).toEqual({
+      gitTransport: 'auto',
+      gitBaseUrl: expected,
+      minFreeBytes: 0,
+    })
+  })
+
+  it.each([
+    [
+      'plain http to another machine',
+      { GAFFER_GIT_URL: 'http://git.example.com' },
+      'GAFFER_GIT_URL: must be an https:// URL (git sends the installation token there',
+    ],
+    ['a URL with a password', { GAFFER_GIT_URL: 'https://bot:hunter2@git.example.com' }, 'GAFFER_GIT_URL: must not hold a user or password'],
+    ['not a URL', { GAFFER_GIT_URL: 'git.example.com' }, 'GAFFER_GIT_URL: expected an absolute URL'],
+    [
+      'a URL that the api transport never uses',
+      { GAFFER_GIT_URL: 'https://git.example.com', GAFFER_GIT_TRANSPORT: 'api' },
+      'GAFFER_GIT_URL: set, but GAFFER_GIT_TRANSPORT=api',
+    ],
+    ['an unknown transport', { GAFFER_GIT_TRANSPORT: 'ssh' }, 'GAFFER_GIT_TRANSPORT: must be auto'],
+    ['megabytes that are not a number', { GAFFER_WORKSPACE_MIN_FREE_MB: '1G' }, 'GAFFER_WORKSPACE_MIN_FREE_MB: expected a whole number'],
+  ])('refuses %s, naming the variable', (_, env, phrase) => {
+    expect(() => loadConfig(env)).toThrow(phrase)
+  })
+
+  it('never echoes the password of a refused GAFFER_GIT_URL', () => {
+    expect(() => loadConfig({ GAFFER_GIT_URL: 'https://bot:hunter2@git.example.com' })).toThrow(/\[redacted\]/)
+    expect(() => loadConfig({ GAFFER_GIT_URL: 'https://bot:hunter2@git.example.com' })).not.toThrow(/hunter2/)
+  })
+})

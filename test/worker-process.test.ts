@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
+import { WEBHOOK_PATH } from '../src/web/http-server.ts'
+import { sampleSum } from './helpers/prometheus-text.ts'
 import { poll, useSecondReplica, useTestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'worker-admin-token-0123456789'
@@ -34,7 +36,20 @@ describe('a web process and a worker process on one database (GAFFER_PROCESS)', 
     await expect.poll(async () => (await item(issue.number))?.status, poll).toBe('review')
     expect(worked).toEqual([{ process: 'worker', item: issue.number }])
     expect((await c.db.pool.query('select count(*)::int as n from wake_requests')).rows[0].n).toBe(0)
-    expect(worker.gaffer.url).toBe('')
+  })
+
+  it('the worker serves only /healthz, /readyz and /metrics, and its metrics count the runs it made, the web process none', async () => {
+    const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
+    const runs = async (url: string) =>
+      sampleSum(await (await fetch(`${url}/metrics`, { headers: auth })).text(), 'gaffer_heartbeat_runs_total', { agent: 'backend-engineer' })
+
+    expect((await fetch(`${worker.gaffer.url}/healthz`)).status).toBe(200)
+    expect((await fetch(`${worker.gaffer.url}/readyz`)).status).toBe(200)
+    expect((await fetch(`${worker.gaffer.url}${WEBHOOK_PATH}`, { method: 'POST' })).status).toBe(404)
+    expect((await fetch(`${worker.gaffer.url}/gaffer/api/state`, { headers: auth })).status).toBe(404)
+    // The run of the test above finishes just after the item reaches review.
+    await expect.poll(() => runs(worker.gaffer.url), poll).toBeGreaterThan(0)
+    expect(await runs(c.gaffer!.url)).toBe(0)
   })
 
   it("the web process's admin wake is queued for a worker, which runs it, and the web process registers no cron heartbeats", async () => {

@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config/env.ts'
+import { loadEnvFile } from '../config/load-env-file.ts'
 import { loadRuntimes } from '../config/runtimes.ts'
 import { createLogger } from '../log.ts'
 import { formatOrgChart, formatProblems, loadRosterDir, shippedAgentsDir } from '../roster/load-roster.ts'
@@ -9,9 +10,17 @@ import { migrate } from '../store/migrate.ts'
 import { openDatabase } from '../store/open-database.ts'
 import { createPool, type Pool } from '../store/pool.ts'
 import { retryDeadDelivery } from '../store/webhook-deliveries.ts'
+import { doctorCommand } from './doctor-command.ts'
+import { registerCommand, registerUsage } from './register-command.ts'
 
 const usage = `usage: gaffer <command>
 
+  doctor           check the environment, the database, the GitHub App against app.yml, each installation and
+                   repository, the model server (one tool call) and the CLI runtimes; prints a fix for each
+                   problem and exits 1 when anything FAILs
+  register         register the GitHub App from app.yml through GitHub's manifest flow and write its
+                   credentials to .env:
+                   ${registerUsage.replace(/\n/g, '\n  ')}
   validate [dir]   check the AGENTS.md files in dir (default: agents/) against GAFFER_RUNTIMES and print the org chart
   migrate          apply the SQL migrations to DATABASE_URL (or the embedded database)
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
@@ -24,6 +33,7 @@ const usage = `usage: gaffer <command>
                    processes it at its next delivery sweep (within 30 s)
 
 wake and status talk to a running Gaffer; they send GAFFER_ADMIN_TOKEN when it is set.
+Every command reads .env in the working directory first, as npm start does; the environment wins over it.
 `
 
 async function validate(dir: string | undefined): Promise<number> {
@@ -134,7 +144,12 @@ async function status(args: string[]): Promise<number> {
 
 async function runCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  const envFile = loadEnvFile()
   switch (command) {
+    case 'doctor':
+      return doctorCommand(envFile)
+    case 'register':
+      return registerCommand(rest)
     case 'validate':
       return validate(rest[0])
     case 'migrate':

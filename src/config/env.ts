@@ -8,6 +8,7 @@ import type { OutsiderPulls } from '../company/outsider-pull.ts'
 import { defaultPrices, PriceTable, type Price } from '../llm/prices.ts'
 import { defaultRetention, type Retention } from '../store/retention.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../web/webhook-endpoint.ts'
+import { DEFAULT_MIN_FREE_BYTES, type CheckoutSettings } from '../workspace/prepare-workspace.ts'
 import { loadRuntimes, type CliRuntimes } from './runtimes.ts'
 
 /** Raised for configuration a person must fix; each line names one variable and the fix. */
@@ -113,6 +114,16 @@ const EnvSchema = z.object({
   GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || /^[0-9]+(\.[0-9]+)?$/.test(value), {
     message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',
   }),
+  GAFFER_GIT_TRANSPORT: optionalText.pipe(
+    z
+      .enum(['auto', 'git', 'api'], { error: 'must be auto (git where its URL is known), git (clone and push over HTTPS) or api (Git Data API)' })
+      .optional(),
+  ),
+  GAFFER_GIT_URL: optionalText.superRefine((value, ctx) => {
+    const problem = value === undefined ? undefined : gitUrlProblem(value)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  }),
+  GAFFER_WORKSPACE_MIN_FREE_MB: wholeNumber('GAFFER_WORKSPACE_MIN_FREE_MB=1024', 0),
 })
 
 export type GitHubAppCredentials = { appId: number; privateKey: string; webhookSecret: string }
@@ -143,8 +154,8 @@ export type Config = {
   webhookMaxBytes: number
   retention: Retention
   logLevel: NonNullable<z.infer<typeof EnvSchema>['LOG_LEVEL']>
-  /** Operator-defined CLI runtimes, the sandbox choice, and the charge for a CLI that reports no usage. */
-  cli: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number }
+  /** Operator-defined CLI runtimes, the sandbox choice, the charge for a CLI that reports no usage, and how workspaces are checked out. */
+  cli: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number; checkout: CheckoutSettings }
   /** What this process runs: webhooks and the admin API, the heartbeats, or both (default). */
   processRole: ProcessRole
 }
@@ -204,6 +215,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const cliRuntimes = loadRuntimes(env)
   problems.push(...cliRuntimes.problems)
+  if (raw('GAFFER_GIT_URL') !== undefined && raw('GAFFER_GIT_TRANSPORT') === 'api') {
+    problems.push('GAFFER_GIT_URL: set, but GAFFER_GIT_TRANSPORT=api never uses git; unset one of them')
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
 
@@ -229,9 +243,35 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       runsDays: days(e.GAFFER_RETENTION_RUNS_DAYS, defaultRetention.runsDays),
       auditDays: days(e.GAFFER_RETENTION_AUDIT_DAYS, defaultRetention.auditDays),
     },
-    cli: { runtimes: cliRuntimes.runtimes, sandbox: e.GAFFER_SANDBOX ?? 'auto', usdPerMinute: Number(e.GAFFER_CLI_USD_PER_MINUTE ?? 0) },
+    cli: {
+      runtimes: cliRuntimes.runtimes,
+      sandbox: e.GAFFER_SANDBOX ?? 'auto',
+      usdPerMinute: Number(e.GAFFER_CLI_USD_PER_MINUTE ?? 0),
+      checkout: {
+        gitTransport: e.GAFFER_GIT_TRANSPORT ?? 'auto',
+        ...(e.GAFFER_GIT_URL === undefined ? {} : { gitBaseUrl: e.GAFFER_GIT_URL.replace(/\/+$/, '') }),
+        minFreeBytes: e.GAFFER_WORKSPACE_MIN_FREE_MB === undefined ? DEFAULT_MIN_FREE_BYTES : Number(e.GAFFER_WORKSPACE_MIN_FREE_MB) * 1024 ** 2,
+      },
+    },
     processRole: e.GAFFER_PROCESS ?? 'all',
   }
+}
+
+/**
+ * Why a git base URL cannot be used, or undefined: git sends the installation token to
+ * it, so it must be HTTPS (plain HTTP only to this machine), and hold no credentials.
+ */
+function gitUrlProblem(value: string): string | undefined {
+  const example = 'e.g. GAFFER_GIT_URL=https://github.example.com (repositories are <url>/<owner>/<repo>.git)'
+  if (!URL.canParse(value)) return `expected an absolute URL, ${example}`
+  const url = new URL(value)
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    return `must be an https:// URL (git sends the installation token there; plain http:// only to this machine), ${example}`
+  if (url.username !== '' || url.password !== '')
+    return `must not hold a user or password; Gaffer gives git the installation token itself, ${example}`
+  if (url.search !== '' || url.hash !== '') return `must not have a query or fragment, ${example}`
+  return undefined
 }
 
 function days(value: string | undefined, fallback: number): number {

@@ -4,6 +4,7 @@ import type { EtagCache } from '../github/etag-cache.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { readItem } from '../github/read-item.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { syncItem } from '../mirror/sync-item.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
@@ -97,6 +98,7 @@ export type HeartbeatDeps = {
   botLogin: () => string
   /** Why model work cannot start now (the global model breaker is open); the heartbeat then claims nothing. */
   modelPaused?: () => Promise<string | undefined>
+  metrics?: Metrics | undefined
 }
 
 export type HeartbeatResult = {
@@ -129,6 +131,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
   let backlog = false
   const finish = async (outcome: RunOutcome, error: string | null = null): Promise<HeartbeatResult> => {
     await finishRun(pool, runId, { outcome, ...totals, githubRequests: requests.count, error })
+    deps.metrics?.heartbeatRun({ repository: fire.repository, agent: fire.agent, outcome, tokens: totals.tokens, costUsd: totals.costUsd })
     log.info({ outcome, items: totals.items, githubRequests: requests.count, error }, 'heartbeat finished')
     return { runId, outcome, items: totals.items, githubRequests: requests.count, ...(error ? { error } : {}), ...(backlog ? { backlog } : {}) }
   }
@@ -170,6 +173,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     while (totals.items < agent.maxConcurrent && deps.now().getTime() - started < deps.timeBudgetMs && !deps.stopSignal?.aborted) {
       const claimed = await claimNextReady(pool, fire.repository, agent.slug, tried, lease)
       if (!claimed) break
+      deps.metrics?.claim(fire.repository, agent.slug)
       tried.push(claimed.number)
       totals.items += 1
       const result = await workClaimedItem(deps, { agent, item: claimed, octokit, lease, log })
@@ -284,7 +288,7 @@ async function workClaimedItem(
  * first, as failed, and their claims end with them.
  */
 export async function releaseExpired(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'leaseMs'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'leaseMs' | 'metrics'>,
   options: { closeRuns?: boolean } = {},
 ): Promise<ReturnedItem[]> {
   if (options.closeRuns) {
@@ -305,7 +309,7 @@ export async function releaseExpired(
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
 async function mirrorReturned(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake' | 'botLogin'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'metrics'>,
   octokit: Octokit,
   item: ReturnedItem,
 ): Promise<void> {

@@ -1,6 +1,7 @@
 import { agentLabel, NEEDS_HUMAN_LABEL } from '../company/labels.ts'
 import type { Octokit } from '../github/octokit.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import type { Roster } from '../roster/roster.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { clearBlock, recordBlock, recordEscalation } from '../store/escalations.ts'
@@ -17,6 +18,7 @@ export type RepositoryEscalationDeps = {
   owners: string[]
   wake?: ((repository: string, agent: string) => void) | undefined
   botLogin: () => string
+  metrics?: Metrics | undefined
 }
 
 /** The escalation deps for one repository, from a component's wider deps (its roster registry). */
@@ -28,10 +30,12 @@ export function escalationDepsFor(
     owners: string[]
     wake?: ((repository: string, agent: string) => void) | undefined
     botLogin: () => string
+    metrics?: Metrics | undefined
   },
   repository: string,
 ): RepositoryEscalationDeps {
-  return { pool: deps.pool, log: deps.log, roster: deps.rosters.get(repository), owners: deps.owners, wake: deps.wake, botLogin: deps.botLogin }
+  const { pool, log, owners, wake, botLogin, metrics } = deps
+  return { pool, log, roster: deps.rosters.get(repository), owners, wake, botLogin, metrics }
 }
 
 const HUMANS = 'humans'
@@ -71,6 +75,7 @@ export async function blockItem(
     heldBy: 'heldBy' in how ? how.heldBy : undefined,
   })
   if (!moved.ok) return false
+  deps.metrics?.escalation(item.repository, how.event, manager?.slug ?? HUMANS)
   await recordBlock(deps.pool, item, { reason, holder: manager?.slug ?? HUMANS })
   await appendAudit(deps.pool, {
     actor: item.owner_agent ?? 'gaffer',
@@ -103,6 +108,7 @@ export async function escalateItem(
     actor: escalation.by,
   })
   if (!moved.ok) return holder
+  deps.metrics?.escalation(item.repository, 'escalate', target)
   await recordEscalation(deps.pool, current, target)
   await appendAudit(deps.pool, {
     actor: escalation.by,

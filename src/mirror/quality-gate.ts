@@ -7,13 +7,14 @@ import { approvingReviewers, latestCheckRun, openPullRequestsAt, readPullRequest
 import { toGitHubItem } from '../github/schema.ts'
 import { createCheckRun } from '../github/writes.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import { approvedActors } from '../store/approvals.ts'
 import { withGateLock } from '../store/gate-lock.ts'
 import type { Pool, Queryable } from '../store/pool.ts'
 import { latestQualityScore } from '../store/quality-scores.ts'
 import { getRepository } from '../store/repositories.ts'
 
-export type GateDeps = { pool: Pool; log: Logger; permissionOf: PermissionOf }
+export type GateDeps = { pool: Pool; log: Logger; permissionOf: PermissionOf; metrics?: Metrics | undefined }
 
 /**
  * Recomputes a pull request's gate for its head commit and posts it as a new `Gaffer
@@ -69,6 +70,7 @@ async function decideAndPost(
     return decision
   }
   const run = await createCheckRun(octokit, repository, { name: GATE_NAME, headSha: sha, ...decision })
+  deps.metrics?.gateDecision(repository, decision.conclusion)
   deps.log.info({ item, sha: sha.slice(0, 7), conclusion: decision.conclusion, checkRun: run.id }, 'quality gate decided')
   return decision
 }

@@ -9,6 +9,7 @@ import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { changeLabels } from '../github/writes.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
@@ -29,6 +30,7 @@ export type MirrorDeps = {
   /** Whether outsiders' pull requests wait for a writer before a reviewer gets them (SPEC §13); without `permissionOf` nothing is held. */
   outsiderPulls?: OutsiderPulls
   permissionOf?: PermissionOf
+  metrics?: Metrics | undefined
 }
 
 /**

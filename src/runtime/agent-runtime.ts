@@ -9,9 +9,10 @@ import type { ToolName } from '../roster/tools.ts'
 import type { Agent } from '../roster/schema.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import type { ModelClient } from '../llm/model-client.ts'
-import { describeModelFailure } from '../llm/model-breaker-rules.ts'
+import { describeModelFailure, ModelPaused } from '../llm/model-breaker-rules.ts'
 import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { appendAudit } from '../store/audit-log.ts'
@@ -43,6 +44,7 @@ export type RuntimeDeps = {
   wake?: (repository: string, agent: string) => void
   /** Identical model failures on one item before it is blocked (the circuit breaker). */
   maxIdenticalFailures: number
+  metrics?: Metrics | undefined
 }
 
 // Warn once per process about a model missing from the price table.
@@ -116,13 +118,16 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
         break
       }
       let reply
+      const call = { repository, agent: agent.slug, model }
       try {
         reply = await deps.model.complete({ model, messages, tools: definitions, signal: session.signal })
       } catch (error) {
         if (!session.signal.aborted) modelError = error
         ending = session.signal.aborted ? 'stopped' : `model failed: ${(error as Error).message ?? String(error)}`
+        deps.metrics?.modelCall({ ...call, outcome: error instanceof ModelPaused ? 'paused' : 'failed' })
         break
       }
+      deps.metrics?.modelCall({ ...call, outcome: 'ok' })
       result.tokens += reply.promptTokens + reply.completionTokens
       const cost = costOf(deps.prices, model, { promptTokens: reply.promptTokens, completionTokens: reply.completionTokens })
       if (cost === undefined && !unpricedModels.has(model)) {

@@ -2,6 +2,7 @@ import type { EscalationHook, WorkResult } from '../heartbeat/heartbeat.ts'
 import { describeModelFailure } from '../llm/model-breaker-rules.ts'
 import { createItemHandle } from '../heartbeat/item-handle.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import { escalateItem, escalationDepsFor, escalationHolder } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import type { ToolName } from '../roster/tools.ts'
@@ -31,6 +32,7 @@ export type EscalationHandlerDeps = {
   owners: string[]
   wake?: (repository: string, agent: string) => void
   botLogin: () => string
+  metrics?: Metrics | undefined
   /** The model, when one is configured; without it a manager passes every block up at once. */
   runtime?: RuntimeDeps
 }

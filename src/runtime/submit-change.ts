@@ -50,6 +50,13 @@ export type SubmittedChange = {
 }
 
 /**
+ * How a change's files reach its branch, returning the commit's SHA: the Git Data API
+ * (`commitFiles`) unless a CLI's workspace pushes with git. Either way the branch only
+ * moves forward, and a branch that does not exist yet starts from `base`.
+ */
+export type CommitChange = (change: { branch: string; base: string; message: string; files: readonly CommittedFile[] }) => Promise<string>
+
+/**
  * An agent's change, however it was made (files from `propose_change`, or a CLI's
  * workspace): committed on the agent's branch on top of what it holds, one draft pull
  * request that closes the item opened or updated, routed to a reviewer, item → review.
@@ -58,16 +65,12 @@ export type SubmittedChange = {
 export async function submitChange(
   ctx: ToolContext,
   change: { branch: string; title: string; body: string; files: readonly CommittedFile[] },
+  commit: CommitChange = (files) => commitFiles(ctx.octokit, ctx.repository, files),
 ): Promise<SubmittedChange> {
   const item = ctx.item()
   const { branch } = change
   const base = (await getRepository(ctx.pool, ctx.repository))?.default_branch ?? 'main'
-  await commitFiles(ctx.octokit, ctx.repository, {
-    branch,
-    base,
-    message: changeCommitMessage(change.title, item.number, ctx.agent.slug),
-    files: change.files,
-  })
+  await commit({ branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
 
   const marker = { agent: ctx.agent.slug, depth: item.delegation_depth, parent: item.number, run: String(ctx.runId) }
   const text = (held: boolean) => withMarker(proposalBody(change.body, item.number, { held }), marker)

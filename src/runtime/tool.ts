@@ -5,6 +5,7 @@ import type { Octokit } from '../github/octokit.ts'
 import type { ItemHandle } from '../heartbeat/item-handle.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import type { PullDeps } from '../mirror/pull-requests.ts'
 import type { Roster } from '../roster/roster.ts'
 import type { Agent } from '../roster/schema.ts'
@@ -39,6 +40,7 @@ export type ToolContext = {
   pulls: PullDeps
   /** The app's own login: what it wrote is the only place a marker is believed. */
   botLogin(): string
+  metrics?: Metrics | undefined
   /**
    * What this run did so far, for the loop's decisions. `subIssuesRefused` remembers that
    * GitHub has no sub-issues for this repository (or the app may not use them), so a run
@@ -69,6 +71,7 @@ export type ToolEnvironment = {
   now(): Date
   wake?: ((repository: string, agent: string) => void) | undefined
   botLogin(): string
+  metrics?: Metrics | undefined
 }
 
 /**
@@ -112,9 +115,11 @@ export function createToolContext(
       permissionOf: env.permissionOf,
       now: env.now,
       botLogin: env.botLogin,
+      metrics: env.metrics,
       ...wake,
     },
     botLogin: env.botLogin,
+    metrics: env.metrics,
     done: { delegated: [] },
   }
 }

@@ -6,6 +6,7 @@ import type { Fuses } from '../company/fuses.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { WorkHook } from '../heartbeat/heartbeat.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { childrenOf } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
@@ -30,6 +31,7 @@ export function createWorkWithoutModel(deps: {
   now: () => Date
   wake?: (repository: string, agent: string) => void
   botLogin: () => string
+  metrics?: Metrics | undefined
 }): WorkHook {
   return async (work) => {
     const { agent } = work

@@ -1,17 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { createEmulator, type Emulator } from 'emulate'
-import { parse as parseYaml } from 'yaml'
-import { z } from 'zod'
-
-export const appManifestPath = fileURLToPath(new URL('../../app.yml', import.meta.url))
-
-const Manifest = z.object({
-  name: z.string(),
-  default_permissions: z.record(z.string(), z.enum(['read', 'write'])),
-  default_events: z.array(z.string()),
-})
+import { readAppManifest, type PermissionLevel } from '../config/app-manifest.ts'
 
 export type DemoPerson = { login: string; token: string; access: 'write' | 'none' }
 
@@ -26,14 +15,22 @@ export type EmulatedGitHub = {
   outsider: DemoPerson
 }
 
+/** What an App registered on the emulated GitHub may be given instead of app.yml's permissions and events. */
+export type EmulatedAppRegistration = { permissions?: Record<string, PermissionLevel>; events?: string[] }
+
 /**
  * An emulated GitHub (the `emulate` package) seeded with a demo organization and
  * repository, two people (a maintainer with write access and an outsider) and
  * Gaffer's installation, which delivers webhooks to `webhookUrl`. The app gets the
- * permissions and events of app.yml, so the sandbox runs with what production asks for.
+ * permissions and events of app.yml, so the sandbox runs with what production asks for,
+ * unless `registration` says otherwise (a test of an App registered with too little).
  */
-export async function startEmulatedGitHub(options: { webhookUrl: string; port?: number }): Promise<EmulatedGitHub> {
-  const manifest = Manifest.parse(parseYaml(await readFile(appManifestPath, 'utf8')))
+export async function startEmulatedGitHub(options: {
+  webhookUrl: string
+  port?: number
+  registration?: EmulatedAppRegistration
+}): Promise<EmulatedGitHub> {
+  const manifest = await readAppManifest()
   const organization = 'demo-company'
   const repository = `${organization}/widgets`
   const appId = 1001
@@ -63,8 +60,8 @@ export async function startEmulatedGitHub(options: { webhookUrl: string; port?: 
             app_id: appId,
             slug,
             name: manifest.name,
-            permissions: manifest.default_permissions,
-            events: [...manifest.default_events, 'installation', 'installation_repositories'],
+            permissions: options.registration?.permissions ?? manifest.default_permissions,
+            events: [...(options.registration?.events ?? manifest.default_events), 'installation', 'installation_repositories'],
             webhook_url: options.webhookUrl,
             webhook_secret: webhookSecret,
             installations: [{ installation_id: installationId, account: organization, repository_selection: 'all' }],

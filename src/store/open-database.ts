@@ -40,7 +40,7 @@ async function checkConnection(databaseUrl: string): Promise<void> {
 }
 
 /** Host, port and database of a connection string, never its password. */
-function whereTo(databaseUrl: string): string {
+export function whereTo(databaseUrl: string): string {
   try {
     const url = new URL(databaseUrl)
     return `${url.username ? `${url.username}@` : ''}${url.host}${url.pathname}`

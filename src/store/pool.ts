@@ -51,3 +51,8 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     client.release(broken)
   }
 }
+
+/** One round trip to the database (`/readyz`): resolves when it answers, rejects with why it did not. */
+export async function pingDatabase(pool: Queryable): Promise<void> {
+  await pool.query('select 1')
+}

@@ -264,3 +264,13 @@ export async function parentsReadyToResume(pool: Pool, repository: string, only?
   )
   return rows
 }
+
+/** How many items are open, by repository, kind and status (null: no status label): the queue depth `/metrics` shows. */
+export async function countOpenItems(
+  pool: Pool,
+): Promise<Array<{ repository: string; kind: 'issue' | 'pull'; status: Status | null; count: number }>> {
+  const { rows } = await pool.query<{ repository: string; kind: 'issue' | 'pull'; status: Status | null; count: number }>(
+    `select repository, kind, status, count(*)::int as count from work_items where state = 'open' group by repository, kind, status`,
+  )
+  return rows
+}

@@ -1,5 +1,6 @@
 import type { Probot } from 'probot'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import path from 'node:path'
 import { isConnectionError } from '../store/connection-error.ts'
 import { FAILED_SPOOL_DIR, listSpool, moveSpooledAside, readSpooled, removeSpooled } from '../store/delivery-spool.ts'
@@ -32,6 +33,7 @@ export function createDeliveryProcessor(deps: {
   probot: Probot
   pool: Pool
   log: Logger
+  metrics?: Metrics
   spoolDir?: string | undefined
   /** The lease a running delivery holds; renewed at a third of it. */
   leaseSeconds?: number
@@ -55,6 +57,7 @@ export function createDeliveryProcessor(deps: {
     try {
       await deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0])
       await markProcessed(deps.pool, delivery)
+      deps.metrics?.webhookProcessed(delivery.event, 'processed')
     } catch (error) {
       const message = describeError(error)
       // The store decides whether this was the last attempt; the log says what it decided.
@@ -62,6 +65,7 @@ export function createDeliveryProcessor(deps: {
         log.error({ err: markError }, 'could not record the webhook failure')
         return undefined
       })
+      deps.metrics?.webhookProcessed(delivery.event, marked?.dead ? 'dead' : 'failed')
       log.error(
         { err: error, attempts: delivery.attempts },
         marked?.dead ? 'webhook processing failed for the last time; the delivery is dead' : 'webhook processing failed; it will be retried',

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { z } from 'zod'
 import type { Logger } from '../log.ts'
-import { adminAccess, mayWrite, type AdminAccess } from './admin-auth.ts'
+import type { Metrics } from '../metrics/metrics.ts'
+import { adminAccess, isAdminRequest, mayWrite, type AdminAccess } from './admin-auth.ts'
 import { createAdminSession, isHttps, logoutCookie } from './admin-session.ts'
 import { parseAuditQuery } from './audit-query.ts'
 import { createDashboardAssets } from './dashboard-assets.ts'
@@ -9,7 +10,8 @@ import { dashboardPage } from './dashboard-page.ts'
 import type { EventStream } from './event-stream.ts'
 import { BadRequestError, readJsonBody } from './read-json-body.ts'
 import { createConsoleRoutes, type SandboxConsole } from './sandbox-console.ts'
-import { sendHtml, sendJson } from './send.ts'
+import type { Readiness } from './readiness.ts'
+import { sendHtml, sendJson, sendText } from './send.ts'
 import type { AuditFilter } from '../store/audit-log.ts'
 
 export const WEBHOOK_PATH = '/api/github/webhooks'
@@ -31,16 +33,22 @@ export type HttpServerDeps = {
   events: EventStream
   /** The sandbox console; its endpoints do not exist without it (app mode). */
   sandboxConsole?: SandboxConsole | undefined
+  readiness: () => Promise<Readiness>
+  metrics: Pick<Metrics, 'render' | 'contentType'>
+  /** Serve only /healthz, /readyz and /metrics (a worker: no webhooks, no admin API). */
+  operationsOnly?: boolean
   now?: () => Date
 }
 
 const Login = z.object({ token: z.string().min(1, 'enter the admin token (GAFFER_ADMIN_TOKEN)').max(1000) })
 
 /**
- * Gaffer's HTTP surface: Probot's webhook path, the dashboard (its page, assets, login)
- * and the admin API. Everything under /gaffer/api needs the admin token as a bearer
- * header, a dashboard login cookie, or (without a token) a direct loopback request to a
- * server listening on loopback; a write made with the cookie also needs the page's CSRF token.
+ * Gaffer's HTTP surface: Probot's webhook path, the dashboard (its page, assets, login),
+ * the admin API, and the operations endpoints (`/healthz`, `/readyz`, `/metrics`).
+ * Everything under /gaffer/api needs the admin token as a bearer header, a dashboard
+ * login cookie, or (without a token) a direct loopback request to a server listening on
+ * loopback; a write made with the cookie also needs the page's CSRF token. /metrics needs
+ * the bearer token (or the loopback rule). A worker serves only the operations endpoints.
  */
 export function createHttpServer(deps: HttpServerDeps): Server {
   const now = deps.now ?? (() => new Date())
@@ -108,7 +116,32 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost')
     const { pathname } = url
+    const refuse = () =>
+      // With a token the caller can fix it by sending one (401); without one no
+      // credentials would help, only the operator setting a token (403).
+      deps.adminToken
+        ? sendJson(res, 401, { error: 'log in on the dashboard, or send Authorization: Bearer <GAFFER_ADMIN_TOKEN>' })
+        : sendJson(res, 403, {
+            error:
+              'without GAFFER_ADMIN_TOKEN this answers only direct requests from this machine to a server listening on loopback (GAFFER_HOST=127.0.0.1, no Forwarded or X-Forwarded-* header); set GAFFER_ADMIN_TOKEN to reach it through a proxy or from elsewhere',
+          })
     const route = async () => {
+      const operation = operationsRoutes.get(pathname)
+      if (operation !== undefined) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `use GET for ${pathname}` })
+        if (operation === 'health') return sendJson(res, 200, { status: 'ok' })
+        if (operation === 'ready') {
+          const readiness = await deps.readiness()
+          return sendJson(res, readiness.ready ? 200 : 503, readiness)
+        }
+        if (!isAdminRequest(req, deps.adminToken, listenAddress(server))) return refuse()
+        return sendText(res, 200, await deps.metrics.render(), deps.metrics.contentType)
+      }
+      if (deps.operationsOnly) {
+        return sendJson(res, 404, {
+          error: `no route for ${req.method} ${pathname}: this is a worker (GAFFER_PROCESS=worker); it serves /healthz, /readyz and /metrics`,
+        })
+      }
       if (pathname === WEBHOOK_PATH) {
         if (req.method !== 'POST') return sendJson(res, 405, { error: `use POST for ${WEBHOOK_PATH}` })
         return deps.webhook(req, res)
@@ -128,16 +161,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       }
       if (pathname.startsWith('/gaffer/api/')) {
         const access = adminAccess(req, { adminToken: deps.adminToken, session, listenAddress: listenAddress(server), now: now() })
-        if (!access) {
-          // With a token the caller can fix it by sending one (401); without one no
-          // credentials would help, only the operator setting a token (403).
-          return deps.adminToken
-            ? sendJson(res, 401, { error: 'log in on the dashboard, or send Authorization: Bearer <GAFFER_ADMIN_TOKEN>' })
-            : sendJson(res, 403, {
-                error:
-                  'without GAFFER_ADMIN_TOKEN the API answers only direct requests from this machine to a server listening on loopback (GAFFER_HOST=127.0.0.1, no Forwarded or X-Forwarded-* header); set GAFFER_ADMIN_TOKEN to reach it through a proxy or from elsewhere',
-              })
-        }
+        if (!access) return refuse()
         return api(req, res, url, access)
       }
       return sendJson(res, 404, { error: `no route for ${req.method} ${pathname}` })
@@ -154,6 +178,13 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   })
   return server
 }
+
+/** `/healthz`: the process answers (no database asked). `/readyz`: it may be sent work. `/metrics`: Prometheus text. */
+const operationsRoutes = new Map<string, 'health' | 'ready' | 'metrics'>([
+  ['/healthz', 'health'],
+  ['/readyz', 'ready'],
+  ['/metrics', 'metrics'],
+])
 
 /**
  * The dashboard's shell. Its Content-Security-Policy lets only the dashboard's own files

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Probot } from 'probot'
 import type { Logger } from '../log.ts'
+import { UNVERIFIED_EVENT, type IntakeOutcome, type Metrics } from '../metrics/metrics.ts'
 import { isConnectionError } from '../store/connection-error.ts'
 import { spoolDelivery } from '../store/delivery-spool.ts'
 import type { Pool } from '../store/pool.ts'
@@ -47,6 +48,7 @@ export function createWebhookEndpoint(deps: {
   probot: Probot
   pool: Pool
   log: Logger
+  metrics?: Metrics
   process: (delivery: StoredDelivery) => void
   maxPayloadBytes?: number | undefined
   /** BODY_READ_DEADLINE_MS unless a test wants it shorter. */
@@ -61,7 +63,7 @@ export function createWebhookEndpoint(deps: {
   const deadlineMs = deps.bodyDeadlineMs ?? BODY_READ_DEADLINE_MS
   let reading = 0
   const readingFrom = new Map<string, number>()
-  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  async function receive(req: IncomingMessage, res: ServerResponse, intake: { event: string; outcome: IntakeOutcome }): Promise<void> {
     const header = (name: string) => {
       const value = req.headers[name]
       return Array.isArray(value) ? value[0] : value
@@ -112,6 +114,7 @@ export function createWebhookEndpoint(deps: {
         error: 'signature does not match the payload; check that WEBHOOK_SECRET equals the webhook secret in the GitHub App settings',
       })
     }
+    intake.event = event
     const parsed = parsePayload(body)
     if (!parsed.ok) {
       log.warn({ reason: parsed.error }, 'refused a signed webhook body')
@@ -135,15 +138,29 @@ export function createWebhookEndpoint(deps: {
         return sendJson(res, 503, { error: 'the database is unreachable and the spool cannot be written' })
       }
       log.warn({ err: error }, 'database unreachable; the webhook is kept in the spool until it returns')
+      intake.outcome = 'spooled'
       return sendJson(res, 202, { status: 'spooled', delivery: deliveryId })
     }
     if (recorded === 'duplicate') {
       log.info('ignored a delivery whose body was already recorded')
+      intake.outcome = 'duplicate'
       return sendJson(res, 200, { status: 'duplicate', delivery: deliveryId })
     }
     if (recorded === 'revived') log.info('a dead delivery was sent again; processing it afresh')
+    intake.outcome = 'accepted'
     sendJson(res, 202, { status: 'accepted', delivery: deliveryId })
     deps.process(delivery)
+  }
+
+  // Every answer is counted once: refused unless the path above says otherwise, and under
+  // its event only once the signature proved the event header is GitHub's.
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const intake: { event: string; outcome: IntakeOutcome } = { event: UNVERIFIED_EVENT, outcome: 'rejected' }
+    try {
+      await receive(req, res, intake)
+    } finally {
+      deps.metrics?.webhookReceived(intake.event, intake.outcome)
+    }
   }
 }
 

@@ -1,24 +1,34 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, statfs, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { apiBaseUrlOf, gitBaseUrlFor, installationToken } from '../github/installation-token.ts'
+import { apiBaseUrlOf, gitBaseUrlFor } from '../github/installation-token.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { branchHead, readBlob, readCommitTree, type TreeEntry } from '../github/read-tree.ts'
 import type { Logger } from '../log.ts'
 import type { Pool } from '../store/pool.ts'
 import { runGit } from './run-git.ts'
-import { BASE_GIT_DIR, STATE_FILE, WORK_DIR, workspacesDir, type Workspace, type WorkspaceState } from './workspace.ts'
+import { remoteUrl, runGitWithToken } from './run-git-with-token.ts'
+import { BASE_GIT_DIR, BASE_REF, STATE_FILE, WORK_DIR, workspacesDir, type Workspace, type WorkspaceState } from './workspace.ts'
 
 /** How a checkout is made: `git` clones over HTTPS, `api` builds it from the Git Data API, `auto` picks by the GitHub's URL. */
 export type GitTransport = 'auto' | 'git' | 'api'
 
-export type WorkspaceDeps = {
-  pool: Pool
-  log: Logger
-  home: string
+/** How checkouts are made (GAFFER_GIT_TRANSPORT, GAFFER_GIT_URL, GAFFER_WORKSPACE_MIN_FREE_MB). */
+export type CheckoutSettings = {
   /** Below this many free bytes where workspaces live, no checkout is made (default 1 GiB). */
   minFreeBytes?: number
   gitTransport?: GitTransport
+  /**
+   * Where git finds the repositories (`https://github.com`); by default derived from the
+   * API's URL (github.com, GitHub Enterprise Server). Setting it makes `auto` use git.
+   */
+  gitBaseUrl?: string
+}
+
+export type WorkspaceDeps = CheckoutSettings & {
+  pool: Pool
+  log: Logger
+  home: string
 }
 
 export type WorkspaceTarget = {
@@ -38,9 +48,10 @@ export const DEFAULT_MIN_FREE_BYTES = 1024 ** 3
  * A fresh checkout of `target.branch` (or `target.base` when the branch does not exist)
  * under `GAFFER_HOME/workspaces/`. With git transport it is a shallow `git clone` whose
  * token reaches git through the environment of that one command (never the command
- * line, `.git/config` or the CLI's environment); without it (the emulated GitHub), the
- * files come from the Git Data API and are committed locally as the base. Either way
- * Gaffer records the base commit in a git folder of its own beside the checkout.
+ * line, `.git/config` or the CLI's environment), and the cloned commit is kept in
+ * Gaffer's own git folder for the push; without it (the emulated GitHub), the files
+ * come from the Git Data API and are committed locally as the base. Either way Gaffer
+ * records the checkout as it was before the CLI ran in a git folder of its own beside it.
  */
 export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, target: WorkspaceTarget): Promise<Workspace> {
   const parent = workspacesDir(deps.home)
@@ -54,10 +65,16 @@ export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, ta
   try {
     const onBranch = await branchHead(octokit, target.repository, target.branch)
     const baseRef = onBranch === undefined ? target.base : target.branch
-    const gitBase = transportBaseUrl(deps.gitTransport ?? 'auto', apiBaseUrlOf(octokit))
+    const gitBase = transportBaseUrl(deps, apiBaseUrlOf(octokit))
     let baseSha: string
     if (gitBase !== undefined) {
-      await cloneWithToken(octokit, { gitBase, repository: target.repository, ref: baseRef, dir })
+      const remote = { gitBase, repository: target.repository }
+      await runGitWithToken(
+        octokit,
+        remote,
+        ['clone', '--quiet', '--depth', '1', '--single-branch', '--no-tags', '--branch', baseRef, '--', remoteUrl(remote), dir],
+        'read',
+      )
       baseSha = (await runGit(['-C', dir, 'rev-parse', 'HEAD'])).trim()
       if (baseRef !== target.branch) await runGit(['-C', dir, 'switch', '--quiet', '--create', target.branch])
     } else {
@@ -69,25 +86,35 @@ export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, ta
       await runGit(['-C', dir, 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', `${baseRef} at ${sha}`])
       baseSha = sha
     }
-    // For the CLI's own commits, if it makes any; Gaffer's commit is made through the API.
+    // For the CLI's own commits, if it makes any; Gaffer's own is made in base.git or through the API.
     await runGit(['-C', dir, 'config', 'user.name', 'Gaffer'])
     await runGit(['-C', dir, 'config', 'user.email', 'gaffer@localhost.invalid'])
     await recordBase(root, dir, `${baseRef} at ${baseSha}`)
+    // The commit the push builds on, copied while the checkout is still only what was cloned.
+    if (gitBase !== undefined) await keepClonedCommit(root, dir, baseSha)
     log.info({ repository: target.repository, baseRef, baseSha, transport: gitBase === undefined ? 'api' : 'git' }, 'workspace ready')
-    return { dir, branch: target.branch, baseSha, baseRef, finish: finisher(root, log) }
+    return {
+      dir,
+      branch: target.branch,
+      baseSha,
+      baseRef,
+      ...(gitBase === undefined ? {} : { gitBase }),
+      finish: finisher(root, log),
+    }
   } catch (error) {
     await rm(root, { recursive: true, force: true })
     throw error
   }
 }
 
-/** Where git clones from, or undefined to build the checkout from the API. */
-function transportBaseUrl(setting: GitTransport, apiUrl: string): string | undefined {
+/** Where git clones from and pushes to, or undefined to build the checkout from the API and publish through it. */
+function transportBaseUrl(settings: CheckoutSettings, apiUrl: string): string | undefined {
+  const setting = settings.gitTransport ?? 'auto'
   if (setting === 'api') return undefined
-  const gitBase = gitBaseUrlFor(apiUrl)
+  const gitBase = settings.gitBaseUrl ?? gitBaseUrlFor(apiUrl)
   if (setting === 'git' && gitBase === undefined) {
     throw new Error(
-      `GAFFER_GIT_TRANSPORT=git, but git's URL is not known for the GitHub API at ${apiUrl} (only github.com and GitHub Enterprise Server's /api/v3 are); use auto or api`,
+      `GAFFER_GIT_TRANSPORT=git, but git's URL is not known for the GitHub API at ${apiUrl} (only github.com and GitHub Enterprise Server's /api/v3 are); set GAFFER_GIT_URL to where git serves the repositories, or use auto or api`,
     )
   }
   return gitBase
@@ -122,34 +149,6 @@ async function makeRoot(parent: string, name: string): Promise<string> {
   const other = `${name}-${randomBytes(3).toString('hex')}`
   await mkdir(path.join(parent, other), { mode: 0o700 })
   return path.join(parent, other)
-}
-
-/**
- * The installation token goes to git as an HTTP header in `GIT_CONFIG_*` variables of this
- * one process: not in argv (other users' `ps` shows that), not in the remote URL (git
- * writes that into `.git/config`), and never where the CLI could read it.
- */
-async function cloneWithToken(octokit: Octokit, clone: { gitBase: string; repository: string; ref: string; dir: string }): Promise<void> {
-  const token = await installationToken(octokit)
-  const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
-  await runGit(
-    [
-      'clone',
-      '--quiet',
-      '--depth',
-      '1',
-      '--single-branch',
-      '--no-tags',
-      '--branch',
-      clone.ref,
-      '--',
-      `${clone.gitBase}/${clone.repository}.git`,
-      clone.dir,
-    ],
-    {
-      env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${clone.gitBase}/.extraHeader`, GIT_CONFIG_VALUE_0: header },
-    },
-  )
 }
 
 /** Blobs fetched at once while building a checkout from the API. */
@@ -200,6 +199,17 @@ async function recordBase(root: string, dir: string, message: string): Promise<v
   const withTree = ['--git-dir', gitDir, '--work-tree', dir]
   await runGit([...withTree, 'add', '--all', '--force'])
   await runGit([...withTree, 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', message])
+}
+
+/**
+ * Copies the cloned commit into `base.git` as BASE_REF, so the push can build on it
+ * without ever reading the checkout's `.git` after the CLI ran.
+ */
+async function keepClonedCommit(root: string, dir: string, sha: string): Promise<void> {
+  const gitDir = path.join(root, BASE_GIT_DIR)
+  await runGit(['--git-dir', gitDir, 'fetch', '--quiet', '--depth', '1', '--no-tags', dir, `+HEAD:${BASE_REF}`])
+  const kept = (await runGit(['--git-dir', gitDir, 'rev-parse', '--verify', `${BASE_REF}^{commit}`])).trim()
+  if (kept !== sha) throw new Error(`the workspace's base commit is ${kept}, not the cloned ${sha}; this is a bug in Gaffer`)
 }
 
 function finisher(root: string, log: Logger): Workspace['finish'] {

@@ -1,14 +1,15 @@
 import type { CommittedFile } from '../github/writes.ts'
-import { submitChange } from '../runtime/submit-change.ts'
+import { submitChange, type CommitChange } from '../runtime/submit-change.ts'
 import type { ToolContext } from '../runtime/tool.ts'
+import { pushChanges } from './push-changes.ts'
 import type { Workspace } from './workspace.ts'
 
 /**
- * A CLI run's changes through the same safe output as `propose_change`: committed with the
- * Git Data API on the workspace's branch (built on its head, never forced), the draft pull
- * request that closes the item opened or updated, routed to a reviewer, item → review.
- * The API rather than `git push`: it works on every GitHub, the emulated one included,
- * and the token never has to reach git for a second command.
+ * A CLI run's changes through the same safe output as `propose_change`: committed on the
+ * workspace's branch (built on its head, never forced) — pushed with git when the
+ * workspace was cloned with git, else with the Git Data API (the emulated GitHub serves
+ * no git) —, the draft pull request that closes the item opened or updated, routed to a
+ * reviewer, item → review.
  */
 export async function publishChanges(
   ctx: ToolContext,
@@ -19,7 +20,17 @@ export async function publishChanges(
   if (!workspace.branch.startsWith(prefix))
     throw new Error(`the workspace's branch ${workspace.branch} is not ${ctx.agent.slug}'s; changes go to ${prefix}<item>`)
   if (change.files.length === 0) throw new Error('there is nothing to publish: the workspace has no change the agent may publish')
-  const submitted = await submitChange(ctx, { branch: workspace.branch, title: change.title, body: change.body, files: change.files })
+  const login = ctx.botLogin()
+  const push: CommitChange | undefined =
+    workspace.gitBase === undefined
+      ? undefined
+      : (commit) =>
+          pushChanges(ctx.octokit, workspace, {
+            ...commit,
+            repository: ctx.repository,
+            author: { name: login, email: `${login}@users.noreply.github.com` },
+          })
+  const submitted = await submitChange(ctx, { branch: workspace.branch, title: change.title, body: change.body, files: change.files }, push)
   // A person moved the item while the CLI ran: the pull request stands, the status is theirs.
   if (!submitted.inReview)
     ctx.log.warn({ pull: submitted.number, status: ctx.item().status }, 'change published, but the item was no longer in progress')

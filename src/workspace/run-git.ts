@@ -5,9 +5,13 @@ import { tmpdir } from 'node:os'
  * Runs the `git` binary with an environment of its own: the app's secrets (private key,
  * database URL, tokens) are never in it, no user or system config is read, and git never
  * prompts. Hooks and fsmonitor are off for every command, so a checkout cannot make
- * Gaffer's own git calls run anything. `env` adds variables for this one command.
+ * Gaffer's own git calls run anything. `env` adds variables for this one command;
+ * `input` is written to its stdin.
  */
-export async function runGit(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<string> {
+export async function runGit(
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string | Buffer } = {},
+): Promise<string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: tmpdir(),
@@ -23,7 +27,7 @@ export async function runGit(args: readonly string[], options: { cwd?: string; e
   }
   const hardened = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args]
   return new Promise((resolve, reject) => {
-    execFile('git', hardened, { cwd: options.cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
+    const child = execFile('git', hardened, { cwd: options.cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error) {
         const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
         reject(
@@ -37,5 +41,8 @@ export async function runGit(args: readonly string[], options: { cwd?: string; e
       }
       resolve(stdout)
     })
+    // git may exit before reading all of its input (a failure); its exit code says why, not the broken pipe.
+    child.stdin?.on('error', () => {})
+    child.stdin?.end(options.input)
   })
 }

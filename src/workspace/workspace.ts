@@ -10,6 +10,8 @@ export type Workspace = {
   branch: string
   baseSha: string
   baseRef: string
+  /** Where git serves the repository when the checkout was cloned with git: its change is pushed there. Absent: the Git Data API. */
+  gitBase?: string
   finish(outcome: 'ok' | 'failed'): Promise<void>
 }
 
@@ -23,6 +25,8 @@ export type Workspace = {
 export const WORK_DIR = 'work'
 export const BASE_GIT_DIR = 'base.git'
 export const STATE_FILE = 'workspace.json'
+/** In `base.git`, the commit a clone checked out (as GitHub has it), which a push builds on. */
+export const BASE_REF = 'refs/gaffer/base'
 
 export type WorkspaceState = { createdAt: string; failedAt?: string; repository: string; branch: string; purpose: 'work' | 'review' }
 

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 
 export type Finished = { code: number | null; stdout: string; stderr: string }
 
-/** Runs a command to completion and collects its output. */
-export function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Finished> {
+/** Runs a command to completion (in `cwd`, by default this one) and collects its output. */
+export function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -6,7 +6,7 @@ import type { GafferOptions } from '../../src/gaffer-options.ts'
 import { createLogger } from '../../src/log.ts'
 import { freePort } from '../../src/net/free-port.ts'
 import { createPool, type Pool } from '../../src/store/pool.ts'
-import { startEmulatedGitHub, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'
+import { startEmulatedGitHub, type EmulatedAppRegistration, type EmulatedGitHub } from '../../src/sandbox/emulated-github.ts'
 import { WEBHOOK_PATH } from '../../src/web/http-server.ts'
 import { createTestDatabase, type TestDatabase } from './database.ts'
 import { startGitHubProxy, type GitHubProxy, type Intercept } from './github-proxy.ts'
@@ -15,8 +15,12 @@ import { startScriptedModel, type ScriptedModel, type Step } from './scripted-mo
 /** How long `expect.poll` waits for Gaffer to react to something done on the emulated GitHub. */
 export const poll = { timeout: 20_000, interval: 100 }
 
-/** What a test may set when it starts a replica; the rest is the test company's own. */
-export type AppOptions = Partial<Omit<GafferOptions, 'app' | 'pool' | 'port'>>
+/**
+ * What a test may set when it starts a replica; the rest is the test company's own. A
+ * `pool` replaces the company's own: one on its database reached another way (a relay
+ * the test can cut), which the test ends itself.
+ */
+export type AppOptions = Partial<Omit<GafferOptions, 'app' | 'port'>>
 
 export type TestCompany = {
   github: EmulatedGitHub
@@ -41,9 +45,9 @@ export type TestCompany = {
  * The emulated GitHub of the sandbox, a fresh database and (once `startApp` runs) a
  * Gaffer replica receiving the emulator's signed webhooks on a fixed port.
  */
-export async function createTestCompany(): Promise<TestCompany> {
+export async function createTestCompany(registration?: EmulatedAppRegistration): Promise<TestCompany> {
   const port = await freePort()
-  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
+  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, registration })
   const db = await createTestDatabase()
   const [owner, repo] = github.repository.split('/') as [string, string]
   const company: TestCompany = {
@@ -136,6 +140,8 @@ export type UseTestCompanyOptions = {
   app?: AppOptions | (() => Promise<AppOptions>) | false
   /** A fresh company for every test (beforeEach/afterEach) instead of one for the whole describe. */
   perTest?: boolean
+  /** The App's permissions and events on the emulated GitHub, instead of app.yml's. */
+  registration?: EmulatedAppRegistration
 }
 
 export type UsedTestCompany = TestCompany & {
@@ -165,7 +171,7 @@ export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCom
   setUp(async () => {
     const { whenIdle, ...modelSettings } = options.model === true ? {} : (options.model ?? {})
     if (options.model) model = await startScriptedModel({ whenIdle })
-    company = await createTestCompany()
+    company = await createTestCompany(options.registration)
     if (options.proxy) proxy = await startGitHubProxy(company.github.url, options.proxy === true ? undefined : options.proxy)
     if (options.app === false) return
     const app = typeof options.app === 'function' ? await options.app() : (options.app ?? {})

@@ -22,6 +22,7 @@ import { cliProgressText, type CliProgress } from './progress-text.ts'
 import { runCli, type CliResult } from './run-cli.ts'
 import type { Workspace } from '../../workspace/workspace.ts'
 import type { WorkspaceOps } from './workspace-ops.ts'
+import type { CheckoutSettings } from '../../workspace/prepare-workspace.ts'
 
 export type CliWorkDeps = ToolEnvironment & {
   runtimes: CliRuntimes
@@ -37,6 +38,8 @@ export type CliWorkDeps = ToolEnvironment & {
   /** Where a runtime's named variables are read from (process.env). */
   hostEnv: Readonly<Record<string, string | undefined>>
   workspace: WorkspaceOps
+  /** How workspaces are checked out; defaults as in prepareWorkspace. */
+  checkout?: CheckoutSettings
   /** Least time between two edits of the progress comment while the CLI runs (SPEC §14: 30 s). */
   progressIntervalMs?: number
 }
@@ -80,7 +83,7 @@ export function createCliWork(deps: CliWorkDeps): WorkHook {
     const branch = review ? review.headRef : `gaffer/${agent.slug}/${item.number}`
     const base = (await getRepository(deps.pool, item.repository))?.default_branch ?? 'main'
     const prompt = await buildPrompt(deps, ctx, work, { branch, adapter: spec.adapter, review })
-    const workspace = await deps.workspace.prepareWorkspace({ pool: deps.pool, log, home: deps.home }, work.octokit, {
+    const workspace = await deps.workspace.prepareWorkspace({ ...deps.checkout, pool: deps.pool, log, home: deps.home }, work.octokit, {
       repository: item.repository,
       branch,
       base,

@@ -253,7 +253,8 @@ function npmFolder(file: string): string | undefined {
   return at === -1 ? undefined : file.slice(0, at + `${path.sep}node_modules`.length)
 }
 
-function sandboxHost(): SandboxHost {
+/** The system folders as they are on this machine, for `sandboxArgv`. */
+export function sandboxHost(): SandboxHost {
   const systemPaths: SandboxHost['systemPaths'] = []
   for (const folder of systemFolders) {
     if (!existsSync(folder)) continue

@@ -16,7 +16,15 @@ async function blockedItemOf(ctx: ToolContext, number: number): Promise<WorkItem
   return item
 }
 
-const deps = (ctx: ToolContext) => ({ pool: ctx.pool, log: ctx.log, roster: ctx.roster, owners: ctx.owners, wake: ctx.wake, botLogin: ctx.botLogin })
+const deps = (ctx: ToolContext) => ({
+  pool: ctx.pool,
+  log: ctx.log,
+  roster: ctx.roster,
+  owners: ctx.owners,
+  wake: ctx.wake,
+  botLogin: ctx.botLogin,
+  metrics: ctx.metrics,
+})
 
 export const unblock = defineTool({
   name: 'unblock',

@@ -4,6 +4,9 @@ import { count, jsonObject, record, text, type CliAdapter, type CliEvent } from 
  * Anthropic's Claude Code in print mode: `claude -p --output-format stream-json --verbose`
  * prints `system` (init), `assistant` and `user` messages, then one `result` with the
  * final text, the whole run's `usage` and `total_cost_usd`. The prompt comes on stdin.
+ * Edits are accepted and the shell allowed (`--allowedTools Bash`): print mode has no one
+ * to ask, so anything needing approval is refused, and `acceptEdits` alone refuses most
+ * commands — the agent could not run the tests. A refusal is shown as an error step.
  */
 export const claudeCodeAdapter: CliAdapter = {
   argv(spec) {
@@ -17,6 +20,8 @@ export const claudeCodeAdapter: CliAdapter = {
       '--verbose',
       '--permission-mode',
       'acceptEdits',
+      '--allowedTools',
+      'Bash',
       ...(spec.model ? ['--model', spec.model] : []),
     ]
   },
@@ -24,6 +29,9 @@ export const claudeCodeAdapter: CliAdapter = {
     const event = jsonObject(line)
     if (!event) return []
     if (event.type === 'assistant') return assistantEvents(record(event.message))
+    if (event.type === 'system' && event.subtype === 'permission_denied') {
+      return [{ kind: 'error', text: `not allowed: ${text(event.message) ?? text(event.tool_name) ?? 'a tool'}` }]
+    }
     if (event.type === 'result') {
       const usage = record(event.usage)
       const events: CliEvent[] = []

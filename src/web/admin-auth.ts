@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http'
-import { sameSecret, type AdminSession } from './admin-session.ts'
+import type { AdminSession } from './admin-session.ts'
+import { sameSecret } from './same-secret.ts'
 
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 const localNames = new Set(['localhost', '127.0.0.1', '[::1]'])

@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { sameSecret } from './same-secret.ts'
 
 export const SESSION_COOKIE = 'gaffer_session'
 
@@ -11,12 +12,6 @@ export type AdminSession = {
   login(token: string, secure: boolean, now: Date): string | undefined
   /** The session a request's cookie proves, if any. */
   fromRequest(req: IncomingMessage, now: Date): { csrf: string } | undefined
-}
-
-/** Whether two secrets are equal, in time that does not depend on where they differ (or on their lengths). */
-export function sameSecret(presented: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest()
-  return timingSafeEqual(digest(presented), digest(expected))
 }
 
 /**

@@ -14,6 +14,7 @@ import { createWakeRouter } from './heartbeat/wake-router.ts'
 import { createModelClient, hasModel } from './llm/model-client.ts'
 import { createModelBreaker, type ModelBreaker } from './llm/model-breaker.ts'
 import { defaultPrices } from './llm/prices.ts'
+import { REHEARSAL_NAME } from './llm/rehearsal/rehearsal-model.ts'
 import type { Logger } from './log.ts'
 import { reconcileInstallations } from './mirror/reconcile-installations.ts'
 import type { ReconcileResult } from './mirror/reconcile-repository.ts'
@@ -81,7 +82,10 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const now = options.now ?? (() => new Date())
   const cliRuntimes = Object.keys(options.cli?.runtimes ?? {})
   const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir, { runtimes: cliRuntimes })
-  if (!shipped.roster) throw new Error(`the shipped org in agents/ is invalid:\n${formatProblems(shipped.problems)}`)
+  if (!shipped.roster) {
+    const which = options.agentsDir === undefined ? 'the shipped org in agents/' : `the org in ${options.agentsDir} (GAFFER_AGENTS_DIR)`
+    throw new Error(`${which} is invalid:\n${formatProblems(shipped.problems)}`)
+  }
 
   const probot = new Probot({
     appId: options.app.appId,
@@ -120,11 +124,15 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           }),
         })
       : undefined
+  const rehearsal = options.model?.rehearsal === true
+  // Every log line of a rehearsal run says so (SPEC §16): the runtime's logger names the model.
+  const runtimeLog = rehearsal ? log.child({ model: REHEARSAL_NAME }) : log
   const runtime: RuntimeDeps | undefined =
     options.model && modelBreaker
       ? {
           pool,
-          log,
+          log: runtimeLog,
+          rehearsal,
           rosters,
           model: modelBreaker.client,
           defaultModel: options.model.defaultModel,
@@ -166,7 +174,10 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       : undefined
   if (cli && cliWork) warnAboutSandbox(log, cli.sandbox)
   const work: WorkHook = options.work ?? ((context) => (cliWork && context.agent.runtime !== 'chat' ? cliWork : chatWork)(context))
-  const escalations = options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, ...(runtime ? { runtime } : {}) })
+  const escalations =
+    options.escalations ??
+    createEscalationHandler({ pool, log: runtime?.log ?? log, rosters, owners, wake, botLogin, ...(runtime ? { runtime } : {}) })
+  const model = { name: rehearsal ? REHEARSAL_NAME : runtime ? runtime.defaultModel : null, rehearsal }
   const heartbeats = createHeartbeats({
     pool,
     log,
@@ -218,7 +229,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       maxPayloadBytes: options.webhookMaxBytes,
       bodyDeadlineMs: options.webhookBodyDeadlineMs,
     }),
-    state: () => readState(pool, rosters),
+    state: () => readState(pool, rosters, model),
     wake: async (agent, repository) => {
       const target = repository ?? (await onlyRepository(pool))
       if (!rosters.get(target).get(agent)) return undefined

@@ -1,8 +1,9 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Octokit } from '@octokit/rest'
 import { afterAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 import { startUntil } from './helpers/run-process.ts'
 
 const poll = { timeout: 30_000, interval: 200 }
@@ -95,4 +96,73 @@ describe('npm start without GitHub App credentials runs the sandbox', () => {
     expect(await app.exited).toBe(0)
     // A whole process start, Postgres included: on a loaded 2-core machine that alone can take most of a minute.
   }, 330_000)
+})
+
+describe('gaffer sandbox --agents DIR rehearses another org chart', () => {
+  let db: TestDatabase | undefined
+  let dir: string | undefined
+  afterAll(async () => {
+    await db?.drop()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('runs the sandbox with that org: the seeded goal fans out to its agents, whose changes its reviewer scores', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'gaffer-rehearse-org-'))
+    const agent = async (slug: string, front: string) => {
+      await mkdir(path.join(dir!, 'agents', slug), { recursive: true })
+      await writeFile(path.join(dir!, 'agents', slug, 'AGENTS.md'), `---\n${front}\nheartbeat: "0 * * * *"\n---\nWork.\n`)
+    }
+    await agent('boss', 'name: Boss\nrole: ceo\ntools: [comment, delegate, set_status, unblock, escalate]')
+    // A priced model in AGENTS.md: rehearsed, it still costs nothing.
+    await agent(
+      'maker',
+      'name: Maker\nrole: specialist\nreportsTo: boss\nmodel: gpt-4.1\nhandles: ["area:engineering"]\ntools: [comment, set_status, propose_change]',
+    )
+    await agent(
+      'checker',
+      'name: Checker\nrole: reviewer\nreportsTo: boss\nhandles: ["area:review"]\ntools: [comment, set_status, read_pull_request, review_pull_request]',
+    )
+    // A database of the test server instead of a second embedded Postgres.
+    db = await createTestDatabase()
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      GAFFER_HOME: dir,
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: db.url,
+    }
+
+    const app = await startUntil(
+      process.execPath,
+      ['src/cli/gaffer.ts', 'sandbox', '--agents', path.join(dir, 'agents')],
+      env,
+      'Stop with Ctrl+C.',
+      90_000,
+    )
+
+    try {
+      expect(app.stdout()).toMatch(/^boss \(ceo: Boss\)/m)
+      const dashboard = /Dashboard\s+(\S+)/.exec(app.stdout())![1]
+      const state = async () => (await (await fetch(`${dashboard}/api/state`)).json()) as State & { agents: Array<{ slug: string }> }
+      expect((await state()).agents.map((a) => a.slug).sort()).toEqual(['boss', 'checker', 'maker'])
+      // Both tasks of the goal go to the one specialist (one by its label, one in turn), and both of its pull requests are scored.
+      await expect.poll(async () => (await state()).quality.map((q) => [q.agent, q.pullRequests]), flow).toEqual([['maker', 2]])
+      const items = (await state()).items
+      expect(
+        items
+          .filter((i) => i.kind === 'issue' && i.owner === 'maker')
+          .map((i) => i.title)
+          .sort(),
+      ).toEqual(['Catalogue API and page with search', 'Catalogue documentation and launch note'])
+      const { runs } = (await (await fetch(`${dashboard}/api/state`)).json()) as { runs: Array<{ agent: string; tokens: number; costUsd: number }> }
+      expect(runs.filter((r) => r.agent === 'maker' && r.tokens > 0).length).toBeGreaterThan(0)
+      expect(runs.map((r) => r.costUsd)).toEqual(runs.map(() => 0))
+      // Labels nobody in this org handles route nothing: those seeded items are left alone.
+      expect(items.find((i) => i.title === 'Prices round down instead of to the nearest cent')).toMatchObject({ owner: null, status: null })
+    } finally {
+      app.child.kill('SIGTERM')
+      await app.exited
+    }
+  }, 300_000)
 })

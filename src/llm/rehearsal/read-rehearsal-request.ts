@@ -54,6 +54,7 @@ const CHILDREN_HEADING = 'Results of the items delegated from this one:\n'
 export function readRehearsalRequest(request: { messages: readonly ChatMessage[]; tools?: readonly object[] }): RehearsalRequest {
   const system = contentOf(request.messages.find((m) => m.role === 'system'))
   const user = contentOf(request.messages.find((m) => m.role === 'user'))
+  const { blocked, itemFrom } = readBlocked(user)
   return {
     agent: readAgent(system),
     reports: readReports(system),
@@ -61,8 +62,8 @@ export function readRehearsalRequest(request: { messages: readonly ChatMessage[]
       const name = 'function' in tool ? (tool.function as { name?: unknown } | undefined)?.name : undefined
       return typeof name === 'string' ? [name] : []
     }),
-    item: readItemMessage(user),
-    blocked: readBlocked(user),
+    item: readItemMessage(user, itemFrom),
+    blocked,
     turns: readTurns(request.messages),
   }
 }
@@ -103,16 +104,23 @@ function fencedAt(text: string, from: number): { text: string; end: number } | u
   return { text: rest.slice(0, closing.index), end: start + closing.index + closing[0].length }
 }
 
-function readItemMessage(user: string): RehearsalItem | undefined {
-  const head = /^Work item #(\d+) \((issue|pull request)\) in \S+$/m.exec(user)
+/**
+ * The item message of src/runtime/prompt.ts, read in its order: the header where it
+ * starts (`from`: after the escalation preface, if any), then the body's fence, the
+ * comments and the children's results, each section searched for only after the one
+ * before it, so quoted text can never pass for a later section.
+ */
+function readItemMessage(user: string, from: number): RehearsalItem | undefined {
+  const head = /^\s*Work item #(\d+) \((issue|pull request)\) in \S+\n/.exec(user.slice(from))
   if (!head) return undefined
-  const from = head.index
-  const line = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(user.slice(from))?.[1] ?? ''
+  const at = from + head[0].length
+  const line = (name: string) => new RegExp(`^${name}: (.*)$`, 'm').exec(user.slice(at))?.[1] ?? ''
   const labels = line('Labels')
   const status = /^([a-z-]+);/.exec(line('Status'))?.[1]
-  const bodyAt = user.indexOf('Body:\n', from)
+  const bodyAt = user.indexOf('Body:\n', at)
   const body = bodyAt < 0 ? undefined : fencedAt(user, bodyAt + 'Body:\n'.length)
   const bodyText = body?.text ?? ''
+  const comments = readComments(user, body?.end ?? at)
   return {
     number: Number(head[1]),
     kind: head[2] === 'pull request' ? 'pull' : 'issue',
@@ -120,8 +128,8 @@ function readItemMessage(user: string): RehearsalItem | undefined {
     labels: labels === 'none' ? [] : labels.split(', ').filter(Boolean),
     status: status === undefined || status === 'none' ? null : status,
     body: ownText(bodyText === '(empty)' ? '' : bodyText),
-    comments: readComments(user, body?.end ?? from),
-    children: readChildren(user, body?.end ?? from),
+    comments: comments.comments,
+    children: readChildren(user, comments.end),
   }
 }
 
@@ -135,37 +143,45 @@ function ownText(body: string): string {
     .trim()
 }
 
-function readComments(user: string, from: number): RehearsalComment[] {
+function readComments(user: string, from: number): { comments: RehearsalComment[]; end: number } {
   const start = user.indexOf(COMMENTS_HEADING, from)
-  if (start < 0) return []
+  if (start < 0) return { comments: [], end: from }
   const comments: RehearsalComment[] = []
   let at = start + COMMENTS_HEADING.length
   for (;;) {
-    const header = /^(Gaffer|@(\S*)) wrote:\n/.exec(user.slice(at))
-    if (!header) break
-    const fenced = fencedAt(user, at + header[0].length)
-    if (!fenced) break
+    const header = /^\n?(Gaffer|@(\S*)) wrote:\n/.exec(user.slice(at))
+    const fenced = header ? fencedAt(user, at + header[0].length) : undefined
+    if (!header || !fenced) break
     comments.push({ author: header[2] ?? 'Gaffer', byGaffer: header[1] === 'Gaffer', body: fenced.text })
-    at = fenced.end + 1
+    at = fenced.end
   }
-  return comments
+  return { comments, end: at }
 }
 
+/** Each child's line, skipping the fenced report under it, so a report cannot read as another child. */
 function readChildren(user: string, from: number): RehearsalChild[] {
   const start = user.indexOf(CHILDREN_HEADING, from)
   if (start < 0) return []
-  return [...user.slice(start + CHILDREN_HEADING.length).matchAll(/^#(\d+) "(.*)" \(([^()]*)\): (\S+)$/gm)].map((m) => ({
-    number: Number(m[1]),
-    title: m[2]!,
-    owner: m[3] === 'unowned' ? null : m[3]!,
-    outcome: m[4]!,
-  }))
+  const children: RehearsalChild[] = []
+  let at = start + CHILDREN_HEADING.length
+  for (;;) {
+    const child = /^\n?#(\d+) "(.*)" \(([^()\n]*)\): (\S+)\n/.exec(user.slice(at))
+    if (!child) break
+    children.push({ number: Number(child[1]), title: child[2]!, owner: child[3] === 'unowned' ? null : child[3]!, outcome: child[4]! })
+    at += child[0].length - 1
+    const report = /^\n`{3,}/.test(user.slice(at)) ? fencedAt(user, at + 1) : undefined
+    if (report) at = report.end
+  }
+  return children
 }
 
-function readBlocked(user: string): RehearsalRequest['blocked'] {
+/** The escalation step's preface (src/runtime/escalations.ts), and where the item message after it starts. */
+function readBlocked(user: string): { blocked: RehearsalRequest['blocked']; itemFrom: number } {
   const match = /^Your direct report's item #(\d+) is blocked\. The reason given, quoted:\n/.exec(user)
-  if (!match) return undefined
-  return { number: Number(match[1]), reason: fencedAt(user, match[0].length)?.text ?? '' }
+  const reason = match ? fencedAt(user, match[0].length) : undefined
+  if (!match || !reason) return { blocked: undefined, itemFrom: 0 }
+  const handle = user.indexOf('\n\n', reason.end)
+  return { blocked: { number: Number(match[1]), reason: reason.text }, itemFrom: handle < 0 ? user.length : handle }
 }
 
 function readTurns(messages: readonly ChatMessage[]): PastCall[][] {

@@ -164,7 +164,7 @@ describe('a company played by the rehearsal model through the real runtime and t
     )
   }, 180_000)
 
-  it('blocks an item that asks a question and passes it up the chain to the humans', async () => {
+  it('blocks an item that asks a question, passes it up the chain to the humans, and works it once a person answers', async () => {
     const { data: issue } = await c.maya.issues.create({ ...at(), title: 'Should search be fuzzy?', labels: ['area:backend'] })
 
     await expect
@@ -176,7 +176,14 @@ describe('a company played by the rehearsal model through the real runtime and t
     const [escalation] = (await readState(c.db.pool)).escalations
     expect(escalation).toMatchObject({ number: issue.number, reason: expect.stringContaining('"Should search be fuzzy?"') })
     expect((await commentsOn(issue.number)).join('\n')).toMatch(/Escalated by ceo to @maya[\s\S]*rehearsal model \(no AI\)/)
-  }, 120_000)
+
+    // Answered, the question is no longer asked: the specialist proposes its note, with the answer in it.
+    await commentAs(c, 'maya', issue.number, '/unblock Yes, forgive one typo.')
+    await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, chain).toBe('review')
+    const pr = (await c.maya.pulls.list({ ...at(), state: 'open' })).data.find((p) => p.title === 'Should search be fuzzy?')!
+    const { data: note } = await c.maya.repos.getContent({ ...at(), path: `rehearsal/${issue.number}-should-search-be-fuzzy.md`, ref: pr.head.ref })
+    expect(Buffer.from((note as { content: string }).content, 'base64').toString()).toContain('Yes, forgive one typo.')
+  }, 150_000)
 })
 
 describe('the GitHub App and the rehearsal model', () => {

@@ -287,7 +287,7 @@ describe('an item that asks a question is blocked with it until someone answers'
     { title: 'VAT?', body: '', comments: [{ author: 'maya', byGaffer: false, body: '/priority p1' }], asks: 'VAT?' },
     { title: 'VAT?', body: '', comments: [{ author: 'Gaffer', byGaffer: true, body: 'Unblocked by maya: 20%.' }], asks: undefined },
     { title: 'VAT?', body: '', comments: [{ author: 'Gaffer', byGaffer: true, body: 'Blocked: VAT?' }], asks: 'VAT?' },
-  ])('"$title" / $body with $comments.length comments asks $asks', ({ title, body, comments, asks }) => {
+  ])('$title / $body with $comments.length comments asks $asks', ({ title, body, comments, asks }) => {
     expect(askedQuestion({ title, body, comments })).toBe(asks)
   })
 })

@@ -1,4 +1,4 @@
-import { planChildren, type PlannedChild } from './plan-children.ts'
+import { planChildren, topTasks, type PlannedChild } from './plan-children.ts'
 import type { PastCall, RehearsalAgent, RehearsalItem, RehearsalReport } from './read-rehearsal-request.ts'
 import { REHEARSAL_NAME } from './rehearsal-model.ts'
 import { callTools, type RehearsalCall, type RehearsalTurn } from './rehearsal-turn.ts'
@@ -33,7 +33,7 @@ export function managerTurn(input: {
           name: 'comment',
           arguments: {
             body: [
-              `**Plan**: ${item.body.includes('- [ ]') ? 'one child for each task of the task list' : 'one child for each report whose area fits this item'}:`,
+              `**Plan**: ${topTasks(item.body).length > 0 ? 'one child for each task of the task list' : 'one child for each report whose area fits this item'}:`,
               plan.map((child) => `- "${child.title}" → \`${child.assignee}\``).join('\n'),
               `**Next step**: wait; #${item.number} comes back to ${agent.slug} when they are done.`,
             ].join('\n\n'),

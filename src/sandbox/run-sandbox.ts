@@ -6,8 +6,16 @@ import { startWithDatabase } from '../start-with-database.ts'
 import { WEBHOOK_PATH } from '../web/http-server.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from './emulated-github.ts'
 import { seedDemoIssues } from './seed-demo-issues.ts'
+import type { ModelOptions } from '../gaffer-options.ts'
+import { startModel } from '../llm/start-model.ts'
+import { REHEARSAL_NAME } from '../llm/rehearsal/rehearsal-model.ts'
 
-export type Sandbox = { dashboardUrl: string; github: EmulatedGitHub }
+export type Sandbox = {
+  dashboardUrl: string
+  github: EmulatedGitHub
+  /** The model agents ask: the configured one, or the rehearsal model when none is. */
+  model: ModelOptions
+}
 
 /**
  * `npm start` without GitHub App credentials: an emulated GitHub, a Postgres
@@ -19,7 +27,10 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
     const port = config.port === 0 ? await freePort() : config.port
     const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
     stops.add('emulated github', () => github.emulator.close())
+    // No model configured: the rehearsal model plays the agents, so the company is seen working (SPEC §16).
+    const model = await startModel(config, 'sandbox', log, stops)
     const gaffer = await startWithDatabase(config, log, stops, {
+      model,
       app: github.app,
       githubApiUrl: github.url,
       port,
@@ -30,7 +41,7 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
       settings: { writeSpacingMs: 100 },
     })
     await seedDemoIssues(github)
-    return { dashboardUrl: `${gaffer.url}/gaffer`, github }
+    return { dashboardUrl: `${gaffer.url}/gaffer`, github, model }
   } catch (error) {
     await stops.stopAll()
     throw error
@@ -39,6 +50,9 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
 
 export function sandboxBanner(sandbox: Sandbox): string {
   const { github } = sandbox
+  const model = sandbox.model.rehearsal
+    ? `${REHEARSAL_NAME}: agents follow fixed rules (set OPENAI_API_KEY or OPENAI_BASE_URL for a real model)`
+    : `${sandbox.model.defaultModel} at ${sandbox.model.baseUrl ?? 'api.openai.com'}`
   return [
     '',
     'Gaffer sandbox is running (no GitHub App credentials set, so GitHub is emulated).',
@@ -46,9 +60,16 @@ export function sandboxBanner(sandbox: Sandbox): string {
     `  Dashboard        ${sandbox.dashboardUrl}`,
     `  State (JSON)     ${sandbox.dashboardUrl}/api/state`,
     `  Emulated GitHub  ${github.url}   repository ${github.repository}`,
+    `  Model            ${model}`,
     '',
     `  Act as ${github.maintainer.login} (write access):  ${github.maintainer.token}`,
     `  Act as ${github.outsider.login} (no access):       ${github.outsider.token}`,
+    '',
+    '  Watch the goal #1 become child issues, pull requests and reviews on the dashboard;',
+    '  a reviewed pull request then waits for a person. Approve one as maya:',
+    `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
+    `      ${github.url}/repos/${github.repository}/issues/<pull request number>/comments \\`,
+    `      -d '{"body":"/approve"}'`,
     '',
     '  Open an issue as maya and watch Gaffer route it:',
     `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,

@@ -13,11 +13,15 @@ import { listOpenItemRows, listPendingApprovals } from '../store/work-items.ts'
 export const RECENT_RUNS = 50
 
 /**
- * The JSON behind `GET /gaffer/api/state` and the dashboard: repositories, agents,
+ * The JSON behind `GET /gaffer/api/state` and the dashboard: the model, repositories, agents,
  * the global model breaker, open items, what waits for a person (approvals, escalations), recent heartbeat runs,
  * each agent's budget for the month, review quality, and dead webhook deliveries, as the mirror holds them.
  */
-export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'>) {
+export async function readState(
+  pool: Pool,
+  rosters?: Pick<RosterRegistry, 'get'>,
+  model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
+) {
   const [breaker, repositories, agents, items, pendingApprovals, escalations, runs, quality, dead] = await Promise.all([
     readModelBreaker(pool),
     listRepositoryRows(pool),
@@ -44,6 +48,8 @@ export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'
     }
   })
   return {
+    // The model agents ask unless AGENTS.md names another (null: none configured); `rehearsal` is the deterministic stand-in of SPEC §16, for a banner.
+    model,
     // Open: the model server fails for everyone and no agent calls it until a probe succeeds.
     modelBreaker: { state: breaker.state, since: breaker.since, lastError: breaker.lastError, nextProbeAt: breaker.nextProbeAt },
     repositories,

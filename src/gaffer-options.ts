@@ -63,6 +63,17 @@ export const defaultSettings: GafferSettings = {
   modelBreaker: defaultBreakerSettings,
 }
 
+/** Where agents' models are served (any OpenAI-compatible server) and which one they ask for unless AGENTS.md names another. */
+export type ModelOptions = {
+  apiKey: string | undefined
+  baseUrl: string | undefined
+  defaultModel: string
+  timeoutMs?: number
+  maxRetries?: number
+  /** The server is the rehearsal model (src/llm/rehearsal/): every agent asks for it, and what its runs write says so. */
+  rehearsal?: boolean
+}
+
 export type GafferOptions = {
   app: GitHubAppCredentials
   githubApiUrl: string
@@ -74,7 +85,7 @@ export type GafferOptions = {
   agentsDir?: string
   settings?: Partial<GafferSettings>
   /** The model server; without a key or base URL agents only do what needs no model. */
-  model?: { apiKey: string | undefined; baseUrl: string | undefined; defaultModel: string; timeoutMs?: number; maxRetries?: number }
+  model?: ModelOptions
   prices?: Record<string, Price>
   fuses?: Fuses
   owners?: string[]
@@ -129,8 +140,10 @@ export function optionsFromConfig(
   | 'retention'
   | 'cli'
   | 'processRole'
+  | 'agentsDir'
 > {
   return {
+    ...(config.agentsDir !== undefined ? { agentsDir: config.agentsDir } : {}),
     processRole: config.processRole,
     cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },

@@ -6,6 +6,7 @@ import { createLogger, type Logger } from './log.ts'
 import { createStopList, type StopList } from './stop-list.ts'
 import { isProcessAlive } from './process-alive.ts'
 import { startWithDatabase } from './start-with-database.ts'
+import { startModel } from './llm/start-model.ts'
 
 /** The composition root behind `npm start`: the real GitHub App with credentials, the sandbox without. */
 async function main(): Promise<void> {
@@ -76,7 +77,15 @@ async function main(): Promise<void> {
 }
 
 async function startApp(config: Config, log: Logger, stops: StopList): Promise<void> {
-  await startWithDatabase(config, log, stops, { app: config.githubApp!, githubApiUrl: config.githubApiUrl, host: config.host, port: config.port })
+  // The rehearsal model only when GAFFER_MODEL=rehearsal asks for it: the GitHub App never falls back to it.
+  const model = await startModel(config, 'app', log, stops)
+  await startWithDatabase(config, log, stops, {
+    app: config.githubApp!,
+    githubApiUrl: config.githubApiUrl,
+    host: config.host,
+    port: config.port,
+    model,
+  })
 }
 
 /**

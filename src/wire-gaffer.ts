@@ -15,6 +15,7 @@ import { createWakeRouter } from './heartbeat/wake-router.ts'
 import { createModelClient, hasModel } from './llm/model-client.ts'
 import { createModelBreaker, type ModelBreaker } from './llm/model-breaker.ts'
 import { defaultPrices } from './llm/prices.ts'
+import { REHEARSAL_NAME } from './llm/rehearsal/rehearsal-model.ts'
 import type { Logger } from './log.ts'
 import { createMetrics, type Metrics } from './metrics/metrics.ts'
 import { reconcileInstallations } from './mirror/reconcile-installations.ts'
@@ -97,7 +98,10 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const now = options.now ?? (() => new Date())
   const cliRuntimes = Object.keys(options.cli?.runtimes ?? {})
   const shipped = await loadRosterDir(options.agentsDir ?? shippedAgentsDir, { runtimes: cliRuntimes })
-  if (!shipped.roster) throw new Error(`the shipped org in agents/ is invalid:\n${formatProblems(shipped.problems)}`)
+  if (!shipped.roster) {
+    const which = options.agentsDir === undefined ? 'the shipped org in agents/' : `the org in ${options.agentsDir} (GAFFER_AGENTS_DIR)`
+    throw new Error(`${which} is invalid:\n${formatProblems(shipped.problems)}`)
+  }
 
   const metrics = createMetrics({ pool, log })
   const identity = createAppIdentity()
@@ -140,11 +144,15 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           }),
         })
       : undefined
+  const rehearsal = options.model?.rehearsal === true
+  // Every log line of a rehearsal run says so (SPEC §16): the runtime's logger names the model.
+  const runtimeLog = rehearsal ? log.child({ model: REHEARSAL_NAME }) : log
   const runtime: RuntimeDeps | undefined =
     options.model && modelBreaker
       ? {
           pool,
-          log,
+          log: runtimeLog,
+          rehearsal,
           rosters,
           model: modelBreaker.client,
           defaultModel: options.model.defaultModel,
@@ -189,7 +197,9 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   if (cli && cliWork) warnAboutSandbox(log, cli.sandbox)
   const work: WorkHook = options.work ?? ((context) => (cliWork && context.agent.runtime !== 'chat' ? cliWork : chatWork)(context))
   const escalations =
-    options.escalations ?? createEscalationHandler({ pool, log, rosters, owners, wake, botLogin, metrics, ...(runtime ? { runtime } : {}) })
+    options.escalations ??
+    createEscalationHandler({ pool, log: runtime?.log ?? log, rosters, owners, wake, botLogin, metrics, ...(runtime ? { runtime } : {}) })
+  const model = { name: rehearsal ? REHEARSAL_NAME : runtime ? runtime.defaultModel : null, rehearsal }
   const heartbeats = createHeartbeats({
     pool,
     log,
@@ -248,7 +258,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       maxPayloadBytes: options.webhookMaxBytes,
       bodyDeadlineMs: options.webhookBodyDeadlineMs,
     }),
-    state: () => readState(pool, rosters, { githubWebUrl: webUrl }),
+    state: () => readState(pool, rosters, model, { githubWebUrl: webUrl }),
     item: (repository, number) =>
       readItemPage({ pool, log, comments: async (item) => listItemComments(etags, await octokitFor(item.repository), item) }, repository, number),
     transcript: (kind, id) => (kind === 'chat' ? getChatTranscript(pool, id) : getCliTranscript(pool, id)),

@@ -50,6 +50,43 @@ describe('gaffer validate', () => {
   })
 })
 
+describe('gaffer sandbox --agents', () => {
+  const dirs: string[] = []
+  afterAll(async () => {
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })))
+  })
+  const sandbox = (env: NodeJS.ProcessEnv, ...args: string[]) =>
+    runToEnd(process.execPath, ['src/cli/gaffer.ts', 'sandbox', ...args], { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', ...env })
+
+  it('checks the org chart first, prints every problem as validate does, and starts nothing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-agents-'))
+    dirs.push(dir)
+    await mkdir(path.join(dir, 'boss'))
+    await writeFile(
+      path.join(dir, 'boss', 'AGENTS.md'),
+      '---\nname: Boss\nrole: ceo\nheartbeat: "0 * * * *"\ntools: [review_pull_request]\n---\nLead.\n',
+    )
+
+    const result = await sandbox({ GAFFER_HOME: dir }, '--agents', dir)
+
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^1 problem in .*:\n.*boss\/AGENTS\.md: tools\[0\]: only a reviewer may hold review_pull_request/m)
+    expect(result.stdout).not.toContain('sandbox is running')
+  })
+
+  it('says how to run the sandbox when GitHub App credentials are set', async () => {
+    const result = await sandbox({
+      APP_ID: '1',
+      PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----',
+      WEBHOOK_SECRET: 's',
+      DATABASE_URL: 'postgres://x@127.0.0.1:2/x',
+    })
+
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('unset them to run the sandbox')
+  })
+})
+
 describe('gaffer deliveries retry', () => {
   let db: TestDatabase
   beforeAll(async () => {

@@ -107,6 +107,7 @@ describe('loadConfig', () => {
     { variable: 'GAFFER_ADMIN_TOKEN', value: 'short', fix: 'openssl rand -hex 24' },
     { variable: 'GAFFER_OWNERS', value: 'al ice', fix: 'GAFFER_OWNERS=alice,bob' },
     { variable: 'PRIVATE_KEY', value: 'not-a-pem', fix: 'use the .pem file GitHub generated', with: app },
+    { variable: 'GAFFER_AGENTS_DIR', value: '/nonexistent/agents', fix: 'gaffer validate <dir>' },
   ])('rejects $variable="$value" with a line naming the variable and the fix', ({ variable, value, fix, with: others }) => {
     const env = { ...others, [variable]: value }
 

@@ -22,9 +22,12 @@ describe('costOf', () => {
     ['gpt-4o-mini', 0, 1_000_000, 0.6],
     ['o4-mini', 500_000, 0, 0.55],
     ['gpt-4.1-nano', 0, 0, 0],
+    // Priced (so no warning) and free: the rehearsal model is rules, not a model.
+    ['rehearsal', 1_000_000, 1_000_000, 0],
   ])('prices %s at %i prompt + %i completion tokens as %f USD', (model, promptTokens, completionTokens, usd) => {
     const cost = costOf(defaultPrices, model, { promptTokens, completionTokens })
 
+    expect(cost).toBeDefined()
     expect(cost).toBeCloseTo(usd, 10)
   })
 

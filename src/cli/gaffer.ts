@@ -26,6 +26,7 @@ const usage = `usage: gaffer <command>
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
   status           print agents and open items    [--url http://127.0.0.1:3000]
   sandbox          run the sandbox (the same as npm start without GitHub App credentials)
+                   [--agents DIR] with the org chart in DIR (checked first, like validate), to rehearse it
   worker           run heartbeats and CLI runs only, no webhook server (GAFFER_PROCESS=worker); webhooks go to
                    a GAFFER_PROCESS=web process sharing DATABASE_URL
   deliveries retry <id>
@@ -50,6 +51,28 @@ async function validate(dir: string | undefined): Promise<number> {
   console.log(`${result.roster.agents.length} agents in ${folder}:\n`)
   console.log(formatOrgChart(result.roster))
   return 0
+}
+
+/**
+ * The sandbox, optionally with another org chart: `--agents DIR` is validated first (its
+ * problems printed as `validate` prints them), then becomes the sandbox's roster through
+ * GAFFER_AGENTS_DIR, so the org can be rehearsed before any token is spent.
+ */
+async function sandbox(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { agents: { type: 'string' } } })
+  if (loadConfig(process.env).githubApp !== undefined) {
+    console.error(
+      'gaffer sandbox: APP_ID, PRIVATE_KEY and WEBHOOK_SECRET are set, which would serve the real GitHub App; unset them to run the sandbox',
+    )
+    return 2
+  }
+  if (values.agents !== undefined) {
+    const checked = await validate(values.agents)
+    if (checked !== 0) return checked
+    process.env.GAFFER_AGENTS_DIR = path.resolve(values.agents)
+  }
+  await import('../main.ts')
+  return -1
 }
 
 /** Runs `fn` on the configured database (embedded unless DATABASE_URL is set), then closes it. */
@@ -161,8 +184,7 @@ async function runCommand(argv: string[]): Promise<number> {
     case 'deliveries':
       return deliveries(rest)
     case 'sandbox':
-      await import('../main.ts')
-      return -1
+      return sandbox(rest)
     case 'worker':
       process.env.GAFFER_PROCESS = 'worker'
       await import('../main.ts')

@@ -90,6 +90,7 @@ const EnvSchema = z.object({
     message: 'must be at least 16 characters; generate one with `openssl rand -hex 24`',
   }),
   GAFFER_HOME: optionalText,
+  GAFFER_AGENTS_DIR: optionalText,
   GAFFER_EMBEDDED_DB: optionalText.pipe(z.enum(['0', '1'], { error: 'must be 1 (use an embedded Postgres under GAFFER_HOME) or 0' }).optional()),
   PORT: optionalText.refine((value) => value === undefined || (/^[0-9]+$/.test(value) && Number(value) <= 65535), {
     message: 'expected a TCP port number from 0 to 65535, e.g. PORT=3000',
@@ -158,6 +159,8 @@ export type Config = {
   cli: { runtimes: CliRuntimes; sandbox: 'auto' | 'none'; usdPerMinute: number; checkout: CheckoutSettings }
   /** What this process runs: webhooks and the admin API, the heartbeats, or both (default). */
   processRole: ProcessRole
+  /** The org chart of repositories without `.github/agents/` (GAFFER_AGENTS_DIR); the shipped `agents/` when absent. */
+  agentsDir: string | undefined
 }
 
 /** `web` takes webhooks and serves the admin API; `worker` runs heartbeats and the sweep; `all` both. */
@@ -213,6 +216,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       `GAFFER_PROCESS: ${role} runs beside other Gaffer processes sharing one database; it needs the GitHub App (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET) and DATABASE_URL, or unset GAFFER_PROCESS to run everything in one process`,
     )
   }
+  const agentsDir = raw('GAFFER_AGENTS_DIR')
+  if (agentsDir !== undefined && !(existsSync(agentsDir) && statSync(agentsDir).isDirectory())) {
+    problems.push(
+      `GAFFER_AGENTS_DIR: no folder at ${agentsDir}; point it at a folder of <slug>/AGENTS.md files (check it with gaffer validate <dir>)`,
+    )
+  }
   const cliRuntimes = loadRuntimes(env)
   problems.push(...cliRuntimes.problems)
   if (raw('GAFFER_GIT_URL') !== undefined && raw('GAFFER_GIT_TRANSPORT') === 'api') {
@@ -254,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       },
     },
     processRole: e.GAFFER_PROCESS ?? 'all',
+    agentsDir: e.GAFFER_AGENTS_DIR === undefined ? undefined : path.resolve(e.GAFFER_AGENTS_DIR),
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { REHEARSAL_MODEL } from './rehearsal/rehearsal-model.ts'
 
 /** USD per one million tokens. */
 export type Price = { input: number; output: number }
@@ -11,6 +12,8 @@ export const defaultPrices: Record<string, Price> = {
   'gpt-4o': { input: 2.5, output: 10 },
   'gpt-4o-mini': { input: 0.15, output: 0.6 },
   'o4-mini': { input: 1.1, output: 4.4 },
+  // The rehearsal model (src/llm/rehearsal/) is rules, not a model: its estimated tokens cost nothing.
+  [REHEARSAL_MODEL]: { input: 0, output: 0 },
 }
 
 export const PriceTable = z.record(z.string(), z.strictObject({ input: z.number().min(0), output: z.number().min(0) }))

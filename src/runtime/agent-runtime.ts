@@ -7,7 +7,9 @@ import type { WorkHook, WorkResult } from '../heartbeat/heartbeat.ts'
 import type { ItemHandle } from '../heartbeat/item-handle.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Agent } from '../roster/schema.ts'
+import { addBodyNote } from '../github/add-body-note.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
+import { REHEARSAL_MODEL, REHEARSAL_NOTE } from '../llm/rehearsal/rehearsal-model.ts'
 import type { ModelClient } from '../llm/model-client.ts'
 import { describeModelFailure, ModelPaused } from '../llm/model-breaker-rules.ts'
 import { costOf, type Price } from '../llm/prices.ts'
@@ -45,6 +47,11 @@ export type RuntimeDeps = {
   /** Identical model failures on one item before it is blocked (the circuit breaker). */
   maxIdenticalFailures: number
   metrics?: Metrics | undefined
+  /**
+   * The model server is the rehearsal model (SPEC §16): every agent asks for it whatever
+   * its AGENTS.md names, and everything its runs write on GitHub carries REHEARSAL_NOTE.
+   */
+  rehearsal?: boolean
 }
 
 // Warn once per process about a model missing from the price table.
@@ -86,8 +93,21 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
   const { agent, octokit } = session
   const { repository, number } = session.item.get()
   const log = deps.log.child({ agent: agent.slug, item: `${repository}#${number}`, run: session.runId })
+  const model = deps.rehearsal ? REHEARSAL_MODEL : (agent.model ?? deps.defaultModel)
+  // Added where the run writes, not left to the model's text: a person always sees that no model wrote it.
+  const removeNote = deps.rehearsal ? addBodyNote(octokit, REHEARSAL_NOTE) : undefined
+  try {
+    return await runTurns(deps, session, { log, model })
+  } finally {
+    removeNote?.()
+  }
+}
+
+async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Logger; model: string }): Promise<SessionOutcome> {
+  const { agent, octokit } = session
+  const { repository, number } = session.item.get()
+  const { log, model } = run
   const roster = deps.rosters.get(repository)
-  const model = agent.model ?? deps.defaultModel
   const ctx = createToolContext(deps, { ...session, log })
   const offered = session.toolNames ? { ...agent, tools: agent.tools.filter((tool) => session.toolNames!.includes(tool as ToolName)) } : agent
   const { tools, definitions } = offeredTools(offered)

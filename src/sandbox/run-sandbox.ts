@@ -7,8 +7,16 @@ import { WEBHOOK_PATH } from '../web/http-server.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from './emulated-github.ts'
 import { sandboxConsoleFor } from './sandbox-console.ts'
 import { seedDemoIssues } from './seed-demo-issues.ts'
+import type { ModelOptions } from '../gaffer-options.ts'
+import { startModel } from '../llm/start-model.ts'
+import { REHEARSAL_NAME } from '../llm/rehearsal/rehearsal-model.ts'
 
-export type Sandbox = { dashboardUrl: string; github: EmulatedGitHub }
+export type Sandbox = {
+  dashboardUrl: string
+  github: EmulatedGitHub
+  /** The model agents ask: the configured one, or the rehearsal model when none is. */
+  model: ModelOptions
+}
 
 /**
  * `npm start` without GitHub App credentials: an emulated GitHub, a Postgres
@@ -20,7 +28,10 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
     const port = config.port === 0 ? await freePort() : config.port
     const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}` })
     stops.add('emulated github', () => github.emulator.close())
+    // No model configured: the rehearsal model plays the agents, so the company is seen working (SPEC §16).
+    const model = await startModel(config, 'sandbox', log, stops)
     const gaffer = await startWithDatabase(config, log, stops, {
+      model,
       app: github.app,
       githubApiUrl: github.url,
       port,
@@ -33,7 +44,7 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
       sandboxConsole: sandboxConsoleFor(github),
     })
     await seedDemoIssues(github)
-    return { dashboardUrl: `${gaffer.url}/gaffer`, github }
+    return { dashboardUrl: `${gaffer.url}/gaffer`, github, model }
   } catch (error) {
     await stops.stopAll()
     throw error
@@ -42,6 +53,9 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
 
 export function sandboxBanner(sandbox: Sandbox): string {
   const { github } = sandbox
+  const model = sandbox.model.rehearsal
+    ? `${REHEARSAL_NAME}: agents follow fixed rules (set OPENAI_API_KEY or OPENAI_BASE_URL for a real model)`
+    : `${sandbox.model.defaultModel} at ${sandbox.model.baseUrl ?? 'api.openai.com'}`
   return [
     '',
     'Gaffer sandbox is running (no GitHub App credentials set, so GitHub is emulated).',
@@ -49,11 +63,19 @@ export function sandboxBanner(sandbox: Sandbox): string {
     `  Dashboard        ${sandbox.dashboardUrl}`,
     `  State (JSON)     ${sandbox.dashboardUrl}/api/state`,
     `  Emulated GitHub  ${github.url}   repository ${github.repository}`,
+    `  Model            ${model}`,
     '',
     `  Act as ${github.maintainer.login} (write access):  ${github.maintainer.token}`,
     `  Act as ${github.outsider.login} (no access):       ${github.outsider.token}`,
     '',
-    "  Open an issue as maya from the dashboard's Console tab, or with curl:",
+    '  Watch the goal #1 become child issues, pull requests and reviews on the dashboard;',
+    "  a reviewed pull request then waits for a person. Approve one as maya from the dashboard's",
+    '  Console tab (comment /approve on it), or with curl:',
+    `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
+    `      ${github.url}/repos/${github.repository}/issues/<pull request number>/comments \\`,
+    `      -d '{"body":"/approve"}'`,
+    '',
+    "  Open an issue as maya (the Console tab, or curl) and watch Gaffer route it:",
     `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
     `      ${github.url}/repos/${github.repository}/issues \\`,
     `      -d '{"title":"Add a search box","labels":["area:frontend"]}'`,

@@ -14,11 +14,16 @@ import { listRunItems } from '../store/run-items.ts'
 export const RECENT_RUNS = 50
 
 /**
- * The JSON behind `GET /gaffer/api/state` and the dashboard: repositories, agents,
+ * The JSON behind `GET /gaffer/api/state` and the dashboard: the model, repositories, agents,
  * the global model breaker, open items, what waits for a person (approvals, escalations), recent heartbeat runs,
  * each agent's budget for the month, review quality, and dead webhook deliveries, as the mirror holds them.
  */
-export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'>, links: { githubWebUrl?: string } = {}) {
+export async function readState(
+  pool: Pool,
+  rosters?: Pick<RosterRegistry, 'get'>,
+  model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
+  links: { githubWebUrl?: string } = {},
+) {
   const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, quality, dead] = await Promise.all([
     readModelBreaker(pool),
     listRepositoryRows(pool),
@@ -51,6 +56,8 @@ export async function readState(pool: Pool, rosters?: Pick<RosterRegistry, 'get'
     }
   })
   return {
+    // The model agents ask unless AGENTS.md names another (null: none configured); `rehearsal` is the deterministic stand-in of SPEC §16, for a banner.
+    model,
     // Where links to GitHub point: github.com, a GitHub Enterprise server, or the sandbox's emulated GitHub.
     github: { webUrl: links.githubWebUrl ?? 'https://github.com' },
     // Open: the model server fails for everyone and no agent calls it until a probe succeeds.

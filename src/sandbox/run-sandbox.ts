@@ -75,7 +75,7 @@ export function sandboxBanner(sandbox: Sandbox): string {
     `      ${github.url}/repos/${github.repository}/issues/<pull request number>/comments \\`,
     `      -d '{"body":"/approve"}'`,
     '',
-    "  Open an issue as maya (the Console tab, or curl) and watch Gaffer route it:",
+    '  Open an issue as maya (the Console tab, or curl) and watch Gaffer route it:',
     `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
     `      ${github.url}/repos/${github.repository}/issues \\`,
     `      -d '{"title":"Add a search box","labels":["area:frontend"]}'`,

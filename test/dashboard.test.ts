@@ -89,6 +89,7 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
         ),
       )
     expect(managers).toEqual(expected)
+    expect(await text('#model')).toBe('Model: gpt-4.1-mini')
     expect(await page.locator('#agent-backend-engineer').innerText()).toMatch(
       /backend-engineer[\s\S]*specialist[\s\S]*idle[\s\S]*reports to vp-engineering/,
     )
@@ -254,5 +255,28 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
     await page.locator('#login').waitFor()
     expect(await context.cookies()).toEqual([])
     expect(await page.evaluate(async () => (await fetch('/gaffer/api/state')).status)).toBe(401)
+  })
+})
+
+describe.skipIf(!runBrowserTests)('the dashboard of a company played by the rehearsal model, in Chromium', () => {
+  // No admin token: the sandbox's way, this machine only.
+  const c = useTestCompany({ model: { rehearsal: true } })
+  let browser: Browser
+  beforeAll(async () => {
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  it('names the rehearsal model in a banner on every page', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${c.gaffer!.url}/gaffer`)
+
+    await page.locator('#model').waitFor()
+    expect(await page.locator('#model').innerText()).toMatch(/^Model: rehearsal model \(no AI\) — a deterministic stand-in .* costs \$0\./)
+    await page.getByRole('link', { name: 'Audit log' }).click()
+    await page.locator('#audit').waitFor()
+    expect(await page.locator('#model').innerText()).toContain('rehearsal model (no AI)')
   })
 })

@@ -7,8 +7,8 @@ function ModelBanner({ model }) {
   if (!model) return null
   if (model.rehearsal)
     return html`<p id="model" class="banner info">
-      Model: <strong>rehearsal model (no AI)</strong>${model.name ? ` (${model.name})` : ''} — a deterministic stand-in that plays each role by simple
-      rules and costs $0. Configure a model to have agents do real work.
+      Model: <strong>rehearsal model (no AI)</strong> — a deterministic stand-in that plays each role by simple rules and costs $0. Configure a model
+      to have agents do real work.
     </p>`
   if (!model.name) return html`<p id="model" class="banner warn">No model is configured: agents block items that need one.</p>`
   return html`<p id="model" class="banner quiet-banner">Model: <strong>${model.name}</strong></p>`

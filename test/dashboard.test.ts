@@ -6,6 +6,10 @@ import { loadRosterDir, shippedAgentsDir } from '../src/roster/load-roster.ts'
 import { sandboxConsoleFor } from '../src/sandbox/sandbox-console.ts'
 import { changeModelBreaker } from '../src/store/model-breaker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
+import { REHEARSAL_MODEL } from '../src/llm/rehearsal/rehearsal-model.ts'
+import { startRehearsalServer, type RehearsalServer } from '../src/llm/rehearsal/rehearsal-server.ts'
+import { createLogger } from '../src/log.ts'
+import { seedDemoIssues } from '../src/sandbox/seed-demo-issues.ts'
 import { launchChromium, runBrowserTests } from './helpers/browser.ts'
 import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
@@ -44,11 +48,6 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
     return data.number
   }
   const queueRow = (number: number) => page.locator('#queue tbody tr').filter({ has: page.locator(`a[href$="/${number}"]`).first() })
-  const shoot = async (name: string) => {
-    if (!screenshots) return
-    await mkdir(screenshotDir, { recursive: true })
-    await page.screenshot({ path: new URL(`${name}.png`, screenshotDir).pathname, fullPage: true })
-  }
 
   it('refuses a wrong token and sets no cookie', async () => {
     await page.goto(`${c.gaffer!.url}/gaffer`)
@@ -147,7 +146,6 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
     expect(await text('#timeline')).toMatch(/todo → in-progress by backend-engineer \(claim\)/)
     expect(await text('#timeline')).toMatch(/in-progress → done by backend-engineer/)
     expect(await text('#timeline')).toContain('Rounding now goes to the nearest cent.')
-    await shoot('item-page')
   })
 
   it('opens an issue from the sandbox console as maya, and shows it with the labels Gaffer gives it', async () => {
@@ -166,11 +164,9 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
     await page.getByRole('button', { name: 'Comment', exact: true }).click()
     await expect.poll(() => text('#console-timeline'), poll).toContain('maya commented')
     await expect.poll(() => labelsOnGitHub(c, number), poll).toContain('priority:p1')
-    await shoot('console')
 
     await page.getByRole('link', { name: 'Overview' }).click()
     await queueRow(number).waitFor()
-    await shoot('overview')
   })
 
   it('filters the audit log by actor and by item', async () => {
@@ -258,19 +254,40 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
   })
 })
 
-describe.skipIf(!runBrowserTests)('the dashboard of a company played by the rehearsal model, in Chromium', () => {
-  // No admin token: the sandbox's way, this machine only.
-  const c = useTestCompany({ model: { rehearsal: true } })
+describe.skipIf(!runBrowserTests)('the dashboard of the sandbox company, played by the rehearsal model, in Chromium', () => {
+  // As `npm start` runs it: the seeded demo issues, the rehearsal model, agents woken as work
+  // reaches them, and no admin token (this machine only).
+  let rehearsal: RehearsalServer | undefined
+  const c = useTestCompany({
+    app: async () => {
+      rehearsal = await startRehearsalServer(createLogger('silent'))
+      return {
+        owners: ['maya'],
+        model: { apiKey: undefined, baseUrl: rehearsal.url, defaultModel: REHEARSAL_MODEL, rehearsal: true, maxRetries: 0 },
+        settings: { wakes: true },
+        sandboxConsole: sandboxConsoleFor(c.github),
+      }
+    },
+  })
+  /** A generous bound for the chain of heartbeats the seeded goal sets off; the test waits, it does not time them. */
+  const chain = { timeout: 120_000, interval: 500 }
   let browser: Browser
+  let page: Page
   beforeAll(async () => {
     browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
   })
   afterAll(async () => {
     await browser?.close()
+    await rehearsal?.close()
   })
+  const shoot = async (name: string) => {
+    if (!screenshots) return
+    await mkdir(screenshotDir, { recursive: true })
+    await page.screenshot({ path: new URL(`${name}.png`, screenshotDir).pathname, fullPage: true })
+  }
 
   it('names the rehearsal model in a banner on every page', async () => {
-    const page = await browser.newPage()
     await page.goto(`${c.gaffer!.url}/gaffer`)
 
     await page.locator('#model').waitFor()
@@ -278,5 +295,28 @@ describe.skipIf(!runBrowserTests)('the dashboard of a company played by the rehe
     await page.getByRole('link', { name: 'Audit log' }).click()
     await page.locator('#audit').waitFor()
     expect(await page.locator('#model').innerText()).toContain('rehearsal model (no AI)')
+  })
+
+  it('puts the question the agents cannot answer first, with a link, while the goal becomes reviewed pull requests', async () => {
+    await seedDemoIssues(c.github)
+    await page.getByRole('link', { name: 'Overview' }).click()
+
+    const question = page.locator('#attention .card').filter({ hasText: 'Should the catalogue show prices with VAT included?' })
+    await expect.poll(() => question.count(), chain).toBe(1)
+    expect(await question.innerText()).toMatch(/blocked/)
+    await expect.poll(async () => (await c.db.pool.query('select count(*)::int as n from quality_scores')).rows[0].n, chain).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('#queue-review tbody tr').count(), chain).toBeGreaterThan(0)
+    await shoot('overview')
+
+    // The newest pull request's item page: the reviewer's run, its tool calls and the rehearsal model named.
+    await page.locator('#queue-review tbody tr a').first().click()
+    await page.locator('#item-runs details.run').first().waitFor()
+    await expect.poll(() => page.locator('#item-runs .tool-call').count(), chain).toBeGreaterThan(0)
+    await shoot('item-page')
+
+    await page.getByRole('link', { name: 'Console' }).click()
+    await page.locator('#console-issues button').first().click()
+    await page.locator('#console-timeline').waitFor()
+    await shoot('console')
   })
 })

@@ -18,6 +18,7 @@ import { createLogger } from '../src/log.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { createPool } from '../src/store/pool.ts'
 import { benchAgentCosts } from './agent-costs.ts'
+import { benchChangeFeed } from './change-feed.ts'
 import { benchClaims, claimTableRows } from './claims.ts'
 import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
@@ -127,6 +128,9 @@ try {
     { measure: 'CLI run overhead', gaffer: 'not measured', baseline: '', note: (error as Error).message },
   ])
 
+  console.error('live dashboards: 2,000 status updates with and without the change-feed trigger…')
+  const changeFeed = await inDatabase('feed', benchChangeFeed)
+
   const tasks = Number(process.env.BENCH_E2E_TASKS ?? 200)
   if (!(Number.isInteger(tasks) && tasks > 0)) throw new Error('BENCH_E2E_TASKS must be a positive whole number of tasks')
   console.error(`end to end: ${tasks} tasks, a model that answers after 1 s, Gaffer in its own process…`)
@@ -138,6 +142,7 @@ try {
     { name: '3. heartbeat cost', rows: [...heartbeatRound.rows, ...costs, ...workspace] },
     { name: '4. end to end', rows: endToEnd.throughput },
     { name: '5. memory', rows: endToEnd.memory },
+    { name: '6. live dashboards', rows: changeFeed },
   ]
   console.log(
     `Gaffer benchmarks — Postgres ${postgresVersion} (${server.source}), ${cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`,

@@ -13,6 +13,7 @@ import type { CliRuntimes } from './config/runtimes.ts'
 import type { WorkspaceOps } from './runtime/cli/workspace-ops.ts'
 import type { CheckoutSettings } from './workspace/prepare-workspace.ts'
 import { RECEIVE_LEASE_SECONDS } from './web/webhook-endpoint.ts'
+import type { SandboxConsole } from './web/sandbox-console.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -117,6 +118,8 @@ export type GafferOptions = {
   retention?: Retention
   /** What this replica runs (GAFFER_PROCESS); default `all`. */
   processRole?: ProcessRole
+  /** The sandbox's dashboard console (act as the demo people); never set in app mode. */
+  sandboxConsole?: SandboxConsole
 }
 
 /** The parts of GafferOptions that come straight from the environment. */

@@ -75,6 +75,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     async stop() {
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()
+      await wired.events.close()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       await closed

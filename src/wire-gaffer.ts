@@ -42,6 +42,14 @@ import { createIntakeSweep } from './web/intake-sweep.ts'
 import type { Octokit } from './github/octokit.ts'
 import type { ProcessRole } from './config/env.ts'
 import { requestWake, takeWakeRequests } from './store/wake-requests.ts'
+import { githubWebUrl } from './github/web-url.ts'
+import { listItemComments } from './github/list-item-comments.ts'
+import { auditVocabulary, listAudit } from './store/audit-log.ts'
+import { listenForChanges } from './store/change-feed.ts'
+import { getChatTranscript } from './store/chat-transcripts.ts'
+import { getCliTranscript } from './store/cli-transcripts.ts'
+import { createEventStream, type EventStream } from './web/event-stream.ts'
+import { readItemPage } from './web/read-item-page.ts'
 
 /** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
 export type WiredGaffer = {
@@ -62,6 +70,8 @@ export type WiredGaffer = {
   deliveries: DeliveryProcessor
   /** Serves the webhook endpoint and the admin API (web), and /healthz, /readyz and /metrics (every role). */
   server: Server
+  /** The dashboards' live updates; closed on stop (it may hold a database connection of its own). */
+  events: EventStream
   /** This replica's Prometheus registry and the counters the parts above move. */
   metrics: Metrics
   reconcileAll(): Promise<ReconcileResult[]>
@@ -229,6 +239,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     log,
     retention: options.retention,
   })
+  const webUrl = githubWebUrl(options.githubApiUrl)
+  const events = createEventStream({ log, listen: (onChange, onLost) => listenForChanges(pool, onChange, onLost) })
   const server = createHttpServer({
     log,
     adminToken: options.adminToken,
@@ -246,7 +258,14 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       maxPayloadBytes: options.webhookMaxBytes,
       bodyDeadlineMs: options.webhookBodyDeadlineMs,
     }),
-    state: () => readState(pool, rosters, model),
+    state: () => readState(pool, rosters, model, { githubWebUrl: webUrl }),
+    item: (repository, number) =>
+      readItemPage({ pool, log, comments: async (item) => listItemComments(etags, await octokitFor(item.repository), item) }, repository, number),
+    transcript: (kind, id) => (kind === 'chat' ? getChatTranscript(pool, id) : getCliTranscript(pool, id)),
+    audit: async (filter) => ({ rows: await listAudit(pool, filter), ...(await auditVocabulary(pool)) }),
+    events,
+    sandboxConsole: options.sandboxConsole,
+    now,
     wake: async (agent, repository) => {
       const target = repository ?? (await onlyRepository(pool))
       if (!rosters.get(target).get(agent)) return undefined
@@ -300,6 +319,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     scheduler,
     deliveries,
     server,
+    events,
     metrics,
     reconcileAll,
     sweep,

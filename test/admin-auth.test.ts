@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../src/log.ts'
 import { isAdminRequest } from '../src/web/admin-auth.ts'
+import { createEventStream } from '../src/web/event-stream.ts'
 import { createHttpServer } from '../src/web/http-server.ts'
 import type { Readiness } from '../src/web/readiness.ts'
 
@@ -62,6 +63,14 @@ describe('the admin API without GAFFER_ADMIN_TOKEN answers only this machine', (
   })
 })
 
+/** The dashboard's reads, unused by these tests. */
+const dashboardReads = {
+  item: async () => undefined,
+  transcript: async () => undefined,
+  audit: async () => [],
+  events: createEventStream({ log: createLogger('silent'), listen: () => Promise.reject(new Error('no database here')) }),
+}
+
 describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN', () => {
   let server: Server
   let base: string
@@ -72,6 +81,7 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN', () => {
       webhook: async () => {},
       state: async () => ({ agents: [] }),
       wake: async () => ({ outcome: 'idle' }),
+      ...dashboardReads,
       ...operations,
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -109,6 +119,7 @@ describe('the admin API over HTTP without GAFFER_ADMIN_TOKEN, listening on every
       webhook: async () => {},
       state: async () => ({ agents: [] }),
       wake: async () => ({ outcome: 'idle' }),
+      ...dashboardReads,
       ...operations,
     })
     await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))

@@ -49,6 +49,9 @@ export type Move = { ok: true; from: Status | null; to: Status; labels: string[]
 
 const isStatusLabel = (label: string) => label.startsWith('status:')
 
+/** How much of a move's note the audit row keeps (the whole note is the status comment on GitHub). */
+const NOTE_LIMIT = 1000
+
 /**
  * The one status writer (SPEC §13): every status change of every item — claims, lease
  * expiry, tools, commands, merges, a person's label edit — comes through here. It asks
@@ -99,6 +102,15 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
   if (closing) await markClosed(deps.pool, item.repository, item.number)
   if (options.note !== undefined) await upsertMarkedComment(octokit, deps.botLogin(), item, { kind: 'status' }, options.note)
   deps.log?.info({ item: `${item.repository}#${item.number}`, event, from, to, actor: options.actor }, 'status moved')
+  // The item's timeline on the dashboard: every move, with what the mover said about it.
+  await appendAudit(deps.pool, {
+    actor: options.actor ?? 'gaffer',
+    action: 'status',
+    repository: item.repository,
+    target: item.number,
+    outcome: to,
+    detail: { event, from, to, ...(options.note ? { note: options.note.slice(0, NOTE_LIMIT) } : {}) },
+  })
   if (to === 'done') await resumeParentOf(deps, octokit, item.repository, item.number)
   return { ok: true, from, to, labels }
 }

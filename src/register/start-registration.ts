@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -10,6 +10,7 @@ import { registrationManifest } from './registration-manifest.ts'
 import { manifestFormPage, registeredPage, registrationErrorPage } from './registration-pages.ts'
 import type { RegistrationTarget } from './registration-target.ts'
 import { writeSecretFile } from './write-secret-file.ts'
+import { sameSecret } from '../web/same-secret.ts'
 
 /** A registered App and what happened to the `.env` file. */
 export type Registration = {
@@ -164,10 +165,4 @@ function send(res: ServerResponse, status: number, html: string): void {
     'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
   })
   res.end(html)
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
 }

@@ -19,6 +19,7 @@ import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
+import { finishChatTranscript, recordChatProgress, startChatTranscript } from '../store/chat-transcripts.ts'
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
@@ -27,6 +28,7 @@ import { itemMessage, systemPrompt } from './prompt.ts'
 import { createToolContext, ToolRefusal, type Tool, type ToolContext, type ToolEnvironment } from './tool.ts'
 import { offeredTools } from './tools/index.ts'
 import { approvalNote } from './tools/approval.ts'
+import { boundTranscript, transcriptEntry, type TranscriptEntry } from './chat-transcript.ts'
 
 export type RuntimeDeps = {
   pool: Pool
@@ -103,7 +105,7 @@ export async function runModelSession(deps: RuntimeDeps, session: ModelSession):
 
 async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Logger; model: string }): Promise<SessionOutcome> {
   const { agent, octokit } = session
-  const { repository } = session.item.get()
+  const { repository, number } = session.item.get()
   const { log, model } = run
   const roster = deps.rosters.get(repository)
   const ctx = createToolContext(deps, { ...session, log })
@@ -126,10 +128,13 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
   const runTokens = agent.budget.runTokens
   let modelError: unknown
   let toolCallsDone = 0
+  let ending = 'turn cap reached'
+  const transcript = await openTranscript(deps, log, { runId: session.runId, repository, number, agent: agent.slug, model }, messages)
   try {
     for (let turn = 1; turn <= agent.maxTurns && !session.signal.aborted; turn += 1) {
       if (runTokens !== undefined && result.tokens >= runTokens) {
         log.warn({ tokens: result.tokens, runTokens }, 'run token budget reached')
+        ending = 'run token budget reached'
         break
       }
       let reply
@@ -138,6 +143,7 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
         reply = await deps.model.complete({ model, messages, tools: definitions, signal: session.signal })
       } catch (error) {
         if (!session.signal.aborted) modelError = error
+        ending = session.signal.aborted ? 'stopped' : `model failed: ${(error as Error).message ?? String(error)}`
         deps.metrics?.modelCall({ ...call, outcome: error instanceof ModelPaused ? 'paused' : 'failed' })
         break
       }
@@ -150,8 +156,12 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
       }
       result.costUsd += cost ?? 0
       messages.push(reply.message)
+      transcript.turn(reply, cost ?? 0)
       const calls = reply.message.tool_calls ?? []
-      if (calls.length === 0) break
+      if (calls.length === 0) {
+        ending = 'finished'
+        break
+      }
       let overCap = false
       for (const [index, call] of calls.entries()) {
         let answer: string
@@ -164,7 +174,9 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
           if (dispatched.done) toolCallsDone += 1
         }
         messages.push({ role: 'tool', tool_call_id: call.id, content: answer })
+        transcript.add(messages.at(-1)!)
       }
+      await transcript.save()
       await ctx.refresh()
       if (overCap && ctx.item().status === 'in-progress') {
         await ctx.setStatus(
@@ -172,14 +184,65 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
           approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`),
         )
       }
-      if (!session.keepGoing(ctx.item())) break
+      if (!session.keepGoing(ctx.item())) {
+        ending = 'finished'
+        break
+      }
     }
+    if (session.signal.aborted && ending !== 'finished') ending = 'stopped'
     if (modelError !== undefined) {
       log.error({ err: modelError }, 'model call failed')
     }
     return { result, item: ctx.item(), delegated: ctx.done.delegated, modelError, toolCallsDone }
   } finally {
+    await transcript.finish(ending)
     await chargeBudget(deps, ctx, result.costUsd, log)
+  }
+}
+
+/**
+ * The run's transcript in Postgres (SPEC §16): its messages and tool calls, bounded,
+ * saved after each turn and when the run ends. A database error here is logged and the
+ * work goes on: the transcript is for people reading later, not for the work.
+ */
+async function openTranscript(
+  deps: Pick<RuntimeDeps, 'pool'>,
+  log: Logger,
+  start: Parameters<typeof startChatTranscript>[1],
+  opening: readonly ChatCompletionMessageParam[],
+) {
+  const entries: TranscriptEntry[] = opening.map((message) => transcriptEntry(message))
+  const totals = { turns: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 }
+  const safely = async (what: string, write: () => Promise<unknown>) => {
+    try {
+      await write()
+    } catch (error) {
+      log.error({ err: error }, what)
+    }
+  }
+  let id: number | undefined
+  await safely(
+    'could not record the run transcript',
+    async () => (id = await startChatTranscript(deps.pool, start, boundTranscript(entries).entries)),
+  )
+  const progress = () => ({ ...totals, ...boundTranscript(entries) })
+  return {
+    turn(reply: { message: ChatCompletionMessageParam; promptTokens: number; completionTokens: number }, costUsd: number) {
+      totals.turns += 1
+      totals.inputTokens += reply.promptTokens
+      totals.outputTokens += reply.completionTokens
+      totals.costUsd += costUsd
+      entries.push(transcriptEntry(reply.message, { prompt: reply.promptTokens, completion: reply.completionTokens, costUsd }))
+    },
+    add(message: ChatCompletionMessageParam) {
+      entries.push(transcriptEntry(message))
+    },
+    save: () =>
+      id === undefined ? Promise.resolve() : safely('could not save the run transcript', () => recordChatProgress(deps.pool, id!, progress())),
+    finish: (outcome: string) =>
+      id === undefined
+        ? Promise.resolve()
+        : safely('could not save the run transcript', () => finishChatTranscript(deps.pool, id!, outcome, progress())),
   }
 }
 

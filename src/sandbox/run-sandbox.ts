@@ -5,6 +5,7 @@ import type { StopList } from '../stop-list.ts'
 import { startWithDatabase } from '../start-with-database.ts'
 import { WEBHOOK_PATH } from '../web/http-server.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from './emulated-github.ts'
+import { sandboxConsoleFor } from './sandbox-console.ts'
 import { seedDemoIssues } from './seed-demo-issues.ts'
 import type { ModelOptions } from '../gaffer-options.ts'
 import { startModel } from '../llm/start-model.ts'
@@ -39,6 +40,8 @@ export async function runSandbox(config: Config, log: Logger, stops: StopList): 
       owners: config.owners.length > 0 ? config.owners : [github.maintainer.login],
       // The emulated GitHub has no secondary rate limits to stay clear of.
       settings: { writeSpacingMs: 100 },
+      // The dashboard's console acts as the demo people on the emulated GitHub.
+      sandboxConsole: sandboxConsoleFor(github),
     })
     await seedDemoIssues(github)
     return { dashboardUrl: `${gaffer.url}/gaffer`, github, model }
@@ -66,12 +69,13 @@ export function sandboxBanner(sandbox: Sandbox): string {
     `  Act as ${github.outsider.login} (no access):       ${github.outsider.token}`,
     '',
     '  Watch the goal #1 become child issues, pull requests and reviews on the dashboard;',
-    '  a reviewed pull request then waits for a person. Approve one as maya:',
+    "  a reviewed pull request then waits for a person. Approve one as maya from the dashboard's",
+    '  Console tab (comment /approve on it), or with curl:',
     `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
     `      ${github.url}/repos/${github.repository}/issues/<pull request number>/comments \\`,
     `      -d '{"body":"/approve"}'`,
     '',
-    '  Open an issue as maya and watch Gaffer route it:',
+    '  Open an issue as maya (the Console tab, or curl) and watch Gaffer route it:',
     `    curl -s -H "Authorization: Bearer ${github.maintainer.token}" \\`,
     `      ${github.url}/repos/${github.repository}/issues \\`,
     `      -d '{"title":"Add a search box","labels":["area:frontend"]}'`,

@@ -35,15 +35,20 @@ export async function finishCliTranscript(pool: Pool, id: number, end: CliTransc
   )
 }
 
+const rowColumns = `id, run_id, repository, number, agent, runtime, adapter, sandboxed, exit_code, killed, outcome, input_tokens, output_tokens,
+  cost_usd::float8 as cost_usd, report, transcript, started_at, finished_at`
+
 /** The CLI runs on one item, newest first. */
 export async function listCliTranscripts(pool: Pool, repository: string, number: number): Promise<CliTranscriptRow[]> {
   const { rows } = await pool.query<Record<string, unknown>>(
-    `select id, run_id, repository, number, agent, runtime, adapter, sandboxed, exit_code, killed, outcome, input_tokens, output_tokens,
-       cost_usd::float8 as cost_usd, report, transcript, started_at, finished_at
-     from cli_transcripts where repository = $1 and number = $2 order by started_at desc, id desc`,
+    `select ${rowColumns} from cli_transcripts where repository = $1 and number = $2 order by started_at desc, id desc`,
     [repository, number],
   )
-  return rows.map((row) => ({
+  return rows.map(toRow)
+}
+
+function toRow(row: Record<string, unknown>): CliTranscriptRow {
+  return {
     id: Number(row.id),
     runId: Number(row.run_id),
     repository: String(row.repository),
@@ -62,5 +67,25 @@ export async function listCliTranscripts(pool: Pool, repository: string, number:
     transcript: String(row.transcript),
     startedAt: row.started_at as Date,
     finishedAt: (row.finished_at ?? null) as Date | null,
-  }))
+  }
+}
+
+export type CliTranscriptSummary = Omit<CliTranscriptRow, 'transcript' | 'report'> & { bytes: number }
+
+/** The CLI runs on one item, newest first, without what they printed. */
+export async function listCliTranscriptSummaries(pool: Pool, repository: string, number: number): Promise<CliTranscriptSummary[]> {
+  const { rows } = await pool.query<CliTranscriptSummary>(
+    `select id, run_id as "runId", repository, number, agent, runtime, adapter, sandboxed, exit_code as "exitCode", killed, outcome,
+       input_tokens as "inputTokens", output_tokens as "outputTokens", cost_usd::float8 as "costUsd", octet_length(transcript) as bytes,
+       started_at as "startedAt", finished_at as "finishedAt"
+     from cli_transcripts where repository = $1 and number = $2 order by started_at desc, id desc`,
+    [repository, number],
+  )
+  return rows
+}
+
+/** One CLI run with its report and event stream. */
+export async function getCliTranscript(pool: Pool, id: number): Promise<CliTranscriptRow | undefined> {
+  const { rows } = await pool.query<Record<string, unknown>>(`select ${rowColumns} from cli_transcripts where id = $1`, [id])
+  return rows[0] && toRow(rows[0])
 }

@@ -9,14 +9,14 @@ export type Pruned = { deliveries: number; runs: number; transcripts: number; au
 
 /**
  * Deletes records older than their retention. Unfinished deliveries are kept whatever
- * their age (they still have work to do); a run still open is kept too, and a CLI
- * transcript lives as long as the runs (it is the largest record of all). A comment's
+ * their age (they still have work to do); a run still open is kept too, and a run's
+ * transcript (CLI or chat) lives as long as the runs (it is the largest record of all). A comment's
  * "commands ran" row lives as long as the audit rows, so a replay of an old comment
  * whose delivery row is gone still runs nothing.
  */
 export async function pruneOldRecords(pool: Pool, retention: Retention): Promise<Pruned> {
   const days = (value: number) => [value]
-  const [deliveries, runs, transcripts, audit, commentCommands, replyCounts] = await Promise.all([
+  const [deliveries, runs, transcripts, chatTranscripts, audit, commentCommands, replyCounts] = await Promise.all([
     pool.query(
       `delete from webhook_deliveries where received_at < now() - make_interval(days => $1)
        and (processed_at is not null or dead_at is not null)`,
@@ -30,6 +30,10 @@ export async function pruneOldRecords(pool: Pool, retention: Retention): Promise
       'delete from cli_transcripts where started_at < now() - make_interval(days => $1) and finished_at is not null',
       days(retention.runsDays),
     ),
+    pool.query(
+      'delete from chat_transcripts where started_at < now() - make_interval(days => $1) and finished_at is not null',
+      days(retention.runsDays),
+    ),
     pool.query('delete from audit_log where at < now() - make_interval(days => $1)', days(retention.auditDays)),
     pool.query('delete from comment_commands where at < now() - make_interval(days => $1)', days(retention.auditDays)),
     pool.query("delete from reply_counts where minute < now() - interval '1 hour'"),
@@ -37,7 +41,7 @@ export async function pruneOldRecords(pool: Pool, retention: Retention): Promise
   return {
     deliveries: deliveries.rowCount ?? 0,
     runs: runs.rowCount ?? 0,
-    transcripts: transcripts.rowCount ?? 0,
+    transcripts: (transcripts.rowCount ?? 0) + (chatTranscripts.rowCount ?? 0),
     audit: audit.rowCount ?? 0,
     commentCommands: commentCommands.rowCount ?? 0,
     replyCounts: replyCounts.rowCount ?? 0,

@@ -208,13 +208,23 @@ export async function listOpenItemRows(pool: Pool): Promise<OpenItemRow[]> {
   return rows
 }
 
-export type PendingApprovalRow = { repository: string; number: number; title: string; owner: string | null; since: Date }
+export type PendingApprovalRow = {
+  repository: string
+  number: number
+  title: string
+  owner: string | null
+  since: Date
+  /** What the agent asked, from the audit of the move to needs-approval (null before that was recorded). */
+  question: string | null
+}
 
 /** Open items waiting for a person's approval, longest waiting first. */
 export async function listPendingApprovals(pool: Pool): Promise<PendingApprovalRow[]> {
   const { rows } = await pool.query<PendingApprovalRow>(
-    `select repository, number, title, owner_agent as owner, updated_at as "since"
-     from work_items where state = 'open' and status = 'needs-approval' order by updated_at`,
+    `select w.repository, w.number, w.title, w.owner_agent as owner, w.updated_at as "since",
+            (select a.detail ->> 'note' from audit_log a where a.repository = w.repository and a.target = w.number
+               and a.action = 'status' and a.outcome = 'needs-approval' order by a.at desc, a.id desc limit 1) as question
+     from work_items w where w.state = 'open' and w.status = 'needs-approval' order by w.updated_at`,
   )
   return rows
 }

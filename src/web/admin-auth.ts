@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import type { AdminSession } from './admin-session.ts'
+import { sameSecret } from './same-secret.ts'
 
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1'])
 const localNames = new Set(['localhost', '127.0.0.1', '[::1]'])
@@ -48,6 +49,40 @@ export function isAdminRequest(req: IncomingMessage, adminToken: string | undefi
   if (adminToken === undefined) return listenAddress !== undefined && isLoopbackHost(listenAddress) && isLocalRequest(req)
   const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim()
   if (!presented) return false
-  const digest = (value: string) => createHash('sha256').update(value).digest()
-  return timingSafeEqual(digest(presented), digest(adminToken))
+  return sameSecret(presented, adminToken)
+}
+
+/** How a request proved it may use the admin API: the bearer token, a dashboard login, or being this machine's own (no token set). */
+export type AdminAccess = { via: 'bearer' } | { via: 'local' } | { via: 'cookie'; csrf: string }
+
+export function adminAccess(
+  req: IncomingMessage,
+  auth: { adminToken: string | undefined; session: AdminSession | undefined; listenAddress: string | undefined; now: Date },
+): AdminAccess | undefined {
+  if (isAdminRequest(req, auth.adminToken, auth.listenAddress)) return { via: auth.adminToken === undefined ? 'local' : 'bearer' }
+  const session = auth.session?.fromRequest(req, auth.now)
+  return session ? { via: 'cookie', csrf: session.csrf } : undefined
+}
+
+/**
+ * Whether a state-changing request (a wake, a console action) may go ahead. A browser
+ * sends the login cookie by itself, so with it the request must also carry the CSRF
+ * token only the dashboard's own page could read, and must not come from another site
+ * (Origin, Sec-Fetch-Site). The bearer header is never sent by a browser on its own, and
+ * a local request without a token already had its Origin checked.
+ */
+export function mayWrite(req: IncomingMessage, access: AdminAccess): boolean {
+  if (access.via !== 'cookie') return true
+  const site = req.headers['sec-fetch-site']
+  if (site !== undefined && site !== 'same-origin') return false
+  const origin = req.headers.origin
+  if (origin !== undefined) {
+    try {
+      if (new URL(origin).host !== req.headers.host) return false
+    } catch {
+      return false
+    }
+  }
+  const presented = req.headers['x-gaffer-csrf']
+  return typeof presented === 'string' && sameSecret(presented, access.csrf)
 }

@@ -8,6 +8,7 @@ import type { Pool } from '../store/pool.ts'
 import { qualityByAuthor } from '../store/quality-scores.ts'
 import { listRepositoryRows } from '../store/repositories.ts'
 import { listOpenItemRows, listPendingApprovals } from '../store/work-items.ts'
+import { listRunItems } from '../store/run-items.ts'
 
 /** Runs listed in the state: the most recent, newest first. */
 export const RECENT_RUNS = 50
@@ -21,8 +22,9 @@ export async function readState(
   pool: Pool,
   rosters?: Pick<RosterRegistry, 'get'>,
   model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
+  links: { githubWebUrl?: string } = {},
 ) {
-  const [breaker, repositories, agents, items, pendingApprovals, escalations, runs, quality, dead] = await Promise.all([
+  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, quality, dead] = await Promise.all([
     readModelBreaker(pool),
     listRepositoryRows(pool),
     listAgentRows(pool),
@@ -33,6 +35,12 @@ export async function readState(
     qualityByAuthor(pool),
     listDeadDeliveries(pool),
   ])
+  // What each run worked on, from its transcripts; the dashboard says what a heartbeat did.
+  const runIds = runRows.map((run) => run.id)
+  const runItems = await listRunItems(pool, runIds)
+  const runs = runRows.map((run) => ({ ...run, workedOn: runItems.filter((item) => item.runId === run.id).map(({ runId: _, ...item }) => item) }))
+  // How an agent works (chat or a CLI runtime) decides whether the model breaker stops it.
+  const agents = agentRows.map((agent) => ({ ...agent, runtime: rosters?.get(agent.repository).get(agent.slug)?.runtime ?? 'chat' }))
   // The month's limit lives in the roster (AGENTS.md `budget.monthlyUsd`), the spend in the mirror.
   const budgets = agents.map((agent) => {
     const monthlyUsd = rosters?.get(agent.repository).get(agent.slug)?.budget.monthlyUsd ?? null
@@ -50,6 +58,8 @@ export async function readState(
   return {
     // The model agents ask unless AGENTS.md names another (null: none configured); `rehearsal` is the deterministic stand-in of SPEC §16, for a banner.
     model,
+    // Where links to GitHub point: github.com, a GitHub Enterprise server, or the sandbox's emulated GitHub.
+    github: { webUrl: links.githubWebUrl ?? 'https://github.com' },
     // Open: the model server fails for everyone and no agent calls it until a probe succeeds.
     modelBreaker: { state: breaker.state, since: breaker.since, lastError: breaker.lastError, nextProbeAt: breaker.nextProbeAt },
     repositories,

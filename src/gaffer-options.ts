@@ -97,6 +97,8 @@ export type GafferOptions = {
   retention?: Retention
   /** What this replica runs (GAFFER_PROCESS); default `all`. */
   processRole?: ProcessRole
+  /** Items this replica works at once across its agents, and on one model (GAFFER_MAX_PARALLEL, GAFFER_MODEL_MAX_PARALLEL). */
+  parallel?: Partial<Config['parallel']>
 }
 
 /** The parts of GafferOptions that come straight from the environment. */
@@ -117,9 +119,11 @@ export function optionsFromConfig(
   | 'retention'
   | 'cli'
   | 'processRole'
+  | 'parallel'
 > {
   return {
     processRole: config.processRole,
+    parallel: config.parallel,
     cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,

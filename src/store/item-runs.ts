@@ -1,0 +1,46 @@
+import type { Pool } from './pool.ts'
+
+/**
+ * How one item's work in a heartbeat ended: `worked` (the work returned, the item moved
+ * on or went back to the queue unfinished), `failed` (the work reported or threw an
+ * error), `handed-back` (stopped on purpose: a graceful stop, a model outage).
+ */
+export type ItemRunOutcome = 'worked' | 'failed' | 'handed-back'
+
+export type ItemRunRow = {
+  runId: number
+  repository: string
+  number: number
+  agent: string
+  startedAt: Date
+  finishedAt: Date | null
+  outcome: ItemRunOutcome | null
+  tokens: number
+  costUsd: number
+  error: string | null
+}
+
+/** Closes the record the claim opened for an item's work (`claimReady` inserts it). */
+export async function finishItemRun(
+  pool: Pool,
+  item: { runId: number; repository: string; number: number },
+  result: { outcome: ItemRunOutcome; tokens: number; costUsd: number; error: string | null },
+): Promise<void> {
+  await pool.query({
+    name: 'gaffer-finish-item-run',
+    text: `update item_runs set finished_at = now(), outcome = $4, tokens = $5, cost_usd = $6, error = $7
+     where run_id = $1 and repository = $2 and number = $3 and finished_at is null`,
+    values: [item.runId, item.repository, item.number, result.outcome, result.tokens, result.costUsd, result.error],
+  })
+}
+
+/** The items a heartbeat run worked, in the order it claimed them. */
+export async function listItemRuns(pool: Pool, runId: number): Promise<ItemRunRow[]> {
+  const { rows } = await pool.query<ItemRunRow>(
+    `select run_id as "runId", repository, number, agent, started_at as "startedAt", finished_at as "finishedAt", outcome, tokens,
+            cost_usd::float8 as "costUsd", error
+     from item_runs where run_id = $1 order by id`,
+    [runId],
+  )
+  return rows
+}

@@ -1,8 +1,8 @@
 -- Parallel work inside an agent (maxConcurrent items at once). One row per item a
--- heartbeat worked, written by the claim itself and finished when its work ends, so
--- overlapping work shows in the records (a heartbeat's row counts items; this says
--- when each ran). A claim also reserves part of its agent's monthly budget until it
--- ends: the reservation lives on the claimed row, so it lapses with the lease.
+-- heartbeat worked, from the start of its work to its end, so overlapping work shows in
+-- the records (a heartbeat's row counts its items; this says when each one ran). A
+-- claim also reserves part of its agent's monthly budget until it ends: the reservation
+-- lives on the claimed row, so it lapses with the claim or its lease.
 create table item_runs (
   id           bigserial primary key,
   run_id       bigint not null,

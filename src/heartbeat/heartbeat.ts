@@ -27,7 +27,7 @@ import {
   type ReturnedItem,
 } from '../store/claims.ts'
 import { acquireAgentLease, beginHeartbeat, closeAbandonedRuns, finishHeartbeat, type Fire, type RunOutcome } from '../store/heartbeat-runs.ts'
-import { finishItemRun, type ItemRunOutcome } from '../store/item-runs.ts'
+import { finishItemRun, startItemRuns, type ItemRunOutcome } from '../store/item-runs.ts'
 import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 
@@ -240,6 +240,10 @@ async function workReadyItems(
     } finally {
       deps.slots?.release(model, granted - claimed.length)
     }
+    if (claimed.length > 0 && !(await recordStarts(deps, run, claimed, fail))) {
+      deps.slots?.release(model, claimed.length)
+      break
+    }
     for (const item of claimed) {
       result.tried.push(item.number)
       result.items += 1
@@ -266,6 +270,31 @@ async function workReadyItems(
   }
   await Promise.all(working)
   return result
+}
+
+/**
+ * Opens the claimed items' run records before their work starts; if that fails, the
+ * claims go back untouched (no attempt counted) and the heartbeat claims no more.
+ */
+async function recordStarts(
+  deps: HeartbeatDeps,
+  run: { agent: Agent; repository: string; runId: number; log: Logger },
+  claimed: readonly WorkItem[],
+  fail: (error: string) => void,
+): Promise<boolean> {
+  try {
+    await startItemRuns(
+      deps.pool,
+      { runId: run.runId, repository: run.repository, agent: run.agent.slug },
+      claimed.map((item) => item.number),
+    )
+    return true
+  } catch (error) {
+    run.log.error({ err: error }, 'could not record the start of claimed items; handing them back')
+    fail((error as Error).message)
+    for (const item of claimed) await handBackClaim(deps.pool, run.repository, item.number, run.runId).catch(() => false)
+    return false
+  }
 }
 
 /**

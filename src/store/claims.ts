@@ -84,8 +84,7 @@ const allowedByBudget = `
  * subquery under `IN` may be re-run for every row the UPDATE visits, each time choosing
  * anew). Concurrent claimers skip rows another claimer is
  * updating at that instant instead of queueing behind them, so they spread over the
- * queue; the outer WHERE still decides the single winner of each row. The same statement
- * records each claimed item's run (`item_runs`), so no claim exists without its record.
+ * queue; the outer WHERE still decides the single winner of each row.
  */
 const claimStatement = (limit: string, budgeted: boolean) => `
   with ${budgeted ? allowedByBudget : ''} picked as materialized (
@@ -99,8 +98,6 @@ const claimStatement = (limit: string, budgeted: boolean) => `
     where repository = $1 and number in (select number from picked)
       and state = 'open' and status = 'todo' and (claimed_by_run is null or lease_expires_at < now())
     returning ${workItemColumns}
-  ), recorded as (
-    insert into item_runs (run_id, repository, number, agent) select $4, repository, number, $2 from claimed
   )
   select * from claimed order by ${claimOrder}`
 

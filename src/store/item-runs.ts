@@ -20,7 +20,22 @@ export type ItemRunRow = {
   error: string | null
 }
 
-/** Closes the record the claim opened for an item's work (`claimReady` inserts it). */
+/** Opens the records of a heartbeat's claimed items as their work starts, in claim order, in one statement. */
+export async function startItemRuns(
+  pool: Pool,
+  run: { runId: number; repository: string; agent: string },
+  numbers: readonly number[],
+): Promise<void> {
+  await pool.query({
+    name: 'gaffer-start-item-runs',
+    text: `insert into item_runs (run_id, repository, number, agent)
+     select $1, $2, number, $3 from unnest($4::int[]) with ordinality as claimed (number, position) order by position
+     on conflict (run_id, repository, number) do nothing`,
+    values: [run.runId, run.repository, run.agent, numbers],
+  })
+}
+
+/** Closes the record `startItemRuns` opened. */
 export async function finishItemRun(
   pool: Pool,
   item: { runId: number; repository: string; number: number },

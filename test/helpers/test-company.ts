@@ -121,9 +121,10 @@ export type UseTestCompanyOptions = {
   /**
    * Starts a scripted model server and points the app's model at it. `true` uses the
    * settings most tests want (no retries); an object overrides some of them, and its
-   * `whenIdle` is what the server answers with its script empty (see `startScriptedModel`).
+   * `whenIdle` is what the server answers with its script empty and `delayMs` how long
+   * each answer takes (see `startScriptedModel`).
    */
-  model?: true | (Partial<NonNullable<GafferOptions['model']>> & { whenIdle?: Step })
+  model?: true | (Partial<NonNullable<GafferOptions['model']>> & { whenIdle?: Step; delayMs?: number })
   /**
    * Puts a recording proxy in front of the emulated GitHub and has the app talk through it;
    * a function answers some requests itself (see `startGitHubProxy`).
@@ -163,8 +164,8 @@ export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCom
   const [setUp, tearDown] = options.perTest ? [beforeEach, afterEach] : [beforeAll, afterAll]
 
   setUp(async () => {
-    const { whenIdle, ...modelSettings } = options.model === true ? {} : (options.model ?? {})
-    if (options.model) model = await startScriptedModel({ whenIdle })
+    const { whenIdle, delayMs, ...modelSettings } = options.model === true ? {} : (options.model ?? {})
+    if (options.model) model = await startScriptedModel({ whenIdle, delayMs })
     company = await createTestCompany()
     if (options.proxy) proxy = await startGitHubProxy(company.github.url, options.proxy === true ? undefined : options.proxy)
     if (options.app === false) return

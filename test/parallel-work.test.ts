@@ -75,6 +75,16 @@ describe('maxConcurrent items worked at the same time (scripted model answering 
     expect(runs.map((run) => run.tokens)).toEqual([120, 120, 120])
     const row = (await c.db.pool.query('select items, tokens from heartbeat_runs where id = $1', [result.runId])).rows[0]
     expect(row).toEqual({ items: 3, tokens: 360 })
+    // What the dashboard reads: each item's run, beside the heartbeat's.
+    const state = (await (await fetch(`${c.gaffer!.url}/gaffer/api/state`)).json()) as {
+      itemRuns: Array<{ runId: number; number: number; outcome: string }>
+    }
+    expect(
+      state.itemRuns
+        .filter((run) => run.runId === result.runId)
+        .map((run) => run.number)
+        .sort(),
+    ).toEqual([urgent, normal, low].sort())
   })
 })
 

@@ -49,13 +49,17 @@ export async function finishItemRun(
   })
 }
 
+const itemRunColumns = `run_id as "runId", repository, number, agent, started_at as "startedAt", finished_at as "finishedAt", outcome,
+  tokens, cost_usd::float8 as "costUsd", error`
+
 /** The items a heartbeat run worked, in the order it claimed them. */
 export async function listItemRuns(pool: Pool, runId: number): Promise<ItemRunRow[]> {
-  const { rows } = await pool.query<ItemRunRow>(
-    `select run_id as "runId", repository, number, agent, started_at as "startedAt", finished_at as "finishedAt", outcome, tokens,
-            cost_usd::float8 as "costUsd", error
-     from item_runs where run_id = $1 order by id`,
-    [runId],
-  )
+  const { rows } = await pool.query<ItemRunRow>(`select ${itemRunColumns} from item_runs where run_id = $1 order by id`, [runId])
+  return rows
+}
+
+/** The newest `limit` item runs of every agent, newest first; those still working have no `finishedAt`. */
+export async function listRecentItemRuns(pool: Pool, limit: number): Promise<ItemRunRow[]> {
+  const { rows } = await pool.query<ItemRunRow>(`select ${itemRunColumns} from item_runs order by started_at desc, id desc limit $1`, [limit])
   return rows
 }

@@ -280,7 +280,8 @@ export async function benchClaims(url: string, options: ClaimBenchOptions = {}):
         ['gaffer', 'gaffer (conditional UPDATE)', gafferClaimer, items],
         ['baseline', 'baseline (SELECT FOR UPDATE)', baselineClaimer, baselineItems(claimers)],
       ]
-      if (claimers === Math.max(...levels)) runs.push(...variants.map(([strategy, name, claimer]) => [strategy, name, claimer, items] as (typeof runs)[number]))
+      if (claimers === Math.max(...levels))
+        runs.push(...variants.map(([strategy, name, claimer]) => [strategy, name, claimer, items] as (typeof runs)[number]))
       for (const [strategy, name, claimer, count] of runs) {
         progress(`claims: ${name} with ${claimers} claimer${claimers === 1 ? '' : 's'} on ${count} items…`)
         const sessions = strategy === 'shared-pool' ? { shared: sharedPool } : strategy === 'async-commit' ? { asyncCommit: true } : {}
@@ -321,10 +322,30 @@ export function claimTableRows(results: readonly ClaimBenchRow[]): Row[] {
   const at = (strategy: Strategy) => results.find((row) => row.claimers === top && row.strategy === strategy)
   const prepared = at('gaffer')
   const variantRows: [Strategy, string, 'before' | 'variant', string][] = [
-    ['unprepared', 'prepared claim vs the claim before', 'before', 'baseline: the same UPDATE sent as text, planned again for every claim (Gaffer before this change)'],
-    ['batch', '3 items a claim', 'variant', 'claimReady with count 3, as a heartbeat of maxConcurrent 3 claims; claims/s counts items, latency is per statement; baseline: one a claim'],
-    ['shared-pool', 'claimers sharing a pool sized for the cores', 'variant', `all claimers through one pool of ${availableParallelism() + 1} connections (cores + 1), as one replica's heartbeats share its pool; latency includes waiting for a connection; baseline: a connection each`],
-    ['async-commit', 'synchronous_commit = off', 'variant', 'not what Gaffer runs: a claim acknowledged before its WAL reaches disk (a Postgres crash may lose the last ~0.6 s of claims); baseline: durable'],
+    [
+      'unprepared',
+      'prepared claim vs the claim before',
+      'before',
+      'baseline: the same UPDATE sent as text, planned again for every claim (Gaffer before this change)',
+    ],
+    [
+      'batch',
+      '3 items a claim',
+      'variant',
+      'claimReady with count 3, as a heartbeat of maxConcurrent 3 claims; claims/s counts items, latency is per statement; baseline: one a claim',
+    ],
+    [
+      'shared-pool',
+      'claimers sharing a pool sized for the cores',
+      'variant',
+      `all claimers through one pool of ${availableParallelism() + 1} connections (cores + 1), as one replica's heartbeats share its pool; latency includes waiting for a connection; baseline: a connection each`,
+    ],
+    [
+      'async-commit',
+      'synchronous_commit = off',
+      'variant',
+      'not what Gaffer runs: a claim acknowledged before its WAL reaches disk (a Postgres crash may lose the last ~0.6 s of claims); baseline: durable',
+    ],
   ]
   for (const [strategy, label, side, note] of variantRows) {
     const row = at(strategy)

@@ -39,7 +39,8 @@ if (!(Number.isInteger(parallelTasks) && parallelTasks > 0)) throw new Error('BE
 const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e'] as const
 const asked = process.argv.slice(2)
 const unknown = asked.filter((name) => !(sectionNames as readonly string[]).includes(name))
-if (unknown.length > 0) throw new Error(`no bench section ${unknown.join(', ')}; the sections are ${sectionNames.join(', ')} (none named runs them all)`)
+if (unknown.length > 0)
+  throw new Error(`no bench section ${unknown.join(', ')}; the sections are ${sectionNames.join(', ')} (none named runs them all)`)
 const runs = (section: (typeof sectionNames)[number]) => asked.length === 0 || asked.includes(section)
 
 type Server = { adminUrl: string; source: string; stop: () => Promise<void> }

@@ -107,6 +107,21 @@ describe('a heartbeat: claim, work, report', () => {
     expect(await runOf(result.runId)).toMatchObject({ outcome: 'idle', github_requests: 0 })
   })
 
+  it("releases a crashed run's expired lease at the start of any agent's heartbeat, and mirrors it onto GitHub", async () => {
+    const number = await openIssue('Left behind by a crash', ['agent:frontend-engineer'])
+    await c.db.pool.query(
+      `update work_items set status = 'in-progress', claimed_by_run = 999999, lease_expires_at = now() - interval '1 second'
+       where repository = $1 and number = $2`,
+      [repository(), number],
+    )
+
+    const result = await c.gaffer!.heartbeats.runNow(repository(), 'reviewer')
+
+    expect(result).toMatchObject({ outcome: 'idle' })
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 1, claimed_by_run: null })
+    expect(await labelsOnGitHub(c, number)).toContain('status:todo')
+  })
+
   it('hands back unfinished work with attempts + 1, and blocks it after the third attempt', async () => {
     const number = await openIssue('Never finishes', ['agent:frontend-engineer'])
 

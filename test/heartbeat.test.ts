@@ -120,6 +120,9 @@ describe('a heartbeat: claim, work, report', () => {
     expect(result).toMatchObject({ outcome: 'idle' })
     expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 1, claimed_by_run: null })
     expect(await labelsOnGitHub(c, number)).toContain('status:todo')
+    // Out of the way of the tests that count frontend-engineer's items.
+    await c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: number, state: 'closed' })
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.state, poll).toBe('closed')
   })
 
   it('hands back unfinished work with attempts + 1, and blocks it after the third attempt', async () => {

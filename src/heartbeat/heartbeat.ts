@@ -13,7 +13,6 @@ import { createItemHandle } from './item-handle.ts'
 import type { ItemHandle } from './item-handle.ts'
 import type { WorkSlots } from './work-slots.ts'
 import {
-  bestReadyItems,
   claimReady,
   hasReadyItem,
   handBackClaim,
@@ -26,7 +25,16 @@ import {
   type ReadyItem,
   type ReturnedItem,
 } from '../store/claims.ts'
-import { acquireAgentLease, beginHeartbeat, closeAbandonedRuns, finishHeartbeat, type Fire, type RunOutcome } from '../store/heartbeat-runs.ts'
+import {
+  acquireAgentLease,
+  beginHeartbeat,
+  closeAbandonedRuns,
+  finishHeartbeat,
+  probeHeartbeat,
+  recordQuietHeartbeat,
+  type Fire,
+  type RunOutcome,
+} from '../store/heartbeat-runs.ts'
 import { finishItemRun, startItemRuns, type ItemRunOutcome } from '../store/item-runs.ts'
 import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
@@ -118,12 +126,33 @@ export type HeartbeatResult = {
  * One heartbeat of one agent (SPEC §5): reconcile its ready items, let it handle its
  * reports' escalations, then claim up to maxConcurrent ready items and work them at the
  * same time, each with its own lease, abort signal, item run record and budget
- * reservation. An agent with nothing to do makes no model call and, when it owns no
- * ready items, no GitHub request; its heartbeat costs three statements (four for a
- * manager): begin, the ready queue, (the blocks it holds,) finish.
+ * reservation. An agent with nothing to do makes no model call, no GitHub request and
+ * two statements: a read (`probeHeartbeat`) and one write recording the run
+ * (`recordQuietHeartbeat`, which also releases expired leases); one with work takes its
+ * lease, works, and gives the lease back.
  */
 export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<HeartbeatResult> {
   const { pool } = deps
+  const agent = deps.rosters.get(fire.repository).get(fire.agent)
+  const reports = agent
+    ? deps.rosters
+        .get(fire.repository)
+        .reportsOf(agent.slug)
+        .map((report) => report.slug)
+    : []
+  const probe = agent
+    ? await probeHeartbeat(pool, { repository: fire.repository, agent: agent.slug, reports }, { now: deps.now(), limit: deps.reconcileLimit })
+    : undefined
+  const quiet: { outcome: 'idle' | 'skipped'; error: string | null } | undefined = !probe
+    ? { outcome: 'skipped', error: `no agent "${fire.agent}" in the roster of ${fire.repository}` }
+    : probe.paused
+      ? { outcome: 'skipped', error: 'paused' }
+      : probe.leaseHeld
+        ? { outcome: 'skipped', error: 'another heartbeat of this agent is running' }
+        : probe.ready.length === 0 && !probe.hasBlocks
+          ? { outcome: 'idle', error: null }
+          : undefined
+  if (quiet) return recordQuiet(deps, fire, quiet)
   const begun = await beginHeartbeat(pool, fire, { leaseMs: deps.leaseMs, maxAttempts: deps.maxAttempts, now: deps.now() })
   const { runId } = begun
   if (runId === undefined) return { runId, outcome: 'not-elected', items: 0, githubRequests: 0 }
@@ -153,7 +182,6 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     : undefined
   try {
     await mirrorReleased(deps, begun.released)
-    const agent = deps.rosters.get(fire.repository).get(fire.agent)
     if (!agent) return await finish('skipped', `no agent "${fire.agent}" in the roster of ${fire.repository}`)
     if (begun.paused) return await finish('skipped', 'paused')
     if (!begun.leased) return await finish('skipped', 'another heartbeat of this agent is running')
@@ -166,7 +194,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     // A CLI runtime talks to its own model, not ours: our model server being down says nothing about it.
     let paused: Promise<string | undefined> | undefined
     const modelPaused = () => (paused ??= agent.runtime === 'chat' && deps.modelPaused ? deps.modelPaused() : Promise.resolve(undefined))
-    const ready = await reconcileReadyItems(deps, github, fire.repository, agent)
+    const ready = await reconcileReadyItems(deps, github, fire.repository, agent, probe!.ready)
 
     const escalated = await deps.escalations({
       agent,
@@ -201,6 +229,17 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
   } finally {
     clearInterval(renewAgent)
   }
+}
+
+/** A heartbeat with nothing to do, or that cannot run: recorded, finished, in one statement. */
+async function recordQuiet(deps: HeartbeatDeps, fire: Fire, quiet: { outcome: 'idle' | 'skipped'; error: string | null }): Promise<HeartbeatResult> {
+  const { runId, released } = await recordQuietHeartbeat(deps.pool, fire, { ...quiet, maxAttempts: deps.maxAttempts })
+  if (runId === undefined) return { runId, outcome: 'not-elected', items: 0, githubRequests: 0 }
+  deps.log
+    .child({ agent: fire.agent, repository: fire.repository, run: runId })
+    .info({ outcome: quiet.outcome, items: 0, githubRequests: 0, error: quiet.error }, 'heartbeat finished')
+  await mirrorReleased(deps, released)
+  return { runId, outcome: quiet.outcome, items: 0, githubRequests: 0, ...(quiet.error ? { error: quiet.error } : {}) }
 }
 
 /**
@@ -302,11 +341,17 @@ async function recordStarts(
  * conditional requests, so a lost webhook (an item closed, relabelled or reassigned)
  * cannot make the agent work something stale. Stops once `maxConcurrent` items are
  * confirmed still ready, or after `reconcileLimit` reads; the periodic sweep heals
- * the rest of the queue. Returns the ready items as the mirror has them afterwards (those
- * it read, and those it did not need to); GitHub is not asked when none is ready.
+ * the rest of the queue. `rows` are the ready items as the heartbeat's probe read them;
+ * returns them as the mirror has them afterwards (those it read, and those it did not
+ * need to); GitHub is not asked when none is ready.
  */
-async function reconcileReadyItems(deps: HeartbeatDeps, github: () => Promise<Octokit>, repository: string, agent: Agent): Promise<ReadyItem[]> {
-  const rows = await bestReadyItems(deps.pool, repository, agent.slug, deps.reconcileLimit)
+async function reconcileReadyItems(
+  deps: HeartbeatDeps,
+  github: () => Promise<Octokit>,
+  repository: string,
+  agent: Agent,
+  rows: readonly ReadyItem[],
+): Promise<ReadyItem[]> {
   // An item found moved to another agent wakes that agent; this one is already awake.
   const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
   const ready: ReadyItem[] = []

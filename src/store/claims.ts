@@ -25,7 +25,7 @@ const readyFor = `repository = $1 and owner_agent = $2 and state = 'open' and st
            and (claimed_by_run is null or lease_expires_at < now()) and not (number = any($3))`
 
 /** The claim order: priority first, then the oldest, then the lowest number. */
-const claimOrder = 'priority_score desc, github_created_at asc nulls last, number asc'
+export const claimOrder = 'priority_score desc, github_created_at asc nulls last, number asc'
 
 /** Whether the agent has a claimable item besides `skip` (a heartbeat that stopped at maxConcurrent asks, to wake it again). */
 export async function hasReadyItem(pool: Pool, repository: string, agent: string, skip: readonly number[]): Promise<boolean> {
@@ -37,21 +37,8 @@ export async function hasReadyItem(pool: Pool, repository: string, agent: string
   return rowCount === 1
 }
 
+/** One of an agent's `todo` items, in claim order (the heartbeat's probe reads them). */
 export type ReadyItem = { number: number; kind: 'issue' | 'pull'; priority_score: number }
-
-/**
- * The agent's `todo` items in the order it would claim them, claimed or not: what a
- * heartbeat re-reads from GitHub before it chooses.
- */
-export async function bestReadyItems(pool: Pool, repository: string, agent: string, limit: number): Promise<ReadyItem[]> {
-  const { rows } = await pool.query<ReadyItem>({
-    name: 'gaffer-best-ready',
-    text: `select number, kind, priority_score from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
-     order by ${claimOrder} limit $3`,
-    values: [repository, agent, limit],
-  })
-  return rows
-}
 
 /** A monthly budget the claim must respect: what the agent may spend, and what each run it starts reserves. */
 export type ClaimBudget = { monthlyUsd: number; reserveUsd: number }

@@ -1,5 +1,5 @@
 import { monthOf } from './budgets.ts'
-import { releaseExpiredStatement, type ReturnedItem } from './claims.ts'
+import { claimOrder, releaseExpiredStatement, type ReadyItem, type ReturnedItem } from './claims.ts'
 import type { Pool } from './pool.ts'
 
 export type Fire = { repository: string; agent: string; fireKey: string; trigger: 'cron' | 'wake' | 'api' }
@@ -87,6 +87,72 @@ export async function beginHeartbeat(pool: Pool, fire: Fire, options: { leaseMs:
   })
   const row = rows[0]!
   return { runId: row.runId ?? undefined, paused: row.paused ?? undefined, leased: row.leased, released: row.released }
+}
+
+/** What a heartbeat reads before it writes anything: whether it has anything to do. */
+export type HeartbeatProbe = {
+  /** Paused, unless a new month lifts a pause the budget caused. */
+  paused: boolean
+  /** Another heartbeat of the agent holds its lease. */
+  leaseHeld: boolean
+  /** The agent's `todo` items in claim order, claimed or not, at most `limit`. */
+  ready: ReadyItem[]
+  /** A report's block waits for this agent (a manager). */
+  hasBlocks: boolean
+}
+
+/**
+ * A heartbeat's first statement, read-only: is the agent paused or already running, which
+ * of its items are ready, and does a block wait for it. Most heartbeats find nothing to
+ * do; they then write once (`recordQuietHeartbeat`) instead of taking and giving back a
+ * lease. `$1` repository, `$2` agent, `$3` month, `$4` limit, `$5` the agent's reports.
+ */
+export async function probeHeartbeat(
+  pool: Pool,
+  at: { repository: string; agent: string; reports: readonly string[] },
+  options: { now: Date; limit: number },
+): Promise<HeartbeatProbe> {
+  const { rows } = await pool.query<HeartbeatProbe>({
+    name: 'gaffer-probe-heartbeat',
+    text: `select coalesce(a.paused and not (a.spend_month is distinct from $3 and a.paused_reason = 'monthly budget spent'), false) as paused,
+         coalesce(a.running_run is not null and a.running_until >= now(), false) as "leaseHeld",
+         coalesce((select json_agg(json_build_object('number', r.number, 'kind', r.kind, 'priority_score', r.priority_score) order by r.position) from (
+           select number, kind, priority_score, row_number() over (order by ${claimOrder}) as position
+           from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+           order by ${claimOrder} limit $4) r), '[]') as ready,
+         exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
+           and (escalated_to = $2 or (escalated_to is null and owner_agent = any($5::text[])))) as "hasBlocks"
+       from (select 1) one left join agents a on a.repository = $1 and a.slug = $2`,
+    values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports],
+  })
+  return rows[0]!
+}
+
+/**
+ * Records a heartbeat that had nothing to do (idle) or could not run (skipped), finished,
+ * in one statement, which also releases every expired lease as each heartbeat does. A
+ * cron fire's run, inserted by the run coordinator, is finished; an API call or wake
+ * inserts its own. `runId` is undefined when this replica was not elected for the fire.
+ */
+export async function recordQuietHeartbeat(
+  pool: Pool,
+  fire: Fire,
+  run: { outcome: 'idle' | 'skipped'; error: string | null; maxAttempts: number },
+): Promise<{ runId: number | undefined; released: ReturnedItem[] }> {
+  const recorded =
+    fire.trigger === 'cron'
+      ? `update heartbeat_runs set finished_at = now(), outcome = $5, error = $6
+         where fire_key = $3 and repository = $1 and agent = $2 and finished_at is null and $4::text is not null returning id`
+      : `insert into heartbeat_runs (repository, agent, fire_key, trigger, finished_at, outcome, error) values ($1, $2, $3, $4, now(), $5, $6)
+         on conflict (fire_key) do nothing returning id`
+  const { rows } = await pool.query<{ runId: number | null; released: ReturnedItem[] }>({
+    name: fire.trigger === 'cron' ? 'gaffer-quiet-cron' : 'gaffer-quiet',
+    text: `with fire as (${recorded}), released as (${releaseExpiredStatement('$7', 'exists (select 1 from fire)')})
+       select (select id from fire) as "runId", coalesce((select json_agg(released) from released), '[]') as released`,
+    values: [fire.repository, fire.agent, fire.fireKey, fire.trigger, run.outcome, run.error, run.maxAttempts],
+  })
+  const row = rows[0]!
+  return { runId: row.runId ?? undefined, released: row.released }
 }
 
 /** A heartbeat's last statement: records its outcome and totals and gives the agent's lease back. */

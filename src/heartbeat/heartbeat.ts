@@ -475,7 +475,7 @@ async function workItem(
 
 /**
  * Releases every expired lease (a crashed or stuck run) and mirrors the result onto
- * GitHub. Each heartbeat does the same in its first statement (`beginHeartbeat`); this
+ * GitHub. Each heartbeat does the same in its first write (`beginHeartbeat`, `recordQuietHeartbeat`); this
  * is the sweep's and the start's. At start and in the sweep (`closeRuns`), runs a dead
  * process left open are closed first, as failed, and their claims end with them.
  */

@@ -21,7 +21,7 @@ export async function recordFire(pool: Pool, fire: Fire): Promise<number | undef
   return rows[0]?.id
 }
 
-/** What a heartbeat learns from its first statement. */
+/** What a heartbeat with work learns as it begins. */
 export type HeartbeatStart = {
   /** The run's id; undefined when this replica was not elected for the fire. */
   runId: number | undefined
@@ -40,7 +40,7 @@ const pausedNow = `(a.paused and not ${budgetPauseLifted})`
 const leaseFree = '(a.running_run is null or a.running_run = f.id or a.running_until < now())'
 
 /**
- * A heartbeat's first statement, doing in one round trip what used to take five: records
+ * The first write of a heartbeat with work, doing in one round trip what used to take five: records
  * the fire (an API call or wake inserts its run; a cron fire's run was inserted by the
  * run coordinator and is looked up), starts a new month's spend when the month changed
  * (lifting a pause only the budget caused), takes the agent's heartbeat lease unless the

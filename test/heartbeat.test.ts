@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { formatMarker } from '../src/company/marker.ts'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { getWorkItem, type WorkItem } from '../src/store/work-items.ts'
-import { labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, openIssueAsApp, poll, settleWebhooks, useTestCompany } from './helpers/test-company.ts'
 
 describe('a heartbeat: claim, work, report', () => {
   let behaviour: (context: WorkContext) => Promise<void>
@@ -25,6 +25,7 @@ describe('a heartbeat: claim, work, report', () => {
     await expect
       .poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.labels.length, poll)
       .toBe(labels.length + (labels.some((l) => l.startsWith('agent:')) ? 0 : 1) + (labels.some((l) => l.startsWith('status:')) ? 0 : 1))
+    await settleWebhooks(c)
     return number
   }
   const runOf = async (runId: number | undefined) =>

@@ -6,7 +6,7 @@ import type { WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import { listItemRuns, type ItemRunRow } from '../src/store/item-runs.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { labelsOnGitHub, poll, useTestCompany, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, settleWebhooks, useTestCompany, type TestCompany } from './helpers/test-company.ts'
 
 const AGENT = 'backend-engineer'
 
@@ -26,6 +26,7 @@ async function orgWith(maxConcurrent: number, budget = '{ monthlyUsd: 30, runTok
 async function openTask(c: TestCompany, title: string, priority = 'priority:p2'): Promise<number> {
   const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: [`agent:${AGENT}`, priority] })).data.number
   await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')
+  await settleWebhooks(c)
   return number
 }
 

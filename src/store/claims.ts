@@ -90,7 +90,8 @@ const claimStatement = (limit: string, budgeted: boolean) => `
 
 // Named: Postgres plans each once per connection instead of once per claim.
 const CLAIM = { name: 'gaffer-claim', text: claimStatement('$7::int', false) }
-const CLAIM_BUDGETED = { name: 'gaffer-claim-budgeted', text: claimStatement('(select n from allowed)', true) }
+// An agent missing from the mirror has no spend to count: the budget then limits nothing.
+const CLAIM_BUDGETED = { name: 'gaffer-claim-budgeted', text: claimStatement('coalesce((select n from allowed), $8::int)', true) }
 
 /**
  * Claims up to `count` of the agent's best ready items in one statement (a heartbeat asks

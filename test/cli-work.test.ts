@@ -10,7 +10,7 @@ import { closedBreaker } from '../src/llm/model-breaker-rules.ts'
 import { changeModelBreaker } from '../src/store/model-breaker.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, poll, settleWebhooks, type TestCompany } from './helpers/test-company.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
 
@@ -79,6 +79,7 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
   const openTask = async (title: string, agent = 'backend-engineer') => {
     const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: [`agent:${agent}`] })).data.number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     return number
   }
   const progressComment = async (number: number) =>

@@ -1,12 +1,24 @@
+import { availableParallelism } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { claimNextReady } from '../src/store/claims.ts'
+import pg from 'pg'
+import { claimNextReady, claimReady } from '../src/store/claims.ts'
 import { createPool, type Pool } from '../src/store/pool.ts'
 import { percentile, sortedCopy, type Row } from './stats.ts'
+
+/**
+ * What claims: Gaffer's claim (prepared, one item a statement), the SELECT … FOR UPDATE
+ * baseline, and at the highest concurrency the variants that show where the time goes:
+ * Gaffer's claim as it was before it was prepared (`unprepared`), three items a statement
+ * (`batch`, a heartbeat of maxConcurrent 3), every claimer sharing one pool sized for the
+ * cores (`shared-pool`), and the prepared claim without waiting for the WAL flush
+ * (`async-commit`: `synchronous_commit = off`, not what Gaffer runs).
+ */
+export type Strategy = 'gaffer' | 'baseline' | 'unprepared' | 'batch' | 'shared-pool' | 'async-commit'
 
 /** One measured configuration; `run.ts` prints these and writes them to results.json. */
 export type ClaimBenchRow = {
   benchmark: string
-  strategy: 'gaffer' | 'baseline'
+  strategy: Strategy
   claimers: number
   items: number
   /** Successful claims (should equal `items`). */
@@ -52,6 +64,45 @@ const LEASE_MS = 30 * 60 * 1000
 
 /** Claims until the queue is empty or `deadline` (a performance.now() time) has passed. */
 type Claimer = (pool: Pool, runId: number, tally: Tally, deadline: number) => Promise<void>
+
+/** Gaffer's claimer taking up to `count` items a statement, as a heartbeat of maxConcurrent `count` does. */
+const batchClaimer =
+  (count: number): Claimer =>
+  async (pool, runId, tally, deadline) => {
+    while (performance.now() < deadline) {
+      const start = performance.now()
+      const claimed = await claimReady(pool, { repository: REPOSITORY, agent: AGENT, skip: [] }, { runId, leaseMs: LEASE_MS }, { count })
+      tally.latencies.push(performance.now() - start)
+      if (claimed.length === 0) return
+      for (const item of claimed) tally.claims.push({ number: item.number, runId })
+    }
+  }
+
+/**
+ * Gaffer's claim as it was before it was prepared: the same conditional UPDATE, sent as
+ * plain text, so Postgres plans it again for every claim.
+ */
+const unpreparedClaimer: Claimer = async (pool, runId, tally, deadline) => {
+  while (performance.now() < deadline) {
+    const start = performance.now()
+    const { rows } = await pool.query<{ number: number }>(
+      `update work_items set status = 'in-progress', status_changed_at = now(), claimed_by_run = $4,
+          lease_expires_at = now() + make_interval(secs => $5::float8 / 1000), updated_at = now()
+       where repository = $1 and number = (
+           select number from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+             and (claimed_by_run is null or lease_expires_at < now()) and not (number = any($3))
+           order by priority_score desc, github_created_at asc nulls last, number asc
+           limit 1 for update skip locked)
+         and state = 'open' and status = 'todo' and (claimed_by_run is null or lease_expires_at < now())
+       returning *`,
+      [REPOSITORY, AGENT, [], runId, LEASE_MS],
+    )
+    tally.latencies.push(performance.now() - start)
+    const row = rows[0]
+    if (!row) return
+    tally.claims.push({ number: row.number, runId })
+  }
+}
 
 type Tally = { latencies: number[]; claims: { number: number; runId: number }[]; lostRaces: number }
 
@@ -133,17 +184,22 @@ async function measure(
   claimers: number,
   items: number,
   maxSeconds: number,
+  sessions: { shared?: number; asyncCommit?: boolean } = {},
 ): Promise<Omit<ClaimBenchRow, 'strategy'>> {
   await resetItems(admin, items)
-  // One single-connection pool per claimer: every claimer has its own Postgres session,
-  // opened before the clock starts.
-  const pools = Array.from({ length: claimers }, () => createPool(url, 1))
+  // One single-connection pool per claimer (every claimer has its own Postgres session), or
+  // one pool of `sessions.shared` connections they all share; opened before the clock starts.
+  const open = () =>
+    sessions.asyncCommit
+      ? new pg.Pool({ connectionString: url, max: sessions.shared ?? 1, options: '-c synchronous_commit=off' })
+      : createPool(url, sessions.shared ?? 1)
+  const pools = sessions.shared === undefined ? Array.from({ length: claimers }, open) : [open()]
   try {
-    await Promise.all(pools.map((pool) => pool.query('select 1')))
+    await Promise.all(pools.flatMap((pool) => Array.from({ length: sessions.shared ?? 1 }, () => pool.query('select pg_sleep(0.05)'))))
     const tally: Tally = { latencies: [], claims: [], lostRaces: 0 }
     const started = performance.now()
     const deadline = started + maxSeconds * 1000
-    await Promise.all(pools.map((pool) => claimer(pool, nextRunId++, tally, deadline)))
+    await Promise.all(Array.from({ length: claimers }, (_, i) => claimer(pools[i % pools.length]!, nextRunId++, tally, deadline)))
     const seconds = (performance.now() - started) / 1000
 
     const winners = new Map<number, number[]>()
@@ -203,6 +259,8 @@ export async function benchClaims(url: string, options: ClaimBenchOptions = {}):
   const baselineItems = options.baselineItems ?? (() => items)
   const maxSeconds = options.maxSecondsPerRun ?? Number.POSITIVE_INFINITY
   const progress = options.progress ?? (() => {})
+  // One connection per core and one more: Postgres runs a statement per connection, so more only queue inside it.
+  const sharedPool = availableParallelism() + 1
   const admin = createPool(url, 1)
   try {
     await admin.query(`insert into repositories (full_name, installation_id) values ($1, 1) on conflict (full_name) do nothing`, [REPOSITORY])
@@ -211,14 +269,23 @@ export async function benchClaims(url: string, options: ClaimBenchOptions = {}):
     await measure(url, admin, 'warm-up', baselineClaimer, 2, 300, 5)
 
     const rows: ClaimBenchRow[] = []
+    const variants: [Strategy, string, Claimer][] = [
+      ['unprepared', 'gaffer, the claim before it was prepared', unpreparedClaimer],
+      ['batch', 'gaffer, 3 items a claim (maxConcurrent 3)', batchClaimer(3)],
+      ['shared-pool', `gaffer, claimers sharing a pool of ${sharedPool}`, gafferClaimer],
+      ['async-commit', 'gaffer, synchronous_commit = off', gafferClaimer],
+    ]
     for (const claimers of levels) {
       const runs: [ClaimBenchRow['strategy'], string, Claimer, number][] = [
         ['gaffer', 'gaffer (conditional UPDATE)', gafferClaimer, items],
         ['baseline', 'baseline (SELECT FOR UPDATE)', baselineClaimer, baselineItems(claimers)],
       ]
+      if (claimers === Math.max(...levels))
+        runs.push(...variants.map(([strategy, name, claimer]) => [strategy, name, claimer, items] as (typeof runs)[number]))
       for (const [strategy, name, claimer, count] of runs) {
         progress(`claims: ${name} with ${claimers} claimer${claimers === 1 ? '' : 's'} on ${count} items…`)
-        const row = { ...(await measure(url, admin, name, claimer, claimers, count, maxSeconds)), strategy }
+        const sessions = strategy === 'shared-pool' ? { shared: sharedPool } : strategy === 'async-commit' ? { asyncCommit: true } : {}
+        const row = { ...(await measure(url, admin, name, claimer, claimers, count, maxSeconds, sessions)), strategy }
         progress(`  ${row.claims} claims, ${row.lostRaces} lost races in ${row.seconds}s`)
         const notes = [
           ...(count === items ? [] : [`${count.toLocaleString('en-US')} items`]),
@@ -251,12 +318,51 @@ export function claimTableRows(results: readonly ClaimBenchRow[]): Row[] {
       note: ['conditional UPDATE over SKIP LOCKED vs SELECT … FOR UPDATE then UPDATE', ...notes].join('; '),
     }
   })
-  const doubles = (strategy: ClaimBenchRow['strategy']) =>
-    results.filter((row) => row.strategy === strategy).reduce((sum, row) => sum + row.doubleClaims + row.dbMismatches, 0)
+  const top = Math.max(...levels)
+  const at = (strategy: Strategy) => results.find((row) => row.claimers === top && row.strategy === strategy)
+  const prepared = at('gaffer')
+  const variantRows: [Strategy, string, 'before' | 'variant', string][] = [
+    [
+      'unprepared',
+      'prepared claim vs the claim before',
+      'before',
+      'baseline: the same UPDATE sent as text, planned again for every claim (Gaffer before this change)',
+    ],
+    [
+      'batch',
+      '3 items a claim',
+      'variant',
+      'claimReady with count 3, as a heartbeat of maxConcurrent 3 claims; claims/s counts items, latency is per statement; baseline: one a claim',
+    ],
+    [
+      'shared-pool',
+      'claimers sharing a pool sized for the cores',
+      'variant',
+      `all claimers through one pool of ${availableParallelism() + 1} connections (cores + 1), as one replica's heartbeats share its pool; latency includes waiting for a connection; baseline: a connection each`,
+    ],
+    [
+      'async-commit',
+      'synchronous_commit = off',
+      'variant',
+      'not what Gaffer runs: a claim acknowledged before its WAL reaches disk (a Postgres crash may lose the last ~0.6 s of claims); baseline: durable',
+    ],
+  ]
+  for (const [strategy, label, side, note] of variantRows) {
+    const row = at(strategy)
+    if (!row) continue
+    rows.push({
+      measure: `claims/s (p50 / p99 ms), ${top} claimers: ${label}`,
+      gaffer: figure(side === 'before' ? prepared : row),
+      baseline: figure(side === 'before' ? row : prepared),
+      note,
+    })
+  }
+  const doubles = (gaffer: boolean) =>
+    results.filter((row) => (row.strategy !== 'baseline') === gaffer).reduce((sum, row) => sum + row.doubleClaims + row.dbMismatches, 0)
   rows.push({
     measure: 'double claims, all runs',
-    gaffer: String(doubles('gaffer')),
-    baseline: String(doubles('baseline')),
+    gaffer: String(doubles(true)),
+    baseline: String(doubles(false)),
     note: 'items claimed twice or whose row disagrees with the one winner; must be 0',
   })
   return rows

@@ -7,7 +7,10 @@
  *
  * Each claim run stops when its queue is empty or after BENCH_SECONDS_PER_RUN seconds
  * (default 12); BENCH_E2E_TASKS (default 200, about ten minutes with a 1 s model) sizes
- * the end-to-end run.
+ * the end-to-end run, BENCH_PARALLEL_TASKS (default 12) each parallel-work run.
+ *
+ * `npm run bench -- claims heartbeats` runs only the sections named (ingest, claims,
+ * heartbeats, parallel, e2e); no name runs them all.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -22,12 +25,24 @@ import { benchChangeFeed } from './change-feed.ts'
 import { benchClaims, claimTableRows } from './claims.ts'
 import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
+import { benchParallelRun, parallelTableRows } from './parallel.ts'
 import { benchThroughput } from './throughput.ts'
 import { benchWorkspaceOverhead } from './workspace-overhead.ts'
 import { formatSections, type Row, type Section } from './stats.ts'
 
 const secondsPerRun = Number(process.env.BENCH_SECONDS_PER_RUN ?? 12)
 if (!(secondsPerRun > 0)) throw new Error('BENCH_SECONDS_PER_RUN must be a positive number of seconds')
+const tasks = Number(process.env.BENCH_E2E_TASKS ?? 200)
+if (!(Number.isInteger(tasks) && tasks > 0)) throw new Error('BENCH_E2E_TASKS must be a positive whole number of tasks')
+const parallelTasks = Number(process.env.BENCH_PARALLEL_TASKS ?? 12)
+if (!(Number.isInteger(parallelTasks) && parallelTasks > 0)) throw new Error('BENCH_PARALLEL_TASKS must be a positive whole number of tasks')
+
+const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e', 'dashboards'] as const
+const asked = process.argv.slice(2)
+const unknown = asked.filter((name) => !(sectionNames as readonly string[]).includes(name))
+if (unknown.length > 0)
+  throw new Error(`no bench section ${unknown.join(', ')}; the sections are ${sectionNames.join(', ')} (none named runs them all)`)
+const runs = (section: (typeof sectionNames)[number]) => asked.length === 0 || asked.includes(section)
 
 type Server = { adminUrl: string; source: string; stop: () => Promise<void> }
 
@@ -109,48 +124,64 @@ try {
     }
   }
 
-  console.error('webhook ingest: 1,000 signed deliveries through the endpoint, and Probot alone…')
-  const ingest = await inDatabase('ingest', benchIngest)
+  const sections: Section[] = []
+  const raw: Record<string, unknown> = {}
+  let claims: Awaited<ReturnType<typeof benchClaims>> = []
+  if (runs('ingest')) {
+    console.error('webhook ingest: 1,000 signed deliveries through the endpoint, and Probot alone…')
+    const ingest = await inDatabase('ingest', benchIngest)
+    sections.push({ name: '1. webhook ingest', rows: ingest.rows })
+    raw.ingest = ingest.raw
+  }
+  if (runs('claims')) {
+    claims = await benchClaims(url.toString(), { maxSecondsPerRun: secondsPerRun, progress: (line) => console.error(line) })
+    sections.push({ name: '2. claims (10,000 items)', rows: claimTableRows(claims) })
+    raw.claims = claims
+  }
+  if (runs('heartbeats')) {
+    console.error('heartbeat cost: one round of a 33-agent org over 10,000 mirrored items…')
+    const heartbeatRound = await inDatabase('heartbeats', benchHeartbeatRound)
+    console.error('heartbeat cost: idle and busy heartbeats, and a three-level delegation…')
+    const costs = await inDatabase('agents', benchAgentCosts)
+    console.error('workspace overhead: 10 CLI-style runs without the CLI, beside propose_change…')
+    // Guarded: a machine without git still gets the rest of the table.
+    const workspace = await inDatabase('workspaces', benchWorkspaceOverhead).catch((error: unknown): Row[] => [
+      { measure: 'CLI run overhead', gaffer: 'not measured', baseline: '', note: (error as Error).message },
+    ])
+    sections.push({ name: '3. heartbeat cost', rows: [...heartbeatRound.rows, ...costs, ...workspace] })
+    raw.heartbeatRound = heartbeatRound.raw
+  }
+  if (runs('parallel')) {
+    const modelDelayMs = 1_000
+    const run = (maxConcurrent: number) => {
+      console.error(`parallel work: one specialist, maxConcurrent ${maxConcurrent}, ${parallelTasks} tasks, a model that answers after 1 s…`)
+      return inDatabase(`parallel${maxConcurrent}`, (url) =>
+        benchParallelRun(url, { maxConcurrent, tasks: parallelTasks, modelDelayMs, timeoutMs: 10 * 60_000 }),
+      )
+    }
+    const one = await run(1)
+    const three = await run(3)
+    sections.push({ name: '4. parallel work', rows: parallelTableRows(one, three, modelDelayMs) })
+    raw.parallel = { one, three }
+  }
+  if (runs('e2e')) {
+    console.error(`end to end: ${tasks} tasks, a model that answers after 1 s, Gaffer in its own process…`)
+    const endToEnd = await inDatabase('throughput', (url) => benchThroughput(url, { tasks, modelDelayMs: 1_000, timeoutMs: 15 * 60_000 }))
+    sections.push({ name: '5. end to end', rows: endToEnd.throughput }, { name: '6. memory', rows: endToEnd.memory })
+    raw.endToEnd = endToEnd.raw
+  }
+  if (runs('dashboards')) {
+    console.error('live dashboards: 2,000 status updates with and without the change-feed trigger…')
+    sections.push({ name: '7. live dashboards', rows: await inDatabase('feed', benchChangeFeed) })
+  }
 
-  const results = await benchClaims(url.toString(), {
-    maxSecondsPerRun: secondsPerRun,
-    progress: (line) => console.error(line),
-  })
-
-  console.error('heartbeat cost: one round of a 33-agent org over 10,000 mirrored items…')
-  const heartbeatRound = await inDatabase('heartbeats', benchHeartbeatRound)
-  console.error('heartbeat cost: idle and busy heartbeats, and a three-level delegation…')
-  const costs = await inDatabase('agents', benchAgentCosts)
-
-  console.error('workspace overhead: 10 CLI-style runs without the CLI, beside propose_change…')
-  // Guarded: a machine without git still gets the rest of the table.
-  const workspace = await inDatabase('workspaces', benchWorkspaceOverhead).catch((error: unknown): Row[] => [
-    { measure: 'CLI run overhead', gaffer: 'not measured', baseline: '', note: (error as Error).message },
-  ])
-
-  console.error('live dashboards: 2,000 status updates with and without the change-feed trigger…')
-  const changeFeed = await inDatabase('feed', benchChangeFeed)
-
-  const tasks = Number(process.env.BENCH_E2E_TASKS ?? 200)
-  if (!(Number.isInteger(tasks) && tasks > 0)) throw new Error('BENCH_E2E_TASKS must be a positive whole number of tasks')
-  console.error(`end to end: ${tasks} tasks, a model that answers after 1 s, Gaffer in its own process…`)
-  const endToEnd = await inDatabase('throughput', (url) => benchThroughput(url, { tasks, modelDelayMs: 1_000, timeoutMs: 15 * 60_000 }))
-
-  const sections: Section[] = [
-    { name: '1. webhook ingest', rows: ingest.rows },
-    { name: '2. claims (10,000 items)', rows: claimTableRows(results) },
-    { name: '3. heartbeat cost', rows: [...heartbeatRound.rows, ...costs, ...workspace] },
-    { name: '4. end to end', rows: endToEnd.throughput },
-    { name: '5. memory', rows: endToEnd.memory },
-    { name: '6. live dashboards', rows: changeFeed },
-  ]
   console.log(
     `Gaffer benchmarks — Postgres ${postgresVersion} (${server.source}), ${cpus().length} CPUs, Node ${process.version}, ${new Date().toISOString()}`,
   )
   console.log('')
   console.log(formatSections(sections))
 
-  const problems = results.filter((row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items))
+  const problems = claims.filter((row) => row.doubleClaims > 0 || row.dbMismatches > 0 || (row.drained && row.claims !== row.items))
   for (const row of problems) {
     console.error(
       `PROBLEM ${row.benchmark} @ ${row.claimers}: ${row.doubleClaims} double claims, ` +
@@ -168,12 +199,7 @@ try {
         database: { source: server.source, postgres: postgresVersion },
         secondsPerRun,
         table: sections,
-        raw: {
-          ingest: ingest.raw,
-          claims: results,
-          heartbeatRound: heartbeatRound.raw,
-          endToEnd: endToEnd.raw,
-        },
+        raw,
       },
       null,
       2,

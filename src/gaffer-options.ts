@@ -120,6 +120,8 @@ export type GafferOptions = {
   processRole?: ProcessRole
   /** The sandbox's dashboard console (act as the demo people); never set in app mode. */
   sandboxConsole?: SandboxConsole
+  /** Items this replica works at once across its agents, and on one model (GAFFER_MAX_PARALLEL, GAFFER_MODEL_MAX_PARALLEL). */
+  parallel?: Partial<Config['parallel']>
 }
 
 /** The parts of GafferOptions that come straight from the environment. */
@@ -141,10 +143,12 @@ export function optionsFromConfig(
   | 'cli'
   | 'processRole'
   | 'agentsDir'
+  | 'parallel'
 > {
   return {
     ...(config.agentsDir !== undefined ? { agentsDir: config.agentsDir } : {}),
     processRole: config.processRole,
+    parallel: config.parallel,
     cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,

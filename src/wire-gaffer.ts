@@ -40,7 +40,10 @@ import { readState } from './web/read-state.ts'
 import { createWebhookEndpoint } from './web/webhook-endpoint.ts'
 import { createIntakeSweep } from './web/intake-sweep.ts'
 import type { Octokit } from './github/octokit.ts'
-import type { ProcessRole } from './config/env.ts'
+import { DEFAULT_MODEL_MAX_PARALLEL, defaultMaxParallel, type ProcessRole } from './config/env.ts'
+import { runReservation } from './company/run-reservation.ts'
+import { createWorkSlots } from './heartbeat/work-slots.ts'
+import type { Agent } from './roster/schema.ts'
 import { requestWake, takeWakeRequests } from './store/wake-requests.ts'
 import { githubWebUrl } from './github/web-url.ts'
 import { listItemComments } from './github/list-item-comments.ts'
@@ -200,8 +203,28 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     options.escalations ??
     createEscalationHandler({ pool, log: runtime?.log ?? log, rosters, owners, wake, botLogin, metrics, ...(runtime ? { runtime } : {}) })
   const model = { name: rehearsal ? REHEARSAL_NAME : runtime ? runtime.defaultModel : null, rehearsal }
+  const prices = options.prices ?? defaultPrices
+  const slots = createWorkSlots({
+    maxParallel: options.parallel?.maxParallel ?? defaultMaxParallel(cliRuntimes.length > 0),
+    modelMaxParallel: options.parallel?.modelMaxParallel ?? DEFAULT_MODEL_MAX_PARALLEL,
+  })
+  // The model an agent's work uses: its own or the default for chat, the runtime's for a CLI (or the runtime itself).
+  const modelOf = (agent: Agent) =>
+    agent.runtime === 'chat' ? (agent.model ?? options.model?.defaultModel ?? 'chat') : (cli?.runtimes[agent.runtime]?.model ?? agent.runtime)
+  const reserveFor = (agent: Agent) => {
+    const runtimeSpec = agent.runtime === 'chat' ? undefined : cli?.runtimes[agent.runtime]
+    const model = modelOf(agent)
+    return runReservation({
+      runTokens: agent.budget.runTokens,
+      price: Object.hasOwn(prices, model) ? prices[model] : undefined,
+      ...(runtimeSpec && cli ? { cli: { timeoutMinutes: runtimeSpec.timeoutMinutes, usdPerMinute: cli.usdPerMinute } } : {}),
+    })
+  }
   const heartbeats = createHeartbeats({
     pool,
+    slots,
+    modelOf,
+    reserveFor,
     log,
     rosters,
     octokitFor,

@@ -10,7 +10,7 @@ import { closedBreaker } from '../src/llm/model-breaker-rules.ts'
 import { changeModelBreaker } from '../src/store/model-breaker.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, poll, settleWebhooks, type TestCompany } from './helpers/test-company.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
 
@@ -76,9 +76,10 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
   })
 
   const repository = () => c.github.repository
-  const openTask = async (title: string) => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['agent:backend-engineer'] })).data.number
+  const openTask = async (title: string, agent = 'backend-engineer') => {
+    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: [`agent:${agent}`] })).data.number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     return number
   }
   const progressComment = async (number: number) =>
@@ -118,6 +119,7 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
 
   it('an open model breaker does not pause it: the CLI talks to its own model', async () => {
     const number = await openTask('Work while our model server is down')
+    const chatTask = await openTask('Wait for the model server', 'frontend-engineer')
     mode = 'nochange'
     const now = new Date()
     const open = {
@@ -131,8 +133,9 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
     try {
       expect(await c.gaffer!.heartbeats.runNow(repository(), 'backend-engineer')).toMatchObject({ outcome: 'worked', items: 1 })
       expect((await getWorkItem(c.db.pool, repository(), number))?.status).toBe('done')
-      // A chat agent is still paused.
+      // A chat agent with work is still paused: its item waits, unclaimed.
       expect(await c.gaffer!.heartbeats.runNow(repository(), 'frontend-engineer')).toMatchObject({ outcome: 'skipped' })
+      expect(await getWorkItem(c.db.pool, repository(), chatTask)).toMatchObject({ status: 'todo', claimed_by_run: null })
     } finally {
       await changeModelBreaker(c.db.pool, () => ({ next: closedBreaker }))
     }

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config/env.ts'
@@ -233,6 +233,24 @@ describe('loadConfig: GAFFER_PROCESS', () => {
     ],
   ])('refuses %s', (_, env, phrase) => {
     expect(() => loadConfig(env)).toThrow(phrase)
+  })
+
+  describe('how many items one process works at once', () => {
+    it('defaults to four per CPU, or one per CPU once CLI runtimes are defined, and 8 on one model', () => {
+      expect(loadConfig({}).parallel).toEqual({ maxParallel: 4 * availableParallelism(), modelMaxParallel: 8 })
+      const withCli = loadConfig({ GAFFER_RUNTIMES: '{"codex":{"adapter":"codex"}}' })
+      expect(withCli.parallel).toEqual({ maxParallel: availableParallelism(), modelMaxParallel: 8 })
+    })
+
+    it('reads GAFFER_MAX_PARALLEL and GAFFER_MODEL_MAX_PARALLEL', () => {
+      expect(loadConfig({ GAFFER_MAX_PARALLEL: '6', GAFFER_MODEL_MAX_PARALLEL: '2' }).parallel).toEqual({ maxParallel: 6, modelMaxParallel: 2 })
+    })
+
+    it.each(['0', '-1', '2.5', 'many'])('refuses GAFFER_MAX_PARALLEL=%s, saying what it takes', (value) => {
+      expect(configErrorFor({ GAFFER_MAX_PARALLEL: value }).problems).toEqual([
+        `GAFFER_MAX_PARALLEL: expected a whole number of at least 1, e.g. GAFFER_MAX_PARALLEL=4 (items this process works at once, across all agents) (got "${value}")`,
+      ])
+    })
   })
 })
 

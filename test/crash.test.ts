@@ -45,6 +45,16 @@ describe('a replica killed mid-claim', () => {
     const run = (await c.db.pool.query('select outcome, error, finished_at from heartbeat_runs where id = $1', [runId])).rows[0]
     expect(run).toMatchObject({ outcome: 'failed', error: 'the replica running it stopped before the run finished (a crash or a kill)' })
     expect(run.finished_at).not.toBeNull()
+    // And so does the run of the item it was working.
+    const itemRun = (await c.db.pool.query('select number, outcome, error, finished_at from item_runs where run_id = $1', [runId])).rows
+    expect(itemRun).toEqual([
+      {
+        number: issue.number,
+        outcome: 'failed',
+        error: 'the replica working it stopped before the work finished (a crash or a kill)',
+        finished_at: expect.any(Date),
+      },
+    ])
     expect((await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')).outcome).not.toBe('skipped')
   })
 

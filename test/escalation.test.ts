@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, poll, settleWebhooks, useTestCompany } from './helpers/test-company.ts'
 
 describe('escalation, approvals and commands (emulated GitHub, scripted model)', () => {
   const c = useTestCompany({ model: true, app: { owners: ['maya'] } })
@@ -24,6 +24,7 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     const number = (await c.oscar.issues.create({ owner: c.owner, repo: c.repo, title, body: 'Please help.' })).data.number
     await c.maya.issues.addLabels({ owner: c.owner, repo: c.repo, issue_number: number, labels: [`agent:${agent}`] })
     await expect.poll(async () => (await item(number))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     return number
   }
 

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { formatMarker } from '../src/company/marker.ts'
 import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { getWorkItem, type WorkItem } from '../src/store/work-items.ts'
-import { labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, openIssueAsApp, poll, settleWebhooks, useTestCompany } from './helpers/test-company.ts'
 
 describe('a heartbeat: claim, work, report', () => {
   let behaviour: (context: WorkContext) => Promise<void>
@@ -25,6 +25,7 @@ describe('a heartbeat: claim, work, report', () => {
     await expect
       .poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.labels.length, poll)
       .toBe(labels.length + (labels.some((l) => l.startsWith('agent:')) ? 0 : 1) + (labels.some((l) => l.startsWith('status:')) ? 0 : 1))
+    await settleWebhooks(c)
     return number
   }
   const runOf = async (runId: number | undefined) =>
@@ -105,6 +106,24 @@ describe('a heartbeat: claim, work, report', () => {
     expect(result).toMatchObject({ outcome: 'idle', items: 0, githubRequests: 0 })
     expect(worked).toEqual([])
     expect(await runOf(result.runId)).toMatchObject({ outcome: 'idle', github_requests: 0 })
+  })
+
+  it("releases a crashed run's expired lease at the start of any agent's heartbeat, and mirrors it onto GitHub", async () => {
+    const number = await openIssue('Left behind by a crash', ['agent:frontend-engineer'])
+    await c.db.pool.query(
+      `update work_items set status = 'in-progress', claimed_by_run = 999999, lease_expires_at = now() - interval '1 second'
+       where repository = $1 and number = $2`,
+      [repository(), number],
+    )
+
+    const result = await c.gaffer!.heartbeats.runNow(repository(), 'reviewer')
+
+    expect(result).toMatchObject({ outcome: 'idle' })
+    expect(await getWorkItem(c.db.pool, repository(), number)).toMatchObject({ status: 'todo', attempts: 1, claimed_by_run: null })
+    expect(await labelsOnGitHub(c, number)).toContain('status:todo')
+    // Out of the way of the tests that count frontend-engineer's items.
+    await c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: number, state: 'closed' })
+    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.state, poll).toBe('closed')
   })
 
   it('hands back unfinished work with attempts + 1, and blocks it after the third attempt', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { homedir } from 'node:os'
+import { availableParallelism, homedir } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 import { defaultFuses, type Fuses } from '../company/fuses.ts'
@@ -112,6 +112,8 @@ const EnvSchema = z.object({
     z.enum(['web', 'worker', 'all'], { error: 'must be web (webhooks and the admin API), worker (heartbeats and CLI runs) or all' }).optional(),
   ),
   GAFFER_SANDBOX: optionalText.pipe(z.enum(['auto', 'none'], { error: 'must be auto (bubblewrap when installed) or none' }).optional()),
+  GAFFER_MAX_PARALLEL: wholeNumber('GAFFER_MAX_PARALLEL=4 (items this process works at once, across all agents)'),
+  GAFFER_MODEL_MAX_PARALLEL: wholeNumber('GAFFER_MODEL_MAX_PARALLEL=8 (items this process works at once on one model)'),
   GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || /^[0-9]+(\.[0-9]+)?$/.test(value), {
     message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',
   }),
@@ -161,6 +163,8 @@ export type Config = {
   processRole: ProcessRole
   /** The org chart of repositories without `.github/agents/` (GAFFER_AGENTS_DIR); the shipped `agents/` when absent. */
   agentsDir: string | undefined
+  /** Items this process works at once across its agents, and on one model (docs/heartbeats.md). */
+  parallel: { maxParallel: number; modelMaxParallel: number }
 }
 
 /** `web` takes webhooks and serves the admin API; `worker` runs heartbeats and the sweep; `all` both. */
@@ -264,6 +268,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     processRole: e.GAFFER_PROCESS ?? 'all',
     agentsDir: e.GAFFER_AGENTS_DIR === undefined ? undefined : path.resolve(e.GAFFER_AGENTS_DIR),
+    parallel: {
+      maxParallel:
+        e.GAFFER_MAX_PARALLEL === undefined ? defaultMaxParallel(Object.keys(cliRuntimes.runtimes).length > 0) : Number(e.GAFFER_MAX_PARALLEL),
+      modelMaxParallel: e.GAFFER_MODEL_MAX_PARALLEL === undefined ? DEFAULT_MODEL_MAX_PARALLEL : Number(e.GAFFER_MODEL_MAX_PARALLEL),
+    },
   }
 }
 
@@ -282,6 +291,18 @@ function gitUrlProblem(value: string): string | undefined {
     return `must not hold a user or password; Gaffer gives git the installation token itself, ${example}`
   if (url.search !== '' || url.hash !== '') return `must not have a query or fragment, ${example}`
   return undefined
+}
+
+/** Items one process works at once on one model unless GAFFER_MODEL_MAX_PARALLEL says otherwise. */
+export const DEFAULT_MODEL_MAX_PARALLEL = 8
+
+/**
+ * Items one process works at once unless GAFFER_MAX_PARALLEL says otherwise: one per CPU
+ * when CLI runtimes are defined (each CLI run builds and tests on this machine), four per
+ * CPU otherwise (a chat run spends its time waiting on the model and GitHub).
+ */
+export function defaultMaxParallel(cliRuntimes: boolean): number {
+  return availableParallelism() * (cliRuntimes ? 1 : 4)
 }
 
 function days(value: string | undefined, fallback: number): number {

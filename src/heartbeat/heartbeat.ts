@@ -10,31 +10,33 @@ import { syncItem } from '../mirror/sync-item.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import { moveItem } from '../mirror/move-item.ts'
 import type { Agent } from '../roster/schema.ts'
-import { createItemHandle, type ItemHandle } from './item-handle.ts'
+import { createItemHandle } from './item-handle.ts'
+import type { ItemHandle } from './item-handle.ts'
+import type { WorkSlots } from './work-slots.ts'
 import {
-  bestReadyItems,
-  claimNextReady,
+  claimReady,
   hasReadyItem,
   handBackClaim,
   releaseClaim,
   releaseExpiredLeases,
   renewLease,
   returnUnfinished,
+  type ClaimBudget,
   type Lease,
+  type ReadyItem,
   type ReturnedItem,
 } from '../store/claims.ts'
 import {
   acquireAgentLease,
+  beginHeartbeat,
   closeAbandonedRuns,
-  finishRun,
-  isAgentPaused,
-  recordFire,
-  releaseAgentLease,
-  runIdForFire,
+  finishHeartbeat,
+  probeHeartbeat,
+  recordQuietHeartbeat,
   type Fire,
   type RunOutcome,
 } from '../store/heartbeat-runs.ts'
-import { rollBudgetMonth } from '../store/budgets.ts'
+import { finishItemRun, startItemRuns, type ItemRunOutcome } from '../store/item-runs.ts'
 import type { Pool } from '../store/pool.ts'
 import { getWorkItem, type WorkItem } from '../store/work-items.ts'
 
@@ -47,6 +49,8 @@ export type WorkResult = {
   error?: string
   /** Give the claim back without counting an attempt: the failure was not the item's (a model outage). */
   handBack?: boolean
+  /** The escalation step found blocks to decide but model work is paused: the heartbeat is skipped with this reason. */
+  modelPaused?: string
 }
 
 export type WorkContext = {
@@ -67,9 +71,12 @@ export type WorkHook = (context: WorkContext) => Promise<WorkResult>
 export type EscalationHook = (context: {
   agent: Agent
   repository: string
-  octokit: Octokit
+  /** The repository's GitHub client, made on first use (a manager with no blocks to handle asks GitHub nothing). */
+  octokit: () => Promise<Octokit>
   runId: number
   signal: AbortSignal
+  /** Why model work cannot start now, asked only once there is something for the model to decide. */
+  modelPaused: () => Promise<string | undefined>
 }) => Promise<WorkResult>
 
 export type HeartbeatDeps = {
@@ -99,6 +106,12 @@ export type HeartbeatDeps = {
   /** Why model work cannot start now (the global model breaker is open); the heartbeat then claims nothing. */
   modelPaused?: () => Promise<string | undefined>
   metrics?: Metrics | undefined
+  /** The process's work slots (GAFFER_MAX_PARALLEL and the per-model cap); without them only maxConcurrent bounds a heartbeat. */
+  slots?: WorkSlots
+  /** The model an agent's work uses, for the per-model cap. */
+  modelOf?: (agent: Agent) => string
+  /** What one run of the agent reserves from its monthly budget before it starts (USD; 0 when unknown). */
+  reserveFor?: (agent: Agent) => number
 }
 
 export type HeartbeatResult = {
@@ -113,13 +126,37 @@ export type HeartbeatResult = {
 
 /**
  * One heartbeat of one agent (SPEC §5): reconcile its ready items, let it handle its
- * reports' escalations, then claim and work items until it holds maxConcurrent, runs
- * out of time or of work. An agent with nothing to do makes no model call and, when
- * it owns no ready items, no GitHub request.
+ * reports' escalations, then claim up to maxConcurrent ready items and work them at the
+ * same time, each with its own lease, abort signal, item run record and budget
+ * reservation. An agent with nothing to do makes no model call, no GitHub request and
+ * two statements: a read (`probeHeartbeat`) and one write recording the run
+ * (`recordQuietHeartbeat`, which also releases expired leases); one with work takes its
+ * lease, works, and gives the lease back.
  */
 export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<HeartbeatResult> {
   const { pool } = deps
-  const runId = fire.trigger === 'cron' ? await runIdForFire(pool, fire.fireKey) : await recordFire(pool, fire)
+  const agent = deps.rosters.get(fire.repository).get(fire.agent)
+  const reports = agent
+    ? deps.rosters
+        .get(fire.repository)
+        .reportsOf(agent.slug)
+        .map((report) => report.slug)
+    : []
+  const probe = agent
+    ? await probeHeartbeat(pool, { repository: fire.repository, agent: agent.slug, reports }, { now: deps.now(), limit: deps.reconcileLimit })
+    : undefined
+  const quiet: { outcome: 'idle' | 'skipped'; error: string | null } | undefined = !probe
+    ? { outcome: 'skipped', error: `no agent "${fire.agent}" in the roster of ${fire.repository}` }
+    : probe.paused
+      ? { outcome: 'skipped', error: 'paused' }
+      : probe.leaseHeld
+        ? { outcome: 'skipped', error: 'another heartbeat of this agent is running' }
+        : probe.ready.length === 0 && !probe.hasBlocks
+          ? { outcome: 'idle', error: null }
+          : undefined
+  if (quiet) return recordQuiet(deps, fire, quiet)
+  const begun = await beginHeartbeat(pool, fire, { leaseMs: deps.leaseMs, maxAttempts: deps.maxAttempts, now: deps.now() })
+  const { runId } = begun
   if (runId === undefined) return { runId, outcome: 'not-elected', items: 0, githubRequests: 0 }
   const log = deps.log.child({ agent: fire.agent, repository: fire.repository, run: runId })
   const started = deps.now().getTime()
@@ -130,59 +167,63 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
 
   let backlog = false
   const finish = async (outcome: RunOutcome, error: string | null = null): Promise<HeartbeatResult> => {
-    await finishRun(pool, runId, { outcome, ...totals, githubRequests: requests.count, error })
+    await finishHeartbeat(
+      pool,
+      { runId, repository: fire.repository, agent: fire.agent },
+      { outcome, ...totals, githubRequests: requests.count, error },
+    )
     deps.metrics?.heartbeatRun({ repository: fire.repository, agent: fire.agent, outcome, tokens: totals.tokens, costUsd: totals.costUsd })
     log.info({ outcome, items: totals.items, githubRequests: requests.count, error }, 'heartbeat finished')
     return { runId, outcome, items: totals.items, githubRequests: requests.count, ...(error ? { error } : {}), ...(backlog ? { backlog } : {}) }
   }
 
-  const agent = deps.rosters.get(fire.repository).get(fire.agent)
-  if (!agent) return finish('skipped', `no agent "${fire.agent}" in the roster of ${fire.repository}`)
-  await rollBudgetMonth(pool, fire.repository, fire.agent, deps.now())
-  if (await isAgentPaused(pool, fire.repository, fire.agent)) return finish('skipped', 'paused')
-  // A CLI runtime talks to its own model, not ours: our model server being down says nothing about it.
-  const modelPaused = agent.runtime === 'chat' ? await deps.modelPaused?.() : undefined
-  if (modelPaused !== undefined) return finish('skipped', modelPaused)
-  if (!(await acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs))) {
-    return finish('skipped', 'another heartbeat of this agent is running')
-  }
-  const renewAgent = setInterval(() => {
-    acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs).catch(() => {})
-  }, deps.leaseMs / 3)
+  // The agent's lease (taken by beginHeartbeat) is renewed while the heartbeat runs, and given back by finish.
+  const renewAgent = begun.leased
+    ? setInterval(() => {
+        acquireAgentLease(pool, fire.repository, fire.agent, runId, deps.leaseMs).catch(() => {})
+      }, deps.leaseMs / 3)
+    : undefined
   try {
-    await releaseExpired(deps)
-    const octokit = await deps.octokitFor(fire.repository)
-    requests = countRequests(octokit)
-    await reconcileReadyItems(deps, octokit, fire.repository, agent)
+    await mirrorReleased(deps, begun.released)
+    if (!agent) return await finish('skipped', `no agent "${fire.agent}" in the roster of ${fire.repository}`)
+    if (begun.paused) return await finish('skipped', 'paused')
+    if (!begun.leased) return await finish('skipped', 'another heartbeat of this agent is running')
+    let octokit: Promise<Octokit> | undefined
+    const github = () =>
+      (octokit ??= deps.octokitFor(fire.repository).then((client) => {
+        requests = countRequests(client)
+        return client
+      }))
+    // A CLI runtime talks to its own model, not ours: our model server being down says nothing about it.
+    let paused: Promise<string | undefined> | undefined
+    const modelPaused = () => (paused ??= agent.runtime === 'chat' && deps.modelPaused ? deps.modelPaused() : Promise.resolve(undefined))
+    const ready = await reconcileReadyItems(deps, github, fire.repository, agent, probe!.ready)
 
     const escalated = await deps.escalations({
       agent,
       repository: fire.repository,
-      octokit,
+      octokit: github,
       runId,
       signal: deps.stopSignal ?? new AbortController().signal,
+      modelPaused,
     })
+    if (escalated.modelPaused !== undefined) return await finish('skipped', escalated.modelPaused)
     totals.tokens += escalated.tokens
     totals.costUsd += escalated.costUsd
     workError ??= escalated.error
     const handledEscalations = escalated.handled ?? 0
 
-    // Items this run already worked: each is taken at most once per heartbeat.
-    const tried: number[] = []
-    const lease: Lease = { runId, leaseMs: deps.leaseMs }
-    while (totals.items < agent.maxConcurrent && deps.now().getTime() - started < deps.timeBudgetMs && !deps.stopSignal?.aborted) {
-      const claimed = await claimNextReady(pool, fire.repository, agent.slug, tried, lease)
-      if (!claimed) break
-      deps.metrics?.claim(fire.repository, agent.slug)
-      tried.push(claimed.number)
-      totals.items += 1
-      const result = await workClaimedItem(deps, { agent, item: claimed, octokit, lease, log })
-      totals.tokens += result.tokens
-      totals.costUsd += result.costUsd
-      workError ??= result.error
+    if (ready.length > 0) {
+      const reason = await modelPaused()
+      if (reason !== undefined) return await finish('skipped', reason)
+      const worked = await workReadyItems(deps, { agent, repository: fire.repository, runId, started, ready, octokit: await github(), log })
+      totals.items += worked.items
+      totals.tokens += worked.tokens
+      totals.costUsd += worked.costUsd
+      workError ??= worked.error
+      // Items this run handed back are not backlog: the next cron tick retries them.
+      if (worked.items >= agent.maxConcurrent) backlog = await hasReadyItem(pool, fire.repository, agent.slug, worked.tried)
     }
-    // Items this run handed back are not backlog: the next cron tick retries them.
-    if (totals.items >= agent.maxConcurrent) backlog = await hasReadyItem(pool, fire.repository, agent.slug, tried)
     if (workError !== undefined) return await finish('failed', workError)
     return await finish(totals.items > 0 || handledEscalations > 0 ? 'worked' : 'idle')
   } catch (error) {
@@ -190,7 +231,113 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     return await finish('failed', (error as Error).message)
   } finally {
     clearInterval(renewAgent)
-    await releaseAgentLease(pool, fire.repository, fire.agent, runId)
+  }
+}
+
+/** A heartbeat with nothing to do, or that cannot run: recorded, finished, in one statement. */
+async function recordQuiet(deps: HeartbeatDeps, fire: Fire, quiet: { outcome: 'idle' | 'skipped'; error: string | null }): Promise<HeartbeatResult> {
+  const { runId, released } = await recordQuietHeartbeat(deps.pool, fire, { ...quiet, maxAttempts: deps.maxAttempts })
+  if (runId === undefined) return { runId, outcome: 'not-elected', items: 0, githubRequests: 0 }
+  deps.metrics?.heartbeatRun({ repository: fire.repository, agent: fire.agent, outcome: quiet.outcome, tokens: 0, costUsd: 0 })
+  deps.log
+    .child({ agent: fire.agent, repository: fire.repository, run: runId })
+    .info({ outcome: quiet.outcome, items: 0, githubRequests: 0, error: quiet.error }, 'heartbeat finished')
+  await mirrorReleased(deps, released)
+  return { runId, outcome: quiet.outcome, items: 0, githubRequests: 0, ...(quiet.error ? { error: quiet.error } : {}) }
+}
+
+/**
+ * Claims up to maxConcurrent of the agent's ready items and works them at the same time.
+ * Before each claim it takes slots from the process (GAFFER_MAX_PARALLEL, the per-model
+ * cap), waiting its turn by the priority of its best ready item, and claims as many items
+ * as it got slots (and as the agent's budget reservation allows) in one statement. Each
+ * item is worked on its own: one failing does not stop the others, and a stop reaches
+ * every one of them. Returns when all have ended.
+ */
+async function workReadyItems(
+  deps: HeartbeatDeps,
+  run: { agent: Agent; repository: string; runId: number; started: number; ready: ReadyItem[]; octokit: Octokit; log: Logger },
+): Promise<{ items: number; tokens: number; costUsd: number; error?: string; tried: number[] }> {
+  const { agent, repository } = run
+  const result: { items: number; tokens: number; costUsd: number; error?: string; tried: number[] } = { items: 0, tokens: 0, costUsd: 0, tried: [] }
+  const lease: Lease = { runId: run.runId, leaseMs: deps.leaseMs }
+  const model = deps.modelOf?.(agent) ?? agent.model ?? agent.runtime
+  const monthlyUsd = agent.budget.monthlyUsd
+  const budget: ClaimBudget | undefined = monthlyUsd === undefined ? undefined : { monthlyUsd, reserveUsd: deps.reserveFor?.(agent) ?? 0 }
+  // Waiting for a slot ends with the heartbeat's time budget, or at once on a stop.
+  const remaining = Math.max(0, run.started + deps.timeBudgetMs - deps.now().getTime())
+  const waiting = AbortSignal.any([AbortSignal.timeout(remaining), ...(deps.stopSignal ? [deps.stopSignal] : [])])
+  const working = new Set<Promise<void>>()
+  const fail = (error: string) => {
+    result.error ??= error
+  }
+
+  while (result.items < agent.maxConcurrent && !waiting.aborted) {
+    const next = run.ready.find((item) => !result.tried.includes(item.number))
+    const wanted = agent.maxConcurrent - result.items
+    const granted = deps.slots ? await deps.slots.acquire({ model, count: wanted, priority: next?.priority_score ?? 0, signal: waiting }) : wanted
+    if (granted === 0) break
+    let claimed: WorkItem[] = []
+    try {
+      claimed = await claimReady(deps.pool, { repository, agent: agent.slug, skip: result.tried }, lease, { count: granted, budget })
+    } finally {
+      deps.slots?.release(model, granted - claimed.length)
+    }
+    if (claimed.length > 0 && !(await recordStarts(deps, run, claimed, fail))) {
+      deps.slots?.release(model, claimed.length)
+      break
+    }
+    for (const item of claimed) {
+      deps.metrics?.claim(repository, agent.slug)
+      result.tried.push(item.number)
+      result.items += 1
+      const task = workClaimedItem(deps, { agent, item, octokit: run.octokit, lease, log: run.log })
+        .then(
+          (worked) => {
+            result.tokens += worked.tokens
+            result.costUsd += worked.costUsd
+            if (worked.error !== undefined) fail(worked.error)
+          },
+          (error: unknown) => {
+            run.log.error({ err: error, item: `${repository}#${item.number}` }, 'work on an item failed')
+            fail((error as Error).message)
+          },
+        )
+        .finally(() => {
+          deps.slots?.release(model, 1)
+          working.delete(task)
+        })
+      working.add(task)
+    }
+    // Fewer than asked: nothing more is ready, or the budget allows no more.
+    if (claimed.length < granted) break
+  }
+  await Promise.all(working)
+  return result
+}
+
+/**
+ * Opens the claimed items' run records before their work starts; if that fails, the
+ * claims go back untouched (no attempt counted) and the heartbeat claims no more.
+ */
+async function recordStarts(
+  deps: HeartbeatDeps,
+  run: { agent: Agent; repository: string; runId: number; log: Logger },
+  claimed: readonly WorkItem[],
+  fail: (error: string) => void,
+): Promise<boolean> {
+  try {
+    await startItemRuns(
+      deps.pool,
+      { runId: run.runId, repository: run.repository, agent: run.agent.slug },
+      claimed.map((item) => item.number),
+    )
+    return true
+  } catch (error) {
+    run.log.error({ err: error }, 'could not record the start of claimed items; handing them back')
+    fail((error as Error).message)
+    for (const item of claimed) await handBackClaim(deps.pool, run.repository, item.number, run.runId).catch(() => false)
+    return false
   }
 }
 
@@ -199,30 +346,79 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
  * conditional requests, so a lost webhook (an item closed, relabelled or reassigned)
  * cannot make the agent work something stale. Stops once `maxConcurrent` items are
  * confirmed still ready, or after `reconcileLimit` reads; the periodic sweep heals
- * the rest of the queue.
+ * the rest of the queue. `rows` are the ready items as the heartbeat's probe read them;
+ * returns them as the mirror has them afterwards (those it read, and those it did not
+ * need to); GitHub is not asked when none is ready.
  */
-async function reconcileReadyItems(deps: HeartbeatDeps, octokit: Octokit, repository: string, agent: Agent): Promise<void> {
-  const rows = await bestReadyItems(deps.pool, repository, agent.slug, deps.reconcileLimit)
+async function reconcileReadyItems(
+  deps: HeartbeatDeps,
+  github: () => Promise<Octokit>,
+  repository: string,
+  agent: Agent,
+  rows: readonly ReadyItem[],
+): Promise<ReadyItem[]> {
   // An item found moved to another agent wakes that agent; this one is already awake.
   const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
+  const ready: ReadyItem[] = []
   let confirmed = 0
-  for (const { number, kind } of rows) {
-    if (confirmed >= agent.maxConcurrent) break
-    const read = await readItem(octokit, repository, number, kind, deps.etags)
+  for (const [index, row] of rows.entries()) {
+    if (confirmed >= agent.maxConcurrent) {
+      ready.push(...rows.slice(index))
+      break
+    }
+    const octokit = await github()
+    const read = await readItem(octokit, repository, row.number, row.kind, deps.etags)
     if (!read.changed) {
       confirmed += 1
+      ready.push(row)
       continue
     }
     await syncItem(mirror, octokit, read.item, { route: true, heal: true })
-    const now = await getWorkItem(deps.pool, repository, number)
-    if (now?.state === 'open' && now.status === 'todo' && now.owner_agent === agent.slug) confirmed += 1
+    const now = await getWorkItem(deps.pool, repository, row.number)
+    if (now?.state === 'open' && now.status === 'todo' && now.owner_agent === agent.slug) {
+      confirmed += 1
+      ready.push({ ...row, priority_score: now.priority_score })
+    }
   }
+  return ready
 }
 
+/**
+ * Works one claimed item to its end: moves its labels on GitHub, renews its lease, gives
+ * it its own abort signal (a stop, or the claim lost), and afterwards releases the claim,
+ * hands it back or returns it to the queue, and closes the item's run record. The budget
+ * its claim reserved lapses with the claim; the work step charges what it spent.
+ */
 async function workClaimedItem(
   deps: HeartbeatDeps,
   claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
 ): Promise<WorkResult> {
+  const { repository, number } = claim.item
+  let ending: { outcome: ItemRunOutcome; error: string | null } = { outcome: 'failed', error: 'the work ended without a result' }
+  let result: WorkResult | undefined
+  try {
+    const worked = await workItem(deps, claim)
+    result = worked.result
+    ending = worked.handedBack
+      ? { outcome: 'handed-back', error: result.error ?? null }
+      : { outcome: result.error === undefined ? 'worked' : 'failed', error: result.error ?? null }
+    return result
+  } catch (error) {
+    ending = { outcome: 'failed', error: (error as Error).message }
+    throw error
+  } finally {
+    await finishItemRun(
+      deps.pool,
+      { runId: claim.lease.runId, repository, number },
+      { ...ending, tokens: result?.tokens ?? 0, costUsd: result?.costUsd ?? 0 },
+    ).catch((error: unknown) => claim.log.error({ err: error, item: `${repository}#${number}` }, 'could not record the end of an item run'))
+  }
+}
+
+async function workItem(
+  deps: HeartbeatDeps,
+  claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
+): Promise<{ result: WorkResult; handedBack: boolean }> {
   const { agent, octokit, lease } = claim
   const { repository, number } = claim.item
   const item = createItemHandle(deps.pool, claim.item)
@@ -260,15 +456,16 @@ async function workClaimedItem(
     return moved
   }
   let result: WorkResult | undefined
+  let handedBack = false
   try {
     result = await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
-    return result
   } finally {
     clearInterval(renew)
     deps.stopSignal?.removeEventListener('abort', onStop)
     const { status } = await item.refresh()
     if (status === 'in-progress' && (deps.stopSignal?.aborted || result?.handBack)) {
-      if (await handBackClaim(deps.pool, repository, number, lease.runId)) {
+      handedBack = await handBackClaim(deps.pool, repository, number, lease.runId)
+      if (handedBack) {
         await moveItem(writer, octokit, { ...item.get(), status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug })
       }
     } else if (status === 'in-progress') {
@@ -278,14 +475,14 @@ async function workClaimedItem(
       await releaseClaim(deps.pool, repository, number, lease.runId)
     }
   }
+  return { result, handedBack }
 }
 
 /**
  * Releases every expired lease (a crashed or stuck run) and mirrors the result onto
- * GitHub. An item past its attempts is blocked and escalated like any other block. One
- * item GitHub refuses does not stop the others; it is released again on the next pass.
- * At start and in the sweep (`closeRuns`), runs a dead process left open are closed
- * first, as failed, and their claims end with them.
+ * GitHub. Each heartbeat does the same in its first write (`beginHeartbeat`, `recordQuietHeartbeat`); this
+ * is the sweep's and the start's. At start and in the sweep (`closeRuns`), runs a dead
+ * process left open are closed first, as failed, and their claims end with them.
  */
 export async function releaseExpired(
   deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'leaseMs' | 'metrics'>,
@@ -296,6 +493,19 @@ export async function releaseExpired(
     if (closed.length > 0) deps.log.warn({ runs: closed }, 'closed heartbeat runs a stopped replica left open')
   }
   const returned = await releaseExpiredLeases(deps.pool, deps.maxAttempts)
+  await mirrorReleased(deps, returned)
+  return returned
+}
+
+/**
+ * Mirrors released leases onto GitHub. An item past its attempts is blocked and escalated
+ * like any other block. One item GitHub refuses does not stop the others; it is released
+ * again on the next pass.
+ */
+async function mirrorReleased(
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'metrics'>,
+  returned: readonly ReturnedItem[],
+): Promise<void> {
   for (const item of returned) {
     deps.log.warn({ item: `${item.repository}#${item.number}`, status: item.status, attempts: item.attempts }, 'lease expired')
     try {
@@ -304,7 +514,6 @@ export async function releaseExpired(
       deps.log.error({ err: error, item: `${item.repository}#${item.number}` }, 'could not mirror a released lease onto GitHub')
     }
   }
-  return returned
 }
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */

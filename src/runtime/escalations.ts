@@ -45,12 +45,17 @@ export type EscalationHandlerDeps = {
  * one, it escalates them, so they reach the humans.
  */
 export function createEscalationHandler(deps: EscalationHandlerDeps): EscalationHook {
-  return async ({ agent, repository, octokit, runId, signal }) => {
+  return async ({ agent, repository, octokit: github, runId, signal, modelPaused }) => {
     const total: WorkResult = { tokens: 0, costUsd: 0, handled: 0 }
     const roster = deps.rosters.get(repository)
     const reports = roster.reportsOf(agent.slug).map((report) => report.slug)
     if (reports.length === 0) return total
     const blocks = await blocksHeldBy(deps.pool, { repository, manager: agent.slug, reports, limit: MAX_PER_HEARTBEAT })
+    if (blocks.length === 0) return total
+    // The manager decides with the model: while model work is paused, it handles none (the heartbeat is skipped).
+    const paused = deps.runtime ? await modelPaused() : undefined
+    if (paused !== undefined) return { ...total, modelPaused: paused }
+    const octokit = await github()
     const escalation = escalationDepsFor(deps, repository)
     for (const { item, handledRuns } of blocks) {
       if (signal.aborted) break

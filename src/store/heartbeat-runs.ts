@@ -1,3 +1,5 @@
+import { monthOf } from './budgets.ts'
+import { claimOrder, releaseExpiredStatement, type ReadyItem, type ReturnedItem } from './claims.ts'
 import type { Pool } from './pool.ts'
 
 export type Fire = { repository: string; agent: string; fireKey: string; trigger: 'cron' | 'wake' | 'api' }
@@ -19,17 +21,151 @@ export async function recordFire(pool: Pool, fire: Fire): Promise<number | undef
   return rows[0]?.id
 }
 
-export async function runIdForFire(pool: Pool, fireKey: string): Promise<number | undefined> {
-  const { rows } = await pool.query<{ id: number }>('select id from heartbeat_runs where fire_key = $1', [fireKey])
-  return rows[0]?.id
+/** What a heartbeat with work learns as it begins. */
+export type HeartbeatStart = {
+  /** The run's id; undefined when this replica was not elected for the fire. */
+  runId: number | undefined
+  /** Whether the agent is paused, after a new month lifted a pause the budget caused; undefined for an agent not in the mirror. */
+  paused: boolean | undefined
+  /** Whether the run holds the agent's heartbeat lease: no other heartbeat of the agent is running. */
+  leased: boolean
+  /** Expired leases released by this statement (any agent's), for the caller to mirror onto GitHub. */
+  released: ReturnedItem[]
 }
 
-export async function finishRun(pool: Pool, runId: number, totals: RunTotals): Promise<void> {
-  await pool.query(
-    `update heartbeat_runs set finished_at = now(), outcome = $2, items = $3, tokens = $4, cost_usd = $5,
-       github_requests = $6, error = $7 where id = $1`,
-    [runId, totals.outcome, totals.items, totals.tokens, totals.costUsd, totals.githubRequests, totals.error],
+/** The month rolled over since the agent's spend was last counted (`$5` is this month). */
+const newMonth = 'a.spend_month is distinct from $5'
+const budgetPauseLifted = `(${newMonth} and a.paused_reason = 'monthly budget spent')`
+const pausedNow = `(a.paused and not ${budgetPauseLifted})`
+const leaseFree = '(a.running_run is null or a.running_run = f.id or a.running_until < now())'
+
+/**
+ * The first write of a heartbeat with work, doing in one round trip what used to take five: records
+ * the fire (an API call or wake inserts its run; a cron fire's run was inserted by the
+ * run coordinator and is looked up), starts a new month's spend when the month changed
+ * (lifting a pause only the budget caused), takes the agent's heartbeat lease unless the
+ * agent is paused or another heartbeat holds it, and, when it got the lease, releases
+ * every expired lease (`releaseExpiredLeases`), so a crashed run's items are back in the
+ * queue before this heartbeat chooses. `$1` repository, `$2` agent, `$3` fire key, `$4`
+ * lease ms, `$5` month, `$6` maxAttempts, `$7` trigger.
+ */
+const beginStatement = (fire: string) => `
+  with ${fire}, agent as (
+    update agents a set
+      spend_month = $5,
+      month_spend_usd = case when ${newMonth} then 0 else a.month_spend_usd end,
+      budget_warned_month = case when ${newMonth} then null else a.budget_warned_month end,
+      paused = ${pausedNow},
+      paused_reason = case when ${budgetPauseLifted} then null else a.paused_reason end,
+      running_run = case when not ${pausedNow} and ${leaseFree} then f.id else a.running_run end,
+      running_until = case when not ${pausedNow} and ${leaseFree} then now() + make_interval(secs => $4::float8 / 1000) else a.running_until end
+    from fire f
+    where a.repository = $1 and a.slug = $2
+    returning a.paused, a.running_run = f.id as leased
+  ), released as (
+    ${releaseExpiredStatement('$6', 'exists (select 1 from agent where leased)')}
   )
+  select (select id from fire) as "runId", (select paused from agent) as paused, coalesce((select leased from agent), false) as leased,
+         coalesce((select json_agg(released) from released), '[]') as released`
+
+const BEGIN_CRON = {
+  name: 'gaffer-begin-cron',
+  text: beginStatement('fire as (select id from heartbeat_runs where fire_key = $3 and $7::text is not null)'),
+}
+const BEGIN_RECORDED = {
+  name: 'gaffer-begin',
+  text: beginStatement(`fire as (
+    insert into heartbeat_runs (repository, agent, fire_key, trigger) values ($1, $2, $3, $7) on conflict (fire_key) do nothing returning id
+  )`),
+}
+
+export async function beginHeartbeat(pool: Pool, fire: Fire, options: { leaseMs: number; maxAttempts: number; now: Date }): Promise<HeartbeatStart> {
+  const statement = fire.trigger === 'cron' ? BEGIN_CRON : BEGIN_RECORDED
+  const { rows } = await pool.query<HeartbeatStart & { runId: number | null }>({
+    ...statement,
+    values: [fire.repository, fire.agent, fire.fireKey, options.leaseMs, monthOf(options.now), options.maxAttempts, fire.trigger],
+  })
+  const row = rows[0]!
+  return { runId: row.runId ?? undefined, paused: row.paused ?? undefined, leased: row.leased, released: row.released }
+}
+
+/** What a heartbeat reads before it writes anything: whether it has anything to do. */
+export type HeartbeatProbe = {
+  /** Paused, unless a new month lifts a pause the budget caused. */
+  paused: boolean
+  /** Another heartbeat of the agent holds its lease. */
+  leaseHeld: boolean
+  /** The agent's `todo` items in claim order, claimed or not, at most `limit`. */
+  ready: ReadyItem[]
+  /** A report's block waits for this agent (a manager). */
+  hasBlocks: boolean
+}
+
+/**
+ * A heartbeat's first statement, read-only: is the agent paused or already running, which
+ * of its items are ready, and does a block wait for it. Most heartbeats find nothing to
+ * do; they then write once (`recordQuietHeartbeat`) instead of taking and giving back a
+ * lease. `$1` repository, `$2` agent, `$3` month, `$4` limit, `$5` the agent's reports.
+ */
+export async function probeHeartbeat(
+  pool: Pool,
+  at: { repository: string; agent: string; reports: readonly string[] },
+  options: { now: Date; limit: number },
+): Promise<HeartbeatProbe> {
+  const { rows } = await pool.query<HeartbeatProbe>({
+    name: 'gaffer-probe-heartbeat',
+    text: `select coalesce(a.paused and not (a.spend_month is distinct from $3 and a.paused_reason = 'monthly budget spent'), false) as paused,
+         coalesce(a.running_run is not null and a.running_until >= now(), false) as "leaseHeld",
+         coalesce((select json_agg(json_build_object('number', r.number, 'kind', r.kind, 'priority_score', r.priority_score) order by r.position) from (
+           select number, kind, priority_score, row_number() over (order by ${claimOrder}) as position
+           from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
+           order by ${claimOrder} limit $4) r), '[]') as ready,
+         exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
+           and (escalated_to = $2 or (escalated_to is null and owner_agent = any($5::text[])))) as "hasBlocks"
+       from (select 1) one left join agents a on a.repository = $1 and a.slug = $2`,
+    values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports],
+  })
+  return rows[0]!
+}
+
+/**
+ * Records a heartbeat that had nothing to do (idle) or could not run (skipped), finished,
+ * in one statement, which also releases every expired lease as each heartbeat does. A
+ * cron fire's run, inserted by the run coordinator, is finished; an API call or wake
+ * inserts its own. `runId` is undefined when this replica was not elected for the fire.
+ */
+export async function recordQuietHeartbeat(
+  pool: Pool,
+  fire: Fire,
+  run: { outcome: 'idle' | 'skipped'; error: string | null; maxAttempts: number },
+): Promise<{ runId: number | undefined; released: ReturnedItem[] }> {
+  const recorded =
+    fire.trigger === 'cron'
+      ? `update heartbeat_runs set finished_at = now(), outcome = $5, error = $6
+         where fire_key = $3 and repository = $1 and agent = $2 and finished_at is null and $4::text is not null returning id`
+      : `insert into heartbeat_runs (repository, agent, fire_key, trigger, finished_at, outcome, error) values ($1, $2, $3, $4, now(), $5, $6)
+         on conflict (fire_key) do nothing returning id`
+  const { rows } = await pool.query<{ runId: number | null; released: ReturnedItem[] }>({
+    name: fire.trigger === 'cron' ? 'gaffer-quiet-cron' : 'gaffer-quiet',
+    text: `with fire as (${recorded}), released as (${releaseExpiredStatement('$7', 'exists (select 1 from fire)')})
+       select (select id from fire) as "runId", coalesce((select json_agg(released) from released), '[]') as released`,
+    values: [fire.repository, fire.agent, fire.fireKey, fire.trigger, run.outcome, run.error, run.maxAttempts],
+  })
+  const row = rows[0]!
+  return { runId: row.runId ?? undefined, released: row.released }
+}
+
+/** A heartbeat's last statement: records its outcome and totals and gives the agent's lease back. */
+export async function finishHeartbeat(pool: Pool, run: { runId: number; repository: string; agent: string }, totals: RunTotals): Promise<void> {
+  await pool.query({
+    name: 'gaffer-finish-heartbeat',
+    text: `with finished as (
+         update heartbeat_runs set finished_at = now(), outcome = $4, items = $5, tokens = $6, cost_usd = $7, github_requests = $8, error = $9
+         where id = $1
+       )
+       update agents set running_run = null, running_until = null where repository = $2 and slug = $3 and running_run = $1`,
+    values: [run.runId, run.repository, run.agent, totals.outcome, totals.items, totals.tokens, totals.costUsd, totals.githubRequests, totals.error],
+  })
 }
 
 /** Takes the agent's heartbeat lease, so no other heartbeat of it runs on any replica meanwhile. */
@@ -40,19 +176,6 @@ export async function acquireAgentLease(pool: Pool, repository: string, agent: s
     [repository, agent, runId, leaseMs],
   )
   return result.rowCount === 1
-}
-
-export async function releaseAgentLease(pool: Pool, repository: string, agent: string, runId: number): Promise<void> {
-  await pool.query('update agents set running_run = null, running_until = null where repository = $1 and slug = $2 and running_run = $3', [
-    repository,
-    agent,
-    runId,
-  ])
-}
-
-export async function isAgentPaused(pool: Pool, repository: string, agent: string): Promise<boolean | undefined> {
-  const { rows } = await pool.query<{ paused: boolean }>('select paused from agents where repository = $1 and slug = $2', [repository, agent])
-  return rows[0]?.paused
 }
 
 /** The newest heartbeat run of an agent, finished or still running. */
@@ -72,7 +195,7 @@ export async function lastRunOf(
  * Closes runs whose process died (a crash, kill -9): still open, older than a lease,
  * and not holding their agent's heartbeat lease, which a live run renews every third
  * of a lease. Their claimed items' leases end now, so the release that follows gives
- * them back. Returns the closed run ids.
+ * them back, and their items' runs are closed as failed too. Returns the closed run ids.
  */
 export async function closeAbandonedRuns(pool: Pool, leaseMs: number): Promise<number[]> {
   const { rows } = await pool.query<{ id: number }>(
@@ -84,6 +207,10 @@ export async function closeAbandonedRuns(pool: Pool, leaseMs: number): Promise<n
        returning r.id
      ), released as (
        update work_items set lease_expires_at = now() where claimed_by_run in (select id from abandoned) and status = 'in-progress'
+     ), items as (
+       update item_runs set finished_at = now(), outcome = 'failed',
+         error = 'the replica working it stopped before the work finished (a crash or a kill)'
+       where run_id in (select id from abandoned) and finished_at is null
      )
      select id from abandoned`,
     [leaseMs],

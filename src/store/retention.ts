@@ -5,18 +5,27 @@ export type Retention = { deliveriesDays: number; runsDays: number; auditDays: n
 
 export const defaultRetention: Retention = { deliveriesDays: 14, runsDays: 30, auditDays: 365 }
 
-export type Pruned = { deliveries: number; runs: number; transcripts: number; audit: number; commentCommands: number; replyCounts: number }
+export type Pruned = {
+  deliveries: number
+  runs: number
+  itemRuns: number
+  transcripts: number
+  audit: number
+  commentCommands: number
+  replyCounts: number
+}
 
 /**
  * Deletes records older than their retention. Unfinished deliveries are kept whatever
- * their age (they still have work to do); a run still open is kept too, and a run's
- * transcript (CLI or chat) lives as long as the runs (it is the largest record of all). A comment's
+ * their age (they still have work to do); a run still open is kept too (an item's run
+ * record lives as long as the heartbeat runs), and a run's transcript (CLI or chat)
+ * lives as long as the runs (it is the largest record of all). A comment's
  * "commands ran" row lives as long as the audit rows, so a replay of an old comment
  * whose delivery row is gone still runs nothing.
  */
 export async function pruneOldRecords(pool: Pool, retention: Retention): Promise<Pruned> {
   const days = (value: number) => [value]
-  const [deliveries, runs, transcripts, chatTranscripts, audit, commentCommands, replyCounts] = await Promise.all([
+  const [deliveries, runs, itemRuns, transcripts, chatTranscripts, audit, commentCommands, replyCounts] = await Promise.all([
     pool.query(
       `delete from webhook_deliveries where received_at < now() - make_interval(days => $1)
        and (processed_at is not null or dead_at is not null)`,
@@ -26,6 +35,7 @@ export async function pruneOldRecords(pool: Pool, retention: Retention): Promise
       'delete from heartbeat_runs where started_at < now() - make_interval(days => $1) and finished_at is not null',
       days(retention.runsDays),
     ),
+    pool.query('delete from item_runs where started_at < now() - make_interval(days => $1) and finished_at is not null', days(retention.runsDays)),
     pool.query(
       'delete from cli_transcripts where started_at < now() - make_interval(days => $1) and finished_at is not null',
       days(retention.runsDays),
@@ -41,6 +51,7 @@ export async function pruneOldRecords(pool: Pool, retention: Retention): Promise
   return {
     deliveries: deliveries.rowCount ?? 0,
     runs: runs.rowCount ?? 0,
+    itemRuns: itemRuns.rowCount ?? 0,
     transcripts: (transcripts.rowCount ?? 0) + (chatTranscripts.rowCount ?? 0),
     audit: audit.rowCount ?? 0,
     commentCommands: commentCommands.rowCount ?? 0,

@@ -48,6 +48,15 @@ export type WorkItem = {
 }
 
 /**
+ * The columns of `WorkItem`, for statements that return items and are prepared once per
+ * connection: a prepared `returning *` would fail on a replica still running when a
+ * migration adds a column ("cached plan must not change result type").
+ */
+export const workItemColumns = `repository, number, kind, title, state, status, owner_agent, labels, author, priority_score, priority_reason,
+  delegation_depth, parent_number, created_by_agent, attempts, body, blocked_reason, escalated_to, escalation_level, claimed_by_run,
+  lease_expires_at, failure_signature, failure_count, github_created_at, github_updated_at, status_changed_at`
+
+/**
  * Writes what GitHub says about an item into the mirror. A payload older than what the
  * mirror already holds is ignored, so late or replayed events never roll state back.
  * A new item takes its status from its labels; a known item's status is left alone

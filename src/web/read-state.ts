@@ -4,6 +4,7 @@ import { listDeadDeliveries } from '../store/webhook-deliveries.ts'
 import { listAgentRows } from '../store/agents.ts'
 import { listOpenEscalations } from '../store/escalations.ts'
 import { listRecentRuns } from '../store/heartbeat-runs.ts'
+import { listRecentItemRuns } from '../store/item-runs.ts'
 import type { Pool } from '../store/pool.ts'
 import { qualityByAuthor } from '../store/quality-scores.ts'
 import { listRepositoryRows } from '../store/repositories.ts'
@@ -15,7 +16,7 @@ export const RECENT_RUNS = 50
 
 /**
  * The JSON behind `GET /gaffer/api/state` and the dashboard: the model, repositories, agents,
- * the global model breaker, open items, what waits for a person (approvals, escalations), recent heartbeat runs,
+ * the global model breaker, open items, what waits for a person (approvals, escalations), recent heartbeat runs and item runs,
  * each agent's budget for the month, review quality, and dead webhook deliveries, as the mirror holds them.
  */
 export async function readState(
@@ -24,7 +25,7 @@ export async function readState(
   model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
   links: { githubWebUrl?: string } = {},
 ) {
-  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, quality, dead] = await Promise.all([
+  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead] = await Promise.all([
     readModelBreaker(pool),
     listRepositoryRows(pool),
     listAgentRows(pool),
@@ -32,6 +33,7 @@ export async function readState(
     listPendingApprovals(pool),
     listOpenEscalations(pool),
     listRecentRuns(pool, RECENT_RUNS),
+    listRecentItemRuns(pool, RECENT_RUNS),
     qualityByAuthor(pool),
     listDeadDeliveries(pool),
   ])
@@ -68,6 +70,8 @@ export async function readState(
     pendingApprovals,
     escalations,
     runs,
+    // One per item a heartbeat worked (several at once for an agent with maxConcurrent > 1); unfinished ones are working now.
+    itemRuns,
     budgets,
     quality,
     // Deliveries that failed every attempt; `gaffer deliveries retry <id>` or GitHub's "Redeliver" runs one again.

@@ -106,6 +106,27 @@ export async function commentAs(company: TestCompany, who: 'maya' | 'oscar', num
 }
 
 /**
+ * Waits until the webhooks GitHub sent have all been processed and no new one arrived for
+ * a moment: a heartbeat run while the echo of a routing write is still being mirrored may
+ * find the item's row busy and pass it by (the claim skips rows being written), which a
+ * test that expects that item claimed must not race with.
+ */
+export async function settleWebhooks(company: TestCompany): Promise<void> {
+  const unsettled = async () =>
+    (await company.db.pool.query<{ n: number }>('select count(*)::int as n from webhook_deliveries where processed_at is null and dead_at is null'))
+      .rows[0]!.n
+  const received = async () => (await company.db.pool.query<{ n: number }>('select count(*)::int as n from webhook_deliveries')).rows[0]!.n
+  for (let tries = 0, seen = -1; tries < 100; tries += 1) {
+    await company.gaffer?.deliveries.idle()
+    const now = await received()
+    if (now === seen && (await unsettled()) === 0) return
+    seen = now
+    await new Promise((resolve) => setTimeout(resolve, 300))
+  }
+  throw new Error('the webhooks never settled: deliveries kept arriving or stayed unprocessed')
+}
+
+/**
  * Opens an issue as the app itself (its installation, so its bot login is the author),
  * the only author whose marker Gaffer believes, and waits until the mirror has it.
  */
@@ -125,9 +146,10 @@ export type UseTestCompanyOptions = {
   /**
    * Starts a scripted model server and points the app's model at it. `true` uses the
    * settings most tests want (no retries); an object overrides some of them, and its
-   * `whenIdle` is what the server answers with its script empty (see `startScriptedModel`).
+   * `whenIdle` is what the server answers with its script empty and `delayMs` how long
+   * each answer takes (see `startScriptedModel`).
    */
-  model?: true | (Partial<NonNullable<GafferOptions['model']>> & { whenIdle?: Step })
+  model?: true | (Partial<NonNullable<GafferOptions['model']>> & { whenIdle?: Step; delayMs?: number })
   /**
    * Puts a recording proxy in front of the emulated GitHub and has the app talk through it;
    * a function answers some requests itself (see `startGitHubProxy`).
@@ -169,8 +191,8 @@ export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCom
   const [setUp, tearDown] = options.perTest ? [beforeEach, afterEach] : [beforeAll, afterAll]
 
   setUp(async () => {
-    const { whenIdle, ...modelSettings } = options.model === true ? {} : (options.model ?? {})
-    if (options.model) model = await startScriptedModel({ whenIdle })
+    const { whenIdle, delayMs, ...modelSettings } = options.model === true ? {} : (options.model ?? {})
+    if (options.model) model = await startScriptedModel({ whenIdle, delayMs })
     company = await createTestCompany(options.registration)
     if (options.proxy) proxy = await startGitHubProxy(company.github.url, options.proxy === true ? undefined : options.proxy)
     if (options.app === false) return

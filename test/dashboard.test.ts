@@ -124,7 +124,15 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
   })
 
   it("shows an item page with its timeline and a chat run's tool calls, tokens and cost", async () => {
-    // p0: the most urgent of backend-engineer's ready items, so the run claims it.
+    // backend-engineer works up to two items at once: earlier tests' items are closed, so
+    // this run works this one alone and the scripted answers all go to it.
+    const earlier = await c.db.pool.query<{ number: number }>(
+      "select number from work_items where repository = $1 and owner_agent = 'backend-engineer' and state = 'open'",
+      [repository()],
+    )
+    for (const { number } of earlier.rows) await c.maya.issues.update({ owner: c.owner, repo: c.repo, issue_number: number, state: 'closed' })
+    for (const { number } of earlier.rows)
+      await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.state, poll).toBe('closed')
     const number = await openIssue('Round prices to the cent', ['area:backend', 'priority:p0'])
     c.model.script(
       { toolCalls: [{ name: 'comment', arguments: { body: 'Rounding now goes to the nearest cent.' } }], usage: { prompt: 1200, completion: 80 } },

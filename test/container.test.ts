@@ -6,6 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { appManifestPath } from '../src/config/app-manifest.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { defaultSettings } from '../src/gaffer-options.ts'
 import { shippedAgentsDir } from '../src/roster/load-roster.ts'
@@ -249,8 +250,8 @@ describe("the image's command, run as the container runs it, against the emulate
     expect(own.filter((file) => file.startsWith('src/sandbox/'))).toEqual([])
     expect(developmentPackages(packages)).toEqual([])
     expect(own.filter((file) => !copied().some((source) => file === source || file.startsWith(`${source}/`)))).toEqual([])
-    // Read as files, not imported: the shipped org and the migrations.
-    expect(copied()).toEqual(expect.arrayContaining([shippedAgentsDir, migrationsDir].map((dir) => path.relative(root, dir))))
+    // Read as files, not imported: the shipped org, the migrations and the App manifest (doctor, register).
+    expect(copied()).toEqual(expect.arrayContaining([shippedAgentsDir, migrationsDir, appManifestPath].map((dir) => path.relative(root, dir))))
   })
 })
 

@@ -9,7 +9,7 @@ import { findProgram, runCli, type CliSpec } from '../src/runtime/cli/run-cli.ts
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { MESSAGES_TOKENS_PER_ANSWER, startScriptedMessages, type ScriptedMessages } from './helpers/scripted-messages.ts'
-import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, fileOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 import { hostSecrets, leakedSecrets } from './helpers/host-secrets.ts'
 
@@ -164,8 +164,7 @@ describe.skipIf(!claude)('an agent on the real Claude Code, the whole path (emul
     const branch = `gaffer/backend-engineer/${number}`
     const { data: pulls } = await c.maya.pulls.list({ owner: c.owner, repo: c.repo, head: `${c.owner}:${branch}`, state: 'open' })
     expect(pulls.find((p) => p.head.ref === branch)?.body).toContain('Added docs/hello.md.')
-    const { data: content } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: 'docs/hello.md', ref: branch })
-    expect(Buffer.from((content as { content: string }).content, 'base64').toString()).toBe('# Hello\n')
+    expect(await fileOnGitHub(c, branch, 'docs/hello.md')).toBe('# Hello\n')
     // The model got the prompt Gaffer built, and `env` as Claude Code's shell saw it: no secret but the named key.
     expect(JSON.stringify(server.requests[0]!.messages)).toContain('Add a hello page')
     const seen = JSON.stringify(server.requests[1]!.messages)

@@ -351,7 +351,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
 
 /** CLI runs outside bubblewrap see the host's whole disk: say so once at start (SPEC §14). */
 function warnAboutSandbox(log: Logger, sandbox: 'auto' | 'none'): void {
-  if (sandbox === 'none') log.warn('GAFFER_SANDBOX=none: CLI runtimes run without bubblewrap and can read the whole host')
+  if (sandbox === 'none')
+    log.warn("GAFFER_SANDBOX=none: CLI runtimes run without bubblewrap and can read the whole host, Gaffer's own secrets included")
   else if (!findProgram('bwrap', process.env.PATH))
     log.warn('bubblewrap (bwrap) is not installed: CLI runtimes run without a sandbox; install it, e.g. apt-get install bubblewrap')
 }

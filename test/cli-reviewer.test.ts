@@ -1,12 +1,12 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { commentAs, poll, useTestCompany } from './helpers/test-company.ts'
+import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
 
@@ -17,10 +17,7 @@ describe('a reviewer on a CLI runtime (fake Claude Code CLI, real workspace, emu
     model: true,
     app: async () => {
       home = await mkdtemp(path.join(tmpdir(), 'gaffer-cli-review-'))
-      const agentsDir = path.join(home, 'agents')
-      await cp(shippedAgentsDir, agentsDir, { recursive: true })
-      const file = path.join(agentsDir, 'reviewer', 'AGENTS.md')
-      await writeFile(file, (await readFile(file, 'utf8')).replace('maxTurns: 6\n', 'maxTurns: 6\nruntime: fake-review\n'))
+      const agentsDir = await orgWithRuntime(home, 'reviewer', 'fake-review')
       await writeFile(modeFile(), 'review-approve')
       return {
         agentsDir,

@@ -1,9 +1,8 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import type { CommittedFile as ChangedFile } from '../src/github/writes.ts'
 import type { WorkspaceOps } from '../src/runtime/cli/workspace-ops.ts'
 import { closedBreaker } from '../src/llm/model-breaker-rules.ts'
@@ -11,6 +10,7 @@ import { changeModelBreaker } from '../src/store/model-breaker.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { createTestCompany, poll, settleWebhooks, type TestCompany } from './helpers/test-company.ts'
+import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
 
@@ -45,13 +45,11 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
   let c: TestCompany
   let mode = 'nochange'
   const published: Array<{ title: string; body: string; files: ChangedFile[] }> = []
-  let agentsDir: string
+  let home: string
 
   beforeAll(async () => {
-    agentsDir = await mkdtemp(path.join(tmpdir(), 'gaffer-agents-'))
-    await cp(shippedAgentsDir, agentsDir, { recursive: true })
-    const file = path.join(agentsDir, 'backend-engineer', 'AGENTS.md')
-    await writeFile(file, (await readFile(file, 'utf8')).replace('maxTurns: 8\n', 'maxTurns: 8\nruntime: fake-claude\n'))
+    home = await mkdtemp(path.join(tmpdir(), 'gaffer-agents-'))
+    const agentsDir = await orgWithRuntime(home, 'backend-engineer', 'fake-claude')
     c = await createTestCompany()
     await c.startApp({
       agentsDir,
@@ -62,14 +60,14 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
         runtimes: { 'fake-claude': { adapter: 'claude-code', command: [process.execPath, fakeCli], env: [], timeoutMinutes: 1 } },
         sandbox: 'auto',
         usdPerMinute: 0,
-        home: agentsDir,
+        home,
         workspace: stubWorkspace(() => mode, published),
       },
     })
   })
   afterAll(async () => {
     await c?.stop()
-    await rm(agentsDir, { recursive: true, force: true })
+    await rm(home, { recursive: true, force: true })
   })
   beforeEach(async () => {
     await c.db.pool.query("update work_items set status = 'done' where status = 'todo'")

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { appManifestPath } from '../src/config/app-manifest.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { defaultSettings } from '../src/gaffer-options.ts'
 import { shippedAgentsDir } from '../src/roster/load-roster.ts'
@@ -49,6 +50,19 @@ const command = () => JSON.parse(only('CMD')) as string[]
 const healthCheck = () => JSON.parse(/\bCMD\s+(\[.*\])$/.exec(only('HEALTHCHECK'))![1]!) as string[]
 /** What the image holds of the repository: the sources of its COPY instructions (the last argument is the destination). */
 const copied = () => all('COPY').flatMap((args) => args.split(/\s+/).slice(0, -1))
+
+/** What a process loaded, from the URLs record-modules.ts wrote: the repository's own files, and the packages of node_modules. */
+function loadedFiles(modules: readonly string[]): { own: string[]; packages: Set<string> } {
+  const files = modules.filter((url) => url.startsWith('file:')).map((url) => path.relative(root, fileURLToPath(url)))
+  return {
+    own: files.filter((file) => !file.startsWith('node_modules/') && !file.startsWith('..')),
+    packages: new Set(files.flatMap((file) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1] ?? [])),
+  }
+}
+
+/** The loaded packages `npm ci --omit=dev` does not install. */
+const developmentPackages = (packages: Set<string>) =>
+  [...packages].filter((key) => lock.packages[key] === undefined || lock.packages[key].dev === true)
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
 /** What an operator's .env holds (docs/deploy.md), with values that pass the configuration's checks. */
@@ -227,18 +241,46 @@ describe("the image's command, run as the container runs it, against the emulate
   })
 
   it('loads no part of the sandbox and no development dependency, and nothing of the repository the image does not copy', () => {
-    const files = modules.filter((url) => url.startsWith('file:')).map((url) => path.relative(root, fileURLToPath(url)))
-    const packages = new Set(files.flatMap((file) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1] ?? []))
-    const own = files.filter((file) => !file.startsWith('node_modules/') && !file.startsWith('..'))
+    const { own, packages } = loadedFiles(modules)
 
     // The record is real: the entry point and the app's own dependencies are in it.
     expect(own).toContain('src/main.ts')
     expect(packages).toContain('node_modules/probot')
     expect(packages).toContain('node_modules/prom-client')
     expect(own.filter((file) => file.startsWith('src/sandbox/'))).toEqual([])
-    expect([...packages].filter((key) => lock.packages[key] === undefined || lock.packages[key].dev === true)).toEqual([])
+    expect(developmentPackages(packages)).toEqual([])
     expect(own.filter((file) => !copied().some((source) => file === source || file.startsWith(`${source}/`)))).toEqual([])
-    // Read as files, not imported: the shipped org and the migrations.
-    expect(copied()).toEqual(expect.arrayContaining([shippedAgentsDir, migrationsDir].map((dir) => path.relative(root, dir))))
+    // Read as files, not imported: the shipped org, the migrations and the App manifest (doctor, register).
+    expect(copied()).toEqual(expect.arrayContaining([shippedAgentsDir, migrationsDir, appManifestPath].map((dir) => path.relative(root, dir))))
+  })
+})
+
+describe('the gaffer command in the image (`docker compose run gaffer node src/cli/gaffer.ts …`)', () => {
+  it('loads no development dependency: every command (doctor, migrate, register, validate, …) works in a production install', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-container-cli-'))
+    const recorded = path.join(dir, 'modules.txt')
+    try {
+      // validate needs neither a database nor GitHub, and the command imports every other command's module up front.
+      const run = await runToEnd(
+        process.execPath,
+        ['src/cli/gaffer.ts', 'validate'],
+        {
+          PATH: process.env.PATH,
+          ...imageEnv(),
+          GAFFER_HOME: dir,
+          NODE_OPTIONS: `--import=${path.join(root, 'test/fixtures/record-modules.ts')}`,
+          GAFFER_RECORD_MODULES: recorded,
+        },
+        root,
+      )
+      const { own, packages } = loadedFiles((await readFile(recorded, 'utf8')).split('\n').filter(Boolean))
+
+      expect(run.code, run.stderr).toBe(0)
+      expect(own).toEqual(expect.arrayContaining(['src/cli/gaffer.ts', 'src/cli/doctor-command.ts', 'src/cli/register-command.ts']))
+      expect(developmentPackages(packages)).toEqual([])
+      expect(own.filter((file) => file.startsWith('src/sandbox/'))).toEqual([])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

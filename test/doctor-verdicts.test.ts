@@ -425,7 +425,7 @@ describe('the CLI runtimes and the sandbox', () => {
       { setting: 'none' },
       [
         'OK runtime codex: /usr/local/bin/codex, codex-cli 0.169.0',
-        'WARN sandbox: GAFFER_SANDBOX=none: CLI runs are not confined and can read the whole host | fix: install bubblewrap (apt-get install bubblewrap) and unset GAFFER_SANDBOX',
+        "WARN sandbox: GAFFER_SANDBOX=none: CLI runs are not confined: they can read the whole host, Gaffer's own secrets included (its environment in /proc) | fix: install bubblewrap (apt-get install bubblewrap) and unset GAFFER_SANDBOX",
       ],
     ],
   ])('%s', (_, runtimes, sandbox, expected) => {

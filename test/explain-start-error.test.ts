@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { explainStartError } from '../src/config/explain-start-error.ts'
 
 const settings = { githubApiUrl: 'http://127.0.0.1:2' }
-const gitHubError = (status: number, url: string, message: string) => Object.assign(new Error(message), { status, request: { url } })
+/** Octokit's RequestError: an answer from GitHub carries its `response`; a request that got none has status 500 and no response. */
+const gitHubError = (status: number, url: string, message: string, answered = true) =>
+  Object.assign(new Error(message), { status, request: { url }, ...(answered ? { response: { status, url } } : {}) })
 
 describe('explainStartError', () => {
   it.each([
@@ -14,9 +16,14 @@ describe('explainStartError', () => {
       /^fetch failed \(connect ECONNREFUSED 127\.0\.0\.1:2\)$/,
     ],
     [
-      'a GitHub API that refuses connections',
-      gitHubError(500, 'http://127.0.0.1:2/app', 'connect ECONNREFUSED 127.0.0.1:2'),
-      /^the GitHub API at GITHUB_API_URL \(http:\/\/127\.0\.0\.1:2\) failed .*check GITHUB_API_URL/,
+      'a GitHub API that refuses connections: no answer, so no status is named',
+      gitHubError(500, 'http://127.0.0.1:2/app', 'connect ECONNREFUSED 127.0.0.1:2', false),
+      /^the GitHub API at GITHUB_API_URL \(http:\/\/127\.0\.0\.1:2\) could not be reached \(http:\/\/127\.0\.0\.1:2\/app\): connect ECONNREFUSED 127\.0\.0\.1:2; check GITHUB_API_URL/,
+    ],
+    [
+      'a GitHub API that answers with a server error',
+      gitHubError(502, 'http://127.0.0.1:2/app', 'Bad Gateway'),
+      /^the GitHub API at GITHUB_API_URL \(http:\/\/127\.0\.0\.1:2\) failed \(502 from http:\/\/127\.0\.0\.1:2\/app\): Bad Gateway; check GITHUB_API_URL/,
     ],
     [
       'credentials GitHub refuses',

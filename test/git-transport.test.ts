@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -6,12 +6,12 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { gitBaseUrlFor } from '../src/github/installation-token.ts'
 import type { Octokit } from '../src/github/octokit.ts'
 import { createLogger } from '../src/log.ts'
-import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { prepareWorkspace, type WorkspaceDeps } from '../src/workspace/prepare-workspace.ts'
 import { pushChanges } from '../src/workspace/push-changes.ts'
 import { startGitServer, type GitServer } from './helpers/git-server.ts'
-import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { fileOnGitHub, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
 
@@ -35,10 +35,7 @@ describe('workspaces over git: clone and push through a git-over-HTTP stand-in f
   const c = useTestCompany({
     app: async () => {
       home = await mkdtemp(path.join(tmpdir(), 'gaffer-git-transport-'))
-      const agentsDir = path.join(home, 'agents')
-      await cp(shippedAgentsDir, agentsDir, { recursive: true })
-      const file = path.join(agentsDir, 'backend-engineer', 'AGENTS.md')
-      await writeFile(file, (await readFile(file, 'utf8')).replace('maxTurns: 8\n', 'maxTurns: 8\nruntime: fake\n'))
+      const agentsDir = await orgWithRuntime(home, 'backend-engineer', 'fake')
       git = await startGitServer({ github: { url: c.github.url, repository: c.github.repository }, accept: isAppToken })
       return {
         agentsDir,
@@ -75,15 +72,7 @@ describe('workspaces over git: clone and push through a git-over-HTTP stand-in f
     c.maya.repos.createOrUpdateFileContents({ ...at(), branch, path: file, message: `add ${file}`, content: Buffer.from(content).toString('base64') })
   const headOf = async (branch: string) => (await c.maya.git.getRef({ ...at(), ref: `heads/${branch}` })).data.object.sha
   const createBranch = async (branch: string) => c.maya.git.createRef({ ...at(), ref: `refs/heads/${branch}`, sha: await headOf('main') })
-  const fileOn = async (branch: string, file: string) => {
-    try {
-      const { data } = await c.maya.repos.getContent({ ...at(), path: file, ref: branch })
-      return Buffer.from((data as { content: string }).content, 'base64').toString()
-    } catch (error) {
-      if ((error as { status?: number }).status === 404) return undefined
-      throw error
-    }
-  }
+  const fileOn = (branch: string, file: string) => fileOnGitHub(c, branch, file)
   const openTask = async (title: string) => {
     const number = (await c.maya.issues.create({ ...at(), title, labels: ['agent:backend-engineer'] })).data.number
     await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')

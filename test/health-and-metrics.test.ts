@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPool, type Pool } from '../src/store/pool.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
@@ -6,6 +8,7 @@ import { startTcpRelay, type TcpRelay } from './helpers/tcp-relay.ts'
 import { deliverWebhook, openPullRequest, poll, useTestCompany, type TestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'metrics-admin-token-0123456789'
+const operationsDoc = fileURLToPath(new URL('../docs/operations.md', import.meta.url))
 
 const get = (company: TestCompany, path: string, headers: Record<string, string> = {}) => fetch(`${company.gaffer!.url}${path}`, { headers })
 
@@ -60,6 +63,18 @@ describe('health, readiness and metrics over HTTP (admin token set)', () => {
     expect(text).toContain('# TYPE gaffer_webhook_deliveries_total counter')
     expect(text).toContain('# TYPE gaffer_items gauge')
     expect(text).toContain('# TYPE gaffer_process_resident_memory_bytes gauge')
+  })
+
+  it("exposes exactly the metrics docs/operations.md lists, each of the type it says (besides prom-client's process and Node.js defaults)", async () => {
+    const documented = [...(await readFile(operationsDoc, 'utf8')).matchAll(/^\| `(gaffer_[a-z_]+)` \| (counter|gauge) \|/gm)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    )
+    const exposed = [...(await metrics()).matchAll(/^# TYPE (gaffer_[a-z_]+) (\w+)$/gm)]
+      .map((m) => `${m[1]} ${m[2]}`)
+      .filter((line) => !/^gaffer_(process|nodejs)_/.test(line))
+
+    expect(documented.length).toBeGreaterThan(10)
+    expect(exposed.sort()).toEqual(documented.sort())
   })
 
   it('counts a real delivery as accepted and processed under its event, a forged one as rejected, and the new item in the queue depth', async () => {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { changeCommitMessage, proposalBody, pushedChangeNote } from '../src/runtime/submit-change.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { ProxiedRequest } from './helpers/github-proxy.ts'
-import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { fileOnGitHub, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
 
 describe('proposalBody', () => {
   it('closes the item and, when the pull request could not be a draft, says why it is held', () => {
@@ -49,10 +49,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
   }
   const propose = (title: string, path: string) =>
     c.model.script({ toolCalls: [{ name: 'propose_change', arguments: { title, body: `${title}.`, files: [{ path, content: `// ${title}\n` }] } }] })
-  const fileOn = async (branch: string, path: string) => {
-    const { data } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path, ref: branch })
-    return Buffer.from((data as { content: string }).content, 'base64').toString()
-  }
+  const fileOn = (branch: string, file: string) => fileOnGitHub(c, branch, file)
   const commitsOn = async (branch: string) =>
     (await c.maya.repos.listCommits({ owner: c.owner, repo: c.repo, sha: branch, per_page: 100 })).data.map((commit) => commit.sha)
   /** maya commits a file to the branch through the API, as a person pushing to it would. */

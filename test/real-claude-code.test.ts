@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import type { CliEvent } from '../src/runtime/cli/cli-event.ts'
 import { findProgram, runCli, type CliSpec } from '../src/runtime/cli/run-cli.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { MESSAGES_TOKENS_PER_ANSWER, startScriptedMessages, type ScriptedMessages } from './helpers/scripted-messages.ts'
-import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, fileOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { orgWithRuntime } from './helpers/org-with-runtime.ts'
+import { hostSecrets, leakedSecrets } from './helpers/host-secrets.ts'
 
 // The real Claude Code from npm (a devDependency whose install script copies its
 // platform binary from an optional dependency), driven by our adapter against our own
@@ -37,15 +38,8 @@ const claudeSpec = (sandbox: 'auto' | 'none'): CliSpec => ({
   sandbox,
 })
 
-const secrets = {
-  ANTHROPIC_API_KEY: 'sk-ant-local-scripted',
-  DATABASE_URL: 'postgres://gaffer:db-secret@127.0.0.1/gaffer',
-  PRIVATE_KEY: 'app-private-key-secret',
-  WEBHOOK_SECRET: 'webhook-secret-value',
-  GAFFER_ADMIN_TOKEN: 'admin-token-secret',
-  OPENAI_API_KEY: 'sk-openai-not-named',
-  GITHUB_TOKEN: 'ghs_installation_token_secret',
-}
+/** The host's secrets, and the model key the runtime names (the only one the CLI may see). */
+const secrets = { ...hostSecrets, ANTHROPIC_API_KEY: 'sk-ant-local-scripted' }
 
 /** What Claude Code said its run cost, read from its own `result` line. */
 function reportedCost(transcript: string): number | undefined {
@@ -103,10 +97,7 @@ describe.skipIf(!claude)(
         // What the command could see: HOME inside the workspace, no secret but the one the runtime names.
         const seen = await readFile(path.join(cwd, 'seen-env.txt'), 'utf8')
         expect(seen).toContain(`HOME=${path.join(cwd, '.git/gaffer/home')}`)
-        for (const [name, value] of Object.entries(secrets)) {
-          if (name === 'ANTHROPIC_API_KEY') continue
-          expect(seen, name).not.toContain(value)
-        }
+        expect(leakedSecrets(seen)).toEqual([])
         expect(result.sandboxed).toBe(sandbox === 'auto')
       },
       120_000,
@@ -138,10 +129,7 @@ describe.skipIf(!claude)('an agent on the real Claude Code, the whole path (emul
       { message: 'Added docs/hello.md.' },
     ])
     home = await mkdtemp(path.join(tmpdir(), 'gaffer-real-claude-home-'))
-    const agentsDir = path.join(home, 'agents')
-    await cp(shippedAgentsDir, agentsDir, { recursive: true })
-    const file = path.join(agentsDir, 'backend-engineer', 'AGENTS.md')
-    await writeFile(file, (await readFile(file, 'utf8')).replace('maxTurns: 8\n', 'maxTurns: 8\nruntime: claude-local\n'))
+    const agentsDir = await orgWithRuntime(home, 'backend-engineer', 'claude-local')
     c = await createTestCompany()
     await c.startApp({
       agentsDir,
@@ -176,12 +164,11 @@ describe.skipIf(!claude)('an agent on the real Claude Code, the whole path (emul
     const branch = `gaffer/backend-engineer/${number}`
     const { data: pulls } = await c.maya.pulls.list({ owner: c.owner, repo: c.repo, head: `${c.owner}:${branch}`, state: 'open' })
     expect(pulls.find((p) => p.head.ref === branch)?.body).toContain('Added docs/hello.md.')
-    const { data: content } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: 'docs/hello.md', ref: branch })
-    expect(Buffer.from((content as { content: string }).content, 'base64').toString()).toBe('# Hello\n')
+    expect(await fileOnGitHub(c, branch, 'docs/hello.md')).toBe('# Hello\n')
     // The model got the prompt Gaffer built, and `env` as Claude Code's shell saw it: no secret but the named key.
     expect(JSON.stringify(server.requests[0]!.messages)).toContain('Add a hello page')
     const seen = JSON.stringify(server.requests[1]!.messages)
     expect(seen).toContain('HOME=')
-    for (const [name, value] of Object.entries(secrets)) if (name !== 'ANTHROPIC_API_KEY') expect(seen, name).not.toContain(value)
+    expect(leakedSecrets(seen)).toEqual([])
   }, 180_000)
 })

@@ -1,16 +1,17 @@
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { shippedAgentsDir } from '../src/roster/load-roster.ts'
 import type { CliEvent } from '../src/runtime/cli/cli-event.ts'
 import { findProgram, runCli, type CliSpec } from '../src/runtime/cli/run-cli.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { startScriptedResponses, TOKENS_PER_ANSWER, type ScriptedResponses } from './helpers/scripted-responses.ts'
-import { createTestCompany, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, fileOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { orgWithRuntime } from './helpers/org-with-runtime.ts'
+import { hostSecrets, leakedSecrets } from './helpers/host-secrets.ts'
 
 // The real Codex CLI from npm (a devDependency, so `npm ci` installs it), driven by our
 // adapter against our own Responses server: nothing leaves the machine. `.cli/` (ignored
@@ -59,15 +60,8 @@ function codexSpec(baseUrl: string, sandbox: 'auto' | 'none'): CliSpec {
   }
 }
 
-const secrets = {
-  LOCAL_MODEL_KEY: 'sk-local-scripted',
-  DATABASE_URL: 'postgres://gaffer:db-secret@127.0.0.1/gaffer',
-  PRIVATE_KEY: 'app-private-key-secret',
-  WEBHOOK_SECRET: 'webhook-secret-value',
-  GAFFER_ADMIN_TOKEN: 'admin-token-secret',
-  OPENAI_API_KEY: 'sk-openai-not-named',
-  GITHUB_TOKEN: 'ghs_installation_token_secret',
-}
+/** The host's secrets, and the model key the runtime names (the only one the CLI may see). */
+const secrets = { ...hostSecrets, LOCAL_MODEL_KEY: 'sk-local-scripted' }
 
 describe.skipIf(!codex)('the real Codex CLI (@openai/codex) through the codex adapter, offline against our Responses server', () => {
   // Without bubblewrap on the host only Codex's own sandbox (it ships a bwrap) can run.
@@ -115,10 +109,7 @@ describe.skipIf(!codex)('the real Codex CLI (@openai/codex) through the codex ad
       // What the command the CLI ran could see: HOME inside the workspace, no secret but the one the runtime names.
       const seen = await readFile(path.join(cwd, 'seen-env.txt'), 'utf8')
       expect(seen).toContain(`HOME=${path.join(cwd, '.git/gaffer/home')}`)
-      for (const [name, value] of Object.entries(secrets)) {
-        if (name === 'LOCAL_MODEL_KEY') continue
-        expect(seen, name).not.toContain(value)
-      }
+      expect(leakedSecrets(seen)).toEqual([])
       expect(result.sandboxed).toBe(sandbox === 'auto')
     },
     120_000,
@@ -148,10 +139,7 @@ describe.skipIf(!codex)('an agent on the real Codex CLI, the whole path (emulate
     ])
     await mkdir(path.join(homedir(), '.cache', 'gaffer-test-workspaces'), { recursive: true })
     home = await mkdtemp(path.join(homedir(), '.cache', 'gaffer-test-workspaces', 'gaffer-real-cli-home-'))
-    agentsDir = path.join(home, 'agents')
-    await cp(shippedAgentsDir, agentsDir, { recursive: true })
-    const file = path.join(agentsDir, 'backend-engineer', 'AGENTS.md')
-    await writeFile(file, (await readFile(file, 'utf8')).replace('maxTurns: 8\n', 'maxTurns: 8\nruntime: codex-local\n'))
+    agentsDir = await orgWithRuntime(home, 'backend-engineer', 'codex-local')
     c = await createTestCompany()
     await c.startApp({
       agentsDir,
@@ -186,12 +174,11 @@ describe.skipIf(!codex)('an agent on the real Codex CLI, the whole path (emulate
     const { data: pulls } = await c.maya.pulls.list({ owner: c.owner, repo: c.repo, head: `${c.owner}:${branch}`, state: 'open' })
     const pull = pulls.find((p) => p.head.ref === branch)
     expect(pull?.body).toContain('Added docs/hello.md.')
-    const { data: content } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: 'docs/hello.md', ref: branch })
-    expect(Buffer.from((content as { content: string }).content, 'base64').toString()).toBe('# Hello\n')
+    expect(await fileOnGitHub(c, branch, 'docs/hello.md')).toBe('# Hello\n')
     // The model got the prompt Gaffer built, and `env` as Codex's shell saw it: no secret but the named key.
     expect(JSON.stringify(server.requests[0]!.input)).toContain('Add a hello page')
     const seen = JSON.stringify(server.requests[1]!.input.find((item) => item.type === 'function_call_output'))
     expect(seen).toContain('HOME=')
-    for (const [name, value] of Object.entries(secrets)) if (name !== 'LOCAL_MODEL_KEY') expect(seen, name).not.toContain(value)
+    expect(leakedSecrets(seen)).toEqual([])
   }, 180_000)
 })

@@ -359,6 +359,18 @@ describe('gaffer register: options and the .env text', () => {
     )
   })
 
+  it.each([
+    ['a comment sign and spaces', 'a#b c'],
+    ['a single quote', "it's#secret"],
+    ['a double quote', 'say "hi"'],
+  ])('writes a webhook secret with %s so that it reads back unchanged', (_, webhookSecret) => {
+    expect(parseEnv(envFileText(undefined, { ...app, webhookSecret }, now)).WEBHOOK_SECRET).toBe(webhookSecret)
+  })
+
+  it('refuses a webhook secret no quoting keeps unchanged, rather than writing another', () => {
+    expect(() => envFileText(undefined, { ...app, webhookSecret: `it's a "\\n"` }, now)).toThrow('set WEBHOOK_SECRET by hand')
+  })
+
   it('replaces every App line of an existing file, a quoted key over several lines included, and keeps the rest', () => {
     const existing = [
       '# mine',

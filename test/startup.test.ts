@@ -69,7 +69,7 @@ describe('starting the GitHub App', () => {
     const second = await gaffer(env)
 
     expect(first.code).toBe(1)
-    expect(first.stderr).toMatch(/^gaffer: the GitHub API at GITHUB_API_URL \(http:\/\/127\.0\.0\.1:2\) failed .*ECONNREFUSED/)
+    expect(first.stderr).toMatch(/^gaffer: the GitHub API at GITHUB_API_URL \(http:\/\/127\.0\.0\.1:2\) could not be reached .*ECONNREFUSED/)
     expect(leftAfterFirst).toBeUndefined()
     expect(second.stderr).toBe(first.stderr)
     expect(await runningPostmaster(home)).toBeUndefined()

@@ -17,7 +17,7 @@ import { collectChanges, refusedNote } from '../src/workspace/collect-changes.ts
 import { prepareWorkspace } from '../src/workspace/prepare-workspace.ts'
 import { pruneWorkspaces } from '../src/workspace/prune-workspaces.ts'
 import { publishChanges } from '../src/workspace/publish-changes.ts'
-import { createTestCompany, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, fileOnGitHub, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
 
 describe('pathRefusal', () => {
   it.each([
@@ -97,15 +97,7 @@ describe('workspaces against the emulated GitHub', () => {
     const main = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
     await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.data.object.sha })
   }
-  const fileOn = async (branch: string, file: string) => {
-    try {
-      const { data } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: file, ref: branch })
-      return Buffer.from((data as { content: string }).content, 'base64').toString()
-    } catch (error) {
-      if ((error as { status?: number }).status === 404) return undefined
-      throw error
-    }
-  }
+  const fileOn = (branch: string, file: string) => fileOnGitHub(c, branch, file)
   const exists = async (p: string) =>
     stat(p).then(
       () => true,

@@ -1,3 +1,5 @@
+import { messageWithCause } from '../message-with-cause.ts'
+
 /** The settings a start-up error can be traced back to. */
 export type StartSettings = { githubApiUrl: string }
 
@@ -6,6 +8,8 @@ type ErrorLike = {
   name?: unknown
   code?: unknown
   status?: unknown
+  /** Set when GitHub answered; Octokit gives a request that got no answer the status 500 without one. */
+  response?: unknown
   request?: { url?: unknown }
   cause?: unknown
 }
@@ -21,6 +25,9 @@ export function explainStartError(error: unknown, settings: StartSettings): stri
   const url = typeof e.request?.url === 'string' ? e.request.url : undefined
   if (url === undefined || typeof e.status !== 'number') return text
   const where = `${url.split('?')[0]}`
+  if (e.response === undefined) {
+    return `the GitHub API at GITHUB_API_URL (${settings.githubApiUrl}) could not be reached (${where}): ${text}; check GITHUB_API_URL and that GitHub is reachable from here`
+  }
   if (e.status === 401 || e.status === 403 || (e.status === 404 && /\/app(\/|$)/.test(new URL(where).pathname))) {
     return `GitHub refused the app (${e.status} from ${where}): ${text}; check APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH): the key must be one generated for that app`
   }
@@ -28,14 +35,6 @@ export function explainStartError(error: unknown, settings: StartSettings): stri
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    // The root cause (say, ECONNREFUSED under "fetch failed") is what the reader can act on.
-    let root: unknown = error
-    while (root instanceof Error && root.cause !== undefined) root = root.cause
-    const cause = root === error ? '' : root instanceof Error ? root.message : String(root)
-    if (error.message && cause && !error.message.includes(cause)) return `${error.message} (${cause})`
-    return error.message || cause || `${error.name} without a message`
-  }
   if (error === undefined || error === null) return 'failed without saying why (no error was given); run with LOG_LEVEL=debug for more'
-  return String(error)
+  return messageWithCause(error)
 }

@@ -6,6 +6,7 @@ import { listInstallations } from '../github/list-installations.ts'
 import { readApp } from '../github/read-app.ts'
 import { readDefaultBranch } from '../github/read-repository.ts'
 import type { Logger } from '../log.ts'
+import { messageWithCause } from '../message-with-cause.ts'
 import type { DoctorLine } from './doctor-line.ts'
 import { githubAppVerdict, type InstallationProbe } from './github-app-verdict.ts'
 
@@ -66,13 +67,9 @@ async function probeInstallation(probot: Probot, installation: Awaited<ReturnTyp
 
 /** An HTTP status only when GitHub answered; a request that never got an answer has none. */
 function requestFailure(error: unknown): { status: number | undefined; message: string } {
-  const e = error as { status?: unknown; response?: unknown; message?: string; cause?: unknown }
+  const e = error as { status?: unknown; response?: unknown }
   const status = e.response !== undefined && typeof e.status === 'number' ? e.status : undefined
-  // "fetch failed" alone does not say what failed; its innermost cause (ECONNREFUSED, a certificate) does.
-  const messages = [e.message || String(error)]
-  for (let cause = e.cause; cause instanceof Error; cause = cause.cause)
-    if (cause.message && !messages.includes(cause.message)) messages.push(cause.message)
-  return { status, message: messages.length > 1 ? `${messages[0]} (${messages.at(-1)})` : messages[0]! }
+  return { status, message: messageWithCause(error) }
 }
 
 function describeFailure(failure: { status: number | undefined; message: string }): string {

@@ -79,7 +79,7 @@ function sandboxLine(sandbox: SandboxProbe): DoctorLine {
     return {
       verdict: 'WARN',
       check: 'sandbox',
-      text: 'GAFFER_SANDBOX=none: CLI runs are not confined and can read the whole host',
+      text: "GAFFER_SANDBOX=none: CLI runs are not confined: they can read the whole host, Gaffer's own secrets included (its environment in /proc)",
       fix: 'install bubblewrap (apt-get install bubblewrap) and unset GAFFER_SANDBOX',
     }
   }

@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/rest'
+import { request } from '@octokit/request'
 import { z } from 'zod'
 
 const Conversion = z.object({
@@ -28,10 +28,11 @@ export type ConvertedApp = {
  * redirect is exchanged (`POST /app-manifests/{code}/conversions`, no authentication)
  * for the new App's id, private key and webhook secret. A code works once, within an hour.
  * The client id and secret GitHub also returns are for OAuth, which Gaffer does not use.
+ * A bare request, no Octokit: there is no token yet, and `gaffer register` runs from a
+ * production install, which has no `@octokit/rest` (a development dependency).
  */
 export async function convertAppManifest(apiUrl: string, code: string): Promise<ConvertedApp> {
-  const octokit = new Octokit({ baseUrl: apiUrl, userAgent: 'gaffer-register' })
-  const { data } = await octokit.request('POST /app-manifests/{code}/conversions', { code })
+  const { data } = await request('POST /app-manifests/{code}/conversions', { baseUrl: apiUrl, code, headers: { 'user-agent': 'gaffer-register' } })
   const app = Conversion.parse(data)
   return {
     id: app.id,

@@ -1,5 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
+import { messageWithCause } from '../message-with-cause.ts'
 import { createModelClient } from './model-client.ts'
 
 /** How one tool-call round trip with a model went (`gaffer doctor`). */
@@ -62,21 +63,15 @@ export async function probeToolCall(settings: {
 }
 
 function failed(step: 'call' | 'result', error: unknown): ToolCallProbe {
-  if (error instanceof APIConnectionTimeoutError) return { kind: 'error', step, failure: 'timeout', status: undefined, message: rootMessage(error) }
-  if (error instanceof APIConnectionError) return { kind: 'error', step, failure: 'unreachable', status: undefined, message: rootMessage(error) }
+  if (error instanceof APIConnectionTimeoutError)
+    return { kind: 'error', step, failure: 'timeout', status: undefined, message: messageWithCause(error) }
+  if (error instanceof APIConnectionError) return { kind: 'error', step, failure: 'unreachable', status: undefined, message: messageWithCause(error) }
   if (error instanceof APIError) {
     const body = error.error as { message?: unknown } | undefined
     const message = typeof body?.message === 'string' ? body.message : error.message
     return { kind: 'error', step, failure: 'status', status: error.status, message }
   }
-  return { kind: 'error', step, failure: 'unreachable', status: undefined, message: rootMessage(error) }
-}
-
-/** "Connection error." alone does not say what failed; the innermost cause (ECONNREFUSED, ENOTFOUND) does. */
-function rootMessage(error: unknown): string {
-  const messages: string[] = []
-  for (let at: unknown = error; at instanceof Error; at = at.cause) if (at.message) messages.push(at.message)
-  return messages.length > 1 ? `${messages[0]} (${messages.at(-1)})` : (messages[0] ?? String(error))
+  return { kind: 'error', step, failure: 'unreachable', status: undefined, message: messageWithCause(error) }
 }
 
 function isJsonObject(text: string): boolean {

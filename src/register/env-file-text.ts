@@ -59,7 +59,16 @@ function withoutVariables(text: string, names: readonly string[]): string[] {
   return kept
 }
 
-/** A value as it may stand unquoted; anything a reader could take for a quote or a comment is single-quoted. */
+/**
+ * A value as it may stand unquoted; anything a reader could take for a quote or a comment
+ * is single-quoted (read literally), or double-quoted when it holds a single quote. A
+ * value no quoting carries unchanged is refused: a secret must never be altered.
+ */
 function envValue(value: string): string {
-  return /^[A-Za-z0-9_\-.:/+=@,]*$/.test(value) ? value : `'${value.replace(/'/g, '')}'`
+  if (/^[A-Za-z0-9_\-.:/+=@,]*$/.test(value)) return value
+  if (!/['\r\n]/.test(value)) return `'${value}'`
+  if (!/["\\\r\n]/.test(value)) return `"${value}"`
+  throw new Error(
+    `the webhook secret GitHub returned cannot be written to .env unchanged; set WEBHOOK_SECRET by hand to the one in the App's settings`,
+  )
 }

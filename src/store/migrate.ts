@@ -70,15 +70,3 @@ export async function migrate(pool: Pool, dir = migrationsDir): Promise<Migratio
     client.release()
   }
 }
-
-/**
- * The shipped migrations the database has not recorded, for `/readyz`. A database ahead
- * of this build (a newer replica migrated it during a rolling upgrade) counts as up to date.
- */
-export async function pendingMigrations(pool: Pool, dir = migrationsDir): Promise<string[]> {
-  const files = (await readMigrationFiles(dir)).map((file) => file.name)
-  const { rows } = await pool.query<{ exists: boolean }>(`select to_regclass('schema_migrations') is not null as exists`)
-  if (!rows[0]?.exists) return files
-  const applied = new Set((await pool.query<{ name: string }>('select name from schema_migrations')).rows.map((row) => row.name))
-  return files.filter((name) => !applied.has(name))
-}

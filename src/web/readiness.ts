@@ -1,7 +1,7 @@
 import type { AppIdentity } from '../github/app-identity.ts'
 import type { Logger } from '../log.ts'
 import { isConnectionError } from '../store/connection-error.ts'
-import { pendingMigrations } from '../store/migrate.ts'
+import { readMigrationStatus } from '../store/migration-status.ts'
 import { pingDatabase, type Pool } from '../store/pool.ts'
 
 export type Check = { ok: true } | { ok: false; reason: string }
@@ -64,7 +64,8 @@ async function databaseAnswers(deps: { pool: Pool; log: Logger; databaseTimeoutM
 
 async function checkMigrations(deps: { pool: Pool; log: Logger }): Promise<Check> {
   try {
-    const pending = await pendingMigrations(deps.pool)
+    // A database ahead of this build (a newer replica migrated it) counts as up to date.
+    const { pending } = await readMigrationStatus(deps.pool)
     return pending.length === 0 ? { ok: true } : { ok: false, reason: `${pending.length} migration(s) not applied: ${pending.join(', ')}` }
   } catch (error) {
     deps.log.debug({ err: error }, 'readiness: the migrations check failed')

@@ -92,6 +92,17 @@ export async function labelsOnGitHub(company: TestCompany, number: number): Prom
   return data.labels.map((label) => (typeof label === 'string' ? label : (label.name ?? ''))).sort()
 }
 
+/** A file's text on a branch as GitHub has it now, or undefined when the branch has no such file. */
+export async function fileOnGitHub(company: TestCompany, branch: string, file: string): Promise<string | undefined> {
+  try {
+    const { data } = await company.maya.repos.getContent({ owner: company.owner, repo: company.repo, path: file, ref: branch })
+    return Buffer.from((data as { content: string }).content, 'base64').toString()
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return undefined
+    throw error
+  }
+}
+
 /** Comments as one of the demo people and waits until Gaffer has processed the comment's webhook. */
 export async function commentAs(company: TestCompany, who: 'maya' | 'oscar', number: number, body: string): Promise<number> {
   const { data } = await company[who].issues.createComment({ owner: company.owner, repo: company.repo, issue_number: number, body })

@@ -81,7 +81,7 @@ const synonyms: Record<string, string> = {
  */
 function stem(word: string): string {
   const stemmed = stripEnding(word)
-  return stemmed.length > 4 && stemmed.endsWith('e') ? stemmed.slice(0, -1) : stemmed
+  return stemmed.length > 3 && stemmed.endsWith('e') ? stemmed.slice(0, -1) : stemmed
 }
 
 function stripEnding(word: string): string {

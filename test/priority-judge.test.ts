@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../src/log.ts'
+import { claimDueJudgments } from '../src/store/priority-judgments.ts'
 import { poll, settleWebhooks, useTestCompany, type UsedTestCompany } from './helpers/test-company.ts'
 
 type Row = { priority_score: number; priority_reason: string; judged_hash: string | null; content_hash: string }
@@ -144,5 +145,38 @@ describe('model-judged priority (SPEC §17)', () => {
     expect(after.priority_reason).not.toContain('model')
     expect(after.judged_hash).toBe(after.content_hash)
     expect(logs.find((line) => line.msg.startsWith('the model gave no usable priority judgment') && line.problem?.includes(problem))).toBeDefined()
+  })
+
+  it('leases a due item to one replica at a time, and to another once the lease lapses', async () => {
+    const number = await openIssue(c, 'Leased judgment', 'Only one replica asks about this text.')
+    const now = new Date()
+    const mine = (claimed: Array<{ number: number }>) => claimed.filter((item) => item.number === number)
+
+    const [first, second] = await Promise.all([claimDueJudgments(c.db.pool, now, 10, 60_000), claimDueJudgments(c.db.pool, now, 10, 60_000)])
+    const afterLease = await claimDueJudgments(c.db.pool, new Date(now.getTime() + 61_000), 10, 60_000)
+
+    expect(mine(first).length + mine(second).length).toBe(1)
+    expect(mine(afterLease)).toHaveLength(1)
+  })
+})
+
+describe('model-judged priority on a running worker', () => {
+  // The model answers slowly, so the mirrored row is read while the judgment is still under way.
+  const c = useTestCompany({ model: { delayMs: 2_000 }, app: { settings: { priorityPollMs: 200 } } })
+
+  it('answers and mirrors the webhook first; the timer asks the model afterwards', async () => {
+    c.model.script(judgment('high', 'high', 'checkout is down'))
+    const { data } = await c.maya.issues.create({
+      owner: c.owner,
+      repo: c.repo,
+      title: 'Checkout button disabled on Safari',
+      body: 'It stays disabled.',
+    })
+    const number = data.number
+    await expect.poll(async () => (await row(c, number)) !== undefined, poll).toBe(true)
+
+    expect((await row(c, number)).priority_reason).not.toContain('model')
+    await expect.poll(async () => (await row(c, number)).priority_reason, poll).toContain('model: urgency high, impact high: checkout is down')
+    expect(c.model.requests).toHaveLength(1)
   })
 })

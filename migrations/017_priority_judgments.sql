@@ -19,18 +19,23 @@ create index work_items_judgment_due on work_items (updated_at)
 
 -- The semantic cache: one row per judgment the model gave, found again by any of its
 -- MinHash band keys (src/company/text-signature.ts) for 30 minutes, by every replica.
--- Scoped to a repository and a model: a judgment of one repository's text is never
--- shown on another's item.
+-- The band keys have a table of their own, a b-tree the lookup reads by equality (32 keys
+-- at once), which stays fast whatever the planner knows of the table. Scoped to a
+-- repository and a model: a judgment of one repository's text is never shown on another's item.
 create table priority_cache (
   id          bigserial primary key,
   repository  text not null,
   model       text not null,
-  bands       text[] not null,
   words       text[] not null,
   guard       text[] not null,
   adjustment  integer not null check (adjustment between -300 and 300),
   why         text not null,
   created_at  timestamptz not null
 );
-create index priority_cache_bands on priority_cache using gin (bands);
-create index priority_cache_created on priority_cache (created_at);
+
+create table priority_cache_bands (
+  band        text not null,
+  entry_id    bigint not null references priority_cache (id) on delete cascade,
+  primary key (band, entry_id)
+);
+create index priority_cache_bands_entry on priority_cache_bands (entry_id);

@@ -20,9 +20,9 @@ const points: Record<z.infer<typeof level>, number> = { low: -150, normal: 0, hi
 
 /** A valid judgment's points and its one-line reason, ready for `scorePriority`. */
 export function adjustmentOf(judgment: PriorityJudgment): ModelAdjustment {
-  const unblocks = oneLine(judgment.unblocks)
+  const unblocks = singleLine(judgment.unblocks)
   const why = [`urgency ${judgment.urgency}`, `impact ${judgment.impact}`, ...(unblocks ? [`unblocks ${unblocks}`] : [])].join(', ')
-  return { adjustment: points[judgment.urgency] + points[judgment.impact], why: `${why}: ${oneLine(judgment.reason)}`.slice(0, 400) }
+  return { adjustment: points[judgment.urgency] + points[judgment.impact], why: `${why}: ${singleLine(judgment.reason)}`.slice(0, 400) }
 }
 
 export type ParsedJudgment = { ok: true; judgment: PriorityJudgment } | { ok: false; problem: string }
@@ -48,10 +48,12 @@ export function parseJudgment(answer: { toolArguments: string | undefined; conte
 }
 
 /** Model text lands in `priority_reason`: one line, no control characters. */
-function oneLine(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001F\u007F\u2028\u2029]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
+function singleLine(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001F\u007F\u2028\u2029]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+  )
 }

@@ -5,7 +5,7 @@ import { cleanUntrusted, fence } from '../runtime/untrusted-text.ts'
 
 export const JUDGE_TOOL = 'judge_priority'
 
-const levels = { type: 'string', enum: ['low', 'normal', 'high', 'critical'] }
+const judgmentLevels = { type: 'string', enum: ['low', 'normal', 'high', 'critical'] }
 
 const judgeTool: ChatCompletionTool = {
   type: 'function',
@@ -17,8 +17,8 @@ const judgeTool: ChatCompletionTool = {
       additionalProperties: false,
       required: ['urgency', 'impact', 'unblocks', 'reason'],
       properties: {
-        urgency: { ...levels, description: 'How soon it must be done: critical means now (an outage, data loss, a security hole).' },
-        impact: { ...levels, description: 'How much it matters: how many people it reaches and how badly.' },
+        urgency: { ...judgmentLevels, description: 'How soon it must be done: critical means now (an outage, data loss, a security hole).' },
+        impact: { ...judgmentLevels, description: 'How much it matters: how many people it reaches and how badly.' },
         unblocks: { type: 'string', description: 'What other work waits on it, in a few words; empty when nothing does.' },
         reason: { type: 'string', description: 'Why, in one short sentence.' },
       },

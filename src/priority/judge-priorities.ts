@@ -1,6 +1,6 @@
 import { adjustmentOf } from '../company/priority-judgment.ts'
 import type { ModelAdjustment } from '../company/priority.ts'
-import { SIMILAR_ENOUGH, textSignature, textSimilarity, type TextSignature } from '../company/text-signature.ts'
+import { textSignature } from '../company/text-signature.ts'
 import type { ModelClient } from '../llm/model-client.ts'
 import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
@@ -10,12 +10,10 @@ import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
-import { cacheJudgment, findCachedJudgments, pruneCachedJudgments } from '../store/priority-cache.ts'
+import { cacheJudgment, pruneCachedJudgments } from '../store/priority-cache.ts'
 import { claimDueJudgments, isAgentPaused, postponeJudgment, recordJudgment, type DueJudgment } from '../store/priority-judgments.ts'
 import { askPriorityModel } from './ask-priority-model.ts'
-
-/** How long a judgment answers for paraphrases of its text (SPEC §17). */
-export const JUDGMENT_TTL_MS = 30 * 60_000
+import { cachedJudgment, JUDGMENT_TTL_MS } from './cached-judgment.ts'
 
 export type PriorityJudgeDeps = {
   pool: Pool
@@ -55,7 +53,7 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   async function judgeOne(item: DueJudgment, tally: JudgeTally): Promise<void> {
     const log = deps.log.child({ repository: item.repository, number: item.number })
     const signature = textSignature(item.title, item.body)
-    const cached = await fromCache(item.repository, signature)
+    const cached = await cachedJudgment(deps.pool, { repository: item.repository, model: deps.modelName }, signature, deps.now())
     if (cached) {
       tally.cached += 1
       log.debug({ adjustment: cached.adjustment }, 'priority judgment reused from the cache')
@@ -95,20 +93,6 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
       await cacheJudgment(deps.pool, { repository: item.repository, model: deps.modelName, ...signature, ...adjustment }, deps.now())
     }
     return settle(item, adjustment)
-  }
-
-  async function fromCache(repository: string, signature: TextSignature): Promise<ModelAdjustment | undefined> {
-    if (signature.bands.length === 0) return undefined
-    const since = new Date(deps.now().getTime() - JUDGMENT_TTL_MS)
-    const candidates = await findCachedJudgments(deps.pool, { repository, model: deps.modelName, bands: signature.bands }, since)
-    let best: { similarity: number; adjustment: ModelAdjustment } | undefined
-    for (const candidate of candidates) {
-      const similarity = textSimilarity(signature, candidate)
-      if (similarity >= SIMILAR_ENOUGH && similarity > (best?.similarity ?? 0)) {
-        best = { similarity, adjustment: { adjustment: candidate.adjustment, why: candidate.why } }
-      }
-    }
-    return best?.adjustment
   }
 
   async function settle(item: DueJudgment, adjustment: ModelAdjustment | undefined): Promise<void> {

@@ -147,6 +147,32 @@ describe('model-judged priority (SPEC §17)', () => {
     expect(logs.find((line) => line.msg.startsWith('the model gave no usable priority judgment') && line.problem?.includes(problem))).toBeDefined()
   })
 
+  it("charges the call to the CEO's monthly budget, and asks nothing while the CEO is paused", async () => {
+    c.model.reset()
+    c.model.script({ ...judgment('normal', 'normal', 'routine'), usage: { prompt: 1_000_000, completion: 0 } })
+    const spent = async () =>
+      (
+        await c.db.pool.query<{ usd: number }>("select month_spend_usd::float8 as usd from agents where repository = $1 and role = 'ceo'", [
+          c.github.repository,
+        ])
+      ).rows[0]!.usd
+    const before = await spent()
+    await openIssue(c, 'Rotate the signing keys', 'The signing keys are two years old.')
+    await judge(c)
+
+    // gpt-4.1-mini's input price: $0.40 a million tokens.
+    expect((await spent()) - before).toBeCloseTo(0.4, 6)
+
+    await c.db.pool.query("update agents set paused = true where repository = $1 and role = 'ceo'", [c.github.repository])
+    const number = await openIssue(c, 'Translate the onboarding screens into German', 'The onboarding screens need a German translation.')
+    const tally = await judge(c)
+    await c.db.pool.query("update agents set paused = false where repository = $1 and role = 'ceo'", [c.github.repository])
+
+    expect(tally).toEqual({ cached: 0, asked: 0, formula: 1, postponed: 0 })
+    expect(c.model.requests).toHaveLength(1)
+    expect((await row(c, number)).priority_reason).not.toContain('model')
+  })
+
   it('leases a due item to one replica at a time, and to another once the lease lapses', async () => {
     const number = await openIssue(c, 'Leased judgment', 'Only one replica asks about this text.')
     const now = new Date()

@@ -44,7 +44,8 @@ export type PriorityJudge = {
  * mirror the text, and this pass, run by a worker's timer, picks up what changed. Each
  * text is looked up in the semantic cache first; only a text unlike any judged in the last
  * 30 minutes costs a model call, charged to the repository's CEO, whose month pays for
- * triage. A paused CEO, a broken answer or an unknown item keeps the formula.
+ * triage. A paused CEO or an answer that does not fit keeps the formula; a model that
+ * cannot be reached leaves the item due for later.
  */
 export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   const timeoutMs = deps.timeoutMs ?? 60_000

@@ -10,7 +10,7 @@
  * the end-to-end run, BENCH_PARALLEL_TASKS (default 12) each parallel-work run.
  *
  * `npm run bench -- claims heartbeats` runs only the sections named (ingest, claims,
- * heartbeats, parallel, e2e); no name runs them all.
+ * heartbeats, parallel, e2e, dashboards, priority); no name runs them all.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -26,6 +26,7 @@ import { benchClaims, claimTableRows } from './claims.ts'
 import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
 import { benchParallelRun, parallelTableRows } from './parallel.ts'
+import { benchPriority } from './priority.ts'
 import { benchThroughput } from './throughput.ts'
 import { benchWorkspaceOverhead } from './workspace-overhead.ts'
 import { formatSections, type Row, type Section } from './stats.ts'
@@ -37,7 +38,7 @@ if (!(Number.isInteger(tasks) && tasks > 0)) throw new Error('BENCH_E2E_TASKS mu
 const parallelTasks = Number(process.env.BENCH_PARALLEL_TASKS ?? 12)
 if (!(Number.isInteger(parallelTasks) && parallelTasks > 0)) throw new Error('BENCH_PARALLEL_TASKS must be a positive whole number of tasks')
 
-const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e', 'dashboards'] as const
+const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e', 'dashboards', 'priority'] as const
 const asked = process.argv.slice(2)
 const unknown = asked.filter((name) => !(sectionNames as readonly string[]).includes(name))
 if (unknown.length > 0)
@@ -173,6 +174,12 @@ try {
   if (runs('dashboards')) {
     console.error('live dashboards: 2,000 status updates with and without the change-feed trigger…')
     sections.push({ name: '7. live dashboards', rows: await inDatabase('feed', benchChangeFeed) })
+  }
+  if (runs('priority')) {
+    console.error('priority: semantic cache lookups beside model calls, the paraphrase corpus, the corpus as new items…')
+    const priority = await inDatabase('priority', benchPriority)
+    sections.push({ name: '8. priority', rows: priority.rows })
+    raw.priority = priority.raw
   }
 
   console.log(

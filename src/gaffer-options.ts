@@ -43,6 +43,8 @@ export type GafferSettings = {
   wakePollMs: number
   /** The global model breaker: outage-like failures in a row that open it, and how often it probes once open. */
   modelBreaker: BreakerSettings
+  /** How often a worker looks for items whose text changed and asks the model's judgment of their priority. */
+  priorityPollMs: number
 }
 
 export const defaultSettings: GafferSettings = {
@@ -61,6 +63,7 @@ export const defaultSettings: GafferSettings = {
   wakes: true,
   wakePollMs: 1_000,
   modelBreaker: defaultBreakerSettings,
+  priorityPollMs: 5_000,
 }
 
 /** Where agents' models are served (any OpenAI-compatible server) and which one they ask for unless AGENTS.md names another. */

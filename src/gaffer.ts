@@ -18,6 +18,8 @@ export type Gaffer = {
   modelBreaker: ModelBreaker | undefined
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
+  /** One pass of the priority judge (its timer runs it too); undefined where no judge runs. */
+  judgePriorities: WiredGaffer['judgePriorities']
   stop(): Promise<void>
 }
 
@@ -57,6 +59,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     ...(worker
       ? [
           every(settings.wakePollMs, wired.pollWakes, 'could not read the wake requests'),
+          ...(wired.judgePriorities ? [every(settings.priorityPollMs, wired.judgePriorities, 'priority judgments failed')] : []),
           ...(modelBreaker ? [every(settings.modelBreaker.probeIntervalMs, () => modelBreaker.probe(), 'model probe failed')] : []),
         ]
       : []),
@@ -72,6 +75,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     modelBreaker,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll: wired.reconcileAll,
+    judgePriorities: wired.judgePriorities,
     async stop() {
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()

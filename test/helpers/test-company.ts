@@ -33,8 +33,8 @@ export type TestCompany = {
   oscar: Octokit
   gaffer: Gaffer | undefined
   /**
-   * Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats
-   * themselves. `githubApiUrl` may point at a proxy in front of the emulator; `log` replaces the silent logger.
+   * Starts a replica; by default without cron heartbeats, wakes or the priority judge's timer,
+   * so tests drive heartbeats (and `judgePriorities`) themselves. `githubApiUrl` may point at a proxy in front of the emulator; `log` replaces the silent logger.
    */
   startApp(options?: AppOptions): Promise<Gaffer>
   stopApp(): Promise<void>
@@ -69,7 +69,8 @@ export async function createTestCompany(registration?: EmulatedAppRegistration):
         host: '127.0.0.1',
         adminToken: undefined,
         ...options,
-        settings: { schedule: false, wakes: false, ...options.settings },
+        // No priority judge on a timer: it would take scripted model answers meant for agents.
+        settings: { schedule: false, wakes: false, priorityPollMs: 3_600_000, ...options.settings },
       })
       return company.gaffer
     },

@@ -14,6 +14,7 @@ import type { WorkspaceOps } from './runtime/cli/workspace-ops.ts'
 import type { CheckoutSettings } from './workspace/prepare-workspace.ts'
 import { RECEIVE_LEASE_SECONDS } from './web/webhook-endpoint.ts'
 import type { SandboxConsole } from './web/sandbox-console.ts'
+import { defaultNotifySettings, type NotifySettings } from './notify/notifier.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -43,6 +44,8 @@ export type GafferSettings = {
   wakePollMs: number
   /** The global model breaker: outage-like failures in a row that open it, and how often it probes once open. */
   modelBreaker: BreakerSettings
+  /** The notification sender's round, its retries and its patience with a receiver. */
+  notify: NotifySettings
 }
 
 export const defaultSettings: GafferSettings = {
@@ -61,6 +64,7 @@ export const defaultSettings: GafferSettings = {
   wakes: true,
   wakePollMs: 1_000,
   modelBreaker: defaultBreakerSettings,
+  notify: defaultNotifySettings,
 }
 
 /** Where agents' models are served (any OpenAI-compatible server) and which one they ask for unless AGENTS.md names another. */
@@ -122,6 +126,8 @@ export type GafferOptions = {
   sandboxConsole?: SandboxConsole
   /** Items this replica works at once across its agents, and on one model (GAFFER_MAX_PARALLEL, GAFFER_MODEL_MAX_PARALLEL). */
   parallel?: Partial<Config['parallel']>
+  /** Where notifications go (GAFFER_NOTIFY) and the dashboard address they link to (GAFFER_PUBLIC_URL); none without it. */
+  notify?: Config['notify']
 }
 
 /** The parts of GafferOptions that come straight from the environment. */
@@ -144,11 +150,13 @@ export function optionsFromConfig(
   | 'processRole'
   | 'agentsDir'
   | 'parallel'
+  | 'notify'
 > {
   return {
     ...(config.agentsDir !== undefined ? { agentsDir: config.agentsDir } : {}),
     processRole: config.processRole,
     parallel: config.parallel,
+    notify: config.notify,
     cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,

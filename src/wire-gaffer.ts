@@ -53,6 +53,7 @@ import { getChatTranscript } from './store/chat-transcripts.ts'
 import { getCliTranscript } from './store/cli-transcripts.ts'
 import { createEventStream, type EventStream } from './web/event-stream.ts'
 import { readItemPage } from './web/read-item-page.ts'
+import { createNotifier, type Notifier } from './notify/notifier.ts'
 
 /** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
 export type WiredGaffer = {
@@ -88,6 +89,8 @@ export type WiredGaffer = {
   processRole: ProcessRole
   /** Wakes the agents a `web` process asked for in Postgres. */
   pollWakes(): Promise<void>
+  /** Sends recorded notifications to GAFFER_NOTIFY's channels (every role runs it). */
+  notifier: Notifier
 }
 
 /**
@@ -263,6 +266,13 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     retention: options.retention,
   })
   const webUrl = githubWebUrl(options.githubApiUrl)
+  const notifier = createNotifier({
+    pool,
+    log,
+    channels: options.notify?.channels ?? {},
+    links: { githubWebUrl: webUrl, publicUrl: options.notify?.publicUrl },
+    settings: settings.notify,
+  })
   const events = createEventStream({ log, listen: (onChange, onLost) => listenForChanges(pool, onChange, onLost) })
   const server = createHttpServer({
     log,
@@ -329,6 +339,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   return {
     processRole,
     pollWakes,
+    notifier,
     pool,
     log,
     settings,

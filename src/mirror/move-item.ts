@@ -7,6 +7,7 @@ import type { Logger } from '../log.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
 import { compareAndSetStatus, markClosed, recordLabels } from '../store/work-items.ts'
+import { itemEventsOf, recordItemEvents } from '../notify/record-item-events.ts'
 import { resumeParentOf } from './resume-parent.ts'
 
 export type MoveDeps = {
@@ -111,6 +112,8 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
     outcome: to,
     detail: { event, from, to, ...(options.note ? { note: options.note.slice(0, NOTE_LIMIT) } : {}) },
   })
+  // Beside the audit row: the outbox row a notification is sent from, never the send itself.
+  await recordItemEvents(deps, item, itemEventsOf({ from, to, labelsBefore: item.labels, added: options.add ?? [] }))
   if (to === 'done') await resumeParentOf(deps, octokit, item.repository, item.number)
   return { ok: true, from, to, labels }
 }

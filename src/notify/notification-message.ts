@@ -21,9 +21,11 @@ const ERROR_LIMIT = 200
  * follows it). Markup is the channel's concern: Slack's is escaped, Telegram gets plain text.
  */
 export function quoteUntrusted(text: string, limit: number): string {
-  // Control and bidirectional-override characters could hide or reorder what follows.
+  // Invisible, control and bidirectional-override characters could hide or reorder what follows.
   const line = text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ')
+    .replace(/[\u200B-\u200F\u2028-\u202F\u2060-\u206F\uFEFF]/g, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
   const bounded = line.length > limit ? `${line.slice(0, limit - 1)}…` : line

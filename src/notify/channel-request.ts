@@ -21,7 +21,7 @@ export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
-const json = { 'content-type': 'application/json' }
+const jsonHeaders = { 'content-type': 'application/json' }
 
 /** The request that tells one channel about one event. */
 export function channelRequest(channel: NotifyChannel, message: NotificationMessage, event: EventIdentity): ChannelRequest {
@@ -30,7 +30,12 @@ export function channelRequest(channel: NotifyChannel, message: NotificationMess
       const body = JSON.stringify({ id: event.key, event: message.event, text: message.text, link: message.link ?? null, at: event.at })
       return {
         url: channel.url,
-        headers: { ...json, 'X-Gaffer-Event': message.event, 'X-Gaffer-Delivery': event.key, [SIGNATURE_HEADER]: signBody(channel.secret, body) },
+        headers: {
+          ...jsonHeaders,
+          'X-Gaffer-Event': message.event,
+          'X-Gaffer-Delivery': event.key,
+          [SIGNATURE_HEADER]: signBody(channel.secret, body),
+        },
         body,
       }
     }
@@ -38,14 +43,14 @@ export function channelRequest(channel: NotifyChannel, message: NotificationMess
       // Our link is the one `<…>` in the message; the text cannot open another.
       return {
         url: channel.url,
-        headers: json,
+        headers: jsonHeaders,
         body: JSON.stringify({ text: `${escapeSlack(message.text)}${message.link ? `\n<${message.link}>` : ''}` }),
       }
     case 'telegram':
       // No parse_mode: Telegram shows the text as it is, so neither HTML nor Markdown in a title means anything.
       return {
         url: `${(channel.apiUrl ?? TELEGRAM_API_URL).replace(/\/+$/, '')}/bot${channel.botToken}/sendMessage`,
-        headers: json,
+        headers: jsonHeaders,
         body: JSON.stringify({
           chat_id: channel.chatId,
           text: `${message.text}${message.link ? `\n${message.link}` : ''}`,

@@ -3,7 +3,8 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { everything } from '../src/config/notify-channels.ts'
 import { createLogger } from '../src/log.ts'
 import { recordBreakerTrip } from '../src/notify/record-breaker-trip.ts'
-import { recordItemNotification } from '../src/store/notifications.ts'
+import { createNotifier } from '../src/notify/notifier.ts'
+import { recordItemNotification, recordNotification } from '../src/store/notifications.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
 import { startNotifyReceiver, type NotifyReceiver, type ReceivedRequest } from './helpers/notify-receiver.ts'
@@ -128,6 +129,47 @@ describe('notifications outside GitHub: a webhook, Slack and Telegram on a local
     expect(webhookAbout('model-breaker')).toHaveLength(1)
     expect(json(webhookAbout('model-breaker')[0]!).text).toContain('(first)')
     await c.db.pool.query("delete from notification_events where event = 'model-breaker'")
+  })
+
+  it('sends each message from one replica: three senders at once send every event once, and a dead sender’s lapsed lease is sent again', async () => {
+    const log = createLogger('silent')
+    // Replicas share one configuration.
+    const channels = {
+      ops: { kind: 'webhook' as const, url: `${receiver.url}/ops`, secret: SECRET },
+      team: { kind: 'slack' as const, url: `${receiver.url}${SLACK_PATH}` },
+      tg: { kind: 'telegram' as const, botToken: BOT_TOKEN, chatId: '-1001', apiUrl: `${receiver.url}/tg` },
+    }
+    const settings = { intervalMs: 100, retryBaseMs: 50, sendTimeoutMs: 10_000 }
+    const others = [1, 2].map(() => createNotifier({ pool: c.db.pool, log, channels, links: { githubWebUrl: 'https://github.com' }, settings }))
+    for (let n = 0; n < 10; n += 1) {
+      await recordNotification(
+        c.db.pool,
+        { key: `test:replicas:${n}`, repository: repository(), payload: { event: 'model-breaker', lastError: `replica test ${n}` } },
+        everything,
+      )
+    }
+
+    await Promise.all([c.gaffer!.notifier.deliverDue(), ...others.map((other) => other.deliverDue())])
+    await expect.poll(async () => (await sendsOf('test:replicas:')).every((send) => send.sent), poll).toBe(true)
+
+    const about = (n: number) => receiver.requests.filter((r) => r.body.includes(`replica test ${n})`))
+    // Every event to every channel, exactly once.
+    expect([...Array(10).keys()].map((n) => about(n).length)).toEqual(Array(10).fill(3))
+
+    // A replica died holding a send: once its lease lapses, another sends it.
+    await recordNotification(
+      c.db.pool,
+      { key: 'test:crash', repository: null, payload: { event: 'model-breaker', lastError: 'crash test' } },
+      everything,
+    )
+    await c.gaffer!.notifier.deliverDue()
+    await c.db.pool.query(
+      `update notification_sends set sent_at = null, attempts = 1, leased_until = now() - interval '1 second'
+       where channel = 'ops' and event_id = (select id from notification_events where event_key = 'test:crash')`,
+    )
+    await expect.poll(() => receiver.at('/ops').filter((r) => r.body.includes('crash test')).length, poll).toBe(2)
+    await Promise.all(others.map((other) => other.stop()))
+    await c.db.pool.query("delete from notification_events where event_key like 'test:%'")
   })
 
   it('sends needs-human when the CEO hands an item to the humans, and sends it again after a 500', async () => {

@@ -272,6 +272,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     channels: options.notify?.channels ?? {},
     links: { githubWebUrl: webUrl, publicUrl: options.notify?.publicUrl },
     settings: settings.notify,
+    now,
   })
   const events = createEventStream({ log, listen: (onChange, onLost) => listenForChanges(pool, onChange, onLost) })
   const server = createHttpServer({

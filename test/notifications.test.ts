@@ -131,7 +131,7 @@ describe('notifications outside GitHub: a webhook, Slack and Telegram on a local
     await c.db.pool.query("delete from notification_events where event = 'model-breaker'")
   })
 
-  it('sends each message from one replica: three senders at once send every event once, and a dead sender’s lapsed lease is sent again', async () => {
+  it('sends each message from one replica: three senders at once send every event once, a dead sender’s lapsed lease is sent again, a stale event not at all', async () => {
     const log = createLogger('silent')
     // Replicas share one configuration.
     const channels = {
@@ -168,6 +168,17 @@ describe('notifications outside GitHub: a webhook, Slack and Telegram on a local
        where channel = 'ops' and event_id = (select id from notification_events where event_key = 'test:crash')`,
     )
     await expect.poll(() => receiver.at('/ops').filter((r) => r.body.includes('crash test')).length, poll).toBe(2)
+    // An event recorded two days ago, while no channel was configured, is news no longer.
+    await c.db.pool.query(
+      `insert into notification_events (event_key, event, payload, selection, created_at)
+       values ('test:stale', 'model-breaker', '{"event":"model-breaker","lastError":"stale test"}', $1, now() - interval '2 days')`,
+      [JSON.stringify(everything)],
+    )
+    await c.gaffer!.notifier.deliverDue()
+    expect((await c.db.pool.query("select fanned_out_at is not null as done from notification_events where event_key = 'test:stale'")).rows).toEqual([
+      { done: true },
+    ])
+    expect(await sendsOf('test:stale')).toEqual([])
     await Promise.all(others.map((other) => other.stop()))
     await c.db.pool.query("delete from notification_events where event_key like 'test:%'")
   })

@@ -46,12 +46,14 @@ export function createNotifier(deps: {
   channels: NotifyChannels
   links: NotificationLinks
   settings: NotifySettings
+  now?: () => Date
   fetch?: typeof fetch
 }): Notifier {
   const { pool, channels, settings } = deps
   const log = deps.log.child({ part: 'notify' })
   const names = Object.keys(channels)
   const send = deps.fetch ?? fetch
+  const now = () => (deps.now ? deps.now() : new Date()).getTime()
   const stopping = new AbortController()
   const rounds = new Set<Promise<unknown>>()
   let prunedAt = 0
@@ -98,11 +100,9 @@ export function createNotifier(deps: {
   }
 
   async function round(): Promise<{ sent: number; failed: number }> {
-    await fanOutNotifications(pool, (event) =>
-      Date.now() - new Date(event.createdAt).getTime() > STALE_MS ? [] : channelsFor(event.selection ?? everything, event.event, names),
-    )
-    if (Date.now() - prunedAt > 60 * 60_000) {
-      prunedAt = Date.now()
+    await fanOutNotifications(pool, (event) => (event.stale ? [] : channelsFor(event.selection ?? everything, event.event, names)), STALE_MS)
+    if (now() - prunedAt > 60 * 60_000) {
+      prunedAt = now()
       await pruneNotifications(pool, KEEP_DAYS)
     }
     if (names.length === 0 || stopping.signal.aborted) return { sent: 0, failed: 0 }

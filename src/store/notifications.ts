@@ -39,18 +39,23 @@ export async function recordNotification(
   return result.rowCount === 1
 }
 
-export type RecordedEvent = { id: number; event: string; repository: string | null; selection: NotificationSelection; createdAt: Date }
+/** A recorded event not fanned out yet; `stale` when it was recorded more than `staleMs` ago (by the database's clock). */
+export type RecordedEvent = { id: number; event: string; repository: string | null; selection: NotificationSelection; stale: boolean }
 
 /**
  * Turns recorded events into one send per channel. The events are locked (skipping those
  * another replica is fanning out) and marked in the same transaction, so each is fanned out
  * once; `channelsOf` says where each goes.
  */
-export async function fanOutNotifications(pool: Pool, channelsOf: (event: RecordedEvent) => string[], limit = 100): Promise<number> {
+export async function fanOutNotifications(pool: Pool, channelsOf: (event: RecordedEvent) => string[], staleMs: number, limit = 100): Promise<number> {
+  // Nearly always nothing is waiting: one plain read on every replica every round, no transaction.
+  const waiting = await pool.query(`select 1 from notification_events where fanned_out_at is null limit 1`)
+  if (waiting.rowCount === 0) return 0
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<RecordedEvent>(
-      `select id, event, repository, selection, created_at as "createdAt" from notification_events where fanned_out_at is null order by id limit $1 for update skip locked`,
-      [limit],
+      `select id, event, repository, selection, created_at < now() - make_interval(secs => $2::float8 / 1000) as stale
+       from notification_events where fanned_out_at is null order by id limit $1 for update skip locked`,
+      [limit, staleMs],
     )
     if (rows.length === 0) return 0
     const ids: number[] = []

@@ -8,7 +8,7 @@ import { recordItemNotification, recordNotification } from '../src/store/notific
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
 import { startNotifyReceiver, type NotifyReceiver, type ReceivedRequest } from './helpers/notify-receiver.ts'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { openSettledIssue, poll, useTestCompany } from './helpers/test-company.ts'
 
 type State = Awaited<ReturnType<typeof readState>>
 
@@ -56,11 +56,7 @@ describe('notifications outside GitHub: a webhook, Slack and Telegram on a local
   const repository = () => c.github.repository
   const run = (agent: string) => c.gaffer!.heartbeats.runNow(repository(), agent)
   const state = async () => (await (await fetch(`${c.gaffer!.url}/gaffer/api/state`)).json()) as State
-  const issue = async (title: string, agent: string) => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: [`agent:${agent}`] })).data.number
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
-    return number
-  }
+  const issue = (title: string, agent: string) => openSettledIssue(c, { title, labels: [`agent:${agent}`] })
   const json = (request: ReceivedRequest) => JSON.parse(request.body) as Record<string, unknown>
   /** The webhook's messages about one item (or, without a number, about `event`). */
   const webhookAbout = (event: string, number?: number) =>

@@ -273,6 +273,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     links: { githubWebUrl: webUrl, publicUrl: options.notify?.publicUrl },
     settings: settings.notify,
     now,
+    metrics,
   })
   const events = createEventStream({ log, listen: (onChange, onLost) => listenForChanges(pool, onChange, onLost) })
   const server = createHttpServer({

@@ -200,6 +200,9 @@ describe('notifications outside GitHub: a webhook, Slack and Telegram on a local
     expect(second!.body).toBe(first!.body)
     expect(json(second!)).toMatchObject({ text: `${repository()}#${number} needs a person: "Choose the licence"` })
     expect((await state()).notifications.failures.filter((f) => f.channel === 'ops')).toEqual([])
+    const metrics = await (await fetch(`${c.gaffer!.url}/metrics`)).text()
+    expect(metrics).toContain('gaffer_notifications_total{channel="ops",event="needs-human",outcome="failed"} 1')
+    expect(metrics).toContain('gaffer_notifications_total{channel="ops",event="needs-human",outcome="sent"} 1')
   })
 
   it('shows a channel that keeps failing in the state API, without its secret URL, and gives up on it', async () => {

@@ -1,5 +1,6 @@
 import { everything, type NotifyChannels } from '../config/notify-channels.ts'
 import type { Logger } from '../log.ts'
+import type { Metrics } from '../metrics/metrics.ts'
 import { fanOutNotifications, markSendFailed, markSendSent, pruneNotifications, takeDueSends, type DueSend } from '../store/notifications.ts'
 import type { Pool } from '../store/pool.ts'
 import { channelRequest, withoutSecrets } from './channel-request.ts'
@@ -48,6 +49,7 @@ export function createNotifier(deps: {
   settings: NotifySettings
   now?: () => Date
   fetch?: typeof fetch
+  metrics?: Pick<Metrics, 'notification'> | undefined
 }): Notifier {
   const { pool, channels, settings } = deps
   const log = deps.log.child({ part: 'notify' })
@@ -85,6 +87,7 @@ export function createNotifier(deps: {
     const where = { channel: due.channel, kind: channel.kind, event: due.payload.event, eventKey: due.eventKey, attempt: due.attempts }
     if (failure === undefined) {
       await markSendSent(pool, due.id)
+      deps.metrics?.notification(due.channel, due.payload.event, 'sent')
       log.info(where, 'notification sent')
       return true
     }
@@ -92,6 +95,7 @@ export function createNotifier(deps: {
     const error = withoutSecrets(channel, failure)
     const retryInMs = retryDelayMs(due.attempts, settings.retryBaseMs)
     await markSendFailed(pool, due.id, error, retryInMs)
+    deps.metrics?.notification(due.channel, due.payload.event, retryInMs === undefined ? 'gave_up' : 'failed')
     log.warn(
       { ...where, error, retryInMs },
       retryInMs === undefined ? 'notification failed; giving up on it' : 'notification failed; it is sent again later',

@@ -8,6 +8,7 @@ import type { ReconcileResult } from './mirror/reconcile-repository.ts'
 import { migrate } from './store/migrate.ts'
 import type { DeliveryProcessor } from './web/delivery-processor.ts'
 import { wireGaffer, type WiredGaffer } from './wire-gaffer.ts'
+import type { Notifier } from './notify/notifier.ts'
 
 export type Gaffer = {
   url: string
@@ -16,6 +17,8 @@ export type Gaffer = {
   heartbeats: Heartbeats
   /** The global model breaker; undefined without a model. */
   modelBreaker: ModelBreaker | undefined
+  /** Sends recorded notifications; its rounds run on a timer, and a test may run one. */
+  notifier: Notifier
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
   /** One pass of the priority judge (its timer runs it too); undefined where no judge runs. */
@@ -56,6 +59,8 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
   const timers = [
     ...(web ? [every(settings.deliverySweepIntervalMs, () => deliveries.sweep(), 'webhook sweep failed')] : []),
     every(settings.sweepIntervalMs, wired.sweep, 'reconcile sweep failed'),
+    // Every role sends notifications: whichever process recorded one, any replica may send it.
+    every(wired.notifier.intervalMs, () => wired.notifier.deliverDue(), 'could not send notifications'),
     ...(worker
       ? [
           every(settings.wakePollMs, wired.pollWakes, 'could not read the wake requests'),
@@ -73,6 +78,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     deliveries,
     heartbeats,
     modelBreaker,
+    notifier: wired.notifier,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll: wired.reconcileAll,
     judgePriorities: wired.judgePriorities,
@@ -80,6 +86,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()
       await wired.events.close()
+      await wired.notifier.stop()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       await closed

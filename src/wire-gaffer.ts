@@ -54,6 +54,7 @@ import { getCliTranscript } from './store/cli-transcripts.ts'
 import { createEventStream, type EventStream } from './web/event-stream.ts'
 import { readItemPage } from './web/read-item-page.ts'
 import { createPriorityJudge, type JudgeTally } from './priority/judge-priorities.ts'
+import { createNotifier, type Notifier } from './notify/notifier.ts'
 
 /** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
 export type WiredGaffer = {
@@ -91,6 +92,8 @@ export type WiredGaffer = {
   pollWakes(): Promise<void>
   /** Asks the model's judgment of items whose text changed (SPEC §17); undefined without a model, with the rehearsal model, or in a `web` process. */
   judgePriorities: (() => Promise<JudgeTally>) | undefined
+  /** Sends recorded notifications to GAFFER_NOTIFY's channels (every role runs it). */
+  notifier: Notifier
 }
 
 /**
@@ -271,6 +274,15 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     retention: options.retention,
   })
   const webUrl = githubWebUrl(options.githubApiUrl)
+  const notifier = createNotifier({
+    pool,
+    log,
+    channels: options.notify?.channels ?? {},
+    links: { githubWebUrl: webUrl, publicUrl: options.notify?.publicUrl },
+    settings: settings.notify,
+    now,
+    metrics,
+  })
   const events = createEventStream({ log, listen: (onChange, onLost) => listenForChanges(pool, onChange, onLost) })
   const server = createHttpServer({
     log,
@@ -338,6 +350,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     processRole,
     pollWakes,
     judgePriorities: priorityJudge?.judgeDue,
+    notifier,
     pool,
     log,
     settings,

@@ -10,6 +10,7 @@ import { qualityByAuthor } from '../store/quality-scores.ts'
 import { listRepositoryRows } from '../store/repositories.ts'
 import { listOpenItemRows, listPendingApprovals } from '../store/work-items.ts'
 import { listRunItems } from '../store/run-items.ts'
+import { countNotifications, listNotificationFailures } from '../store/notifications.ts'
 
 /** Runs listed in the state: the most recent, newest first. */
 export const RECENT_RUNS = 50
@@ -25,18 +26,21 @@ export async function readState(
   model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
   links: { githubWebUrl?: string } = {},
 ) {
-  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead] = await Promise.all([
-    readModelBreaker(pool),
-    listRepositoryRows(pool),
-    listAgentRows(pool),
-    listOpenItemRows(pool),
-    listPendingApprovals(pool),
-    listOpenEscalations(pool),
-    listRecentRuns(pool, RECENT_RUNS),
-    listRecentItemRuns(pool, RECENT_RUNS),
-    qualityByAuthor(pool),
-    listDeadDeliveries(pool),
-  ])
+  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead, notifyCounts, notifyFailures] =
+    await Promise.all([
+      readModelBreaker(pool),
+      listRepositoryRows(pool),
+      listAgentRows(pool),
+      listOpenItemRows(pool),
+      listPendingApprovals(pool),
+      listOpenEscalations(pool),
+      listRecentRuns(pool, RECENT_RUNS),
+      listRecentItemRuns(pool, RECENT_RUNS),
+      qualityByAuthor(pool),
+      listDeadDeliveries(pool),
+      countNotifications(pool),
+      listNotificationFailures(pool),
+    ])
   // What each run worked on, from its transcripts; the dashboard says what a heartbeat did.
   const runIds = runRows.map((run) => run.id)
   const runItems = await listRunItems(pool, runIds)
@@ -76,5 +80,7 @@ export async function readState(
     quality,
     // Deliveries that failed every attempt; `gaffer deliveries retry <id>` or GitHub's "Redeliver" runs one again.
     deliveries: { dead },
+    // Notifications outside GitHub (GAFFER_NOTIFY): sends waiting, and those whose last attempt failed (`gaveUpAt`: no more tries).
+    notifications: { ...notifyCounts, failures: notifyFailures },
   }
 }

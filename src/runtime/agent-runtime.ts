@@ -1,5 +1,5 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
-import type { Fuses } from '../company/fuses.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import { transition, type StatusEvent } from '../company/status-machine.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { Octokit } from '../github/octokit.ts'
@@ -23,7 +23,7 @@ import { finishChatTranscript, recordChatProgress, startChatTranscript } from '.
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
-import { loadItemContext, type CommentAccess } from './load-item-context.ts'
+import { loadItemContext } from './load-item-context.ts'
 import { itemMessage, systemPrompt } from './prompt.ts'
 import { createToolContext, ToolRefusal, type Tool, type ToolContext, type ToolEnvironment } from './tool.ts'
 import { offeredTools } from './tools/index.ts'
@@ -37,10 +37,9 @@ export type RuntimeDeps = {
   model: ModelClient
   defaultModel: string
   prices: Record<string, Price>
-  fuses: Fuses
-  owners: string[]
+  /** Each repository's settings (`.github/gaffer.yml`, else the environment's): owners, fuses, comment access. */
+  settings: SettingsLookup
   permissionOf: PermissionOf
-  commentAccess: CommentAccess
   botLogin: () => string
   now: () => Date
   wake?: (repository: string, agent: string) => void
@@ -117,11 +116,11 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
     item: ctx.item(),
     botLogin: deps.botLogin(),
     permissionOf: deps.permissionOf,
-    commentAccess: deps.commentAccess,
+    commentAccess: deps.settings.get(repository).commentAccess,
   })
   const itemText = itemMessage({ item: ctx.item(), comments: context.comments, children: context.children })
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: deps.owners }) },
+    { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: ctx.owners }) },
     { role: 'user', content: session.preface ? `${session.preface}\n\n${itemText}` : itemText },
   ]
   const result: WorkResult = { tokens: 0, costUsd: 0 }
@@ -165,8 +164,8 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
       let overCap = false
       for (const [index, call] of calls.entries()) {
         let answer: string
-        if (index >= deps.fuses.maxToolCallsPerTurn) {
-          answer = `refused: more than ${deps.fuses.maxToolCallsPerTurn} tool calls in one turn`
+        if (index >= ctx.fuses.maxToolCallsPerTurn) {
+          answer = `refused: more than ${ctx.fuses.maxToolCallsPerTurn} tool calls in one turn`
           overCap = true
         } else {
           const dispatched = await dispatch(tools, ctx, call, log)
@@ -181,7 +180,7 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
       if (overCap && ctx.item().status === 'in-progress') {
         await ctx.setStatus(
           'request_approval',
-          approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`),
+          approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${ctx.fuses.maxToolCallsPerTurn}.`),
         )
       }
       if (!session.keepGoing(ctx.item())) {
@@ -311,7 +310,7 @@ async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, 
 
 /** Three identical model failures on one item block it with the error (SPEC §7); fewer leave it to be retried. */
 export async function tripCircuitBreaker(
-  deps: Pick<RuntimeDeps, 'pool' | 'owners' | 'wake' | 'botLogin' | 'maxIdenticalFailures'> & Pick<ToolEnvironment, 'rosters'>,
+  deps: Pick<RuntimeDeps, 'pool' | 'settings' | 'wake' | 'botLogin' | 'maxIdenticalFailures'> & Pick<ToolEnvironment, 'rosters'>,
   work: { agent: Agent; item: ItemHandle; octokit: Octokit },
   error: unknown,
 ): Promise<void> {

@@ -1,0 +1,14 @@
+import { notifyEvents, type RepositorySettings } from './repository-settings.ts'
+
+/** Which operator channels get which events for one repository. */
+export type NotificationSelection = { channels: string[] | 'all'; events: string[] }
+
+/**
+ * What a repository's `notifications` settings select: the channels it names (or all the
+ * operator defined) and the events it names (or all of them). The secrets stay with the
+ * operator; a repository only picks among the names.
+ */
+export function notificationSelection(settings: Pick<RepositorySettings, 'notifications'>): NotificationSelection {
+  const { channels, events } = settings.notifications
+  return { channels: channels ? [...new Set(channels)] : 'all', events: events ? [...new Set(events)] : [...notifyEvents] }
+}

@@ -14,7 +14,7 @@ import { rerunGate, syncGate } from './mirror/quality-gate.ts'
 import { GATE_NAME } from './company/quality-gate.ts'
 import { syncItem } from './mirror/sync-item.ts'
 import { handleStatusLabelEdit, type StatusLabelEdit } from './mirror/status-label-edit.ts'
-import { deactivateInstallation, deactivateRepositories, getRepository, upsertRepository } from './store/repositories.ts'
+import { deactivateInstallation, deactivateRepositories, getRepository, listActiveRepositoriesOf, upsertRepository } from './store/repositories.ts'
 import { deleteWorkItem } from './store/work-items.ts'
 
 /** The handlers' deps: a repository met for the first time, or a push, reloads its settings. */
@@ -155,11 +155,20 @@ export function gafferApp(deps: AppDeps) {
 
     app.on('push', async (context) => {
       const event = PushEvent.parse(context.payload)
-      const repository = await getRepository(deps.pool, event.repository.full_name)
-      if (!repository || event.ref !== `refs/heads/${repository.default_branch}`) return
       const paths = event.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed])
       // GitHub lists at most 20 commits and none for some ref updates: then the change is unknown.
       const listed = event.commits.length > 0 && event.commits.length < 20
+      const [owner, name] = event.repository.full_name.split('/') as [string, string]
+      // The organization's defaults changed: every repository of that owner may inherit them.
+      if (
+        name === '.github' &&
+        event.ref === `refs/heads/${event.repository.default_branch ?? 'main'}` &&
+        (!listed || paths.includes(SETTINGS_PATH))
+      ) {
+        for (const at of await listActiveRepositoriesOf(deps.pool, owner)) await deps.settings.reload(context.octokit, at)
+      }
+      const repository = await getRepository(deps.pool, event.repository.full_name)
+      if (!repository || event.ref !== `refs/heads/${repository.default_branch}`) return
       const at = { fullName: repository.full_name, defaultBranch: repository.default_branch }
       if (!listed || paths.some((path) => path.startsWith(`${REPOSITORY_AGENTS_DIR}/`))) await deps.rosters.reload(context.octokit, at)
       if (!listed || paths.includes(SETTINGS_PATH)) await deps.settings.reload(context.octokit, at)

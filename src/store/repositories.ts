@@ -80,6 +80,16 @@ export async function listActiveRepositoryNames(pool: Pool): Promise<string[]> {
   return rows.map((row) => row.full_name)
 }
 
+/** The active repositories of one owner (user or organization), with their default branches. */
+export async function listActiveRepositoriesOf(pool: Pool, owner: string): Promise<{ fullName: string; defaultBranch: string }[]> {
+  const { rows } = await pool.query<{ fullName: string; defaultBranch: string }>(
+    `select full_name as "fullName", default_branch as "defaultBranch" from repositories
+     where active and lower(split_part(full_name, '/', 1)) = lower($1) order by full_name`,
+    [owner],
+  )
+  return rows
+}
+
 export type RepositoryRow = {
   repository: string
   installationId: number

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { commentAs, poll, useTestCompany, type UsedTestCompany } from './helpers/test-company.ts'
+import { commentAs, openPullRequest, poll, useTestCompany, type UsedTestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789'
 
@@ -49,6 +49,14 @@ async function gateNumbers(c: UsedTestCompany, repository: string) {
   return rows[0]
 }
 
+/** The summary of the newest quality gate run on a pull request's head, as GitHub shows it. */
+async function gateSummary(c: UsedTestCompany, repository: string, number: number): Promise<string> {
+  const [owner, repo] = repository.split('/') as [string, string]
+  const { data: pull } = await c.maya.pulls.get({ owner, repo, pull_number: number })
+  const { data } = await c.maya.checks.listForRef({ owner, repo, ref: pull.head.sha, check_name: 'Gaffer quality gate' })
+  return data.check_runs[0]?.output.summary ?? ''
+}
+
 const chief = '---\nname: Chief of Gears\nrole: ceo\nheartbeat: "0 * * * *"\ntools: [comment]\n---\nRun the gears company.\n'
 
 describe('settings per repository, across repositories and installations', () => {
@@ -79,6 +87,15 @@ describe('settings per repository, across repositories and installations', () =>
     expect(await gateNumbers(c, widgets())).toEqual({ threshold: 90, approvals: 1 })
     expect(await gateNumbers(c, gadgets())).toEqual({ threshold: null, approvals: null })
     expect(await gateNumbers(c, gears())).toEqual({ threshold: 50, approvals: 0 })
+    // ...and the gate of each repository's pull requests decides with them.
+    for (const [repository, expected] of [
+      [widgets(), 'threshold 90\n- Human approvals: 0/1'],
+      [gadgets(), 'threshold 70\n- Human approvals: 0/1'],
+      [gears(), 'threshold 50\n- Human approvals: 0/0'],
+    ] as const) {
+      const number = await openPullRequest(c, { by: 'maya', branch: 'gate-numbers', title: 'Check the gate numbers', repository })
+      await expect.poll(() => gateSummary(c, repository, number), poll).toContain(expected)
+    }
 
     // oscar (no write access anywhere) is an approver of widgets only.
     const [a, b, other] = [await openIssue(c, widgets()), await openIssue(c, gadgets()), await openIssue(c, gears())]

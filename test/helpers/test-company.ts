@@ -291,13 +291,15 @@ export async function labeledPayload(
 
 /**
  * A pull request as a person opens one: a branch from main with one commit (made by maya,
- * who may push; the emulated GitHub has no forks), opened by `by`. Returns its number.
+ * who may push; the emulated GitHub has no forks), opened by `by`, on the demo repository
+ * unless `repository` names another (`c.github.tenants`). Returns its number.
  */
 export async function openPullRequest(
   company: TestCompany,
-  pull: { by: 'maya' | 'oscar'; branch: string; title: string; body?: string },
+  pull: { by: 'maya' | 'oscar'; branch: string; title: string; body?: string; repository?: string },
 ): Promise<number> {
-  const at = { owner: company.owner, repo: company.repo }
+  const [owner, repo] = (pull.repository ?? company.github.repository).split('/') as [string, string]
+  const at = { owner, repo }
   const { data: main } = await company.maya.git.getRef({ ...at, ref: 'heads/main' })
   await company.maya.git.createRef({ ...at, ref: `refs/heads/${pull.branch}`, sha: main.object.sha })
   await company.maya.repos.createOrUpdateFileContents({

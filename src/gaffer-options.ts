@@ -92,6 +92,8 @@ export type GafferOptions = {
   /** People besides writers and owners who may /approve. */
   approvers?: string[]
   commentAccess?: 'writers' | 'everyone'
+  /** The operator's notification channel names (GAFFER_NOTIFY): a repository's settings naming another get a warning. */
+  notifyChannels?: readonly string[]
   /** Pull requests from people without write access: `hold` (default) until a writer labels or assigns them, or `route`. */
   outsiderPulls?: OutsiderPulls
   /** Probot's Octokit class, e.g. with a plugin that measures requests (the benchmarks use one). */

@@ -135,6 +135,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     pool,
     log,
     fallback: fallbackSettings({ owners: options.owners, approvers: options.approvers, fuses: options.fuses, commentAccess: options.commentAccess }),
+    ...(options.notifyChannels ? { channels: options.notifyChannels } : {}),
   })
   const modelBreaker =
     options.model && hasModel(options.model)

@@ -127,6 +127,15 @@ describe('settings per repository, across repositories and installations', () =>
     await expect.poll(() => gateNumbers(c, widgets()), poll).toEqual({ threshold: 90, approvals: 2 })
     // Another organization's repository is untouched by this one's defaults.
     expect(await gateNumbers(c, gears())).toEqual({ threshold: 50, approvals: 0 })
+
+    // An _extends the app cannot follow is a problem to fix, not a file to skip.
+    await put(c, gears(), '.github/gaffer.yml', '_extends: no-such-repository\nqualityThreshold: 40\n')
+    await expect
+      .poll(async () => (await repositoryState(gears()))?.settingsError ?? '', poll)
+      .toContain('other-company/gears:.github/gaffer.yml: _extends: names other-company/no-such-repository:.github/gaffer.yml, which does not exist')
+    expect(await gateNumbers(c, gears())).toEqual({ threshold: 50, approvals: 0 })
+    await put(c, gears(), '.github/gaffer.yml', 'qualityThreshold: 50\nrequiredApprovals: 0\n')
+    await expect.poll(async () => (await repositoryState(gears()))?.settingsError, poll).toBeNull()
   })
 
   it('keeps the last valid settings when a pushed file is invalid, shows why, and across a restart', async () => {

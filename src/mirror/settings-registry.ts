@@ -1,4 +1,4 @@
-import { SettingsFile, type RepositorySettings } from '../config/repository-settings.ts'
+import { SETTINGS_PATH, SettingsFile, type RepositorySettings } from '../config/repository-settings.ts'
 import { resolveRepositorySettings, type SettingsProblem } from '../config/resolve-repository-settings.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { readRepositorySettings } from '../github/read-repository-settings.ts'
@@ -40,7 +40,7 @@ export function createSettingsRegistry(deps: {
     get: (repository) => loaded.get(repository) ?? deps.fallback,
     async reload(octokit, { fullName, defaultBranch }) {
       const read = await readRepositorySettings(octokit, fullName, defaultBranch)
-      if ('unreadable' in read) return reject(fullName, [{ file: `${fullName}:.github/gaffer.yml`, field: '(file)', message: read.unreadable }])
+      if ('unreadable' in read) return reject(fullName, [{ file: `${fullName}:${SETTINGS_PATH}`, ...read.unreadable }])
       if (read.sources.length === 0) {
         loaded.set(fullName, deps.fallback)
         await setSettingsState(deps.pool, fullName, { accepted: { source: 'environment', settings: null } })

@@ -148,6 +148,31 @@ export async function settleWebhooks(company: TestCompany): Promise<void> {
 }
 
 /**
+ * Opens an issue as maya, waits until the mirror holds it at `status` and every webhook its
+ * labels caused has been processed: a heartbeat started before that may find the row busy
+ * and pass it by, so a test that runs one right after must open its issue through here.
+ */
+export async function openSettledIssue(
+  company: TestCompany,
+  issue: { title: string; labels?: string[]; body?: string },
+  status = 'todo',
+): Promise<number> {
+  const { data } = await company.maya.issues.create({ owner: company.owner, repo: company.repo, body: 'Details.', ...issue })
+  const mirrored = async () =>
+    (
+      await company.db.pool.query<{ status: string }>('select status from work_items where repository = $1 and number = $2', [
+        company.github.repository,
+        data.number,
+      ])
+    ).rows[0]?.status
+  for (let tries = 0; tries < 200 && (await mirrored()) !== status; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100))
+  const found = await mirrored()
+  if (found !== status) throw new Error(`Gaffer mirrored #${data.number} as ${found ?? 'nothing'}, not ${status}`)
+  await settleWebhooks(company)
+  return data.number
+}
+
+/**
  * Opens an issue as the app itself (its installation, so its bot login is the author),
  * the only author whose marker Gaffer believes, and waits until the mirror has it.
  */

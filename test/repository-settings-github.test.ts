@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { commentAs, openPullRequest, poll, useTestCompany, type UsedTestCompany } from './helpers/test-company.ts'
+import { commentAs, openPullRequest, poll, settleWebhooks, useTestCompany, type UsedTestCompany } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789'
 
@@ -60,7 +60,7 @@ async function gateSummary(c: UsedTestCompany, repository: string, number: numbe
 const chief = '---\nname: Chief of Gears\nrole: ceo\nheartbeat: "0 * * * *"\ntools: [comment]\n---\nRun the gears company.\n'
 
 describe('settings per repository, across repositories and installations', () => {
-  const c = useTestCompany({ tenants: true, app: { adminToken: ADMIN_TOKEN, owners: ['maya'] } })
+  const c = useTestCompany({ tenants: true, model: true, app: { adminToken: ADMIN_TOKEN, owners: ['maya'] } })
   const widgets = () => c.github.repository
   const gadgets = () => c.github.tenants!.sibling
   const gears = () => c.github.tenants!.other.repository
@@ -151,7 +151,11 @@ describe('settings per repository, across repositories and installations', () =>
 
     // A replica that starts while the file is still invalid has the last valid settings from Postgres.
     await c.stopApp()
-    await c.startApp({ adminToken: ADMIN_TOKEN, owners: ['maya'] })
+    await c.startApp({
+      adminToken: ADMIN_TOKEN,
+      owners: ['maya'],
+      model: { apiKey: 'k', defaultModel: 'gpt-4.1-mini', maxRetries: 0, baseUrl: c.model.url },
+    })
     expect((await repositoryState(widgets()))?.settingsError).toContain('qualityThreshold')
     const again = await openIssue(c, widgets())
     await commentAs(c, 'oscar', again, '/priority p3', widgets())
@@ -161,5 +165,33 @@ describe('settings per repository, across repositories and installations', () =>
     await put(c, widgets(), '.github/gaffer.yml', '_extends: .github\nqualityThreshold: 95\n')
     await expect.poll(async () => (await repositoryState(widgets()))?.settingsError, poll).toBeNull()
     expect(await gateNumbers(c, widgets())).toEqual({ threshold: 95, approvals: 2 })
+  })
+
+  it("lets agents read outsiders' comments only where the repository's commentAccess says so", async () => {
+    await put(c, widgets(), '.github/gaffer.yml', '_extends: .github\nqualityThreshold: 95\ncommentAccess: everyone\n')
+    await expect
+      .poll(async () => (await repositoryState(widgets()))?.settingsError === null && (await gateNumbers(c, widgets()))?.threshold, poll)
+      .toBe(95)
+
+    const userMessage = async (repository: string) => {
+      const [owner, repo] = repository.split('/') as [string, string]
+      const { data } = await c.maya.issues.create({ owner, repo, title: 'Tidy the API', labels: ['agent:backend-engineer'], body: 'Please tidy.' })
+      await expect
+        .poll(
+          async () =>
+            (await c.db.pool.query('select status from work_items where repository = $1 and number = $2', [repository, data.number])).rows[0]?.status,
+          poll,
+        )
+        .toBe('todo')
+      await c.oscar.issues.createComment({ owner, repo, issue_number: data.number, body: 'Outsider here: use v2 routes.' })
+      await settleWebhooks(c)
+      c.model.reset()
+      c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'done' } }] })
+      await c.gaffer!.heartbeats.runNow(repository, 'backend-engineer')
+      return String(c.model.requests[0]?.messages[1]?.content)
+    }
+
+    expect(await userMessage(widgets())).toContain('Outsider here: use v2 routes.')
+    expect(await userMessage(gadgets())).not.toContain('Outsider here')
   })
 })

@@ -70,6 +70,22 @@ describe('gaffer validate', () => {
     expect(result.stdout).toContain('it extends .github')
   })
 
+  it('warns of a channel GAFFER_NOTIFY does not define, and still accepts the file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-settings-'))
+    dirs.push(dir)
+    const file = path.join(dir, 'gaffer.yml')
+    await writeFile(file, 'notifications:\n  channels: [ops, team-chat]\n')
+    const notify = JSON.stringify({ ops: { kind: 'webhook', url: 'https://ops.example.com/gaffer', secret: 'a-webhook-secret-0123456789' } })
+
+    const result = await runToEnd(process.execPath, ['src/cli/gaffer.ts', 'validate', file], { ...process.env, GAFFER_NOTIFY: notify })
+
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain(
+      `warning: ${file}: notifications.channels: "team-chat" is not a channel the operator defined in GAFFER_NOTIFY (ops)`,
+    )
+    expect(result.stderr).not.toContain('"ops" is not')
+  })
+
   it('says how to use it when the command is unknown', async () => {
     const result = await gaffer('frobnicate')
 

@@ -184,6 +184,21 @@ describe('model-judged priority (SPEC §17)', () => {
     expect(mine(first).length + mine(second).length).toBe(1)
     expect(mine(afterLease)).toHaveLength(1)
   })
+
+  it("records a budget-paused notification when the judgments spend what is left of the CEO's month", async () => {
+    c.model.reset()
+    // The shipped CEO's budget is $20 a month; at gpt-4.1-mini's $0.40 a million input tokens, 60M spend $24.
+    c.model.script({ ...judgment('normal', 'normal', 'routine'), usage: { prompt: 60_000_000, completion: 0 } })
+    await openIssue(c, 'Archive the old release notes', 'The release notes of 2019 clutter the docs.')
+    await judge(c)
+    const { rows } = await c.db.pool.query<{ payload: { agent: string; monthlyUsd: number } }>(
+      "select payload from notification_events where repository = $1 and event = 'budget-paused'",
+      [c.github.repository],
+    )
+    await c.db.pool.query("update agents set paused = false, month_spend_usd = 0 where repository = $1 and role = 'ceo'", [c.github.repository])
+
+    expect(rows.map((row) => row.payload)).toEqual([expect.objectContaining({ event: 'budget-paused', agent: 'ceo', monthlyUsd: 20 })])
+  })
 })
 
 describe('model-judged priority on a running worker', () => {

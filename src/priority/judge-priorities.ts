@@ -6,6 +6,7 @@ import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import { recordBudgetPause } from '../notify/record-budget-pause.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
@@ -124,6 +125,12 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
       outcome: spend.pausedNow ? 'paused' : 'warned',
       detail: { agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd: ceo.budget.monthlyUsd, by: 'priority judgment' },
     })
+    // A CEO paused by the judgments it pays for is paused all the same: the channels hear of it (SPEC §15).
+    const monthlyUsd = ceo.budget.monthlyUsd
+    if (spend.pausedNow && monthlyUsd !== undefined) {
+      const pause = { repository: item.repository, agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd, number: item.number, now: deps.now() }
+      await recordBudgetPause({ pool: deps.pool, log }, pause)
+    }
   }
 
   // One pass at a time per replica: a timer tick during a slow model call joins the pass

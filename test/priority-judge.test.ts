@@ -221,3 +221,27 @@ describe('model-judged priority on a running worker', () => {
     expect(c.model.requests).toHaveLength(1)
   })
 })
+
+describe('stopping a replica while it asks for a priority judgment', () => {
+  // The model never answers within the test: only stop() can end the call.
+  const c = useTestCompany({ model: { delayMs: 60_000 }, app: { settings: { priorityPollMs: 3_600_000 } } })
+
+  it('aborts the model call, ends the pass and hands the item back to any replica at once', async () => {
+    const number = await openIssue(c, 'Search results ignore the language filter', 'Filtering by language returns every language.')
+    let settled = false
+    const pass = judge(c).finally(() => (settled = true))
+    await expect
+      .poll(async () => (await c.db.pool.query('select judging_until from work_items where number = $1', [number])).rows[0]?.judging_until, poll)
+      .not.toBeNull()
+
+    await c.stopApp()
+    const after = await c.db.pool.query<{ due: boolean }>(
+      'select judging_until <= now() and judged_hash is distinct from content_hash as due from work_items where repository = $1 and number = $2',
+      [c.github.repository, number],
+    )
+
+    expect(settled).toBe(true)
+    expect(after.rows[0]?.due).toBe(true)
+    await pass
+  })
+})

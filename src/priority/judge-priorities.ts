@@ -38,6 +38,8 @@ export type JudgeTally = { cached: number; asked: number; formula: number; postp
 export type PriorityJudge = {
   /** Judges every item due now (created, or its title or body edited), one at a time, so each fills the cache for the next. */
   judgeDue(): Promise<JudgeTally>
+  /** Aborts the model call under way, hands its item back to any replica, and waits for the pass to end. */
+  stop(): Promise<void>
 }
 
 /**
@@ -51,6 +53,7 @@ export type PriorityJudge = {
 export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   const timeoutMs = deps.timeoutMs ?? 60_000
   const retryMs = deps.retryMs ?? 5 * 60_000
+  const stopping = new AbortController()
 
   async function judgeOne(item: DueJudgment, tally: JudgeTally): Promise<void> {
     const log = deps.log.child({ repository: item.repository, number: item.number })
@@ -73,9 +76,11 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
         model: deps.modelName,
         title: item.title,
         body: item.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]),
       })
     } catch (error) {
+      // Stopped mid-call: the item is due again at once, for whichever replica runs next.
+      if (stopping.signal.aborted) return postponeJudgment(deps.pool, item, deps.now())
       tally.postponed += 1
       deps.metrics?.modelCall({ repository: item.repository, agent: ceo.slug, model: deps.modelName, outcome: 'failed' })
       log.warn({ err: error, retryInMs: retryMs }, 'could not ask the model for a priority judgment; it is asked again later')
@@ -141,16 +146,25 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
       running ??= pass().finally(() => (running = undefined))
       return running
     },
+    async stop() {
+      stopping.abort()
+      await running?.catch(() => undefined)
+    },
   }
 
   async function pass(): Promise<JudgeTally> {
     const tally: JudgeTally = { cached: 0, asked: 0, formula: 0, postponed: 0 }
     await pruneCachedJudgments(deps.pool, new Date(deps.now().getTime() - JUDGMENT_TTL_MS))
     // A pass ends when nothing is due, or after 100 items so a backlog cannot hold the timer for long.
-    for (let seen = 0; seen < 100;) {
+    for (let seen = 0; seen < 100 && !stopping.signal.aborted;) {
       const due = await claimDueJudgments(deps.pool, deps.now(), 10, timeoutMs + 30_000)
       if (due.length === 0) break
       for (const item of due) {
+        // Stopped: the rest of the batch is handed back rather than left to its lease.
+        if (stopping.signal.aborted) {
+          await postponeJudgment(deps.pool, item, deps.now())
+          continue
+        }
         seen += 1
         await judgeOne(item, tally).catch(async (error: unknown) => {
           deps.log.error({ err: error, repository: item.repository, number: item.number }, 'priority judgment failed; it is tried again later')

@@ -222,6 +222,31 @@ describe('model-judged priority on a running worker', () => {
   })
 })
 
+describe('a batch of judgments on one replica', () => {
+  let clockMs = 0
+  // Each answer takes a while, so the test can look in while the second item is being asked about.
+  const c = useTestCompany({
+    model: { delayMs: 1_500 },
+    app: { now: () => new Date(Date.now() + clockMs), settings: { priorityPollMs: 3_600_000 } },
+  })
+
+  it('keeps every item of its batch to itself until it is done, even when each call takes its full minute', async () => {
+    c.model.script(judgment('high', 'normal', 'payments fail'), judgment('low', 'low', 'wording'))
+    const first = await openIssue(c, 'Card payments fail with a 502 from the gateway', 'Every card payment since noon returns a 502.')
+    const second = await openIssue(c, 'Reword the tooltip on the export icon', 'The tooltip says Exprot.')
+    const pass = judge(c)
+    await expect.poll(async () => (await row(c, first)).judged_hash === (await row(c, first)).content_hash, poll).toBe(true)
+
+    // The first call took its full minute and the second is 40 s into its own.
+    clockMs = 100_000
+    const otherReplica = await claimDueJudgments(c.db.pool, new Date(Date.now() + clockMs), 10, 90_000)
+    await pass
+
+    expect(otherReplica.filter((item) => item.number === second)).toEqual([])
+    expect(c.model.requests).toHaveLength(2)
+  })
+})
+
 describe('stopping a replica while it asks for a priority judgment', () => {
   // The model never answers within the test: only stop() can end the call.
   const c = useTestCompany({ model: { delayMs: 60_000 }, app: { settings: { priorityPollMs: 3_600_000 } } })

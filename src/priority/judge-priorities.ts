@@ -16,6 +16,9 @@ import { claimDueJudgments, isAgentPaused, postponeJudgment, recordJudgment, typ
 import { askPriorityModel } from './ask-priority-model.ts'
 import { cachedJudgment, JUDGMENT_TTL_MS } from './cached-judgment.ts'
 
+/** Items leased at once; judged one at a time. */
+const CLAIM_BATCH = 10
+
 export type PriorityJudgeDeps = {
   pool: Pool
   log: Logger
@@ -26,7 +29,7 @@ export type PriorityJudgeDeps = {
   rosters: RosterRegistry
   now: () => Date
   metrics?: Metrics | undefined
-  /** How long one model call may take; also the lease on an item being judged. */
+  /** How long one model call may take; a batch's lease is one such wait per item, plus 30 s. */
   timeoutMs?: number
   /** How long an item waits after the model could not be reached. */
   retryMs?: number
@@ -157,7 +160,10 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     await pruneCachedJudgments(deps.pool, new Date(deps.now().getTime() - JUDGMENT_TTL_MS))
     // A pass ends when nothing is due, or after 100 items so a backlog cannot hold the timer for long.
     for (let seen = 0; seen < 100 && !stopping.signal.aborted;) {
-      const due = await claimDueJudgments(deps.pool, deps.now(), 10, timeoutMs + 30_000)
+      // The batch is judged one item after another, each call up to the timeout: the lease
+      // covers them all, so no item's lease lapses (and another replica asks again) while
+      // this replica is still on the items before it.
+      const due = await claimDueJudgments(deps.pool, deps.now(), CLAIM_BATCH, CLAIM_BATCH * timeoutMs + 30_000)
       if (due.length === 0) break
       for (const item of due) {
         // Stopped: the rest of the batch is handed back rather than left to its lease.

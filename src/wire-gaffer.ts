@@ -223,7 +223,17 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   // The rehearsal model plays agents, not a triage judge: its items keep the formula (docs/decisions.md).
   const priorityJudge =
     runtime && !rehearsal && processRole !== 'web'
-      ? createPriorityJudge({ pool, log, model: runtime.model, modelName: runtime.defaultModel, prices: runtime.prices, rosters, now, metrics })
+      ? createPriorityJudge({
+          pool,
+          log,
+          model: runtime.model,
+          modelName: runtime.defaultModel,
+          prices: runtime.prices,
+          rosters,
+          settings: repositorySettings,
+          now,
+          metrics,
+        })
       : undefined
   const prices = options.prices ?? defaultPrices
   const slots = createWorkSlots({

@@ -185,19 +185,37 @@ describe('model-judged priority (SPEC §17)', () => {
     expect(mine(afterLease)).toHaveLength(1)
   })
 
-  it("records a budget-paused notification when the judgments spend what is left of the CEO's month", async () => {
+  it("records a budget-paused notification, for the channels the repository chose, when the judgments spend what is left of the CEO's month", async () => {
     c.model.reset()
+    // The repository wants to hear of budget pauses on one channel only.
+    const content = Buffer.from('notifications:\n  channels: [ops]\n  events: [budget-paused]\n').toString('base64')
+    await c.maya.repos.createOrUpdateFileContents({
+      owner: c.owner,
+      repo: c.repo,
+      path: '.github/gaffer.yml',
+      message: 'ops hears of pauses',
+      content,
+    })
+    const source = async () =>
+      (await c.db.pool.query<{ source: string }>('select settings_source as source from repositories where full_name = $1', [c.github.repository]))
+        .rows[0]?.source
+    await expect.poll(source, poll).toBe('repository')
     // The shipped CEO's budget is $20 a month; at gpt-4.1-mini's $0.40 a million input tokens, 60M spend $24.
     c.model.script({ ...judgment('normal', 'normal', 'routine'), usage: { prompt: 60_000_000, completion: 0 } })
     await openIssue(c, 'Archive the old release notes', 'The release notes of 2019 clutter the docs.')
     await judge(c)
-    const { rows } = await c.db.pool.query<{ payload: { agent: string; monthlyUsd: number } }>(
-      "select payload from notification_events where repository = $1 and event = 'budget-paused'",
+    const { rows } = await c.db.pool.query<{ payload: { agent: string; monthlyUsd: number }; selection: unknown }>(
+      "select payload, selection from notification_events where repository = $1 and event = 'budget-paused'",
       [c.github.repository],
     )
     await c.db.pool.query("update agents set paused = false, month_spend_usd = 0 where repository = $1 and role = 'ceo'", [c.github.repository])
 
-    expect(rows.map((row) => row.payload)).toEqual([expect.objectContaining({ event: 'budget-paused', agent: 'ceo', monthlyUsd: 20 })])
+    expect(rows).toEqual([
+      {
+        payload: expect.objectContaining({ event: 'budget-paused', agent: 'ceo', monthlyUsd: 20 }),
+        selection: { channels: ['ops'], events: ['budget-paused'] },
+      },
+    ])
   })
 })
 

@@ -6,6 +6,8 @@ import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import { notificationSelection } from '../config/notification-selection.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import { recordBudgetPause } from '../notify/record-budget-pause.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
@@ -27,6 +29,8 @@ export type PriorityJudgeDeps = {
   modelName: string
   prices: Record<string, Price>
   rosters: RosterRegistry
+  /** Each repository's settings: which notification channels and events it chose. */
+  settings: SettingsLookup
   now: () => Date
   metrics?: Metrics | undefined
   /** How long one model call may take; a batch's lease is one such wait per item, plus 30 s. */
@@ -137,7 +141,7 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     const monthlyUsd = ceo.budget.monthlyUsd
     if (spend.pausedNow && monthlyUsd !== undefined) {
       const pause = { repository: item.repository, agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd, number: item.number, now: deps.now() }
-      await recordBudgetPause({ pool: deps.pool, log }, pause)
+      await recordBudgetPause({ pool: deps.pool, log }, pause, notificationSelection(deps.settings.get(item.repository)))
     }
   }
 

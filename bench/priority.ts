@@ -13,6 +13,7 @@ import { createPool, type Pool } from '../src/store/pool.ts'
 import { cacheJudgment } from '../src/store/priority-cache.ts'
 import { startScriptedModel } from '../test/helpers/scripted-model.ts'
 import { percentile, sortedCopy, type Row } from './stats.ts'
+import { fallbackSettings } from '../src/config/fallback-settings.ts'
 
 type Corpus = { paraphrases: Array<[string, string]>; nearMisses: Array<[string, string]> }
 
@@ -154,6 +155,7 @@ async function judgeCorpusAsNewItems(pool: Pool, corpus: Corpus, modelUrl: strin
     modelName: MODEL,
     prices: {},
     rosters: { get: () => roster } as unknown as RosterRegistry,
+    settings: { get: () => fallbackSettings({}) },
     now: () => new Date(),
   })
   for (let judged = 0; judged < texts.length;) {

@@ -9,6 +9,7 @@ import { migrate } from './store/migrate.ts'
 import type { DeliveryProcessor } from './web/delivery-processor.ts'
 import { wireGaffer, type WiredGaffer } from './wire-gaffer.ts'
 import type { Notifier } from './notify/notifier.ts'
+import type { PriorityJudge } from './priority/judge-priorities.ts'
 
 export type Gaffer = {
   url: string
@@ -22,7 +23,7 @@ export type Gaffer = {
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
   /** One pass of the priority judge (its timer runs it too); undefined where no judge runs. */
-  judgePriorities: WiredGaffer['judgePriorities']
+  judgePriorities: PriorityJudge['judgeDue'] | undefined
   stop(): Promise<void>
 }
 
@@ -39,7 +40,7 @@ export async function startGaffer(options: GafferOptions): Promise<Gaffer> {
  * answers only /healthz, /readyz and /metrics (docs/operations.md).
  */
 export async function startWiredGaffer(wired: WiredGaffer, address: { port: number; host: string }): Promise<Gaffer> {
-  const { pool, log, settings, probot, deliveries, server, heartbeats, scheduler, modelBreaker, processRole } = wired
+  const { pool, log, settings, probot, deliveries, server, heartbeats, scheduler, modelBreaker, processRole, priorityJudge } = wired
   const web = processRole !== 'worker'
   const worker = processRole !== 'web'
   await migrate(pool)
@@ -64,7 +65,7 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     ...(worker
       ? [
           every(settings.wakePollMs, wired.pollWakes, 'could not read the wake requests'),
-          ...(wired.judgePriorities ? [every(settings.priorityPollMs, wired.judgePriorities, 'priority judgments failed')] : []),
+          ...(priorityJudge ? [every(settings.priorityPollMs, priorityJudge.judgeDue, 'priority judgments failed')] : []),
           ...(modelBreaker ? [every(settings.modelBreaker.probeIntervalMs, () => modelBreaker.probe(), 'model probe failed')] : []),
         ]
       : []),
@@ -81,12 +82,13 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     notifier: wired.notifier,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll: wired.reconcileAll,
-    judgePriorities: wired.judgePriorities,
+    judgePriorities: priorityJudge?.judgeDue,
     async stop() {
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()
       await wired.events.close()
       await wired.notifier.stop()
+      await priorityJudge?.stop()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       await closed

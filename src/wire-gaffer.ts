@@ -54,7 +54,7 @@ import { getChatTranscript } from './store/chat-transcripts.ts'
 import { getCliTranscript } from './store/cli-transcripts.ts'
 import { createEventStream, type EventStream } from './web/event-stream.ts'
 import { readItemPage } from './web/read-item-page.ts'
-import { createPriorityJudge, type JudgeTally } from './priority/judge-priorities.ts'
+import { createPriorityJudge, type PriorityJudge } from './priority/judge-priorities.ts'
 import { createNotifier, type Notifier } from './notify/notifier.ts'
 
 /** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
@@ -92,7 +92,7 @@ export type WiredGaffer = {
   /** Wakes the agents a `web` process asked for in Postgres. */
   pollWakes(): Promise<void>
   /** Asks the model's judgment of items whose text changed (SPEC §17); undefined without a model, with the rehearsal model, or in a `web` process. */
-  judgePriorities: (() => Promise<JudgeTally>) | undefined
+  priorityJudge: PriorityJudge | undefined
   /** Sends recorded notifications to GAFFER_NOTIFY's channels (every role runs it). */
   notifier: Notifier
 }
@@ -223,7 +223,17 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   // The rehearsal model plays agents, not a triage judge: its items keep the formula (docs/decisions.md).
   const priorityJudge =
     runtime && !rehearsal && processRole !== 'web'
-      ? createPriorityJudge({ pool, log, model: runtime.model, modelName: runtime.defaultModel, prices: runtime.prices, rosters, now, metrics })
+      ? createPriorityJudge({
+          pool,
+          log,
+          model: runtime.model,
+          modelName: runtime.defaultModel,
+          prices: runtime.prices,
+          rosters,
+          settings: repositorySettings,
+          now,
+          metrics,
+        })
       : undefined
   const prices = options.prices ?? defaultPrices
   const slots = createWorkSlots({
@@ -382,7 +392,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   return {
     processRole,
     pollWakes,
-    judgePriorities: priorityJudge?.judgeDue,
+    priorityJudge,
     notifier,
     pool,
     log,

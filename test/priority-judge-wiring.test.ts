@@ -46,7 +46,7 @@ describe('which replicas judge priorities (SPEC §17)', () => {
         ...(model ? { model } : {}),
       })
 
-      expect(wired.judgePriorities !== undefined).toBe(judges)
+      expect(wired.priorityJudge !== undefined).toBe(judges)
     },
   )
 })

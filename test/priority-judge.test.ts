@@ -184,6 +184,39 @@ describe('model-judged priority (SPEC §17)', () => {
     expect(mine(first).length + mine(second).length).toBe(1)
     expect(mine(afterLease)).toHaveLength(1)
   })
+
+  it("records a budget-paused notification, for the channels the repository chose, when the judgments spend what is left of the CEO's month", async () => {
+    c.model.reset()
+    // The repository wants to hear of budget pauses on one channel only.
+    const content = Buffer.from('notifications:\n  channels: [ops]\n  events: [budget-paused]\n').toString('base64')
+    await c.maya.repos.createOrUpdateFileContents({
+      owner: c.owner,
+      repo: c.repo,
+      path: '.github/gaffer.yml',
+      message: 'ops hears of pauses',
+      content,
+    })
+    const source = async () =>
+      (await c.db.pool.query<{ source: string }>('select settings_source as source from repositories where full_name = $1', [c.github.repository]))
+        .rows[0]?.source
+    await expect.poll(source, poll).toBe('repository')
+    // The shipped CEO's budget is $20 a month; at gpt-4.1-mini's $0.40 a million input tokens, 60M spend $24.
+    c.model.script({ ...judgment('normal', 'normal', 'routine'), usage: { prompt: 60_000_000, completion: 0 } })
+    await openIssue(c, 'Archive the old release notes', 'The release notes of 2019 clutter the docs.')
+    await judge(c)
+    const { rows } = await c.db.pool.query<{ payload: { agent: string; monthlyUsd: number }; selection: unknown }>(
+      "select payload, selection from notification_events where repository = $1 and event = 'budget-paused'",
+      [c.github.repository],
+    )
+    await c.db.pool.query("update agents set paused = false, month_spend_usd = 0 where repository = $1 and role = 'ceo'", [c.github.repository])
+
+    expect(rows).toEqual([
+      {
+        payload: expect.objectContaining({ event: 'budget-paused', agent: 'ceo', monthlyUsd: 20 }),
+        selection: { channels: ['ops'], events: ['budget-paused'] },
+      },
+    ])
+  })
 })
 
 describe('model-judged priority on a running worker', () => {
@@ -204,5 +237,54 @@ describe('model-judged priority on a running worker', () => {
     expect((await row(c, number)).priority_reason).not.toContain('model')
     await expect.poll(async () => (await row(c, number)).priority_reason, poll).toContain('model: urgency high, impact high: checkout is down')
     expect(c.model.requests).toHaveLength(1)
+  })
+})
+
+describe('a batch of judgments on one replica', () => {
+  let clockMs = 0
+  // Each answer takes a while, so the test can look in while the second item is being asked about.
+  const c = useTestCompany({
+    model: { delayMs: 1_500 },
+    app: { now: () => new Date(Date.now() + clockMs), settings: { priorityPollMs: 3_600_000 } },
+  })
+
+  it('keeps every item of its batch to itself until it is done, even when each call takes its full minute', async () => {
+    c.model.script(judgment('high', 'normal', 'payments fail'), judgment('low', 'low', 'wording'))
+    const first = await openIssue(c, 'Card payments fail with a 502 from the gateway', 'Every card payment since noon returns a 502.')
+    const second = await openIssue(c, 'Reword the tooltip on the export icon', 'The tooltip says Exprot.')
+    const pass = judge(c)
+    await expect.poll(async () => (await row(c, first)).judged_hash === (await row(c, first)).content_hash, poll).toBe(true)
+
+    // The first call took its full minute and the second is 40 s into its own.
+    clockMs = 100_000
+    const otherReplica = await claimDueJudgments(c.db.pool, new Date(Date.now() + clockMs), 10, 90_000)
+    await pass
+
+    expect(otherReplica.filter((item) => item.number === second)).toEqual([])
+    expect(c.model.requests).toHaveLength(2)
+  })
+})
+
+describe('stopping a replica while it asks for a priority judgment', () => {
+  // The model never answers within the test: only stop() can end the call.
+  const c = useTestCompany({ model: { delayMs: 60_000 }, app: { settings: { priorityPollMs: 3_600_000 } } })
+
+  it('aborts the model call, ends the pass and hands the item back to any replica at once', async () => {
+    const number = await openIssue(c, 'Search results ignore the language filter', 'Filtering by language returns every language.')
+    let settled = false
+    const pass = judge(c).finally(() => (settled = true))
+    await expect
+      .poll(async () => (await c.db.pool.query('select judging_until from work_items where number = $1', [number])).rows[0]?.judging_until, poll)
+      .not.toBeNull()
+
+    await c.stopApp()
+    const after = await c.db.pool.query<{ due: boolean }>(
+      'select judging_until <= now() and judged_hash is distinct from content_hash as due from work_items where repository = $1 and number = $2',
+      [c.github.repository, number],
+    )
+
+    expect(settled).toBe(true)
+    expect(after.rows[0]?.due).toBe(true)
+    await pass
   })
 })

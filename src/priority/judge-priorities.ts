@@ -6,6 +6,9 @@ import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
+import { notificationSelection } from '../config/notification-selection.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
+import { recordBudgetPause } from '../notify/record-budget-pause.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
@@ -15,6 +18,9 @@ import { claimDueJudgments, isAgentPaused, postponeJudgment, recordJudgment, typ
 import { askPriorityModel } from './ask-priority-model.ts'
 import { cachedJudgment, JUDGMENT_TTL_MS } from './cached-judgment.ts'
 
+/** Items leased at once; judged one at a time. */
+const CLAIM_BATCH = 10
+
 export type PriorityJudgeDeps = {
   pool: Pool
   log: Logger
@@ -23,9 +29,11 @@ export type PriorityJudgeDeps = {
   modelName: string
   prices: Record<string, Price>
   rosters: RosterRegistry
+  /** Each repository's settings: which notification channels and events it chose. */
+  settings: SettingsLookup
   now: () => Date
   metrics?: Metrics | undefined
-  /** How long one model call may take; also the lease on an item being judged. */
+  /** How long one model call may take; a batch's lease is one such wait per item, plus 30 s. */
   timeoutMs?: number
   /** How long an item waits after the model could not be reached. */
   retryMs?: number
@@ -37,6 +45,8 @@ export type JudgeTally = { cached: number; asked: number; formula: number; postp
 export type PriorityJudge = {
   /** Judges every item due now (created, or its title or body edited), one at a time, so each fills the cache for the next. */
   judgeDue(): Promise<JudgeTally>
+  /** Aborts the model call under way, hands its item back to any replica, and waits for the pass to end. */
+  stop(): Promise<void>
 }
 
 /**
@@ -50,6 +60,7 @@ export type PriorityJudge = {
 export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   const timeoutMs = deps.timeoutMs ?? 60_000
   const retryMs = deps.retryMs ?? 5 * 60_000
+  const stopping = new AbortController()
 
   async function judgeOne(item: DueJudgment, tally: JudgeTally): Promise<void> {
     const log = deps.log.child({ repository: item.repository, number: item.number })
@@ -72,9 +83,11 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
         model: deps.modelName,
         title: item.title,
         body: item.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]),
       })
     } catch (error) {
+      // Stopped mid-call: the item is due again at once, for whichever replica runs next.
+      if (stopping.signal.aborted) return postponeJudgment(deps.pool, item, deps.now())
       tally.postponed += 1
       deps.metrics?.modelCall({ repository: item.repository, agent: ceo.slug, model: deps.modelName, outcome: 'failed' })
       log.warn({ err: error, retryInMs: retryMs }, 'could not ask the model for a priority judgment; it is asked again later')
@@ -124,6 +137,12 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
       outcome: spend.pausedNow ? 'paused' : 'warned',
       detail: { agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd: ceo.budget.monthlyUsd, by: 'priority judgment' },
     })
+    // A CEO paused by the judgments it pays for is paused all the same: the channels hear of it (SPEC §15).
+    const monthlyUsd = ceo.budget.monthlyUsd
+    if (spend.pausedNow && monthlyUsd !== undefined) {
+      const pause = { repository: item.repository, agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd, number: item.number, now: deps.now() }
+      await recordBudgetPause({ pool: deps.pool, log }, pause, notificationSelection(deps.settings.get(item.repository)))
+    }
   }
 
   // One pass at a time per replica: a timer tick during a slow model call joins the pass
@@ -134,16 +153,28 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
       running ??= pass().finally(() => (running = undefined))
       return running
     },
+    async stop() {
+      stopping.abort()
+      await running?.catch(() => undefined)
+    },
   }
 
   async function pass(): Promise<JudgeTally> {
     const tally: JudgeTally = { cached: 0, asked: 0, formula: 0, postponed: 0 }
     await pruneCachedJudgments(deps.pool, new Date(deps.now().getTime() - JUDGMENT_TTL_MS))
     // A pass ends when nothing is due, or after 100 items so a backlog cannot hold the timer for long.
-    for (let seen = 0; seen < 100;) {
-      const due = await claimDueJudgments(deps.pool, deps.now(), 10, timeoutMs + 30_000)
+    for (let seen = 0; seen < 100 && !stopping.signal.aborted;) {
+      // The batch is judged one item after another, each call up to the timeout: the lease
+      // covers them all, so no item's lease lapses (and another replica asks again) while
+      // this replica is still on the items before it.
+      const due = await claimDueJudgments(deps.pool, deps.now(), CLAIM_BATCH, CLAIM_BATCH * timeoutMs + 30_000)
       if (due.length === 0) break
       for (const item of due) {
+        // Stopped: the rest of the batch is handed back rather than left to its lease.
+        if (stopping.signal.aborted) {
+          await postponeJudgment(deps.pool, item, deps.now())
+          continue
+        }
         seen += 1
         await judgeOne(item, tally).catch(async (error: unknown) => {
           deps.log.error({ err: error, repository: item.repository, number: item.number }, 'priority judgment failed; it is tried again later')

@@ -84,7 +84,7 @@ async function listChildren(ctx: ToolContext): Promise<void> {
   const item = ctx.item()
   const children = await childrenOf(ctx.pool, ctx.repository, item.number)
   const entries = children.map((c) => ({ number: c.number, title: c.title, owner: c.owner_agent }))
-  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), item, { kind: 'children' }, childrenListText(item.number, entries))
+  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), item, { kind: 'children' }, childrenListText(item.number, entries), ctx.comments)
 }
 
 export const delegate = defineTool({

@@ -51,11 +51,17 @@ export type SubmittedChange = {
 }
 
 /**
- * How a change's files reach its branch, returning the commit's SHA: the Git Data API
- * (`commitFiles`) unless a CLI's workspace pushes with git. Either way the branch only
- * moves forward, and a branch that does not exist yet starts from `base`.
+ * How a change's files reach its branch, returning the commit's SHA and whether the
+ * branch was created by it (false when unknown): the Git Data API (`commitFiles`) unless a
+ * CLI's workspace pushes with git. Either way the branch only moves forward, and a branch
+ * that does not exist yet starts from `base`.
  */
-export type CommitChange = (change: { branch: string; base: string; message: string; files: readonly CommittedFile[] }) => Promise<string>
+export type CommitChange = (change: {
+  branch: string
+  base: string
+  message: string
+  files: readonly CommittedFile[]
+}) => Promise<{ sha: string; createdBranch: boolean }>
 
 /**
  * An agent's change, however it was made (files from `propose_change`, or a CLI's
@@ -71,12 +77,13 @@ export async function submitChange(
   const item = ctx.item()
   const { branch } = change
   const base = (await getRepository(ctx.pool, ctx.repository))?.default_branch ?? 'main'
-  await commit({ branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
+  const committed = await commit({ branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
 
   const marker = { agent: ctx.agent.slug, depth: item.delegation_depth, parent: item.number, run: String(ctx.runId) }
   const text = (held: boolean) => withMarker(proposalBody(change.body, item.number, { held }), marker)
   const title = cleanOutput(change.title.replace(/\s+/g, ' '), { maxChars: 200 })
-  const [existing] = await openPullRequestsFrom(ctx.octokit, ctx.repository, branch)
+  // A branch this commit created has no pull request yet: nothing to look up.
+  const [existing] = committed.createdBranch ? [] : await openPullRequestsFrom(ctx.octokit, ctx.repository, branch)
   // A pull request that is not a draft and carries the hold label is one GitHub would not open as a draft.
   const held = (labels: ReadonlyArray<string | { name: string }>) =>
     labels.some((label) => (typeof label === 'string' ? label : label.name) === HOLD_LABEL)

@@ -105,13 +105,16 @@ export async function submitChange(
   const mirrored = toGitHubItem(ctx.repository, pr, 'pull')
   // A pull request someone else opened from this branch stays theirs, whatever marker Gaffer wrote into it.
   await upsertWorkItem(ctx.pool, mirrored, { provenance: trustedProvenance(mirrored, ctx.botLogin()) })
+  let labels = pr.labels
   if (!existing && pr.draft !== true) {
-    const labels = await changeLabels(ctx.octokit, { repository: ctx.repository, number: pr.number }, { add: [HOLD_LABEL] })
+    const held = await changeLabels(ctx.octokit, { repository: ctx.repository, number: pr.number }, { add: [HOLD_LABEL] })
     // Mirrored at once: the echo of this write changes no labels.
-    if (labels) await recordLabels(ctx.pool, ctx.repository, pr.number, labels)
+    if (held) await recordLabels(ctx.pool, ctx.repository, pr.number, held)
+    labels = held?.map((name) => ({ name })) ?? labels
   }
-  // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here.
-  await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number)
+  // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here;
+  // a pull request this run opened is gated from what opening it answered, not read again.
+  await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number, existing ? undefined : { ...pr, labels })
   const inReview = await ctx.setStatus('submit_for_review')
   return { number: pr.number, url: pr.html_url, updated: existing !== undefined, draft: pr.draft === true, inReview }
 }

@@ -68,11 +68,15 @@ const PushEvent = z.object({
 export function gafferApp(deps: AppDeps) {
   return (app: Probot) => {
     const isOwnWrite = (sender: { login: string }) => sender.login === deps.botLogin()
+    // Repositories this process has seen in the mirror: a row is never deleted (only made
+    // inactive), so one found once needs no lookup on every later event.
+    const known = new Set<string>()
+    const ensureRepository = (octokit: Octokit, event: RepositoryEvent) => ensureKnownRepository(deps, octokit, event, known)
 
     app.on('issues', async (context) => {
       const event = IssuesEvent.parse(context.payload)
       const repository = event.repository.full_name
-      await ensureRepository(deps, context.octokit, event)
+      await ensureRepository(context.octokit, event)
       if (event.action === 'deleted') return deleteWorkItem(deps.pool, repository, event.issue.number)
       const own = isOwnWrite(event.sender)
       const edit = statusLabelEdit(event, own)
@@ -82,7 +86,7 @@ export function gafferApp(deps: AppDeps) {
 
     app.on('pull_request', async (context) => {
       const event = PullRequestEvent.parse(context.payload)
-      await ensureRepository(deps, context.octokit, event)
+      await ensureRepository(context.octokit, event)
       const item = toGitHubItem(event.repository.full_name, event.pull_request, 'pull')
       const own = isOwnWrite(event.sender)
       const edit = statusLabelEdit(event, own)
@@ -104,7 +108,7 @@ export function gafferApp(deps: AppDeps) {
     app.on('pull_request_review', async (context) => {
       const event = PullRequestEvent.parse(context.payload)
       if (isOwnWrite(event.sender)) return
-      await ensureRepository(deps, context.octokit, event)
+      await ensureRepository(context.octokit, event)
       await syncGate(deps, context.octokit, event.repository.full_name, event.pull_request.number)
     })
 
@@ -112,7 +116,7 @@ export function gafferApp(deps: AppDeps) {
     app.on('check_run', async (context) => {
       const event = CheckRunEvent.parse(context.payload)
       if (event.action !== 'rerequested' || event.check_run.name !== GATE_NAME) return
-      await ensureRepository(deps, context.octokit, event)
+      await ensureRepository(context.octokit, event)
       await rerunGate(deps, context.octokit, {
         repository: event.repository.full_name,
         headSha: event.check_run.head_sha,
@@ -122,7 +126,7 @@ export function gafferApp(deps: AppDeps) {
 
     app.on('issue_comment', async (context) => {
       const event = CommentEvent.parse(context.payload)
-      await ensureRepository(deps, context.octokit, event)
+      await ensureRepository(context.octokit, event)
       await syncItem(deps, context.octokit, toGitHubItem(event.repository.full_name, event.issue), {
         route: false,
         ownWrite: isOwnWrite(event.sender),
@@ -185,18 +189,19 @@ function statusLabelEdit(
   return { action: event.action, label: event.label.name, sender: event.sender }
 }
 
+type RepositoryEvent = { repository: z.infer<typeof GitHubRepository>; installation: { id: number } }
+
 /** An event from a repository the mirror has not met yet registers it and loads its roster first. */
-async function ensureRepository(
-  deps: AppDeps,
-  octokit: Octokit,
-  event: { repository: z.infer<typeof GitHubRepository>; installation: { id: number } },
-): Promise<void> {
+async function ensureKnownRepository(deps: AppDeps, octokit: Octokit, event: RepositoryEvent, known: Set<string>): Promise<void> {
   const fullName = event.repository.full_name
-  if (await getRepository(deps.pool, fullName)) return
-  const repository = { fullName, installationId: event.installation.id, defaultBranch: event.repository.default_branch ?? 'main' }
-  await upsertRepository(deps.pool, repository)
-  await deps.rosters.reload(octokit, repository)
-  await deps.settings.reload(octokit, repository)
+  if (known.has(fullName)) return
+  if (!(await getRepository(deps.pool, fullName))) {
+    const repository = { fullName, installationId: event.installation.id, defaultBranch: event.repository.default_branch ?? 'main' }
+    await upsertRepository(deps.pool, repository)
+    await deps.rosters.reload(octokit, repository)
+    await deps.settings.reload(octokit, repository)
+  }
+  known.add(fullName)
 }
 
 async function reconcileByName(deps: AppDeps, octokit: Octokit, fullName: string, installationId: number) {

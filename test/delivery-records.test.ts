@@ -9,7 +9,7 @@ import { listSpool, spoolDelivery } from '../src/store/delivery-spool.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { takeReply } from '../src/store/reply-counts.ts'
 import { pruneOldRecords } from '../src/store/retention.ts'
-import { listDeadDeliveries, MAX_DELIVERY_ATTEMPTS, recordDelivery, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
+import { listDeadDeliveries, MAX_DELIVERY_ATTEMPTS, recordDeliveries, recordDelivery, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
 import { createDeliveryProcessor } from '../src/web/delivery-processor.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 
@@ -158,5 +158,35 @@ describe('webhook records (real Postgres)', () => {
 
     expect(taken.filter(Boolean)).toHaveLength(3)
     expect(await takeReply(db.pool, 'o/r', `other-${login}`, 3)).toBe(true)
+  })
+
+  it('records a batch in one statement: a body twice is recorded once, and only a body the database refuses fails', async () => {
+    const delivery = (text: string) => ({
+      deliveryId: randomUUID(),
+      payloadSha256: createHash('sha256').update(text).digest('hex'),
+      event: 'issues',
+      action: 'edited',
+      payload: JSON.parse(text) as unknown,
+      body: text,
+    })
+    const good = delivery(JSON.stringify({ action: 'edited', n: randomUUID() }))
+    const again = { ...good, deliveryId: randomUUID() }
+    const poisoned = delivery(JSON.stringify({ action: 'edited', title: `nul \u0000 ${randomUUID()}` }))
+    const other = delivery(JSON.stringify({ action: 'edited', n: randomUUID() }))
+
+    const firstBatch = await recordDeliveries(db.pool, [good, again], 60)
+    expect(firstBatch).toEqual([
+      { status: 'fulfilled', value: 'new' },
+      { status: 'fulfilled', value: 'duplicate' },
+    ])
+    const outcomes = await recordDeliveries(db.pool, [good, poisoned, other], 60)
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: 'duplicate' })
+    expect(outcomes[2]).toEqual({ status: 'fulfilled', value: 'new' })
+    const stored = await db.pool.query<{ payload: unknown }>('select payload from webhook_deliveries where payload_sha256 = $1', [
+      other.payloadSha256,
+    ])
+    expect(stored.rows[0]?.payload).toEqual(other.payload)
   })
 })

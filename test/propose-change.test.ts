@@ -61,6 +61,24 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
       })
     ).data.commit.sha!
 
+  it('does not look for an open pull request from a branch it just created, nor read back the pull request it opened to gate it', async () => {
+    const number = await openTask('Add a ping route')
+    const branch = `gaffer/backend-engineer/${number}`
+    const before = c.proxy.requests.length
+    propose('Add a ping route', 'ping.js')
+
+    await run('backend-engineer')
+
+    const requests = c.proxy.requests.slice(before)
+    expect(requests.filter((request) => request.method === 'POST' && request.path.endsWith('/git/refs'))).toHaveLength(1)
+    expect(requests.filter((request) => request.method === 'GET' && /\/pulls(\?|$|\/)/.test(request.path))).toEqual([])
+    expect(requests.filter((request) => request.method === 'GET' && request.path.includes('/check-runs'))).toEqual([])
+    expect(requests.filter((request) => request.method === 'POST' && request.path.endsWith('/check-runs'))).toHaveLength(1)
+    const open = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.filter((p) => p.head.ref === branch)
+    expect(open).toHaveLength(1)
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])
+  })
+
   it('opens a normal pull request held with do-not-merge/hold when GitHub refuses drafts', async () => {
     const number = await openTask('Add a health check')
     // What GitHub answers on a plan without draft pull requests.

@@ -36,6 +36,8 @@ describe('the rehearsal model over HTTP', () => {
       author: 'maya',
       priority_score: 0,
       priority_reason: '',
+      model_adjustment: null,
+      model_why: null,
       delegation_depth: 1,
       parent_number: 6,
       created_by_agent: 'vp-engineering',

@@ -35,6 +35,8 @@ function workItem(fields: Partial<WorkItem> & { number: number; title: string })
     author: 'maya',
     priority_score: 0,
     priority_reason: '',
+    model_adjustment: null,
+    model_why: null,
     delegation_depth: 0,
     parent_number: null,
     created_by_agent: null,

@@ -143,12 +143,14 @@ export type CommittedFile = { path: string; content: string; executable?: boolea
  * commit's SHA. A branch that does not exist yet starts from `base`. An existing branch is
  * only ever moved forward (never forced), so commits a person pushed to it stay; if someone
  * pushes in between, the commit is rebuilt on the new head once, then it gives up.
+ * `createdBranch` says the branch did not exist before this commit (so no pull request
+ * can be open from it yet).
  */
 export async function commitFiles(
   octokit: Octokit,
   repository: string,
   change: { branch: string; base: string; message: string; files: ReadonlyArray<CommittedFile> },
-): Promise<string> {
+): Promise<{ sha: string; createdBranch: boolean }> {
   const { owner, repo } = splitRepository(repository)
   const at = { owner, repo }
   const headOf = async (branch: string): Promise<string | undefined> => {
@@ -181,7 +183,7 @@ export async function commitFiles(
     try {
       if (head === undefined) await octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...at, ref: `refs/heads/${change.branch}`, sha: commit })
       else await octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ...at, ref: `heads/${change.branch}`, sha: commit, force: false })
-      return commit
+      return { sha: commit, createdBranch: head === undefined }
     } catch (error) {
       // 422: the branch was created or moved since it was read (not a fast-forward any more).
       if (httpStatus(error) !== 422) throw error

@@ -1,4 +1,4 @@
-import OpenAI from 'openai'
+import type OpenAI from 'openai'
 import type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions'
 
 export type ModelSettings = { apiKey: string | undefined; baseUrl: string | undefined; timeoutMs: number; maxRetries: number }
@@ -12,18 +12,25 @@ export type ModelClient = {
 /**
  * Chat Completions with tools through the `openai` package, so any OpenAI-compatible
  * server works. The package retries 408/409/429/5xx with back-off and honours
- * `retry-after`; each attempt is bounded by `timeoutMs`.
+ * `retry-after`; each attempt is bounded by `timeoutMs`. The package is loaded on the first
+ * call, not at start: it is the largest one Gaffer uses (about 7 MB resident), and a
+ * replica that only ingests webhooks or idles never needs it (docs/decisions.md).
  */
 export function createModelClient(settings: ModelSettings): ModelClient {
-  const client = new OpenAI({
-    apiKey: settings.apiKey ?? 'not-needed',
-    baseURL: settings.baseUrl,
-    timeout: settings.timeoutMs,
-    maxRetries: settings.maxRetries,
-  })
+  let client: Promise<OpenAI> | undefined
+  const openClient = async () => {
+    const { default: OpenAIClient } = await import('openai')
+    return new OpenAIClient({
+      apiKey: settings.apiKey ?? 'not-needed',
+      baseURL: settings.baseUrl,
+      timeout: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
+    })
+  }
   return {
     async complete({ model, messages, tools, signal }) {
-      const response = await client.chat.completions.create({ model, messages, ...(tools.length > 0 ? { tools } : {}) }, { signal })
+      client ??= openClient()
+      const response = await (await client).chat.completions.create({ model, messages, ...(tools.length > 0 ? { tools } : {}) }, { signal })
       const choice = response.choices[0]
       if (!choice) throw new Error('the model server answered without a choice')
       return {

@@ -3,6 +3,7 @@ import { reviewerFor } from '../company/route-item.ts'
 import { transition } from '../company/status-machine.ts'
 import { trustedMarker } from '../company/marker.ts'
 import type { Octokit } from '../github/octokit.ts'
+import type { PullRequest } from '../github/read-pull-request.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { getWorkItem } from '../store/work-items.ts'
@@ -32,7 +33,14 @@ export function linkedItem(pull: PullText, botLogin: string): number | undefined
  * calls this itself right after opening or updating a pull request, since the webhook
  * echo of its own write triggers nothing.
  */
-export async function routePullRequestToReviewer(deps: PullDeps, octokit: Octokit, repository: string, number: number): Promise<void> {
+export async function routePullRequestToReviewer(
+  deps: PullDeps,
+  octokit: Octokit,
+  repository: string,
+  number: number,
+  /** The pull request as Gaffer just opened it, for the gate (`syncGate`'s `opened`). */
+  opened?: PullRequest,
+): Promise<void> {
   const item = await getWorkItem(deps.pool, repository, number)
   if (!item || item.state !== 'open') return
   const reviewer = reviewerFor(deps.rosters.get(repository), { labels: item.labels, authorAgent: item.created_by_agent ?? undefined })
@@ -44,7 +52,7 @@ export async function routePullRequestToReviewer(deps: PullDeps, octokit: Octoki
     })
     if (moved.ok) deps.wake?.(repository, reviewer)
   }
-  await syncGate(deps, octokit, repository, number)
+  await syncGate(deps, octokit, repository, number, opened ? { opened } : {})
 }
 
 /**

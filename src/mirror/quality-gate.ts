@@ -3,7 +3,14 @@ import { HOLD_LABEL } from '../company/labels.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { atLeast } from '../company/access.ts'
 import type { PermissionOf } from '../github/permissions.ts'
-import { approvingReviewers, latestCheckRun, openPullRequestsAt, readPullRequest, type CheckRun } from '../github/read-pull-request.ts'
+import {
+  approvingReviewers,
+  latestCheckRun,
+  openPullRequestsAt,
+  readPullRequest,
+  type CheckRun,
+  type PullRequest,
+} from '../github/read-pull-request.ts'
 import { toGitHubItem } from '../github/schema.ts'
 import { createCheckRun } from '../github/writes.ts'
 import type { Logger } from '../log.ts'
@@ -30,8 +37,12 @@ export async function syncGate(
   octokit: Octokit,
   repository: string,
   number: number,
-  /** `rerun`: post even an unchanged decision. `headSha`: decide only while the head is still this commit. */
-  options: { rerun?: boolean; headSha?: string } = {},
+  /**
+   * `rerun`: post even an unchanged decision. `headSha`: decide only while the head is still this commit.
+   * `opened`: the pull request as Gaffer's own request just opened it (its head and labels), so it
+   * is not read again and has no reviews or gate run yet to read.
+   */
+  options: { rerun?: boolean; headSha?: string; opened?: PullRequest } = {},
 ): Promise<GateDecision | undefined> {
   // Read, decide and post under one lock per pull request, on every replica: a decision read
   // before a `/hold` and posted after the hold's run would leave the older, green one newest.
@@ -44,15 +55,18 @@ async function decideAndPost(
   octokit: Octokit,
   repository: string,
   number: number,
-  options: { rerun?: boolean; headSha?: string },
+  options: { rerun?: boolean; headSha?: string; opened?: PullRequest },
 ): Promise<GateDecision | undefined> {
-  const pr = await readPullRequest(octokit, repository, number)
+  // A pull request opened a moment ago by this run cannot be green (no score exists for its
+  // new head), so deciding from what its creation answered cannot post a stale success.
+  const opened = options.opened?.number === number ? options.opened : undefined
+  const pr = opened ?? (await readPullRequest(octokit, repository, number))
   if (!pr || pr.state !== 'open' || (options.headSha !== undefined && pr.head.sha !== options.headSha)) return undefined
   const sha = pr.head.sha
   const author = pr.user?.login
   const settings = await getRepository(db, repository)
   const approvers = new Set(await approvedActors(db, repository, number, sha))
-  for (const login of await approvingReviewers(octokit, repository, number, sha)) {
+  for (const login of opened ? [] : await approvingReviewers(octokit, repository, number, sha)) {
     if (login !== author && atLeast(await deps.permissionOf(octokit, repository, login), 'write')) approvers.add(login)
   }
   if (author) approvers.delete(author)
@@ -63,7 +77,7 @@ async function decideAndPost(
     requiredApprovals: settings?.required_approvals ?? DEFAULT_REQUIRED_APPROVALS,
     held: toGitHubItem(repository, pr, 'pull').labels.includes(HOLD_LABEL),
   })
-  const newest = await latestCheckRun(octokit, repository, sha, GATE_NAME)
+  const newest = opened ? undefined : await latestCheckRun(octokit, repository, sha, GATE_NAME)
   const item = `${repository}#${number}`
   if (!options.rerun && newest && shows(newest, decision)) {
     deps.log.debug({ item, sha: sha.slice(0, 7), conclusion: decision.conclusion }, 'quality gate unchanged')

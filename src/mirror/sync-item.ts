@@ -14,7 +14,8 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
-import { adoptStatus, getWorkItem, recordLabels, upsertWorkItem, type GitHubItem, type WorkItem } from '../store/work-items.ts'
+import { upsertWorkItem } from '../store/upsert-work-item.ts'
+import { adoptStatus, recordLabels, type GitHubItem, type WorkItem } from '../store/work-items.ts'
 import { moveItem } from './move-item.ts'
 import { resumeWaitingParent } from './resume-parent.ts'
 import type { RosterRegistry } from './roster-registry.ts'
@@ -52,11 +53,12 @@ export async function syncItem(
   options: { route: boolean; ownWrite?: boolean; heal?: boolean; labeledBy?: { login: string; label: string } },
 ): Promise<void> {
   const provenance = trustedProvenance(item, deps.botLogin())
-  const fresh = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite, provenance })
-  if (!fresh) return
+  const written = await upsertWorkItem(deps.pool, item, { labelsAreCurrent: !options.ownWrite, provenance })
+  if (!written) return
   const now = deps.now?.() ?? new Date()
-  await refreshItemPriority(deps.pool, item.repository, item.number, now)
-  let mirrored = await getWorkItem(deps.pool, item.repository, item.number)
+  // The upsert returned the row, so neither the priority nor what follows reads it again.
+  const priority = await refreshItemPriority(deps.pool, item.repository, item.number, now, written)
+  let mirrored: WorkItem | undefined = priority ? { ...written, priority_score: priority.score, priority_reason: priority.reason } : written
   if (mirrored && !options.ownWrite && options.heal === true) mirrored = await healStatus(deps, octokit, item, mirrored)
   // A child finished by someone else resumes its parent here; Gaffer's own writes do it as they write.
   if (!options.ownWrite && mirrored?.parent_number != null && (mirrored.state === 'closed' || mirrored.status === 'done')) {

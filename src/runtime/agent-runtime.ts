@@ -119,6 +119,7 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
     botLogin: deps.botLogin(),
     permissionOf: deps.permissionOf,
     commentAccess: deps.settings.get(repository).commentAccess,
+    comments: ctx.comments,
   })
   const itemText = itemMessage({ item: ctx.item(), comments: context.comments, children: context.children })
   const messages: ChatCompletionMessageParam[] = [
@@ -355,7 +356,7 @@ export async function chargeBudget(
     ? `${ctx.agent.name} has spent its monthly budget ($${spend.spentUsd.toFixed(2)} of $${monthlyUsd}) and is paused until next month or \`/resume ${ctx.agent.slug}\`.`
     : `${ctx.agent.name} has spent $${spend.spentUsd.toFixed(2)} of its $${monthlyUsd} monthly budget (80% or more).`
   log.warn({ spentUsd: spend.spentUsd, monthlyUsd }, spend.pausedNow ? 'agent paused: monthly budget spent' : 'budget warning')
-  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), ctx.item(), { kind: 'budget', agent: ctx.agent.slug }, text)
+  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), ctx.item(), { kind: 'budget', agent: ctx.agent.slug }, text, ctx.comments)
   await appendAudit(deps.pool, {
     actor: 'gaffer',
     action: spend.pausedNow ? 'pause' : 'budget_warning',

@@ -5,7 +5,8 @@ import { toGitHubItem } from '../github/schema.ts'
 import { changeLabels, commitFiles, createComment, openPullRequest, updatePullRequest, type CommittedFile } from '../github/writes.ts'
 import { routePullRequestToReviewer } from '../mirror/pull-requests.ts'
 import { getRepository } from '../store/repositories.ts'
-import { recordLabels, upsertWorkItem } from '../store/work-items.ts'
+import { upsertWorkItem } from '../store/upsert-work-item.ts'
+import { recordLabels } from '../store/work-items.ts'
 import { cleanOutput } from './output-hygiene.ts'
 import type { ToolContext } from './tool.ts'
 
@@ -50,11 +51,17 @@ export type SubmittedChange = {
 }
 
 /**
- * How a change's files reach its branch, returning the commit's SHA: the Git Data API
- * (`commitFiles`) unless a CLI's workspace pushes with git. Either way the branch only
- * moves forward, and a branch that does not exist yet starts from `base`.
+ * How a change's files reach its branch, returning the commit's SHA and whether the
+ * branch was created by it (false when unknown): the Git Data API (`commitFiles`) unless a
+ * CLI's workspace pushes with git. Either way the branch only moves forward, and a branch
+ * that does not exist yet starts from `base`.
  */
-export type CommitChange = (change: { branch: string; base: string; message: string; files: readonly CommittedFile[] }) => Promise<string>
+export type CommitChange = (change: {
+  branch: string
+  base: string
+  message: string
+  files: readonly CommittedFile[]
+}) => Promise<{ sha: string; createdBranch: boolean }>
 
 /**
  * An agent's change, however it was made (files from `propose_change`, or a CLI's
@@ -70,12 +77,13 @@ export async function submitChange(
   const item = ctx.item()
   const { branch } = change
   const base = (await getRepository(ctx.pool, ctx.repository))?.default_branch ?? 'main'
-  await commit({ branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
+  const committed = await commit({ branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
 
   const marker = { agent: ctx.agent.slug, depth: item.delegation_depth, parent: item.number, run: String(ctx.runId) }
   const text = (held: boolean) => withMarker(proposalBody(change.body, item.number, { held }), marker)
   const title = cleanOutput(change.title.replace(/\s+/g, ' '), { maxChars: 200 })
-  const [existing] = await openPullRequestsFrom(ctx.octokit, ctx.repository, branch)
+  // A branch this commit created has no pull request yet: nothing to look up.
+  const [existing] = committed.createdBranch ? [] : await openPullRequestsFrom(ctx.octokit, ctx.repository, branch)
   // A pull request that is not a draft and carries the hold label is one GitHub would not open as a draft.
   const held = (labels: ReadonlyArray<string | { name: string }>) =>
     labels.some((label) => (typeof label === 'string' ? label : label.name) === HOLD_LABEL)
@@ -97,13 +105,16 @@ export async function submitChange(
   const mirrored = toGitHubItem(ctx.repository, pr, 'pull')
   // A pull request someone else opened from this branch stays theirs, whatever marker Gaffer wrote into it.
   await upsertWorkItem(ctx.pool, mirrored, { provenance: trustedProvenance(mirrored, ctx.botLogin()) })
+  let labels = pr.labels
   if (!existing && pr.draft !== true) {
-    const labels = await changeLabels(ctx.octokit, { repository: ctx.repository, number: pr.number }, { add: [HOLD_LABEL] })
+    const held = await changeLabels(ctx.octokit, { repository: ctx.repository, number: pr.number }, { add: [HOLD_LABEL] })
     // Mirrored at once: the echo of this write changes no labels.
-    if (labels) await recordLabels(ctx.pool, ctx.repository, pr.number, labels)
+    if (held) await recordLabels(ctx.pool, ctx.repository, pr.number, held)
+    labels = held?.map((name) => ({ name })) ?? labels
   }
-  // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here.
-  await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number)
+  // The webhook echo of Gaffer's own write triggers nothing, so routing and gating happen here;
+  // a pull request this run opened is gated from what opening it answered, not read again.
+  await routePullRequestToReviewer(ctx.pulls, ctx.octokit, ctx.repository, pr.number, existing ? undefined : { ...pr, labels })
   const inReview = await ctx.setStatus('submit_for_review')
   return { number: pr.number, url: pr.html_url, updated: existing !== undefined, draft: pr.draft === true, inReview }
 }

@@ -13,6 +13,7 @@ import type { Agent } from '../roster/schema.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
+import { createCommentCache, type CommentCache } from '../github/comment-cache.ts'
 
 /** A tool call the rules forbid; the model sees the message and may try something else. */
 export class ToolRefusal extends Error {
@@ -48,6 +49,8 @@ export type ToolContext = {
    * that delegates ten children does not ask ten times under the secondary rate limit.
    */
   done: { delegated: number[]; subIssuesRefused?: number }
+  /** The run's comments, read once per item and shared by the context and every marked comment it writes. */
+  comments: CommentCache
 }
 
 export type Tool<Schema extends z.ZodType = z.ZodType> = {
@@ -123,5 +126,6 @@ export function createToolContext(
     botLogin: env.botLogin,
     metrics: env.metrics,
     done: { delegated: [] },
+    comments: createCommentCache(),
   }
 }

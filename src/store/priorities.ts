@@ -64,10 +64,31 @@ export async function recomputePriorities(pool: Pool, repository: string, now: D
   return changed.length
 }
 
-/** Recomputes one item's priority from its own ancestor chain, after its labels or place changed. */
-export async function refreshItemPriority(pool: Pool, repository: string, number: number, now: Date): Promise<void> {
-  const { rows } = await pool.query<Row & { hops: number }>(
-    `with recursive chain as (
+/** The fields of a mirrored item that its own priority is computed from. */
+export type PriorityInputs = Omit<Row, 'created'> & { repository: string; github_created_at: Date | null }
+
+/**
+ * Recomputes one item's priority from its own ancestor chain, after its labels or place
+ * changed, and returns it. Given the row just written (`known`), an item without a parent
+ * needs no read: its chain is itself.
+ */
+export async function refreshItemPriority(
+  pool: Pool,
+  repository: string,
+  number: number,
+  now: Date,
+  known?: PriorityInputs,
+): Promise<Priority | undefined> {
+  if (known && known.parent_number === null && known.github_created_at !== null) {
+    const priority = priorityOf({ ...known, created: known.github_created_at }, [], now)
+    if (priority.score !== known.priority_score || priority.reason !== known.priority_reason) {
+      await writeChanged(pool, repository, [{ number, ...priority }])
+    }
+    return priority
+  }
+  const { rows } = await pool.query<Row & { hops: number }>({
+    name: 'gaffer-priority-chain',
+    text: `with recursive chain as (
        select ${columns}, 0 as hops from work_items where repository = $1 and number = $2
        union all
        select w.number, w.labels, w.parent_number, w.status, w.delegation_depth, coalesce(w.github_created_at, w.updated_at),
@@ -75,12 +96,13 @@ export async function refreshItemPriority(pool: Pool, repository: string, number
        from work_items w join chain on w.repository = $1 and w.number = chain.parent_number
        where chain.hops < 50
      ) select * from chain order by hops`,
-    [repository, number],
-  )
+    values: [repository, number],
+  })
   const [row, ...ancestors] = rows
-  if (!row) return
+  if (!row) return undefined
   const priority = priorityOf(row, ancestors, now)
   if (priority.score !== row.priority_score || priority.reason !== row.priority_reason) {
     await writeChanged(pool, repository, [{ number, ...priority }])
   }
+  return priority
 }

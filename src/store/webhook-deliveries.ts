@@ -1,4 +1,5 @@
 import type { QueryConfig } from 'pg'
+import { allFulfilled, type BatchOutcome } from './batch-writes.ts'
 import type { Pool } from './pool.ts'
 
 export type DeliveryKey = { deliveryId: string; payloadSha256: string }
@@ -11,6 +12,9 @@ export const MAX_DELIVERY_ATTEMPTS = 5
 /** What recording a verified delivery did: stored it, revived a dead one (GitHub's "Redeliver"), or saw a replay. */
 export type Recorded = 'new' | 'revived' | 'duplicate'
 
+/** A verified delivery as it is recorded: `body` is the signed text (the payload as JSON when a caller has no text). */
+export type DeliveryToRecord = DeliveryKey & { event: string; action: string | undefined; payload: unknown; body?: string }
+
 /**
  * Records a verified delivery before any processing. The body hash alone is the key,
  * because the body is what GitHub signs and the delivery id header is not: a captured
@@ -20,31 +24,84 @@ export type Recorded = 'new' | 'revived' | 'duplicate'
  * With `timeoutMs` the query fails ("Query read timeout") when the database has not
  * answered by then, and its connection is dropped.
  */
-export async function recordDelivery(
+export async function recordDelivery(pool: Pool, delivery: DeliveryToRecord, leaseSeconds: number, timeoutMs?: number): Promise<Recorded> {
+  const [recorded] = await recordInOneStatement(pool, [delivery], leaseSeconds, timeoutMs)
+  return recorded!
+}
+
+/**
+ * Records several deliveries in one statement (one commit), answering for each in order
+ * what `recordDelivery` would have. A body sent twice within the batch is recorded once;
+ * the later copy is a duplicate. A body the database refuses (SQLSTATE class 22) fails
+ * the statement for all, so the batch is then recorded one by one and only it is refused.
+ */
+export async function recordDeliveries(
   pool: Pool,
-  delivery: DeliveryKey & { event: string; action: string | undefined; payload: unknown },
+  deliveries: readonly DeliveryToRecord[],
   leaseSeconds: number,
   timeoutMs?: number,
-): Promise<Recorded> {
-  // query_timeout is a per-query option of node-postgres that its types leave out.
-  const result = await pool.query<{ inserted: boolean }>({
-    ...(timeoutMs === undefined ? {} : { query_timeout: timeoutMs }),
-    text: `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, locked_until, attempts)
-     values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), 1)
+): Promise<BatchOutcome<Recorded>> {
+  try {
+    return allFulfilled(await recordInOneStatement(pool, deliveries, leaseSeconds, timeoutMs))
+  } catch (error) {
+    if (deliveries.length === 1 || !isDataError(error)) throw error
+    return Promise.allSettled(deliveries.map((delivery) => recordDelivery(pool, delivery, leaseSeconds, timeoutMs)))
+  }
+}
+
+/** SQLSTATE class 22: the data itself is wrong, so the same statement fails again on every try. */
+export function isDataError(error: unknown): boolean {
+  return String((error as { code?: unknown }).code ?? '').startsWith('22')
+}
+
+// One statement for any number of deliveries, prepared once per connection. The rows
+// arrive as one JSON array built around each body's own text (already valid JSON, checked
+// by parsePayload), so a body is neither serialized again nor escaped into an array literal.
+const RECORD_DELIVERIES = {
+  name: 'gaffer-record-deliveries',
+  text: `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, locked_until, attempts)
+     select r.d, r.s, r.e, r.a, r.p, now() + make_interval(secs => $2), 1
+     from json_to_recordset($1::json) as r(d text, s text, e text, a text, p jsonb)
      on conflict (payload_sha256) do update
        set dead_at = null, attempts = 1, error = null, locked_until = excluded.locked_until
        where webhook_deliveries.dead_at is not null and webhook_deliveries.delivery_id = excluded.delivery_id
-     returning (xmax = 0) as inserted`,
-    values: [delivery.deliveryId, delivery.payloadSha256, delivery.event, delivery.action ?? null, delivery.payload, leaseSeconds],
-  } as QueryConfig)
-  const row = result.rows[0]
-  return row === undefined ? 'duplicate' : row.inserted ? 'new' : 'revived'
+     returning payload_sha256, (xmax = 0) as inserted`,
 }
 
-export async function markProcessed(pool: Pool, key: DeliveryKey): Promise<void> {
-  await pool.query('update webhook_deliveries set processed_at = now(), locked_until = null, error = null where payload_sha256 = $1', [
-    key.payloadSha256,
-  ])
+async function recordInOneStatement(
+  pool: Pool,
+  deliveries: readonly DeliveryToRecord[],
+  leaseSeconds: number,
+  timeoutMs?: number,
+): Promise<Recorded[]> {
+  const first = new Map<string, number>()
+  deliveries.forEach((delivery, index) => first.has(delivery.payloadSha256) || first.set(delivery.payloadSha256, index))
+  const rows = [...first.values()].map((index) => {
+    const d = deliveries[index]!
+    const body = d.body ?? JSON.stringify(d.payload)
+    return `{"d":${JSON.stringify(d.deliveryId)},"s":${JSON.stringify(d.payloadSha256)},"e":${JSON.stringify(d.event)},"a":${JSON.stringify(d.action ?? null)},"p":${body}}`
+  })
+  // query_timeout is a per-query option of node-postgres that its types leave out.
+  const result = await pool.query<{ payload_sha256: string; inserted: boolean }>({
+    ...(timeoutMs === undefined ? {} : { query_timeout: timeoutMs }),
+    ...RECORD_DELIVERIES,
+    values: [`[${rows.join(',')}]`, leaseSeconds],
+  } as QueryConfig)
+  const written = new Map(result.rows.map((row) => [row.payload_sha256, row.inserted]))
+  return deliveries.map((delivery, index) => {
+    const inserted = first.get(delivery.payloadSha256) === index ? written.get(delivery.payloadSha256) : undefined
+    return inserted === undefined ? 'duplicate' : inserted ? 'new' : 'revived'
+  })
+}
+
+/** Marks deliveries processed, any number in one statement. */
+export async function markProcessed(pool: Pool, keys: DeliveryKey | readonly DeliveryKey[]): Promise<void> {
+  const shas = (Array.isArray(keys) ? keys : [keys]).map((key: DeliveryKey) => key.payloadSha256)
+  await pool.query({
+    name: 'gaffer-mark-processed',
+    text: 'update webhook_deliveries set processed_at = now(), locked_until = null, error = null where payload_sha256 = any($1::text[])',
+    values: [shas],
+  })
 }
 
 /**

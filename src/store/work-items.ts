@@ -1,5 +1,4 @@
-import type { Provenance } from '../company/marker.ts'
-import { mostAdvanced, ownerIn, statusesIn, type Status } from '../company/labels.ts'
+import { ownerIn, type Status } from '../company/labels.ts'
 import type { Pool } from './pool.ts'
 
 /** The fields of a GitHub issue or pull request that the mirror keeps. */
@@ -29,6 +28,9 @@ export type WorkItem = {
   author: string | null
   priority_score: number
   priority_reason: string
+  /** The model's judgment of the item's text (SPEC §17): points within ±300 and why; null until judged. */
+  model_adjustment: number | null
+  model_why: string | null
   delegation_depth: number
   parent_number: number | null
   created_by_agent: string | null
@@ -53,69 +55,8 @@ export type WorkItem = {
  * migration adds a column ("cached plan must not change result type").
  */
 export const workItemColumns = `repository, number, kind, title, state, status, owner_agent, labels, author, priority_score, priority_reason,
-  delegation_depth, parent_number, created_by_agent, attempts, body, blocked_reason, escalated_to, escalation_level, claimed_by_run,
+  model_adjustment, model_why, delegation_depth, parent_number, created_by_agent, attempts, body, blocked_reason, escalated_to, escalation_level, claimed_by_run,
   lease_expires_at, failure_signature, failure_count, github_created_at, github_updated_at, status_changed_at`
-
-/**
- * Writes what GitHub says about an item into the mirror. A payload older than what the
- * mirror already holds is ignored, so late or replayed events never roll state back.
- * A new item takes its status from its labels; a known item's status is left alone
- * here, since only the status writer (`mirror/move-item.ts`) changes it.
- * The echo of Gaffer's own write (`labelsAreCurrent: false`) leaves labels, status and
- * open/closed alone: Gaffer mirrored them when it wrote them, and a late echo of an
- * earlier write in the same second must not undo a later one.
- * `provenance` (parent, depth, the agent that opened it) is the caller's to vouch for:
- * it comes only from the app's own marker on an item the app wrote. The first provenance
- * recorded stays: a later body edit (a writer may edit the app's issue) cannot move an
- * item under another parent, and an update without provenance never erases it.
- * Returns false when the mirror already had newer data.
- */
-export async function upsertWorkItem(
-  pool: Pool,
-  item: GitHubItem,
-  options: { labelsAreCurrent?: boolean; provenance: Provenance | undefined },
-): Promise<boolean> {
-  const provenance = options.provenance
-  const result = await pool.query(
-    `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
-        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body)
-     values ($1, $2, $3, $4, coalesce($5, 'open'), $6, $7, $8, $9, coalesce($10, 0), $11, $12, $13, $14, $16)
-     on conflict (repository, number) do update set
-        -- A number never changes from pull request to issue; some issue events omit the pull_request field.
-        kind = case when work_items.kind = 'pull' then 'pull' else excluded.kind end, title = excluded.title,
-        state = case when $15 then coalesce($5, work_items.state) else work_items.state end,
-        -- Status moves only through the status writer (and the reconcile's heal); a payload never sets it.
-        owner_agent = case when $15 then excluded.owner_agent else work_items.owner_agent end,
-        labels = case when $15 then excluded.labels else work_items.labels end,
-        author = excluded.author, body = excluded.body,
-        delegation_depth = case when work_items.created_by_agent is null then coalesce($10, work_items.delegation_depth)
-                                else work_items.delegation_depth end,
-        parent_number = case when work_items.created_by_agent is null then coalesce(excluded.parent_number, work_items.parent_number)
-                             else work_items.parent_number end,
-        created_by_agent = coalesce(work_items.created_by_agent, excluded.created_by_agent),
-        github_updated_at = excluded.github_updated_at, updated_at = now()
-     where work_items.github_updated_at is null or work_items.github_updated_at <= excluded.github_updated_at`,
-    [
-      item.repository,
-      item.number,
-      item.kind,
-      item.title,
-      item.state ?? null,
-      mostAdvanced(statusesIn(item.labels)) ?? null,
-      ownerIn(item.labels) ?? null,
-      item.labels,
-      item.author,
-      provenance?.depth ?? null,
-      provenance?.parent ?? null,
-      provenance?.createdByAgent ?? null,
-      item.createdAt,
-      item.updatedAt,
-      options.labelsAreCurrent ?? true,
-      item.body ?? '',
-    ],
-  )
-  return (result.rowCount ?? 0) > 0
-}
 
 /** Applies labels GitHub reported after Gaffer's own write, so the mirror does not wait for the webhook echo. The status is not touched. */
 export async function recordLabels(pool: Pool, repository: string, number: number, labels: readonly string[]): Promise<void> {

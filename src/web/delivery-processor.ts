@@ -1,4 +1,5 @@
 import type { Probot } from 'probot'
+import { childOnDemand } from '../child-on-demand.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import path from 'node:path'
@@ -12,8 +13,10 @@ import {
   markProcessed,
   recordDelivery,
   renewDeliveryLease,
+  type DeliveryKey,
   type StoredDelivery,
 } from '../store/webhook-deliveries.ts'
+import { allFulfilled, batchWrites } from '../store/batch-writes.ts'
 import { parsePayload } from './parse-payload.ts'
 import { deliveryOf, RECEIVE_LEASE_SECONDS } from './webhook-endpoint.ts'
 
@@ -40,9 +43,14 @@ export function createDeliveryProcessor(deps: {
 }): DeliveryProcessor {
   const running = new Set<Promise<void>>()
   const leaseSeconds = deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS
+  // Deliveries finishing while a mark is on its way are marked together by the next one.
+  const markDone = batchWrites(async (keys: DeliveryKey[]) => {
+    await markProcessed(deps.pool, keys)
+    return allFulfilled(keys.map(() => undefined))
+  })
 
   async function run(delivery: StoredDelivery): Promise<void> {
-    const log = deps.log.child({ delivery: delivery.deliveryId, event: delivery.event })
+    const log = childOnDemand(deps.log, { delivery: delivery.deliveryId, event: delivery.event })
     // Without renewal a delivery slower than its lease is taken by the sweep as a crashed one and run again.
     const renewal = setInterval(
       () => {
@@ -56,7 +64,7 @@ export function createDeliveryProcessor(deps: {
     renewal.unref()
     try {
       await deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0])
-      await markProcessed(deps.pool, delivery)
+      await markDone(delivery)
       deps.metrics?.webhookProcessed(delivery.event, 'processed')
     } catch (error) {
       const message = describeError(error)

@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Probot } from 'probot'
+import { childOnDemand } from '../child-on-demand.ts'
 import type { Logger } from '../log.ts'
 import { UNVERIFIED_EVENT, type IntakeOutcome, type Metrics } from '../metrics/metrics.ts'
 import { isConnectionError } from '../store/connection-error.ts'
 import { spoolDelivery } from '../store/delivery-spool.ts'
 import type { Pool } from '../store/pool.ts'
-import { recordDelivery, type Recorded, type StoredDelivery } from '../store/webhook-deliveries.ts'
+import { isDataError, recordDeliveries, type DeliveryToRecord, type Recorded, type StoredDelivery } from '../store/webhook-deliveries.ts'
+import { batchWrites } from '../store/batch-writes.ts'
 import { parsePayload } from './parse-payload.ts'
 import { BodyTooLargeError, BodyTooSlowError, readBody } from './read-body.ts'
 import { sendJson } from './send.ts'
@@ -61,6 +63,10 @@ export function createWebhookEndpoint(deps: {
   const maxBytes = deps.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES
   const recordTimeoutMs = deps.recordTimeoutMs ?? RECORD_TIMEOUT_MS
   const deadlineMs = deps.bodyDeadlineMs ?? BODY_READ_DEADLINE_MS
+  const leaseSeconds = deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS
+  // Deliveries arriving while a record is on its way are recorded together in the next
+  // statement; each is still answered only once its own row is committed.
+  const record = batchWrites((deliveries: DeliveryToRecord[]) => recordDeliveries(deps.pool, deliveries, leaseSeconds, recordTimeoutMs))
   let reading = 0
   const readingFrom = new Map<string, number>()
   async function receive(req: IncomingMessage, res: ServerResponse, intake: { event: string; outcome: IntakeOutcome }): Promise<void> {
@@ -107,7 +113,7 @@ export function createWebhookEndpoint(deps: {
       if (left > 0) readingFrom.set(address, left)
       else readingFrom.delete(address)
     }
-    const log = deps.log.child({ delivery: deliveryId, event })
+    const log = childOnDemand(deps.log, { delivery: deliveryId, event })
     if (!(await deps.probot.webhooks.verify(body, signature).catch(() => false))) {
       log.warn('rejected a webhook with an invalid signature')
       return sendJson(res, 401, {
@@ -123,7 +129,7 @@ export function createWebhookEndpoint(deps: {
     const delivery = deliveryOf(deliveryId, event, body, parsed.payload)
     let recorded: Recorded
     try {
-      recorded = await recordDelivery(deps.pool, delivery, deps.leaseSeconds ?? RECEIVE_LEASE_SECONDS, recordTimeoutMs)
+      recorded = await record({ ...delivery, body })
     } catch (error) {
       if (!isConnectionError(error)) return refuseUnrecordable(log, res, error)
       if (!deps.spoolDir) {
@@ -172,7 +178,7 @@ export function createWebhookEndpoint(deps: {
  */
 function refuseUnrecordable(log: Logger, res: ServerResponse, error: unknown): void {
   const reason = error instanceof Error ? error.message : String(error)
-  if (String((error as { code?: unknown }).code ?? '').startsWith('22')) {
+  if (isDataError(error)) {
     log.warn({ err: error }, 'the database refused a signed webhook body; it is not recorded')
     return sendJson(res, 400, { error: `the database cannot store this body (${reason}); it is not recorded and redelivering it will fail again` })
   }

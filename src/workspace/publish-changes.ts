@@ -24,12 +24,15 @@ export async function publishChanges(
   const push: CommitChange | undefined =
     workspace.gitBase === undefined
       ? undefined
-      : (commit) =>
-          pushChanges(ctx.octokit, workspace, {
+      : async (commit) => ({
+          sha: await pushChanges(ctx.octokit, workspace, {
             ...commit,
             repository: ctx.repository,
             author: { name: login, email: `${login}@users.noreply.github.com` },
-          })
+          }),
+          // A git push does not say whether it created the branch: the open pull request is looked up.
+          createdBranch: false,
+        })
   const submitted = await submitChange(ctx, { branch: workspace.branch, title: change.title, body: change.body, files: change.files }, push)
   // A person moved the item while the CLI ran: the pull request stands, the status is theirs.
   if (!submitted.inReview)

@@ -218,6 +218,7 @@ async function buildPrompt(
     botLogin: deps.botLogin(),
     permissionOf: deps.permissionOf,
     commentAccess: deps.settings.get(ctx.repository).commentAccess,
+    comments: ctx.comments,
   })
   return [
     systemPrompt({ agent: ctx.agent, roster: ctx.roster, repository: ctx.repository, goalChain: context.goalChain, owners: ctx.owners }),
@@ -260,7 +261,14 @@ function createProgressComment(deps: CliWorkDeps, ctx: ToolContext, input: { age
     )
     posting = posting
       .then(() =>
-        upsertMarkedComment(ctx.octokit, ctx.botLogin(), ctx.item(), { kind: 'progress', agent: ctx.agent.slug, run: String(ctx.runId) }, body),
+        upsertMarkedComment(
+          ctx.octokit,
+          ctx.botLogin(),
+          ctx.item(),
+          { kind: 'progress', agent: ctx.agent.slug, run: String(ctx.runId) },
+          body,
+          ctx.comments,
+        ),
       )
       .catch((error: unknown) => input.log.warn({ err: error }, 'could not update the progress comment'))
   }

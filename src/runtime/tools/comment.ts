@@ -17,6 +17,7 @@ export const comment = defineTool({
       item,
       { kind: 'progress', agent: ctx.agent.slug, run: String(ctx.runId) },
       cleanOutput(body, { maxChars: MAX_COMMENT_CHARS }),
+      ctx.comments,
     )
     return `Your progress comment on #${item.number} is saved.`
   },

@@ -9,7 +9,7 @@ import { addSubIssue, createIssue } from '../../github/writes.ts'
 import { countDelegations, findDelegatedChild } from '../../store/delegations.ts'
 import { childrenOf } from '../../store/item-context.ts'
 import { refreshItemPriority } from '../../store/priorities.ts'
-import { upsertWorkItem } from '../../store/work-items.ts'
+import { upsertWorkItem } from '../../store/upsert-work-item.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { defineTool, ToolRefusal, type ToolContext } from '../tool.ts'
 import { approvalNote } from './approval.ts'
@@ -84,7 +84,7 @@ async function listChildren(ctx: ToolContext): Promise<void> {
   const item = ctx.item()
   const children = await childrenOf(ctx.pool, ctx.repository, item.number)
   const entries = children.map((c) => ({ number: c.number, title: c.title, owner: c.owner_agent }))
-  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), item, { kind: 'children' }, childrenListText(item.number, entries))
+  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), item, { kind: 'children' }, childrenListText(item.number, entries), ctx.comments)
 }
 
 export const delegate = defineTool({

@@ -17,6 +17,7 @@ import { cacheJudgment, pruneCachedJudgments } from '../store/priority-cache.ts'
 import { claimDueJudgments, isAgentPaused, postponeJudgment, recordJudgment, type DueJudgment } from '../store/priority-judgments.ts'
 import { askPriorityModel } from './ask-priority-model.ts'
 import { cachedJudgment, JUDGMENT_TTL_MS } from './cached-judgment.ts'
+import { cleanOutput } from '../runtime/output-hygiene.ts'
 
 /** Items leased at once; judged one at a time. */
 const CLAIM_BATCH = 10
@@ -102,7 +103,7 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
       log.warn({ problem: answer.parsed.problem }, 'the model gave no usable priority judgment; the formula stands')
       return settle(item, undefined)
     }
-    const adjustment = adjustmentOf(answer.parsed.judgment)
+    const adjustment = cleanAdjustment(adjustmentOf(answer.parsed.judgment))
     if (signature.bands.length > 0) {
       await cacheJudgment(deps.pool, { repository: item.repository, model: deps.modelName, ...signature, ...adjustment }, deps.now())
     }
@@ -184,4 +185,18 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     }
     return tally
   }
+}
+
+/** Longest reason stored; the model is asked for one sentence. */
+const MAX_WHY_CHARS = 300
+
+/**
+ * The model's reason is text the item's author can steer, and `/status` posts it: it gets
+ * the hygiene of every model output before it is cached or stored, so no reader of
+ * `priority_reason` can post a mention, a closing keyword or a marker. Cut first, then
+ * cleaned, so the cut cannot split the code span that disarms a mention.
+ */
+function cleanAdjustment(adjustment: ModelAdjustment): ModelAdjustment {
+  const why = adjustment.why.slice(0, MAX_WHY_CHARS)
+  return { ...adjustment, why: cleanOutput(why, { maxChars: MAX_WHY_CHARS }).replace(/\s+/g, ' ') }
 }

@@ -38,6 +38,8 @@ export type PriorityJudgeDeps = {
   timeoutMs?: number
   /** How long an item waits after the model could not be reached. */
   retryMs?: number
+  /** The least time between two judgments of one item (`settings.priorityCooldownMs`). */
+  cooldownMs?: number
 }
 
 /** What one pass did: judgments taken from the cache, asked of the model, items left to the formula, and postponed. */
@@ -61,6 +63,7 @@ export type PriorityJudge = {
 export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   const timeoutMs = deps.timeoutMs ?? 60_000
   const retryMs = deps.retryMs ?? 5 * 60_000
+  const cooldownMs = deps.cooldownMs ?? 30 * 60_000
   const stopping = new AbortController()
 
   async function judgeOne(item: DueJudgment, tally: JudgeTally): Promise<void> {
@@ -111,7 +114,9 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   }
 
   async function settle(item: DueJudgment, adjustment: ModelAdjustment | undefined): Promise<void> {
-    await recordJudgment(deps.pool, item, adjustment)
+    // Anyone who may edit the issue may edit it again: the item rests for the cooldown, so
+    // a run of edits costs one more judgment, of the text as it stands when the rest ends.
+    await recordJudgment(deps.pool, item, adjustment, new Date(deps.now().getTime() + cooldownMs))
     await refreshItemPriority(deps.pool, item.repository, item.number, deps.now())
   }
 

@@ -6,17 +6,14 @@ import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
-import { notificationSelection } from '../config/notification-selection.ts'
 import type { SettingsLookup } from '../config/repository-settings.ts'
-import { recordBudgetPause } from '../notify/record-budget-pause.ts'
-import { appendAudit } from '../store/audit-log.ts'
-import { recordSpend } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
 import { cacheJudgment, pruneCachedJudgments } from '../store/priority-cache.ts'
 import { claimDueJudgments, isAgentPaused, postponeJudgment, recordJudgment, type DueJudgment } from '../store/priority-judgments.ts'
 import { askPriorityModel } from './ask-priority-model.ts'
 import { cachedJudgment, JUDGMENT_TTL_MS } from './cached-judgment.ts'
+import { chargeSpend } from '../runtime/charge-spend.ts'
 import { cleanOutput } from '../runtime/output-hygiene.ts'
 
 /** Items leased at once; judged one at a time. */
@@ -129,26 +126,9 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     const costUsd = costOf(deps.prices, deps.modelName, usage)
     if (costUsd === undefined)
       log.warn({ model: deps.modelName }, 'no price for the model: its priority judgments are charged nothing (set GAFFER_PRICES)')
-    const spend = await recordSpend(deps.pool, item.repository, ceo.slug, costUsd ?? 0, ceo.budget.monthlyUsd, deps.now())
-    if (!spend.warnNow && !spend.pausedNow) return
-    log.warn(
-      { agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd: ceo.budget.monthlyUsd },
-      spend.pausedNow ? 'agent paused: monthly budget spent' : 'budget warning',
-    )
-    await appendAudit(deps.pool, {
-      actor: 'gaffer',
-      action: spend.pausedNow ? 'pause' : 'budget_warning',
-      repository: item.repository,
-      target: item.number,
-      outcome: spend.pausedNow ? 'paused' : 'warned',
-      detail: { agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd: ceo.budget.monthlyUsd, by: 'priority judgment' },
-    })
-    // A CEO paused by the judgments it pays for is paused all the same: the channels hear of it (SPEC §15).
-    const monthlyUsd = ceo.budget.monthlyUsd
-    if (spend.pausedNow && monthlyUsd !== undefined) {
-      const pause = { repository: item.repository, agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd, number: item.number, now: deps.now() }
-      await recordBudgetPause({ pool: deps.pool, log }, pause, notificationSelection(deps.settings.get(item.repository)))
-    }
+    // The same warning, pause, audit and notification as a run's spend; no GitHub comment,
+    // since no item of the CEO's is at hand (a paused CEO is announced on the channels).
+    await chargeSpend(deps, { repository: item.repository, agent: ceo, number: item.number, costUsd: costUsd ?? 0, by: 'priority judgment' }, log)
   }
 
   // One pass at a time per replica: a timer tick during a slow model call joins the pass

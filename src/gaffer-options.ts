@@ -46,6 +46,11 @@ export type GafferSettings = {
   modelBreaker: BreakerSettings
   /** How often a worker looks for items whose text changed and asks the model's judgment of their priority. */
   priorityPollMs: number
+  /**
+   * The least time between two judgments of one item: each edit of a text would otherwise be
+   * a model call paid by the CEO. Edits meanwhile are judged once it ends, on the latest text.
+   */
+  priorityCooldownMs: number
   /** The notification sender's round, its retries and its patience with a receiver. */
   notify: NotifySettings
 }
@@ -67,6 +72,7 @@ export const defaultSettings: GafferSettings = {
   wakePollMs: 1_000,
   modelBreaker: defaultBreakerSettings,
   priorityPollMs: 5_000,
+  priorityCooldownMs: 30 * 60_000,
   notify: defaultNotifySettings,
 }
 

@@ -233,6 +233,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           settings: repositorySettings,
           now,
           metrics,
+          cooldownMs: settings.priorityCooldownMs,
         })
       : undefined
   const prices = options.prices ?? defaultPrices

@@ -35,6 +35,11 @@ describe('the architecture boundaries (STYLE.md: SQL in store/, GitHub calls in 
     expect(offending(outside, /octokit\w*\s*\.\s*(request|paginate|graphql|rest)\b/i)).toEqual([])
   })
 
+  it("charges an agent's budget in one place, so a run's spend and a judgment's cannot pause or warn differently", () => {
+    const outside = files.filter((file) => file !== 'src/store/budgets.ts' && file !== 'src/runtime/charge-spend.ts')
+    expect(offending(outside, /\brecordSpend\b/)).toEqual([])
+  })
+
   it('gives each top-level name one home: no two files declare the same function, constant, type or class', () => {
     const homes = new Map<string, Set<string>>()
     for (const file of sourceFiles(src)) {

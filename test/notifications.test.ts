@@ -286,7 +286,11 @@ describe('notifications outside GitHub: a webhook, Slack and Telegram on a local
       text: `${repository()}: agent docs-writer is paused, its monthly budget is spent ($31.00 of $30); /resume docs-writer on an issue or next month starts it again`,
       link: 'https://gaffer.example.com/gaffer',
     })
-    expect(number).toBeGreaterThan(0)
+    // The item whose run spent the month says so too, where its people look.
+    const { data: comments } = await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })
+    expect(comments.map((comment) => comment.body)).toContainEqual(
+      expect.stringContaining('has spent its monthly budget ($31.00 of $30) and is paused until next month or `/resume docs-writer`.'),
+    )
   })
 
   it('sends model-breaker to every channel when the model server fails for everyone', async () => {

@@ -101,8 +101,22 @@ function undouble(word: string): string {
   return /([bdgmnprt])\1$/.test(word) ? word.slice(0, -1) : word
 }
 
+/**
+ * Issue templates put the same words in every issue that uses them: headings ("### What
+ * happened?", "**To Reproduce**"), checklists ("- [x] I searched the existing issues"),
+ * guidance in HTML comments and "_No response_" for a field left empty. Two short issues
+ * on one template would share most of their words; only what the author wrote counts.
+ */
+export function withoutTemplate(text: string): string {
+  return text
+    .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
+    .split('\n')
+    .filter((line) => !/^\s{0,3}(?:#{1,6}\s|[-*+]\s+\[[ xX]\]|\*\*[^*]+\*\*:?\s*$|_No response_\s*$)/.test(line))
+    .join('\n')
+}
+
 export function normalizeText(text: string): NormalizedText {
-  const raw = text
+  const raw = withoutTemplate(text)
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

@@ -22,14 +22,30 @@ export const BAND_ROWS = 4
  */
 export const SIMILAR_ENOUGH = 0.8
 
+/**
+ * The least Jaccard similarity of the two titles' words. A title is what its author wrote
+ * in their own words; a body can be mostly an issue template. Every paraphrase of the
+ * corpus keeps three title words in seven or more, while two issues on one template with
+ * unrelated titles share none.
+ */
+export const TITLES_SIMILAR_ENOUGH = 1 / 3
+
+/**
+ * Title words are kept among the words a second time, marked: the cache stores one list of
+ * words per judgment, and `textSimilarity` reads the titles' back from it.
+ */
+const TITLE_MARK = '^'
+
 /** Longer text adds nothing to what a priority depends on and only costs hashing. */
 const MAX_CHARS = 4_000
 
 const seeds = Array.from({ length: SIGNATURE_HASHES }, (_, index) => mix(0x9e3779b9 ^ Math.imul(index + 1, 0x85ebca6b)))
 
 export function textSignature(title: string, body: string): TextSignature {
-  const normalized = normalizeText(`${title}\n${body}`.slice(0, MAX_CHARS))
-  if (normalized.words.length === 0) return { ...normalized, bands: [] }
+  const text = normalizeText(`${title}\n${body}`.slice(0, MAX_CHARS))
+  const titleWords = normalizeText(title.slice(0, MAX_CHARS)).words.map((word) => `${TITLE_MARK}${word}`)
+  const normalized = { words: [...text.words, ...titleWords].sort(), guard: text.guard }
+  if (text.words.length === 0) return { ...normalized, bands: [] }
   const minimums = new Array<number>(SIGNATURE_HASHES).fill(0xffffffff)
   for (const word of normalized.words) {
     const base = fnv1a(word)
@@ -48,12 +64,22 @@ export function textSignature(title: string, body: string): TextSignature {
   return { ...normalized, bands }
 }
 
-/** Jaccard similarity of the word sets, 0 when the numbers or negations differ. */
+/**
+ * Jaccard similarity of the word sets (title and body), 0 when the numbers or
+ * negations differ or when the titles have too little in common (`TITLES_SIMILAR_ENOUGH`).
+ */
 export function textSimilarity(a: NormalizedText, b: NormalizedText): number {
   if (a.guard.join(' ') !== b.guard.join(' ')) return 0
-  const mine = new Set(a.words)
-  const shared = b.words.filter((word) => mine.has(word)).length
-  const union = mine.size + b.words.length - shared
+  const titles = (words: readonly string[]) => words.filter((word) => word.startsWith(TITLE_MARK))
+  if (jaccard(titles(a.words), titles(b.words)) < TITLES_SIMILAR_ENOUGH) return 0
+  const text = (words: readonly string[]) => words.filter((word) => !word.startsWith(TITLE_MARK))
+  return jaccard(text(a.words), text(b.words))
+}
+
+function jaccard(a: readonly string[], b: readonly string[]): number {
+  const mine = new Set(a)
+  const shared = b.filter((word) => mine.has(word)).length
+  const union = mine.size + b.length - shared
   return union === 0 ? 0 : shared / union
 }
 

@@ -6,17 +6,15 @@ import { costOf, type Price } from '../llm/prices.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
-import { notificationSelection } from '../config/notification-selection.ts'
 import type { SettingsLookup } from '../config/repository-settings.ts'
-import { recordBudgetPause } from '../notify/record-budget-pause.ts'
-import { appendAudit } from '../store/audit-log.ts'
-import { recordSpend } from '../store/budgets.ts'
 import type { Pool } from '../store/pool.ts'
 import { refreshItemPriority } from '../store/priorities.ts'
 import { cacheJudgment, pruneCachedJudgments } from '../store/priority-cache.ts'
 import { claimDueJudgments, isAgentPaused, postponeJudgment, recordJudgment, type DueJudgment } from '../store/priority-judgments.ts'
 import { askPriorityModel } from './ask-priority-model.ts'
 import { cachedJudgment, JUDGMENT_TTL_MS } from './cached-judgment.ts'
+import { chargeSpend } from '../runtime/charge-spend.ts'
+import { cleanOutput } from '../runtime/output-hygiene.ts'
 
 /** Items leased at once; judged one at a time. */
 const CLAIM_BATCH = 10
@@ -37,6 +35,8 @@ export type PriorityJudgeDeps = {
   timeoutMs?: number
   /** How long an item waits after the model could not be reached. */
   retryMs?: number
+  /** The least time between two judgments of one item (`settings.priorityCooldownMs`). */
+  cooldownMs?: number
 }
 
 /** What one pass did: judgments taken from the cache, asked of the model, items left to the formula, and postponed. */
@@ -60,6 +60,7 @@ export type PriorityJudge = {
 export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   const timeoutMs = deps.timeoutMs ?? 60_000
   const retryMs = deps.retryMs ?? 5 * 60_000
+  const cooldownMs = deps.cooldownMs ?? 30 * 60_000
   const stopping = new AbortController()
 
   async function judgeOne(item: DueJudgment, tally: JudgeTally): Promise<void> {
@@ -102,7 +103,7 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
       log.warn({ problem: answer.parsed.problem }, 'the model gave no usable priority judgment; the formula stands')
       return settle(item, undefined)
     }
-    const adjustment = adjustmentOf(answer.parsed.judgment)
+    const adjustment = cleanAdjustment(adjustmentOf(answer.parsed.judgment))
     if (signature.bands.length > 0) {
       await cacheJudgment(deps.pool, { repository: item.repository, model: deps.modelName, ...signature, ...adjustment }, deps.now())
     }
@@ -110,7 +111,9 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
   }
 
   async function settle(item: DueJudgment, adjustment: ModelAdjustment | undefined): Promise<void> {
-    await recordJudgment(deps.pool, item, adjustment)
+    // Anyone who may edit the issue may edit it again: the item rests for the cooldown, so
+    // a run of edits costs one more judgment, of the text as it stands when the rest ends.
+    await recordJudgment(deps.pool, item, adjustment, new Date(deps.now().getTime() + cooldownMs))
     await refreshItemPriority(deps.pool, item.repository, item.number, deps.now())
   }
 
@@ -123,26 +126,9 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     const costUsd = costOf(deps.prices, deps.modelName, usage)
     if (costUsd === undefined)
       log.warn({ model: deps.modelName }, 'no price for the model: its priority judgments are charged nothing (set GAFFER_PRICES)')
-    const spend = await recordSpend(deps.pool, item.repository, ceo.slug, costUsd ?? 0, ceo.budget.monthlyUsd, deps.now())
-    if (!spend.warnNow && !spend.pausedNow) return
-    log.warn(
-      { agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd: ceo.budget.monthlyUsd },
-      spend.pausedNow ? 'agent paused: monthly budget spent' : 'budget warning',
-    )
-    await appendAudit(deps.pool, {
-      actor: 'gaffer',
-      action: spend.pausedNow ? 'pause' : 'budget_warning',
-      repository: item.repository,
-      target: item.number,
-      outcome: spend.pausedNow ? 'paused' : 'warned',
-      detail: { agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd: ceo.budget.monthlyUsd, by: 'priority judgment' },
-    })
-    // A CEO paused by the judgments it pays for is paused all the same: the channels hear of it (SPEC §15).
-    const monthlyUsd = ceo.budget.monthlyUsd
-    if (spend.pausedNow && monthlyUsd !== undefined) {
-      const pause = { repository: item.repository, agent: ceo.slug, spentUsd: spend.spentUsd, monthlyUsd, number: item.number, now: deps.now() }
-      await recordBudgetPause({ pool: deps.pool, log }, pause, notificationSelection(deps.settings.get(item.repository)))
-    }
+    // The same warning, pause, audit and notification as a run's spend; no GitHub comment,
+    // since no item of the CEO's is at hand (a paused CEO is announced on the channels).
+    await chargeSpend(deps, { repository: item.repository, agent: ceo, number: item.number, costUsd: costUsd ?? 0, by: 'priority judgment' }, log)
   }
 
   // One pass at a time per replica: a timer tick during a slow model call joins the pass
@@ -184,4 +170,18 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     }
     return tally
   }
+}
+
+/** Longest reason stored; the model is asked for one sentence. */
+const MAX_WHY_CHARS = 300
+
+/**
+ * The model's reason is text the item's author can steer, and `/status` posts it: it gets
+ * the hygiene of every model output before it is cached or stored, so no reader of
+ * `priority_reason` can post a mention, a closing keyword or a marker. Cut first, then
+ * cleaned, so the cut cannot split the code span that disarms a mention.
+ */
+function cleanAdjustment(adjustment: ModelAdjustment): ModelAdjustment {
+  const why = adjustment.why.slice(0, MAX_WHY_CHARS)
+  return { ...adjustment, why: cleanOutput(why, { maxChars: MAX_WHY_CHARS }).replace(/\s+/g, ' ') }
 }

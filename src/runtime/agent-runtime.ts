@@ -8,7 +8,6 @@ import type { ItemHandle } from '../heartbeat/item-handle.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Agent } from '../roster/schema.ts'
 import { addBodyNote } from '../github/add-body-note.ts'
-import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import { REHEARSAL_MODEL, REHEARSAL_NOTE } from '../llm/rehearsal/rehearsal-model.ts'
 import type { ModelClient } from '../llm/model-client.ts'
 import { describeModelFailure, ModelPaused } from '../llm/model-breaker-rules.ts'
@@ -18,9 +17,7 @@ import type { Metrics } from '../metrics/metrics.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { appendAudit } from '../store/audit-log.ts'
-import { recordSpend } from '../store/budgets.ts'
-import { recordBudgetPause } from '../notify/record-budget-pause.ts'
-import { notificationSelection } from '../config/notification-selection.ts'
+import { chargeBudget } from './charge-budget.ts'
 import { finishChatTranscript, recordChatProgress, startChatTranscript } from '../store/chat-transcripts.ts'
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
@@ -340,40 +337,4 @@ export async function tripCircuitBreaker(
 /** What kept failing: a CLI run says so by its error's name (CliFailure), anything else is the model. */
 function failures(error: unknown): string {
   return (error as Error).name === 'CliFailure' ? 'the CLI run failed' : 'the model failed'
-}
-
-/** Adds the run's cost to the agent's month; warns once at 80% and pauses the agent at 100%. */
-export async function chargeBudget(
-  deps: Pick<RuntimeDeps, 'pool' | 'now' | 'settings'>,
-  ctx: ToolContext,
-  costUsd: number,
-  log: Logger,
-): Promise<void> {
-  const monthlyUsd = ctx.agent.budget.monthlyUsd
-  const spend = await recordSpend(deps.pool, ctx.repository, ctx.agent.slug, costUsd, monthlyUsd, deps.now())
-  if (!spend.warnNow && !spend.pausedNow) return
-  const text = spend.pausedNow
-    ? `${ctx.agent.name} has spent its monthly budget ($${spend.spentUsd.toFixed(2)} of $${monthlyUsd}) and is paused until next month or \`/resume ${ctx.agent.slug}\`.`
-    : `${ctx.agent.name} has spent $${spend.spentUsd.toFixed(2)} of its $${monthlyUsd} monthly budget (80% or more).`
-  log.warn({ spentUsd: spend.spentUsd, monthlyUsd }, spend.pausedNow ? 'agent paused: monthly budget spent' : 'budget warning')
-  await upsertMarkedComment(ctx.octokit, ctx.botLogin(), ctx.item(), { kind: 'budget', agent: ctx.agent.slug }, text, ctx.comments)
-  await appendAudit(deps.pool, {
-    actor: 'gaffer',
-    action: spend.pausedNow ? 'pause' : 'budget_warning',
-    repository: ctx.repository,
-    target: ctx.item().number,
-    outcome: spend.pausedNow ? 'paused' : 'warned',
-    detail: { agent: ctx.agent.slug, spentUsd: spend.spentUsd, monthlyUsd },
-  })
-  if (spend.pausedNow && monthlyUsd !== undefined) {
-    const pause = {
-      repository: ctx.repository,
-      agent: ctx.agent.slug,
-      spentUsd: spend.spentUsd,
-      monthlyUsd,
-      number: ctx.item().number,
-      now: deps.now(),
-    }
-    await recordBudgetPause({ pool: deps.pool, log }, pause, notificationSelection(deps.settings.get(ctx.repository)))
-  }
 }

@@ -24,17 +24,19 @@ export async function claimDueJudgments(pool: Pool, now: Date, limit: number, le
 /**
  * Records what the text `contentHash` was judged to be worth: a model adjustment, or none
  * (the formula alone: no model answer fit, or nobody could pay for one). A text edited
- * meanwhile has another hash, so the item stays due.
+ * meanwhile has another hash, so the item stays due, but no replica claims it before
+ * `restUntil` (the cooldown: `judging_until` is the lease and then the rest).
  */
 export async function recordJudgment(
   pool: Pool,
   item: { repository: string; number: number; contentHash: string },
   judgment: { adjustment: number; why: string } | undefined,
+  restUntil: Date,
 ): Promise<void> {
   await pool.query(
-    `update work_items set judged_hash = $3, judging_until = null, model_adjustment = $4, model_why = $5
+    `update work_items set judged_hash = $3, judging_until = $6, model_adjustment = $4, model_why = $5
      where repository = $1 and number = $2`,
-    [item.repository, item.number, item.contentHash, judgment?.adjustment ?? null, judgment?.why ?? null],
+    [item.repository, item.number, item.contentHash, judgment?.adjustment ?? null, judgment?.why ?? null, restUntil],
   )
 }
 

@@ -1,4 +1,6 @@
 import type { Server } from 'node:http'
+import type { WriteLanes } from './github/with-write-spacing.ts'
+import type { QuotaArbiter } from './quota/quota-arbiter.ts'
 import type { AddressInfo } from 'node:net'
 import type { Probot } from 'probot'
 import type { GafferOptions } from './gaffer-options.ts'
@@ -16,6 +18,9 @@ export type Gaffer = {
   heartbeats: Heartbeats
   /** The global model breaker; undefined without a model. */
   modelBreaker: ModelBreaker | undefined
+  /** The quota shared with the other replicas, and Probot's write lanes (one per installation). */
+  quota: QuotaArbiter
+  writeLanes: WriteLanes
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
   stop(): Promise<void>
@@ -70,6 +75,8 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     deliveries,
     heartbeats,
     modelBreaker,
+    quota: wired.quota,
+    writeLanes: wired.writeLanes,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll: wired.reconcileAll,
     async stop() {

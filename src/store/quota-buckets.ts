@@ -103,3 +103,9 @@ export async function listQuotaBuckets(db: Queryable): Promise<QuotaBucketRow[]>
   )
   return rows
 }
+
+/** Work waiting for quota now on every replica (an ask waiting on several buckets counts once). */
+export async function countQuotaWaiters(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('select count(distinct waiter)::int as n from quota_waiters where expires_at > now()')
+  return rows[0]!.n
+}

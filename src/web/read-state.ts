@@ -1,5 +1,6 @@
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { readModelBreaker } from '../store/model-breaker.ts'
+import { countQuotaWaiters, listQuotaBuckets } from '../store/quota-buckets.ts'
 import { listDeadDeliveries } from '../store/webhook-deliveries.ts'
 import { listAgentRows } from '../store/agents.ts'
 import { listOpenEscalations } from '../store/escalations.ts'
@@ -25,7 +26,7 @@ export async function readState(
   model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
   links: { githubWebUrl?: string } = {},
 ) {
-  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead] = await Promise.all([
+  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead, buckets, waiting] = await Promise.all([
     readModelBreaker(pool),
     listRepositoryRows(pool),
     listAgentRows(pool),
@@ -36,6 +37,8 @@ export async function readState(
     listRecentItemRuns(pool, RECENT_RUNS),
     qualityByAuthor(pool),
     listDeadDeliveries(pool),
+    listQuotaBuckets(pool),
+    countQuotaWaiters(pool),
   ])
   // What each run worked on, from its transcripts; the dashboard says what a heartbeat did.
   const runIds = runRows.map((run) => run.id)
@@ -76,5 +79,17 @@ export async function readState(
     quality,
     // Deliveries that failed every attempt; `gaffer deliveries retry <id>` or GitHub's "Redeliver" runs one again.
     deliveries: { dead },
+    // The quota shared by the replicas (SPEC §17): what is left of each bucket, and the work waiting for one.
+    quota: {
+      waiting,
+      buckets: buckets.map((b) => ({
+        bucket: b.key,
+        remaining: Math.max(0, Math.floor(b.remaining)),
+        capacity: b.capacity,
+        waiting: b.waiting,
+        pausedUntil: b.paused_until,
+        pauseReason: b.pause_reason,
+      })),
+    },
   }
 }

@@ -104,9 +104,9 @@ begin
       select count(*), min(h.expires_at) into used, soonest from quota_holds h where h.bucket = b.key;
       available := b.capacity - used;
     end if;
-    -- The reserve keeps the last part of a bucket for better-ranked work; an ask larger
+    -- The reserve keeps the last part of a bucket (whole units) for better-ranked work; an ask larger
     -- than the whole bucket goes through alone rather than never.
-    if available - cost < p_reserve * b.capacity and not (cost > b.capacity and available >= b.capacity) then
+    if available - cost < floor(p_reserve * b.capacity) and not (cost > b.capacity and available >= b.capacity) then
       shortkeys := shortkeys || b.key;
       retry := greatest(retry, coalesce(soonest, t + make_interval(secs => p_waiter_ms / 4000.0)));
     end if;

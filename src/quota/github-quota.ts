@@ -74,7 +74,11 @@ export function createGithubQuota(deps: {
       if (!settings.enabled) return false
       if (headers) learn(installation, headers)
       if (pauseMs === undefined) return false
-      await arbiter.pause([githubPrimaryBucket(settings, installation)], new Date(now() + pauseMs), `GitHub answered ${status}: ${message.slice(0, 200)}`)
+      await arbiter.pause(
+        [githubPrimaryBucket(settings, installation)],
+        new Date(now() + pauseMs),
+        `GitHub answered ${status}: ${message.slice(0, 200)}`,
+      )
       return true
     },
   }

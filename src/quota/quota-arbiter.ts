@@ -40,7 +40,12 @@ export function createQuotaArbiter(deps: { pool: Pool; log: Logger; settings: Qu
   const waiting = { urgent: 0, heartbeat: 0, sweep: 0 }
   const notePause = (key: string, until: number) => paused.set(key, Math.max(paused.get(key) ?? 0, until))
 
-  async function ask(request: { specs: readonly BucketSpend[]; priority?: QuotaPriority; signal?: AbortSignal; holdMs?: number }): Promise<QuotaGrant> {
+  async function ask(request: {
+    specs: readonly BucketSpend[]
+    priority?: QuotaPriority
+    signal?: AbortSignal
+    holdMs?: number
+  }): Promise<QuotaGrant> {
     const priority = request.priority ?? currentQuotaPriority()
     const holder = randomUUID()
     const grant: QuotaGrant = {

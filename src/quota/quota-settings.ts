@@ -55,7 +55,15 @@ export function modelCallSpend(settings: QuotaSettings, model: string, estimated
       : [{ key: `model:${model}:requests/min`, kind: 'window' as const, capacity: requestsPerMinute, windowMs: settings.minuteMs, cost: 1 }]),
     ...(tokensPerMinute === undefined
       ? []
-      : [{ key: `model:${model}:tokens/min`, kind: 'window' as const, capacity: tokensPerMinute, windowMs: settings.minuteMs, cost: estimatedTokens }]),
+      : [
+          {
+            key: `model:${model}:tokens/min`,
+            kind: 'window' as const,
+            capacity: tokensPerMinute,
+            windowMs: settings.minuteMs,
+            cost: estimatedTokens,
+          },
+        ]),
     { key: `model:${model}:concurrent`, kind: 'concurrent', capacity: concurrent, windowMs: 0, cost: 1 },
   ]
 }

@@ -38,10 +38,10 @@ export async function dropQuotaWaiter(db: Queryable, waiter: string): Promise<vo
 
 /** Records spending learned after the fact (a model call's tokens beyond its estimate; negative gives back). */
 export async function recordQuotaSpend(db: Queryable, bucket: string, cost: number): Promise<void> {
-  await db.query('insert into quota_spends (bucket, at, cost) select $1, clock_timestamp(), $2 where exists (select 1 from quota_buckets where key = $1)', [
-    bucket,
-    cost,
-  ])
+  await db.query(
+    'insert into quota_spends (bucket, at, cost) select $1, clock_timestamp(), $2 where exists (select 1 from quota_buckets where key = $1)',
+    [bucket, cost],
+  )
 }
 
 /** Pauses buckets for every replica until `until` (never shortens a longer pause). */
@@ -61,7 +61,11 @@ export async function pauseQuota(db: Queryable, specs: readonly Omit<BucketSpend
  * time) replaces what the bucket held; within one window the lower count wins, since
  * answers from several replicas arrive out of order.
  */
-export async function observeReportedQuota(db: Queryable, key: string, report: { limit: number; remaining: number; resetAt: Date; windowMs: number }): Promise<void> {
+export async function observeReportedQuota(
+  db: Queryable,
+  key: string,
+  report: { limit: number; remaining: number; resetAt: Date; windowMs: number },
+): Promise<void> {
   await db.query(
     `insert into quota_buckets (key, kind, capacity, window_ms, remaining, reset_at) values ($1, 'reported', $2, $5, $3, $4)
      on conflict (key) do update set

@@ -25,7 +25,13 @@ export type ResponseHeaders = Record<string, string | number | undefined>
  */
 export type RequestGate = {
   before(request: { installation: string; kind: RequestKind }): Promise<void>
-  after(answer: { installation: string; kind: RequestKind; status: number | undefined; headers: ResponseHeaders | undefined; message: string }): Promise<boolean>
+  after(answer: {
+    installation: string
+    kind: RequestKind
+    status: number | undefined
+    headers: ResponseHeaders | undefined
+    message: string
+  }): Promise<boolean>
 }
 
 type RequestOptions = { method: string; url: string; baseUrl?: string }
@@ -40,7 +46,11 @@ const LIMIT_RETRIES = 3
  * the rate limit left). Which writes create content is the throttle plugin's own rule,
  * so the `content` kind counts exactly what Probot spaces out as content-creating.
  */
-export function observeRequests(Octokit: typeof ProbotOctokit, observe: (request: ObservedRequest) => void, gate?: RequestGate): typeof ProbotOctokit {
+export function observeRequests(
+  Octokit: typeof ProbotOctokit,
+  observe: (request: ObservedRequest) => void,
+  gate?: RequestGate,
+): typeof ProbotOctokit {
   return Octokit.plugin((octokit, options: { auth?: { installationId?: number | string } }) => {
     const installation = options.auth?.installationId === undefined ? 'app' : String(options.auth.installationId)
     octokit.hook.wrap('request', async (request, requestOptions) => {

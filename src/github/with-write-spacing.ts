@@ -23,11 +23,20 @@ export function writeLanes(minTime: number): WriteLanes {
 export function withWriteSpacing(Octokit: typeof ProbotOctokit, lanes: WriteLanes): typeof ProbotOctokit {
   const { write, notifications } = lanes
   // A function, not an object: Probot passes its own throttle options, which an object default would replace.
-  return Octokit.defaults((options: { throttle?: { id?: string }; auth?: { installationId?: number | string } }) => ({
+  return Octokit.defaults((options: { throttle?: { id?: string }; auth?: { installationId?: number | string }; retry?: object }) => ({
     ...options,
     throttle: { ...options.throttle, ...throttleId(options), write, notifications },
+    retry: { doNotRetry: NOT_RETRIED, ...options.retry },
   })) as typeof ProbotOctokit
 }
+
+/**
+ * The retry plugin's own list, and 429: a rate-limit answer is not retried blindly on a
+ * back-off of its own. The throttle still retries what GitHub's rules say to, and the
+ * shared quota pauses the installation for every replica and sends it again after
+ * `retry-after` (src/quota/github-quota.ts).
+ */
+const NOT_RETRIED = [400, 401, 403, 404, 410, 422, 429, 451]
 
 /** The lane of an installation's client: the installation id, as Probot names it. */
 function throttleId(options: { throttle?: { id?: string }; auth?: { installationId?: number | string } }): { id?: string } {

@@ -18,6 +18,12 @@ export type QuotaSettings = {
   pollMs: number
   /** How long a secondary-limit answer without `retry-after` pauses a bucket (GitHub asks for at least a minute). */
   fallbackPauseMs: number
+  /**
+   * Added to GitHub's content windows: a spend is counted when it is asked for, the request
+   * reaches GitHub a little later (Probot's spacing, the network), so a window exactly as
+   * long as GitHub's could let the next one arrive while GitHub still counts the first.
+   */
+  windowMarginMs: number
 }
 
 export const defaultQuotaSettings: QuotaSettings = {
@@ -28,6 +34,7 @@ export const defaultQuotaSettings: QuotaSettings = {
   hourMs: 3_600_000,
   pollMs: 1_000,
   fallbackPauseMs: 60_000,
+  windowMarginMs: 1_000,
 }
 
 /** The bucket that stands for an installation's whole GitHub quota: every request consults it, a pause stops them all. */
@@ -41,8 +48,20 @@ export function githubWriteSpend(settings: QuotaSettings, installation: string, 
   if (!content) return [primary]
   return [
     primary,
-    { key: `github:${installation}:content/min`, kind: 'window', capacity: settings.github.contentPerMinute, windowMs: settings.minuteMs, cost: 1 },
-    { key: `github:${installation}:content/hour`, kind: 'window', capacity: settings.github.contentPerHour, windowMs: settings.hourMs, cost: 1 },
+    {
+      key: `github:${installation}:content/min`,
+      kind: 'window',
+      capacity: settings.github.contentPerMinute,
+      windowMs: settings.minuteMs + settings.windowMarginMs,
+      cost: 1,
+    },
+    {
+      key: `github:${installation}:content/hour`,
+      kind: 'window',
+      capacity: settings.github.contentPerHour,
+      windowMs: settings.hourMs + settings.windowMarginMs,
+      cost: 1,
+    },
   ]
 }
 

@@ -158,7 +158,11 @@ export function optionsFromConfig(
         ...defaultQuotaSettings,
         enabled: limits.enabled,
         github: { ...defaultQuotaSettings.github, contentPerMinute: limits.contentPerMinute, contentPerHour: limits.contentPerHour },
-        model: { requestsPerMinute: limits.modelRequestsPerMinute, tokensPerMinute: limits.modelTokensPerMinute, concurrent: config.parallel.modelMaxParallel },
+        model: {
+          requestsPerMinute: limits.modelRequestsPerMinute,
+          tokensPerMinute: limits.modelTokensPerMinute,
+          concurrent: config.parallel.modelMaxParallel,
+        },
       },
     },
     ...(config.agentsDir !== undefined ? { agentsDir: config.agentsDir } : {}),

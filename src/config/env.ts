@@ -114,13 +114,13 @@ const EnvSchema = z.object({
   GAFFER_SANDBOX: optionalText.pipe(z.enum(['auto', 'none'], { error: 'must be auto (bubblewrap when installed) or none' }).optional()),
   GAFFER_MAX_PARALLEL: wholeNumber('GAFFER_MAX_PARALLEL=4 (items this process works at once, across all agents)'),
   GAFFER_MODEL_MAX_PARALLEL: wholeNumber('GAFFER_MODEL_MAX_PARALLEL=8 (concurrent calls to one model, shared by all replicas)'),
-  GAFFER_MODEL_REQUESTS_PER_MINUTE: wholeNumber('GAFFER_MODEL_REQUESTS_PER_MINUTE=500 (your model plan\'s requests a minute)'),
-  GAFFER_MODEL_TOKENS_PER_MINUTE: wholeNumber('GAFFER_MODEL_TOKENS_PER_MINUTE=200000 (your model plan\'s tokens a minute)'),
+  GAFFER_MODEL_REQUESTS_PER_MINUTE: wholeNumber("GAFFER_MODEL_REQUESTS_PER_MINUTE=500 (your model plan's requests a minute)"),
+  GAFFER_MODEL_TOKENS_PER_MINUTE: wholeNumber("GAFFER_MODEL_TOKENS_PER_MINUTE=200000 (your model plan's tokens a minute)"),
   GAFFER_GITHUB_WRITE_SPACING_MS: wholeNumber('GAFFER_GITHUB_WRITE_SPACING_MS=1000 (GitHub asks for about a second between writes)', 0),
   GAFFER_GITHUB_CONTENT_PER_MINUTE: wholeNumber('GAFFER_GITHUB_CONTENT_PER_MINUTE=80'),
   GAFFER_GITHUB_CONTENT_PER_HOUR: wholeNumber('GAFFER_GITHUB_CONTENT_PER_HOUR=500'),
   GAFFER_QUOTA: optionalText.pipe(
-    z.enum(['shared', 'off'], { error: 'must be shared (quota buckets in Postgres, the default) or off (Probot\'s throttle alone)' }).optional(),
+    z.enum(['shared', 'off'], { error: "must be shared (quota buckets in Postgres, the default) or off (Probot's throttle alone)" }).optional(),
   ),
   GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || /^[0-9]+(\.[0-9]+)?$/.test(value), {
     message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',

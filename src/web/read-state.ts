@@ -26,20 +26,21 @@ export async function readState(
   model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
   links: { githubWebUrl?: string } = {},
 ) {
-  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead, buckets, waiting] = await Promise.all([
-    readModelBreaker(pool),
-    listRepositoryRows(pool),
-    listAgentRows(pool),
-    listOpenItemRows(pool),
-    listPendingApprovals(pool),
-    listOpenEscalations(pool),
-    listRecentRuns(pool, RECENT_RUNS),
-    listRecentItemRuns(pool, RECENT_RUNS),
-    qualityByAuthor(pool),
-    listDeadDeliveries(pool),
-    listQuotaBuckets(pool),
-    countQuotaWaiters(pool),
-  ])
+  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead, buckets, waiting] =
+    await Promise.all([
+      readModelBreaker(pool),
+      listRepositoryRows(pool),
+      listAgentRows(pool),
+      listOpenItemRows(pool),
+      listPendingApprovals(pool),
+      listOpenEscalations(pool),
+      listRecentRuns(pool, RECENT_RUNS),
+      listRecentItemRuns(pool, RECENT_RUNS),
+      qualityByAuthor(pool),
+      listDeadDeliveries(pool),
+      listQuotaBuckets(pool),
+      countQuotaWaiters(pool),
+    ])
   // What each run worked on, from its transcripts; the dashboard says what a heartbeat did.
   const runIds = runRows.map((run) => run.id)
   const runItems = await listRunItems(pool, runIds)

@@ -39,6 +39,14 @@ export function createQuotaArbiter(deps: { pool: Pool; log: Logger; settings: Qu
   const paused = new Map<string, number>()
   const waiting = { urgent: 0, heartbeat: 0, sweep: 0 }
   const notePause = (key: string, until: number) => paused.set(key, Math.max(paused.get(key) ?? 0, until))
+  // First answers come back in the order the asks were made, so requests granted at once
+  // reach Probot's throttle in the order the work made them (a heartbeat's best item first).
+  let turn: Promise<unknown> = Promise.resolve()
+  const inTurn = <T>(answer: () => Promise<T>): Promise<T> => {
+    const next = turn.then(answer)
+    turn = next.catch(() => undefined)
+    return next
+  }
 
   async function ask(request: {
     specs: readonly BucketSpend[]
@@ -66,9 +74,10 @@ export function createQuotaArbiter(deps: { pool: Pool; log: Logger; settings: Qu
     }
     let counted = false
     try {
-      for (;;) {
+      for (let attempt = 0; ; attempt += 1) {
         request.signal?.throwIfAborted()
-        const answer = await takeQuota(pool, take).catch((error: unknown) => (logFailure(error, 'take'), { granted: true as const }))
+        const asking = takeQuota(pool, take).catch((error: unknown) => (logFailure(error, 'take'), { granted: true as const }))
+        const answer = attempt === 0 ? await inTurn(() => asking) : await asking
         if (answer.granted) return grant
         if (!counted) {
           counted = true

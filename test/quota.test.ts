@@ -90,6 +90,23 @@ describe('GitHub quota in a running replica (SPEC §17)', () => {
     expect(comments()).toHaveLength(2)
   })
 
+  it('shows what is left of each bucket and the work waiting in the state API and /metrics', async () => {
+    const primary = githubPrimaryBucket(c.gaffer!.quota.settings, installation()).key
+
+    const state = (await (await fetch(`${c.gaffer!.url}/gaffer/api/state`)).json()) as {
+      quota: { waiting: number; buckets: Array<Record<string, unknown>> }
+    }
+    const metrics = await (await fetch(`${c.gaffer!.url}/metrics`)).text()
+
+    expect(state.quota.waiting).toBe(0)
+    expect(state.quota.buckets).toContainEqual(
+      expect.objectContaining({ bucket: primary, capacity: 5_000, remaining: expect.any(Number), waiting: 0 }),
+    )
+    expect(metrics).toMatch(new RegExp(`^gaffer_quota_remaining\\{bucket="${primary}"\\} \\d+`, 'm'))
+    expect(metrics).toMatch(/^gaffer_quota_waiting\{lane="urgent"\} 0$/m)
+    expect(metrics).toMatch(new RegExp(`^gaffer_github_rate_limited_total\\{installation="${installation()}"\\} 1$`, 'm'))
+  })
+
   it('keeps the lease of an item whose claim waits for quota longer than the lease', async () => {
     const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Wait for quota', labels: ['agent:docs-writer'] })
     await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('todo')

@@ -76,7 +76,8 @@ async function start(options: AppStart): Promise<void> {
     port: options.port,
     host: '127.0.0.1',
     adminToken: undefined,
-    settings: { schedule: false, wakes: false, ...options.settings },
+    // The priority judge is section 8's; here it would add model calls these figures do not count.
+    settings: { schedule: false, wakes: false, priorityPollMs: 24 * 3_600_000, ...options.settings },
     Octokit: counting.Octokit,
     ...(options.model ? { model: options.model } : {}),
     ...(options.spoolDir ? { spoolDir: options.spoolDir } : {}),

@@ -50,7 +50,8 @@ export async function startBenchReplica(options: {
     port,
     host: '127.0.0.1',
     adminToken: undefined,
-    settings: { schedule: false, wakes: false, ...options.settings },
+    // The priority judge is section 8's; here it would add model calls these figures do not count.
+    settings: { schedule: false, wakes: false, priorityPollMs: 24 * 3_600_000, ...options.settings },
     Octokit: options.Octokit,
     ...(options.agentsDir ? { agentsDir: options.agentsDir } : {}),
     ...(options.model ? { model: options.model } : {}),

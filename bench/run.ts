@@ -14,7 +14,7 @@
  * BENCH_QUOTA_SCALE (default 0.05: the limits' counts scaled down with it).
  *
  * `npm run bench -- claims heartbeats` runs only the sections named (ingest, claims,
- * heartbeats, parallel, e2e, dashboards, quota); no name runs them all.
+ * heartbeats, parallel, e2e, dashboards, priority, quota); no name runs them all.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -31,6 +31,7 @@ import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
 import { benchParallelRun, parallelTableRows } from './parallel.ts'
 import { benchQuotaRun, quotaTableRows } from './quota.ts'
+import { benchPriority } from './priority.ts'
 import { benchThroughput } from './throughput.ts'
 import { benchWorkspaceOverhead } from './workspace-overhead.ts'
 import { formatSections, type Row, type Section } from './stats.ts'
@@ -49,7 +50,7 @@ if (!(quotaHourMs >= 5_000)) throw new Error('BENCH_QUOTA_HOUR_SECONDS must be a
 const quotaScale = Number(process.env.BENCH_QUOTA_SCALE ?? 0.05)
 if (!(quotaScale > 0 && quotaScale <= 1)) throw new Error('BENCH_QUOTA_SCALE must be a number above 0 and at most 1')
 
-const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e', 'dashboards', 'quota'] as const
+const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e', 'dashboards', 'priority', 'quota'] as const
 const asked = process.argv.slice(2)
 const unknown = asked.filter((name) => !(sectionNames as readonly string[]).includes(name))
 if (unknown.length > 0)
@@ -186,6 +187,12 @@ try {
     console.error('live dashboards: 2,000 status updates with and without the change-feed trigger…')
     sections.push({ name: '7. live dashboards', rows: await inDatabase('feed', benchChangeFeed) })
   }
+  if (runs('priority')) {
+    console.error('priority: semantic cache lookups beside model calls, the paraphrase corpus, the corpus as new items…')
+    const priority = await inDatabase('priority', benchPriority)
+    sections.push({ name: '8. priority', rows: priority.rows })
+    raw.priority = priority.raw
+  }
 
   if (runs('quota')) {
     const run = (arbitration: boolean) => {
@@ -197,7 +204,7 @@ try {
     const on = await run(true)
     const off = await run(false)
     sections.push({
-      name: '8. rate-limited GitHub (shared quota vs Probot throttle alone)',
+      name: '9. rate-limited GitHub (shared quota vs Probot throttle alone)',
       rows: quotaTableRows(on, off, { hourMs: quotaHourMs, scale: quotaScale }),
     })
     raw.quota = { on, off }

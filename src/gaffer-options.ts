@@ -15,6 +15,7 @@ import type { WorkspaceOps } from './runtime/cli/workspace-ops.ts'
 import type { CheckoutSettings } from './workspace/prepare-workspace.ts'
 import { RECEIVE_LEASE_SECONDS } from './web/webhook-endpoint.ts'
 import type { SandboxConsole } from './web/sandbox-console.ts'
+import { defaultNotifySettings, type NotifySettings } from './notify/notifier.ts'
 
 export type GafferSettings = {
   /** A claim's lease; renewed while work runs, released back to todo when it lapses. */
@@ -46,6 +47,10 @@ export type GafferSettings = {
   modelBreaker: BreakerSettings
   /** The quota shared by the replicas (SPEC §17); the model's concurrent limit comes from `parallel.modelMaxParallel`. */
   quota: QuotaSettings
+  /** How often a worker looks for items whose text changed and asks the model's judgment of their priority. */
+  priorityPollMs: number
+  /** The notification sender's round, its retries and its patience with a receiver. */
+  notify: NotifySettings
 }
 
 export const defaultSettings: GafferSettings = {
@@ -65,6 +70,8 @@ export const defaultSettings: GafferSettings = {
   wakePollMs: 1_000,
   modelBreaker: defaultBreakerSettings,
   quota: defaultQuotaSettings,
+  priorityPollMs: 5_000,
+  notify: defaultNotifySettings,
 }
 
 /** Where agents' models are served (any OpenAI-compatible server) and which one they ask for unless AGENTS.md names another. */
@@ -126,6 +133,8 @@ export type GafferOptions = {
   sandboxConsole?: SandboxConsole
   /** Items this replica works at once across its agents, and on one model (GAFFER_MAX_PARALLEL, GAFFER_MODEL_MAX_PARALLEL). */
   parallel?: Partial<Config['parallel']>
+  /** Where notifications go (GAFFER_NOTIFY) and the dashboard address they link to (GAFFER_PUBLIC_URL); none without it. */
+  notify?: Config['notify']
 }
 
 /** The parts of GafferOptions that come straight from the environment. */
@@ -149,6 +158,7 @@ export function optionsFromConfig(
   | 'agentsDir'
   | 'parallel'
   | 'settings'
+  | 'notify'
 > {
   const limits = config.quota
   return {
@@ -168,6 +178,7 @@ export function optionsFromConfig(
     ...(config.agentsDir !== undefined ? { agentsDir: config.agentsDir } : {}),
     processRole: config.processRole,
     parallel: config.parallel,
+    notify: config.notify,
     cli: { ...config.cli, home: config.home },
     model: { apiKey: config.openai.apiKey, baseUrl: config.openai.baseUrl, defaultModel: config.openai.model },
     prices: config.prices,

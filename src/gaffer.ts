@@ -10,6 +10,7 @@ import type { ReconcileResult } from './mirror/reconcile-repository.ts'
 import { migrate } from './store/migrate.ts'
 import type { DeliveryProcessor } from './web/delivery-processor.ts'
 import { wireGaffer, type WiredGaffer } from './wire-gaffer.ts'
+import type { Notifier } from './notify/notifier.ts'
 
 export type Gaffer = {
   url: string
@@ -21,8 +22,12 @@ export type Gaffer = {
   /** The quota shared with the other replicas, and Probot's write lanes (one per installation). */
   quota: QuotaArbiter
   writeLanes: WriteLanes
+  /** Sends recorded notifications; its rounds run on a timer, and a test may run one. */
+  notifier: Notifier
   scheduledTasks(): string[]
   reconcileAll(): Promise<ReconcileResult[]>
+  /** One pass of the priority judge (its timer runs it too); undefined where no judge runs. */
+  judgePriorities: WiredGaffer['judgePriorities']
   stop(): Promise<void>
 }
 
@@ -59,9 +64,12 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
   const timers = [
     ...(web ? [every(settings.deliverySweepIntervalMs, () => deliveries.sweep(), 'webhook sweep failed')] : []),
     every(settings.sweepIntervalMs, wired.sweep, 'reconcile sweep failed'),
+    // Every role sends notifications: whichever process recorded one, any replica may send it.
+    every(wired.notifier.intervalMs, () => wired.notifier.deliverDue(), 'could not send notifications'),
     ...(worker
       ? [
           every(settings.wakePollMs, wired.pollWakes, 'could not read the wake requests'),
+          ...(wired.judgePriorities ? [every(settings.priorityPollMs, wired.judgePriorities, 'priority judgments failed')] : []),
           ...(modelBreaker ? [every(settings.modelBreaker.probeIntervalMs, () => modelBreaker.probe(), 'model probe failed')] : []),
         ]
       : []),
@@ -77,12 +85,15 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     modelBreaker,
     quota: wired.quota,
     writeLanes: wired.writeLanes,
+    notifier: wired.notifier,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll: wired.reconcileAll,
+    judgePriorities: wired.judgePriorities,
     async stop() {
       timers.forEach((timer) => clearInterval(timer))
       await scheduler?.stop()
       await wired.events.close()
+      await wired.notifier.stop()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()
       await closed

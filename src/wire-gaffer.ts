@@ -57,6 +57,8 @@ import { getChatTranscript } from './store/chat-transcripts.ts'
 import { getCliTranscript } from './store/cli-transcripts.ts'
 import { createEventStream, type EventStream } from './web/event-stream.ts'
 import { readItemPage } from './web/read-item-page.ts'
+import { createPriorityJudge, type JudgeTally } from './priority/judge-priorities.ts'
+import { createNotifier, type Notifier } from './notify/notifier.ts'
 
 /** One replica, assembled and connected but not started: nothing listens, no timer runs, GitHub has not been asked anything. */
 export type WiredGaffer = {
@@ -96,6 +98,10 @@ export type WiredGaffer = {
   processRole: ProcessRole
   /** Wakes the agents a `web` process asked for in Postgres. */
   pollWakes(): Promise<void>
+  /** Asks the model's judgment of items whose text changed (SPEC §17); undefined without a model, with the rehearsal model, or in a `web` process. */
+  judgePriorities: (() => Promise<JudgeTally>) | undefined
+  /** Sends recorded notifications to GAFFER_NOTIFY's channels (every role runs it). */
+  notifier: Notifier
 }
 
 /**
@@ -227,6 +233,11 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     options.escalations ??
     createEscalationHandler({ pool, log: runtime?.log ?? log, rosters, owners, wake, botLogin, metrics, ...(runtime ? { runtime } : {}) })
   const model = { name: rehearsal ? REHEARSAL_NAME : runtime ? runtime.defaultModel : null, rehearsal }
+  // The rehearsal model plays agents, not a triage judge: its items keep the formula (docs/decisions.md).
+  const priorityJudge =
+    runtime && !rehearsal && processRole !== 'web'
+      ? createPriorityJudge({ pool, log, model: runtime.model, modelName: runtime.defaultModel, prices: runtime.prices, rosters, now, metrics })
+      : undefined
   const prices = options.prices ?? defaultPrices
   const slots = createWorkSlots({
     maxParallel: options.parallel?.maxParallel ?? defaultMaxParallel(cliRuntimes.length > 0),
@@ -287,6 +298,15 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     retention: options.retention,
   })
   const webUrl = githubWebUrl(options.githubApiUrl)
+  const notifier = createNotifier({
+    pool,
+    log,
+    channels: options.notify?.channels ?? {},
+    links: { githubWebUrl: webUrl, publicUrl: options.notify?.publicUrl },
+    settings: settings.notify,
+    now,
+    metrics,
+  })
   const events = createEventStream({ log, listen: (onChange, onLost) => listenForChanges(pool, onChange, onLost) })
   const server = createHttpServer({
     log,
@@ -354,6 +374,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   return {
     processRole,
     pollWakes,
+    judgePriorities: priorityJudge?.judgeDue,
+    notifier,
     pool,
     log,
     settings,

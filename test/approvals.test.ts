@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, labelsOnGitHub, openPullRequest, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, labelsOnGitHub, openPullRequest, poll, useTestCompany, openSettledIssue } from './helpers/test-company.ts'
 
 describe('approvals, hidden and unknown commands, unknown agents (emulated GitHub, scripted model)', () => {
   const c = useTestCompany({ model: true, app: { owners: ['maya'] } })
@@ -17,11 +17,7 @@ describe('approvals, hidden and unknown commands, unknown agents (emulated GitHu
     (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data.map((x) => x.body ?? '')
   const say = (who: 'maya' | 'oscar', number: number, body: string) => commentAs(c, who, number, body)
   /** An issue the maintainer opens herself and gives to an agent. */
-  const mayasIssue = async (title: string, agent: string) => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: [`agent:${agent}`] })).data.number
-    await expect.poll(async () => (await item(number))?.status, poll).toBe('todo')
-    return number
-  }
+  const mayasIssue = (title: string, agent: string) => openSettledIssue(c, { title, labels: [`agent:${agent}`] })
 
   it("the issue's author answers the agent's approval request; an outsider and hidden commands do nothing", async () => {
     const number = await mayasIssue('Drop the legacy table', 'frontend-engineer')

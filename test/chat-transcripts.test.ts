@@ -2,17 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { boundTranscript, ENTRY_LIMIT, transcriptEntry, type TranscriptEntry } from '../src/runtime/chat-transcript.ts'
 import { getChatTranscript, listChatTranscripts } from '../src/store/chat-transcripts.ts'
 import { defaultRetention, pruneOldRecords } from '../src/store/retention.ts'
-import { getWorkItem } from '../src/store/work-items.ts'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { useTestCompany, openSettledIssue } from './helpers/test-company.ts'
 
 describe('chat run transcripts, stored by the runtime and served for the item page', () => {
   const c = useTestCompany({ model: true, app: { owners: ['maya'] } })
   const repository = () => c.github.repository
-  const openIssue = async (title: string) => {
-    const { data } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['area:backend', 'priority:p0'], body: 'Please fix.' })
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), data.number))?.status, poll).toBe('todo')
-    return data.number
-  }
+  const openIssue = (title: string) => openSettledIssue(c, { title, labels: ['area:backend', 'priority:p0'], body: 'Please fix.' })
 
   it("keeps a chat run's messages and tool calls with each turn's tokens and cost", async () => {
     const number = await openIssue('Round prices to the cent')

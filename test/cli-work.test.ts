@@ -9,7 +9,7 @@ import { closedBreaker } from '../src/llm/model-breaker-rules.ts'
 import { changeModelBreaker } from '../src/store/model-breaker.ts'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { createTestCompany, poll, settleWebhooks, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, type TestCompany, openSettledIssue } from './helpers/test-company.ts'
 import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
@@ -74,12 +74,7 @@ describe('an agent on a CLI runtime (fake Claude Code CLI, emulated GitHub, real
   })
 
   const repository = () => c.github.repository
-  const openTask = async (title: string, agent = 'backend-engineer') => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: [`agent:${agent}`] })).data.number
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
-    await settleWebhooks(c)
-    return number
-  }
+  const openTask = (title: string, agent = 'backend-engineer') => openSettledIssue(c, { title, labels: [`agent:${agent}`] })
   const progressComment = async (number: number) =>
     (await c.maya.issues.listComments({ owner: c.owner, repo: c.repo, issue_number: number })).data
       .map((comment) => comment.body ?? '')

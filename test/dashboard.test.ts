@@ -11,7 +11,7 @@ import { startRehearsalServer, type RehearsalServer } from '../src/llm/rehearsal
 import { createLogger } from '../src/log.ts'
 import { seedDemoIssues } from '../src/sandbox/seed-demo-issues.ts'
 import { launchChromium, runBrowserTests } from './helpers/browser.ts'
-import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, useTestCompany, openSettledIssue } from './helpers/test-company.ts'
 
 const TOKEN = 'dashboard-admin-token'
 
@@ -42,11 +42,7 @@ describe.skipIf(!runBrowserTests)('the dashboard at /gaffer, in Chromium', () =>
 
   const text = (selector: string) => page.locator(selector).innerText()
   const repository = () => c.github.repository
-  const openIssue = async (title: string, labels: string[], body = 'Details.') => {
-    const { data } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), data.number))?.status, poll).toBe('todo')
-    return data.number
-  }
+  const openIssue = (title: string, labels: string[], body = 'Details.') => openSettledIssue(c, { title, labels, body })
   const queueRow = (number: number) => page.locator('#queue tbody tr').filter({ has: page.locator(`a[href$="/${number}"]`).first() })
 
   it('refuses a wrong token and sets no cookie', async () => {

@@ -5,7 +5,7 @@ import { createPool, type Pool } from '../src/store/pool.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { sampleSum } from './helpers/prometheus-text.ts'
 import { startTcpRelay, type TcpRelay } from './helpers/tcp-relay.ts'
-import { deliverWebhook, openPullRequest, poll, useTestCompany, type TestCompany } from './helpers/test-company.ts'
+import { deliverWebhook, openPullRequest, poll, useTestCompany, type TestCompany, openSettledIssue } from './helpers/test-company.ts'
 
 const ADMIN_TOKEN = 'metrics-admin-token-0123456789'
 const operationsDoc = fileURLToPath(new URL('../docs/operations.md', import.meta.url))
@@ -29,12 +29,7 @@ describe('health, readiness and metrics over HTTP (admin token set)', () => {
   const repository = () => c.github.repository
   // A heartbeat claims the best ready item: items earlier tests left waiting would be chosen first.
   const leaveNoReadyWork = () => c.db.pool.query("update work_items set status = 'done' where status = 'todo'")
-  const openIssue = async (title: string, labels: string[]) => {
-    const { data } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body: 'Details.' })
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), data.number))?.status, poll).toBe('todo')
-    await c.gaffer!.deliveries.idle()
-    return data.number
-  }
+  const openIssue = (title: string, labels: string[]) => openSettledIssue(c, { title, labels })
 
   it('answers /healthz and /readyz without the token, naming each readiness check', async () => {
     const health = await get(c, '/healthz')

@@ -230,3 +230,41 @@ describe('scorePriority', () => {
     })
   })
 })
+
+describe('scorePriority with a model judgment', () => {
+  it.each([
+    {
+      name: 'raises within its band',
+      judgment: { adjustment: 150, why: 'urgency high: outage' },
+      score: 650,
+      reason: 'p1 500, model +150 = 650; model: urgency high: outage',
+    },
+    {
+      name: 'lowers',
+      judgment: { adjustment: -150, why: 'urgency low: cosmetic' },
+      score: 350,
+      reason: 'p1 500, model -150 = 350; model: urgency low: cosmetic',
+    },
+    { name: 'is capped at +300', judgment: { adjustment: 900, why: 'x' }, score: 800, reason: 'p1 500, model +300 = 800; model: x' },
+    { name: 'is capped at -300', judgment: { adjustment: -900, why: 'x' }, score: 200, reason: 'p1 500, model -300 = 200; model: x' },
+    {
+      name: 'says so even when it adds nothing',
+      judgment: { adjustment: 0, why: 'normal' },
+      score: 500,
+      reason: 'p1 500, model +0 = 500; model: normal',
+    },
+  ])('$name', ({ judgment, score, reason }) => {
+    const result = scorePriority({ labels: ['priority:p1'], createdAt: NOW, unblocks: 0, goalDistance: undefined, depth: 0, judgment }, NOW)
+
+    expect(result).toEqual({ score, reason })
+  })
+
+  it('keeps the total within 0..1000', () => {
+    const low = scorePriority(
+      { labels: ['priority:p3'], createdAt: NOW, unblocks: 0, goalDistance: undefined, depth: 0, judgment: { adjustment: -300, why: 'x' } },
+      NOW,
+    )
+
+    expect(low.score).toBe(0)
+  })
+})

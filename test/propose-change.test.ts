@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { changeCommitMessage, proposalBody, pushedChangeNote } from '../src/runtime/submit-change.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { ProxiedRequest } from './helpers/github-proxy.ts'
-import { fileOnGitHub, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { fileOnGitHub, labelsOnGitHub, poll, useTestCompany, openSettledIssue } from './helpers/test-company.ts'
 
 describe('proposalBody', () => {
   it('closes the item and, when the pull request could not be a draft, says why it is held', () => {
@@ -42,11 +42,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
 
   const repository = () => c.github.repository
   const run = (agent: string) => c.gaffer!.heartbeats.runNow(repository(), agent)
-  const openTask = async (title: string) => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['agent:backend-engineer'] })).data.number
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
-    return number
-  }
+  const openTask = (title: string) => openSettledIssue(c, { title, labels: ['agent:backend-engineer'] })
   const propose = (title: string, path: string) =>
     c.model.script({ toolCalls: [{ name: 'propose_change', arguments: { title, body: `${title}.`, files: [{ path, content: `// ${title}\n` }] } }] })
   const fileOn = (branch: string, file: string) => fileOnGitHub(c, branch, file)

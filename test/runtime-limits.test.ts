@@ -1,14 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
-import { labelsOnGitHub, poll, settleWebhooks, useTestCompany, type TestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, useTestCompany, type TestCompany, openSettledIssue } from './helpers/test-company.ts'
 
-async function openIssue(c: TestCompany, title: string, labels: string[], body = 'Details.') {
-  const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body })).data.number
-  await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')
-  await settleWebhooks(c)
-  return number
-}
+const openIssue = (c: TestCompany, title: string, labels: string[], body = 'Details.') => openSettledIssue(c, { title, labels, body })
 
 describe('a model server that refuses one item', () => {
   // Every call on this item gets the same 400: the server answers, so this is the item's failure,

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { parseMarker } from '../src/company/marker.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { toolResults } from './helpers/scripted-model.ts'
-import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, settleWebhooks, useTestCompany } from './helpers/test-company.ts'
 
 describe('the agent runtime against the emulated GitHub and a scripted model', () => {
   const c = useTestCompany({ model: { apiKey: 'test-key', maxRetries: 2, timeoutMs: 10_000 }, app: { owners: ['maya'] } })
@@ -21,6 +21,7 @@ describe('the agent runtime against the emulated GitHub and a scripted model', (
     await expect
       .poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status ?? (routed ? null : 'none'), poll)
       .toBe(routed ? 'todo' : 'none')
+    await settleWebhooks(c)
     return number
   }
   const comments = async (number: number) =>

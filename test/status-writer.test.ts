@@ -3,7 +3,7 @@ import type { WorkContext, WorkHook } from '../src/heartbeat/heartbeat.ts'
 import { createLogger } from '../src/log.ts'
 import { moveItem } from '../src/mirror/move-item.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, deliverWebhook, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, deliverWebhook, labelsOnGitHub, poll, useTestCompany, openSettledIssue } from './helpers/test-company.ts'
 
 /** The one status writer (SPEC §13): the table decides, labels move as deltas, a person's label edit is an event. */
 describe('the status writer', () => {
@@ -20,12 +20,7 @@ describe('the status writer', () => {
 
   const repository = () => c.github.repository
   const item = async (number: number) => (await getWorkItem(c.db.pool, repository(), number))!
-  const openIssue = async (title: string, labels: string[]) => {
-    const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels, body: 'details' })).data.number
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
-    await c.gaffer!.deliveries.idle()
-    return number
-  }
+  const openIssue = (title: string, labels: string[]) => openSettledIssue(c, { title, labels, body: 'details' })
   const label = async (number: number, name: string) => {
     await c.maya.issues.addLabels({ owner: c.owner, repo: c.repo, issue_number: number, labels: [name] })
   }

@@ -9,6 +9,7 @@ import { defaultPrices, PriceTable, type Price } from '../llm/prices.ts'
 import { defaultRetention, type Retention } from '../store/retention.ts'
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../web/webhook-endpoint.ts'
 import { DEFAULT_MIN_FREE_BYTES, type CheckoutSettings } from '../workspace/prepare-workspace.ts'
+import { NotifyChannels } from './notify-channels.ts'
 import { loadRuntimes, type CliRuntimes } from './runtimes.ts'
 
 /** Raised for configuration a person must fix; each line names one variable and the fix. */
@@ -135,6 +136,11 @@ const EnvSchema = z.object({
     if (problem) ctx.addIssue({ code: 'custom', message: problem })
   }),
   GAFFER_WORKSPACE_MIN_FREE_MB: wholeNumber('GAFFER_WORKSPACE_MIN_FREE_MB=1024', 0),
+  GAFFER_NOTIFY: json(
+    NotifyChannels,
+    '{"ops":{"kind":"webhook","url":"https://ops.example.com/gaffer","secret":"<openssl rand -hex 32>"}} (docs/configuration.md)',
+  ),
+  GAFFER_PUBLIC_URL: url('https://gaffer.example.com (where people reach the dashboard; notifications link to it)'),
 })
 
 export type GitHubAppCredentials = { appId: number; privateKey: string; webhookSecret: string }
@@ -173,6 +179,8 @@ export type Config = {
   agentsDir: string | undefined
   /** Items this process works at once across its agents, and on one model (docs/heartbeats.md). */
   parallel: { maxParallel: number; modelMaxParallel: number }
+  /** Channels notifications go to (GAFFER_NOTIFY), and the dashboard's address they link to (GAFFER_PUBLIC_URL). */
+  notify: { channels: NotifyChannels; publicUrl: string | undefined }
   /** The shared quota's limits and Probot's write spacing (docs/configuration.md#quota). */
   quota: QuotaLimits
 }
@@ -301,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       modelRequestsPerMinute: e.GAFFER_MODEL_REQUESTS_PER_MINUTE === undefined ? undefined : Number(e.GAFFER_MODEL_REQUESTS_PER_MINUTE),
       modelTokensPerMinute: e.GAFFER_MODEL_TOKENS_PER_MINUTE === undefined ? undefined : Number(e.GAFFER_MODEL_TOKENS_PER_MINUTE),
     },
+    notify: { channels: e.GAFFER_NOTIFY ?? {}, publicUrl: e.GAFFER_PUBLIC_URL?.replace(/\/+$/, '') },
   }
 }
 
@@ -346,6 +355,7 @@ function parseOwners(value: string | undefined): string[] {
 
 /** Secrets never appear in an error: tokens and keys are hidden, and so is a password inside a URL. */
 function redact(name: string, value: string | undefined): string | undefined {
-  if (/KEY|SECRET|TOKEN/.test(name)) return '[redacted]'
+  // GAFFER_NOTIFY holds webhook secrets, Slack's secret URLs and Telegram's bot tokens.
+  if (/KEY|SECRET|TOKEN|NOTIFY/.test(name)) return '[redacted]'
   return value?.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]+:)[^@]*@/i, '$1[redacted]@')
 }

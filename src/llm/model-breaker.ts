@@ -1,4 +1,5 @@
 import type { Logger } from '../log.ts'
+import { recordBreakerTrip } from '../notify/record-breaker-trip.ts'
 import { changeModelBreaker, readModelBreaker } from '../store/model-breaker.ts'
 import type { Pool } from '../store/pool.ts'
 import type { ModelClient } from './model-client.ts'
@@ -56,6 +57,7 @@ export function createModelBreaker(deps: {
         { lastError: failure.message, failures: decision.next.consecutiveFailures, nextProbeAt: decision.next.nextProbeAt },
         'model breaker tripped: the model server fails for everyone; model work is paused for every agent',
       )
+      await recordBreakerTrip({ pool, log }, { since: decision.next.since ?? deps.now(), lastError: decision.next.lastError })
     }
   }
 

@@ -36,6 +36,8 @@ export type Metrics = {
   githubRateLimited(installation: string): void
   gateDecision(repository: string, conclusion: GateDecision['conclusion']): void
   escalation(repository: string, step: EscalationStep, to: string): void
+  /** One send of a notification (SPEC §15): delivered, failed (tried again later), or failed for the last time. */
+  notification(channel: string, event: string, outcome: 'sent' | 'failed' | 'gave_up'): void
   /** The text exposition of every metric, with the gauges read now. */
   render(): Promise<string>
   contentType: string
@@ -129,6 +131,11 @@ export function createMetrics(deps: { pool: Pool; log: Logger; quota?: Pick<Quot
     'Items put before a manager or the humans, by repository, step and whom it went to (an agent or "humans").',
     ['repository', 'step', 'to'],
   )
+  const notifications = counter(
+    'notifications_total',
+    'Notification sends to GAFFER_NOTIFY channels, by channel, event and outcome (sent, failed, gave_up).',
+    ['channel', 'event', 'outcome'],
+  )
   new Gauge({
     name: 'gaffer_items',
     help: 'Open issues and pull requests in the mirror (the queue), by repository, kind and status ("none" without a status label).',
@@ -164,6 +171,7 @@ export function createMetrics(deps: { pool: Pool; log: Logger; quota?: Pick<Quot
     githubRateLimited: (installation) => limited.inc({ installation }),
     gateDecision: (repository, conclusion) => gate.inc({ repository, conclusion }),
     escalation: (repository, step, to) => escalations.inc({ repository, step, to }),
+    notification: (channel, event, outcome) => notifications.inc({ channel, event, outcome }),
     render: () => registry.metrics(),
     contentType: registry.contentType,
   }

@@ -19,6 +19,7 @@ import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
+import { recordBudgetPause } from '../notify/record-budget-pause.ts'
 import { finishChatTranscript, recordChatProgress, startChatTranscript } from '../store/chat-transcripts.ts'
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
@@ -358,4 +359,15 @@ export async function chargeBudget(deps: Pick<RuntimeDeps, 'pool' | 'now'>, ctx:
     outcome: spend.pausedNow ? 'paused' : 'warned',
     detail: { agent: ctx.agent.slug, spentUsd: spend.spentUsd, monthlyUsd },
   })
+  if (spend.pausedNow && monthlyUsd !== undefined) {
+    const pause = {
+      repository: ctx.repository,
+      agent: ctx.agent.slug,
+      spentUsd: spend.spentUsd,
+      monthlyUsd,
+      number: ctx.item().number,
+      now: deps.now(),
+    }
+    await recordBudgetPause({ pool: deps.pool, log }, pause)
+  }
 }

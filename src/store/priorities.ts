@@ -11,10 +11,12 @@ type Row = {
   created: Date
   priority_score: number
   priority_reason: string
+  model_adjustment: number | null
+  model_why: string | null
 }
 
 const columns = `number, labels, parent_number, status, delegation_depth, coalesce(github_created_at, updated_at) as created,
-  priority_score, priority_reason`
+  priority_score, priority_reason, model_adjustment, model_why`
 
 /** The priority of one item given its ancestors, nearest first. */
 function priorityOf(row: Row, ancestors: readonly Row[], now: Date): Priority {
@@ -23,7 +25,8 @@ function priorityOf(row: Row, ancestors: readonly Row[], now: Date): Priority {
     if (goalDistance === undefined && ancestor.labels.includes(GOAL_LABEL)) goalDistance = index + 1
   })
   const unblocks = ancestors.filter((ancestor) => ancestor.status === 'waiting').length
-  return scorePriority({ labels: row.labels, createdAt: row.created, unblocks, goalDistance, depth: row.delegation_depth }, now)
+  const judgment = row.model_adjustment === null ? undefined : { adjustment: row.model_adjustment, why: row.model_why ?? '' }
+  return scorePriority({ labels: row.labels, createdAt: row.created, unblocks, goalDistance, depth: row.delegation_depth, judgment }, now)
 }
 
 function ancestorsIn(byNumber: Map<number, Row>, row: Row): Row[] {
@@ -68,7 +71,7 @@ export async function refreshItemPriority(pool: Pool, repository: string, number
        select ${columns}, 0 as hops from work_items where repository = $1 and number = $2
        union all
        select w.number, w.labels, w.parent_number, w.status, w.delegation_depth, coalesce(w.github_created_at, w.updated_at),
-              w.priority_score, w.priority_reason, chain.hops + 1
+              w.priority_score, w.priority_reason, w.model_adjustment, w.model_why, chain.hops + 1
        from work_items w join chain on w.repository = $1 and w.number = chain.parent_number
        where chain.hops < 50
      ) select * from chain order by hops`,

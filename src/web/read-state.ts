@@ -11,6 +11,7 @@ import { qualityByAuthor } from '../store/quality-scores.ts'
 import { listRepositoryRows } from '../store/repositories.ts'
 import { listOpenItemRows, listPendingApprovals } from '../store/work-items.ts'
 import { listRunItems } from '../store/run-items.ts'
+import { countNotifications, listNotificationFailures } from '../store/notifications.ts'
 
 /** Runs listed in the state: the most recent, newest first. */
 export const RECENT_RUNS = 50
@@ -26,21 +27,37 @@ export async function readState(
   model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
   links: { githubWebUrl?: string } = {},
 ) {
-  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead, buckets, waiting] =
-    await Promise.all([
-      readModelBreaker(pool),
-      listRepositoryRows(pool),
-      listAgentRows(pool),
-      listOpenItemRows(pool),
-      listPendingApprovals(pool),
-      listOpenEscalations(pool),
-      listRecentRuns(pool, RECENT_RUNS),
-      listRecentItemRuns(pool, RECENT_RUNS),
-      qualityByAuthor(pool),
-      listDeadDeliveries(pool),
-      listQuotaBuckets(pool),
-      countQuotaWaiters(pool),
-    ])
+  const [
+    breaker,
+    repositories,
+    agentRows,
+    items,
+    pendingApprovals,
+    escalations,
+    runRows,
+    itemRuns,
+    quality,
+    dead,
+    notifyCounts,
+    notifyFailures,
+    buckets,
+    waiting,
+  ] = await Promise.all([
+    readModelBreaker(pool),
+    listRepositoryRows(pool),
+    listAgentRows(pool),
+    listOpenItemRows(pool),
+    listPendingApprovals(pool),
+    listOpenEscalations(pool),
+    listRecentRuns(pool, RECENT_RUNS),
+    listRecentItemRuns(pool, RECENT_RUNS),
+    qualityByAuthor(pool),
+    listDeadDeliveries(pool),
+    countNotifications(pool),
+    listNotificationFailures(pool),
+    listQuotaBuckets(pool),
+    countQuotaWaiters(pool),
+  ])
   // What each run worked on, from its transcripts; the dashboard says what a heartbeat did.
   const runIds = runRows.map((run) => run.id)
   const runItems = await listRunItems(pool, runIds)
@@ -92,5 +109,7 @@ export async function readState(
         pauseReason: b.pause_reason,
       })),
     },
+    // Notifications outside GitHub (GAFFER_NOTIFY): sends waiting, and those whose last attempt failed (`gaveUpAt`: no more tries).
+    notifications: { ...notifyCounts, failures: notifyFailures },
   }
 }

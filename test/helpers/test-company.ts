@@ -33,8 +33,8 @@ export type TestCompany = {
   oscar: Octokit
   gaffer: Gaffer | undefined
   /**
-   * Starts a replica; by default without cron heartbeats or wakes, so tests drive heartbeats
-   * themselves. `githubApiUrl` may point at a proxy in front of the emulator; `log` replaces the silent logger.
+   * Starts a replica; by default without cron heartbeats, wakes or the priority judge's timer,
+   * so tests drive heartbeats (and `judgePriorities`) themselves. `githubApiUrl` may point at a proxy in front of the emulator; `log` replaces the silent logger.
    */
   startApp(options?: AppOptions): Promise<Gaffer>
   stopApp(): Promise<void>
@@ -69,7 +69,8 @@ export async function createTestCompany(registration?: EmulatedAppRegistration):
         host: '127.0.0.1',
         adminToken: undefined,
         ...options,
-        settings: { schedule: false, wakes: false, ...options.settings },
+        // No priority judge on a timer: it would take scripted model answers meant for agents.
+        settings: { schedule: false, wakes: false, priorityPollMs: 3_600_000, ...options.settings },
       })
       return company.gaffer
     },
@@ -135,6 +136,31 @@ export async function settleWebhooks(company: TestCompany): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 300))
   }
   throw new Error('the webhooks never settled: deliveries kept arriving or stayed unprocessed')
+}
+
+/**
+ * Opens an issue as maya, waits until the mirror holds it at `status` and every webhook its
+ * labels caused has been processed: a heartbeat started before that may find the row busy
+ * and pass it by, so a test that runs one right after must open its issue through here.
+ */
+export async function openSettledIssue(
+  company: TestCompany,
+  issue: { title: string; labels?: string[]; body?: string },
+  status = 'todo',
+): Promise<number> {
+  const { data } = await company.maya.issues.create({ owner: company.owner, repo: company.repo, body: 'Details.', ...issue })
+  const mirrored = async () =>
+    (
+      await company.db.pool.query<{ status: string }>('select status from work_items where repository = $1 and number = $2', [
+        company.github.repository,
+        data.number,
+      ])
+    ).rows[0]?.status
+  for (let tries = 0; tries < 200 && (await mirrored()) !== status; tries += 1) await new Promise((resolve) => setTimeout(resolve, 100))
+  const found = await mirrored()
+  if (found !== status) throw new Error(`Gaffer mirrored #${data.number} as ${found ?? 'nothing'}, not ${status}`)
+  await settleWebhooks(company)
+  return data.number
 }
 
 /**

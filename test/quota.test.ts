@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config/env.ts'
 import { optionsFromConfig } from '../src/gaffer-options.ts'
 import type { WorkHook } from '../src/heartbeat/heartbeat.ts'
-import { githubPrimaryBucket, githubWriteSpend } from '../src/quota/quota-settings.ts'
+import { defaultQuotaSettings, githubPrimaryBucket, githubWriteSpend } from '../src/quota/quota-settings.ts'
 import { listQuotaBuckets, observeReportedQuota } from '../src/store/quota-buckets.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import type { InterceptAnswer, ProxiedRequest } from './helpers/github-proxy.ts'
@@ -28,7 +28,18 @@ describe('GitHub quota in a running replica (SPEC §17)', () => {
     await setStatus('submit_for_review')
     return { tokens: 0, costUsd: 0 }
   }
-  const c = useTestCompany({ proxy: refuse, app: { work, settings: { leaseMs: LEASE_MS, writeSpacingMs: SPACING_MS } } })
+  const c = useTestCompany({
+    proxy: refuse,
+    model: true,
+    app: {
+      work,
+      settings: {
+        leaseMs: LEASE_MS,
+        writeSpacingMs: SPACING_MS,
+        quota: { ...defaultQuotaSettings, model: { requestsPerMinute: 100, tokensPerMinute: 10_000, concurrent: 8 } },
+      },
+    },
+  })
   const other = useSecondReplica(c, { settings: { schedule: false, wakes: false } })
   const installation = () => String(c.github.app.installationId)
   const bucket = async (key: string) => (await listQuotaBuckets(c.db.pool)).find((row) => row.key === key)
@@ -105,6 +116,24 @@ describe('GitHub quota in a running replica (SPEC §17)', () => {
     expect(metrics).toMatch(new RegExp(`^gaffer_quota_remaining\\{bucket="${primary}"\\} \\d+`, 'm'))
     expect(metrics).toMatch(/^gaffer_quota_waiting\{lane="urgent"\} 0$/m)
     expect(metrics).toMatch(new RegExp(`^gaffer_github_rate_limited_total\\{installation="${installation()}"\\} 1$`, 'm'))
+  })
+
+  it("asks the model's shared buckets before a call, charges the tokens it spent and gives its concurrent place back", async () => {
+    c.model.script({ content: 'fine', usage: { prompt: 300, completion: 45 } })
+
+    await c.gaffer!.modelBreaker!.client.complete({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'How are you?' }],
+      tools: [],
+      signal: AbortSignal.timeout(10_000),
+    })
+
+    const buckets = Object.fromEntries((await listQuotaBuckets(c.db.pool)).filter((b) => b.key.startsWith('model:')).map((b) => [b.key, b]))
+    expect(buckets['model:gpt-4.1-mini:requests/min']).toMatchObject({ capacity: 100, remaining: 99, spent: 1 })
+    expect(buckets['model:gpt-4.1-mini:concurrent']).toMatchObject({ capacity: 8, remaining: 8, spent: 1 })
+    const tokens = buckets['model:gpt-4.1-mini:tokens/min']!
+    // The call held its estimate while it ran; afterwards the bucket counts what the server reported.
+    expect(tokens).toMatchObject({ capacity: 10_000, remaining: 10_000 - 345 })
   })
 
   it('keeps the lease of an item whose claim waits for quota longer than the lease', async () => {

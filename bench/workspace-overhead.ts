@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ProbotOctokit } from 'probot'
-import { defaultFuses } from '../src/company/fuses.ts'
+import { fallbackSettings } from '../src/config/fallback-settings.ts'
 import { createPermissionCache } from '../src/github/permissions.ts'
 import type { WorkContext } from '../src/heartbeat/heartbeat.ts'
 import { createLogger } from '../src/log.ts'
@@ -49,8 +49,7 @@ export async function benchWorkspaceOverhead(databaseUrl: string): Promise<Row[]
         pool,
         log,
         rosters: { get: () => roster },
-        fuses: defaultFuses,
-        owners: [],
+        settings: { get: () => fallbackSettings({}) },
         permissionOf: createPermissionCache(),
         now: () => new Date(),
         botLogin: () => 'gaffer[bot]',

@@ -1,22 +1,24 @@
 import type { Probot } from 'probot'
 import { z } from 'zod'
+import { SETTINGS_PATH } from './config/repository-settings.ts'
 import { REPOSITORY_AGENTS_DIR } from './github/read-repository-agents.ts'
 import { readDefaultBranch } from './github/read-repository.ts'
 import { PullRequest } from './github/read-pull-request.ts'
 import { GitHubIssue, GitHubRepository, Installation, IssueComment, Label, Sender, toGitHubItem } from './github/schema.ts'
 import type { Octokit } from './github/octokit.ts'
 import { reconcileRepository } from './mirror/reconcile-repository.ts'
-import type { MirrorDeps } from './mirror/sync-item.ts'
+import type { SettingsRegistry } from './mirror/settings-registry.ts'
 import { handleNewComment, type CommentDeps } from './mirror/handle-comment.ts'
 import { onPullRequestEvent } from './mirror/pull-requests.ts'
 import { rerunGate, syncGate } from './mirror/quality-gate.ts'
 import { GATE_NAME } from './company/quality-gate.ts'
 import { syncItem } from './mirror/sync-item.ts'
 import { handleStatusLabelEdit, type StatusLabelEdit } from './mirror/status-label-edit.ts'
-import { deactivateInstallation, deactivateRepositories, getRepository, upsertRepository } from './store/repositories.ts'
+import { deactivateInstallation, deactivateRepositories, getRepository, listActiveRepositoriesOf, upsertRepository } from './store/repositories.ts'
 import { deleteWorkItem } from './store/work-items.ts'
 
-export type AppDeps = CommentDeps
+/** The handlers' deps: a repository met for the first time, or a push, reloads its settings. */
+export type AppDeps = CommentDeps & { settings: SettingsRegistry }
 
 const IssuesEvent = z.object({
   action: z.string(),
@@ -153,13 +155,23 @@ export function gafferApp(deps: AppDeps) {
 
     app.on('push', async (context) => {
       const event = PushEvent.parse(context.payload)
-      const repository = await getRepository(deps.pool, event.repository.full_name)
-      if (!repository || event.ref !== `refs/heads/${repository.default_branch}`) return
       const paths = event.commits.flatMap((c) => [...c.added, ...c.modified, ...c.removed])
       // GitHub lists at most 20 commits and none for some ref updates: then the change is unknown.
       const listed = event.commits.length > 0 && event.commits.length < 20
-      if (listed && !paths.some((path) => path.startsWith(`${REPOSITORY_AGENTS_DIR}/`))) return
-      await deps.rosters.reload(context.octokit, { fullName: repository.full_name, defaultBranch: repository.default_branch })
+      const [owner, name] = event.repository.full_name.split('/') as [string, string]
+      // The organization's defaults changed: every repository of that owner may inherit them.
+      if (
+        name === '.github' &&
+        event.ref === `refs/heads/${event.repository.default_branch ?? 'main'}` &&
+        (!listed || paths.includes(SETTINGS_PATH))
+      ) {
+        for (const at of await listActiveRepositoriesOf(deps.pool, owner)) await deps.settings.reload(context.octokit, at)
+      }
+      const repository = await getRepository(deps.pool, event.repository.full_name)
+      if (!repository || event.ref !== `refs/heads/${repository.default_branch}`) return
+      const at = { fullName: repository.full_name, defaultBranch: repository.default_branch }
+      if (!listed || paths.some((path) => path.startsWith(`${REPOSITORY_AGENTS_DIR}/`))) await deps.rosters.reload(context.octokit, at)
+      if (!listed || paths.includes(SETTINGS_PATH)) await deps.settings.reload(context.octokit, at)
     })
   }
 }
@@ -175,7 +187,7 @@ function statusLabelEdit(
 
 /** An event from a repository the mirror has not met yet registers it and loads its roster first. */
 async function ensureRepository(
-  deps: MirrorDeps,
+  deps: AppDeps,
   octokit: Octokit,
   event: { repository: z.infer<typeof GitHubRepository>; installation: { id: number } },
 ): Promise<void> {
@@ -184,8 +196,9 @@ async function ensureRepository(
   const repository = { fullName, installationId: event.installation.id, defaultBranch: event.repository.default_branch ?? 'main' }
   await upsertRepository(deps.pool, repository)
   await deps.rosters.reload(octokit, repository)
+  await deps.settings.reload(octokit, repository)
 }
 
-async function reconcileByName(deps: MirrorDeps, octokit: Octokit, fullName: string, installationId: number) {
+async function reconcileByName(deps: AppDeps, octokit: Octokit, fullName: string, installationId: number) {
   await reconcileRepository(deps, octokit, { fullName, defaultBranch: await readDefaultBranch(octokit, fullName), installationId })
 }

@@ -1,7 +1,8 @@
 import type { Server } from 'node:http'
 import { Probot, ProbotOctokit, type ApplicationFunction } from 'probot'
 import { gafferApp } from './app.ts'
-import { defaultFuses } from './company/fuses.ts'
+import { fallbackSettings } from './config/fallback-settings.ts'
+import { createSettingsRegistry, type SettingsRegistry } from './mirror/settings-registry.ts'
 import { defaultSettings, type GafferOptions, type GafferSettings } from './gaffer-options.ts'
 import { createAppIdentity, type AppIdentity } from './github/app-identity.ts'
 import { createEtagCache } from './github/etag-cache.ts'
@@ -155,8 +156,13 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const rosters = createRosterRegistry({ pool, log, shipped: shipped.roster, runtimes: cliRuntimes })
   const { wake, routeTo } = createWakeRouter()
   const permissionOf = createPermissionCache()
-  const owners = options.owners ?? []
-  const fuses = options.fuses ?? defaultFuses
+  // Each repository's .github/gaffer.yml over the environment's values (SPEC §15).
+  const repositorySettings = createSettingsRegistry({
+    pool,
+    log,
+    fallback: fallbackSettings({ owners: options.owners, approvers: options.approvers, fuses: options.fuses, commentAccess: options.commentAccess }),
+    ...(options.notify ? { channels: Object.keys(options.notify.channels) } : {}),
+  })
   const modelBreaker =
     options.model && hasModel(options.model)
       ? createModelBreaker({
@@ -190,10 +196,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           model: modelBreaker.client,
           defaultModel: options.model.defaultModel,
           prices: options.prices ?? defaultPrices,
-          fuses,
-          owners,
+          settings: repositorySettings,
           permissionOf,
-          commentAccess: options.commentAccess ?? 'writers',
           botLogin,
           now,
           wake,
@@ -203,7 +207,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
       : undefined
   const chatWork = runtime
     ? createAgentRuntime(runtime)
-    : createWorkWithoutModel({ pool, log, rosters, fuses, owners, permissionOf, now, wake, botLogin, metrics })
+    : createWorkWithoutModel({ pool, log, rosters, settings: repositorySettings, permissionOf, now, wake, botLogin, metrics })
   const cli = options.cli
   // A web process runs no work: it neither builds the CLI work step nor warns about its sandbox.
   const cliWork =
@@ -212,13 +216,11 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           pool,
           log,
           rosters,
-          fuses,
-          owners,
+          settings: repositorySettings,
           permissionOf,
           now,
           wake,
           botLogin,
-          commentAccess: options.commentAccess ?? 'writers',
           prices: options.prices ?? defaultPrices,
           maxIdenticalFailures: 3,
           hostEnv: process.env,
@@ -231,7 +233,16 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const work: WorkHook = options.work ?? ((context) => (cliWork && context.agent.runtime !== 'chat' ? cliWork : chatWork)(context))
   const escalations =
     options.escalations ??
-    createEscalationHandler({ pool, log: runtime?.log ?? log, rosters, owners, wake, botLogin, metrics, ...(runtime ? { runtime } : {}) })
+    createEscalationHandler({
+      pool,
+      log: runtime?.log ?? log,
+      rosters,
+      settings: repositorySettings,
+      wake,
+      botLogin,
+      metrics,
+      ...(runtime ? { runtime } : {}),
+    })
   const model = { name: rehearsal ? REHEARSAL_NAME : runtime ? runtime.defaultModel : null, rehearsal }
   // The rehearsal model plays agents, not a triage judge: its items keep the formula (docs/decisions.md).
   const priorityJudge =
@@ -274,7 +285,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     drainBacklog: settings.wakes,
     now,
     wake,
-    owners,
+    settings: repositorySettings,
     botLogin,
     metrics,
     ...(modelBreaker ? { modelPaused: modelBreaker.pausedReason } : {}),
@@ -288,8 +299,19 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const scheduler = settings.schedule && processRole !== 'web' ? createScheduler({ pool, log, fire: heartbeats.run }) : undefined
   if (scheduler) rosters.watch((repository, roster) => scheduler.sync(repository, roster))
 
-  const mirror: MirrorDeps = { pool, log, rosters, now, wake, botLogin, permissionOf, outsiderPulls: options.outsiderPulls ?? 'hold', metrics }
-  const app = gafferApp({ ...mirror, owners, approvers: [...owners, ...(options.approvers ?? [])], permissionOf })
+  const mirror: MirrorDeps & { settings: SettingsRegistry } = {
+    pool,
+    log,
+    rosters,
+    settings: repositorySettings,
+    now,
+    wake,
+    botLogin,
+    permissionOf,
+    outsiderPulls: options.outsiderPulls ?? 'hold',
+    metrics,
+  }
+  const app = gafferApp({ ...mirror, permissionOf })
   const deliveries = createDeliveryProcessor({ probot, pool, log, metrics, spoolDir: options.spoolDir, leaseSeconds: settings.deliveryLeaseSeconds })
   const intakeSweep = createIntakeSweep({
     appOctokit: { request: async (...args: Parameters<Octokit['request']>) => (await probot.auth()).request(...args) } as Pick<Octokit, 'request'>,
@@ -356,7 +378,18 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
         if (pruned.length > 0) log.info({ workspaces: pruned.length }, 'pruned failed workspaces older than a day')
       }
       await releaseExpired(
-        { pool, log, octokitFor, maxAttempts: settings.maxAttempts, rosters, owners, wake, botLogin, leaseMs: settings.leaseMs, metrics },
+        {
+          pool,
+          log,
+          octokitFor,
+          maxAttempts: settings.maxAttempts,
+          rosters,
+          settings: repositorySettings,
+          wake,
+          botLogin,
+          leaseMs: settings.leaseMs,
+          metrics,
+        },
         { closeRuns: true },
       )
     }

@@ -41,6 +41,51 @@ describe('gaffer validate', () => {
     expect(result.stderr).toContain('2 problems')
   })
 
+  it("checks a repository's .github/gaffer.yml: each problem with file, field and fix, exit 1", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-settings-'))
+    dirs.push(dir)
+    const file = path.join(dir, 'gaffer.yml')
+    await writeFile(file, 'qualityThreshold: 120\nrequiredApprovals: two\nowner: [maya]\nnotifications: { slack: https://hooks.slack.com/x }\n')
+
+    const result = await gaffer('validate', file)
+
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('4 problems')
+    expect(result.stderr).toContain(`${file}: qualityThreshold: must be a whole number from 0 to 100`)
+    expect(result.stderr).toContain(`${file}: requiredApprovals: must be a whole number from 0 to 10`)
+    expect(result.stderr).toContain(`${file}: owner: is not a setting; remove it (the settings are owners, approvers,`)
+    expect(result.stderr).toContain(`${file}: notifications.slack: is not a field of notifications; remove it`)
+  })
+
+  it('accepts a valid settings file, says what it sets and what it extends, exit 0', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-settings-'))
+    dirs.push(dir)
+    const file = path.join(dir, 'gaffer.yml')
+    await writeFile(file, '_extends: .github\nowners: [maya]\nnotifications:\n  events: [needs-human]\n')
+
+    const result = await gaffer('validate', file)
+
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`${file} is valid; it sets owners, notifications`)
+    expect(result.stdout).toContain('it extends .github')
+  })
+
+  it('warns of a channel GAFFER_NOTIFY does not define, and still accepts the file', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gaffer-settings-'))
+    dirs.push(dir)
+    const file = path.join(dir, 'gaffer.yml')
+    await writeFile(file, 'notifications:\n  channels: [ops, team-chat]\n')
+    const notify = JSON.stringify({ ops: { kind: 'webhook', url: 'https://ops.example.com/gaffer', secret: 'a-webhook-secret-0123456789' } })
+
+    const result = await runToEnd(process.execPath, ['src/cli/gaffer.ts', 'validate', file], { ...process.env, GAFFER_NOTIFY: notify })
+
+    expect(result.code).toBe(0)
+    expect(result.stderr).toContain(
+      `warning: ${file}: notifications.channels: "team-chat" is not a channel the operator defined in GAFFER_NOTIFY (ops)`,
+    )
+    expect(result.stderr).not.toContain('"ops" is not')
+  })
+
   it('says how to use it when the command is unknown', async () => {
     const result = await gaffer('frobnicate')
 

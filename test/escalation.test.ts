@@ -138,4 +138,37 @@ describe('escalation, approvals and commands (emulated GitHub, scripted model)',
     expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo', escalation_level: 2 })
     expect((await comments(number)).join('\n')).toContain('Escalated by gaffer to CEO (`ceo`): VP of Engineering left it unhandled for 2 heartbeats')
   })
+
+  // Last in this file: the settings file stays on the repository.
+  it("takes the escalation timeout and the owners to mention from the repository's .github/gaffer.yml", async () => {
+    await c.maya.repos.createOrUpdateFileContents({
+      owner: c.owner,
+      repo: c.repo,
+      path: '.github/gaffer.yml',
+      message: 'settings: escalate faster, to other owners',
+      content: Buffer.from('escalationTimeout: 1\nowners: [omar-owner]\n').toString('base64'),
+    })
+    await expect
+      .poll(
+        async () => (await c.db.pool.query('select settings_source from repositories where full_name = $1', [repository()])).rows[0]?.settings_source,
+        poll,
+      )
+      .toBe('repository')
+    const number = await outsiderIssue('Ignored faster', 'backend-engineer')
+    c.model.script({ toolCalls: [{ name: 'set_status', arguments: { status: 'blocked', reason: 'Need credentials.' } }] })
+    await run('backend-engineer')
+
+    await run('vp-engineering')
+    expect((await item(number))?.escalated_to).toBe('vp-engineering')
+    // One heartbeat left unhandled is enough now (the shipped agents set no timeout of their own).
+    await run('vp-engineering')
+    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'ceo' })
+    await run('ceo')
+    await run('ceo')
+
+    expect(await item(number)).toMatchObject({ status: 'blocked', escalated_to: 'humans' })
+    const said = (await comments(number)).join('\n')
+    expect(said).toContain('Escalated by gaffer to @omar-owner: CEO left it unhandled for 1 heartbeats')
+    expect(said).not.toContain('@maya')
+  })
 })

@@ -103,6 +103,38 @@ describe('notifications outside GitHub: a webhook, Slack and Telegram on a local
     })
   })
 
+  it("sends only the channels and events the repository's .github/gaffer.yml chose", async ({ onTestFinished: onCleanup }) => {
+    const content = Buffer.from('notifications:\n  channels: [ops]\n  events: [needs-approval]\n').toString('base64')
+    await c.maya.repos.createOrUpdateFileContents({ owner: c.owner, repo: c.repo, path: '.github/gaffer.yml', message: 'notify ops only', content })
+    await expect.poll(async () => (await state()).repositories.find((r) => r.repository === repository())?.settingsSource, poll).toBe('repository')
+    onCleanup(async () => {
+      const { data } = await c.maya.repos.getContent({ owner: c.owner, repo: c.repo, path: '.github/gaffer.yml' })
+      await c.maya.repos.deleteFile({
+        owner: c.owner,
+        repo: c.repo,
+        path: '.github/gaffer.yml',
+        message: 'notify everyone again',
+        sha: (data as { sha: string }).sha,
+      })
+      await expect
+        .poll(async () => (await state()).repositories.find((r) => r.repository === repository())?.settingsSource, poll)
+        .not.toBe('repository')
+    })
+
+    const number = await issue('Rename the widgets table', 'frontend-engineer')
+    c.model.script({ toolCalls: [{ name: 'request_approval', arguments: { summary: 'I want to rename widgets.' } }] })
+    await run('frontend-engineer')
+
+    await expect.poll(() => webhookAbout('needs-approval', number).length, poll).toBe(1)
+    const sends = await c.db.pool.query<{ channel: string }>(
+      `select s.channel from notification_sends s join notification_events e on e.id = s.event_id
+       where e.repository = $1 and (e.payload->>'number')::int = $2 order by s.channel`,
+      [repository(), number],
+    )
+    expect(sends.rows.map((row) => row.channel)).toEqual(['ops'])
+    expect(receiver.at(SLACK_PATH).filter((r) => r.body.includes(`#${number} `))).toEqual([])
+  })
+
   it('records the same event once: a second record of the move, or of a breaker trip, sends nothing more', async () => {
     // The first test's move, recorded again (as a second replica or a redelivered webhook would).
     const [recorded] = (

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, unlink, wr
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { defaultFuses } from '../src/company/fuses.ts'
+import { fallbackSettings } from '../src/config/fallback-settings.ts'
 import { pathRefusal } from '../src/company/repository-path.ts'
 import type { Octokit } from '../src/github/octokit.ts'
 import { createPermissionCache } from '../src/github/permissions.ts'
@@ -224,8 +224,7 @@ describe('workspaces against the emulated GitHub', () => {
           pool: c.db.pool,
           log,
           rosters: { get: () => roster },
-          fuses: defaultFuses,
-          owners: [],
+          settings: { get: () => fallbackSettings({}) },
           permissionOf: createPermissionCache(),
           now: () => new Date(),
           botLogin: () => `${c.github.app.slug}[bot]`,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config/env.ts'
@@ -11,6 +12,7 @@ import { openDatabase } from '../store/open-database.ts'
 import { createPool, type Pool } from '../store/pool.ts'
 import { retryDeadDelivery } from '../store/webhook-deliveries.ts'
 import { doctorCommand } from './doctor-command.ts'
+import { validateSettings } from './validate-settings.ts'
 import { registerCommand, registerUsage } from './register-command.ts'
 
 const usage = `usage: gaffer <command>
@@ -22,6 +24,7 @@ const usage = `usage: gaffer <command>
                    credentials to .env:
                    ${registerUsage.replace(/\n/g, '\n  ')}
   validate [dir]   check the AGENTS.md files in dir (default: agents/) against GAFFER_RUNTIMES and print the org chart
+  validate <file>  check a repository's settings file (.github/gaffer.yml) and print each problem with its fix
   migrate          apply the SQL migrations to DATABASE_URL (or the embedded database)
   wake <slug>      run an agent's heartbeat now   [--repository owner/name] [--url http://127.0.0.1:3000]
   status           print agents and open items    [--url http://127.0.0.1:3000]
@@ -38,6 +41,7 @@ Every command reads .env in the working directory first, as npm start does; the 
 `
 
 async function validate(dir: string | undefined): Promise<number> {
+  if (dir !== undefined && (await stat(dir).catch(() => undefined))?.isFile()) return validateSettings(dir)
   const folder = path.resolve(dir ?? shippedAgentsDir)
   // Only the runtimes are read from the environment: validate needs no GitHub App or database.
   const { runtimes, problems } = loadRuntimes(process.env)

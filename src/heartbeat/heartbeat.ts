@@ -6,6 +6,7 @@ import { countRequests } from '../github/count-requests.ts'
 import type { EtagCache } from '../github/etag-cache.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { readItem } from '../github/read-item.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
@@ -102,8 +103,8 @@ export type HeartbeatDeps = {
   stopSignal?: AbortSignal
   /** Wakes an agent given work by a heartbeat's write (the owner of a parent whose last child finished, a manager told of a block). */
   wake?: (repository: string, agent: string) => void
-  /** Logins mentioned when a block reaches the humans. */
-  owners: string[]
+  /** Each repository's settings: its owners are mentioned when a block reaches the humans. */
+  settings: SettingsLookup
   /** The app's own login: only what it wrote carries a marker to believe. */
   botLogin: () => string
   /** Why model work cannot start now (the global model breaker is open); the heartbeat then claims nothing. */
@@ -492,7 +493,7 @@ async function workItem(
  * process left open are closed first, as failed, and their claims end with them.
  */
 export async function releaseExpired(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'leaseMs' | 'metrics'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'maxAttempts' | 'rosters' | 'settings' | 'wake' | 'botLogin' | 'leaseMs' | 'metrics'>,
   options: { closeRuns?: boolean } = {},
 ): Promise<ReturnedItem[]> {
   if (options.closeRuns) {
@@ -510,7 +511,7 @@ export async function releaseExpired(
  * again on the next pass.
  */
 async function mirrorReleased(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'metrics'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'octokitFor' | 'rosters' | 'settings' | 'wake' | 'botLogin' | 'metrics'>,
   returned: readonly ReturnedItem[],
 ): Promise<void> {
   for (const item of returned) {
@@ -525,7 +526,7 @@ async function mirrorReleased(
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
 async function mirrorReturned(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'owners' | 'wake' | 'botLogin' | 'metrics'>,
+  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'settings' | 'wake' | 'botLogin' | 'metrics'>,
   octokit: Octokit,
   item: ReturnedItem,
 ): Promise<void> {

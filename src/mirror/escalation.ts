@@ -1,5 +1,6 @@
 import { agentLabel, NEEDS_HUMAN_LABEL } from '../company/labels.ts'
 import type { Octokit } from '../github/octokit.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { Roster } from '../roster/roster.ts'
@@ -27,21 +28,23 @@ export function escalationDepsFor(
     pool: Pool
     log?: Logger | undefined
     rosters: { get(repository: string): Roster }
-    owners: string[]
+    settings: SettingsLookup
     wake?: ((repository: string, agent: string) => void) | undefined
     botLogin: () => string
     metrics?: Metrics | undefined
   },
   repository: string,
 ): RepositoryEscalationDeps {
-  const { pool, log, owners, wake, botLogin, metrics } = deps
-  return { pool, log, roster: deps.rosters.get(repository), owners, wake, botLogin, metrics }
+  const { pool, log, wake, botLogin, metrics } = deps
+  return { pool, log, roster: deps.rosters.get(repository), owners: deps.settings.get(repository).owners, wake, botLogin, metrics }
 }
 
 const HUMANS = 'humans'
 
 function mentionOwners(owners: string[]): string {
-  return owners.length > 0 ? owners.map((login) => `@${login}`).join(' ') : 'the owners of this company (set GAFFER_OWNERS to have them mentioned)'
+  return owners.length > 0
+    ? owners.map((login) => `@${login}`).join(' ')
+    : 'the owners of this company (set owners in .github/gaffer.yml or GAFFER_OWNERS to have them mentioned)'
 }
 
 /** Who an item's block is with now: the agent it was escalated to, else the owner's manager. */

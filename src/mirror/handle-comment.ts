@@ -21,11 +21,10 @@ import { getWorkItem, recordLabels, type WorkItem } from '../store/work-items.ts
 import { blockItem, escalationDepsFor, unblockItem } from './escalation.ts'
 import { syncGate } from './quality-gate.ts'
 import type { MirrorDeps } from './sync-item.ts'
+import { isApprover } from '../config/repository-settings.ts'
 import { moveItem } from './move-item.ts'
 
 export type CommentDeps = MirrorDeps & {
-  owners: string[]
-  approvers: string[]
   permissionOf: PermissionOf
   botLogin: () => string
   /** Replies to one author per repository and minute; the default is REPLIES_PER_AUTHOR_PER_MINUTE. */
@@ -122,7 +121,7 @@ export async function handleNewComment(deps: CommentDeps, octokit: Octokit, comm
       login: comment.author.login,
       isBot,
       access: await access(),
-      isApprover: deps.approvers.includes(comment.author.login),
+      isApprover: isApprover(deps.settings.get(comment.repository), comment.author.login),
       authoredPullRequest: current.kind === 'pull' && current.author === comment.author.login,
     }
     const allowed = mayRun(command.name, actor)

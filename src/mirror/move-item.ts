@@ -7,7 +7,8 @@ import type { Logger } from '../log.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
 import { compareAndSetStatus, markClosed, recordLabels } from '../store/work-items.ts'
-import type { NotificationSelection } from '../config/notify-channels.ts'
+import { notificationSelection } from '../config/notification-selection.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import { itemEventsOf, recordItemEvents } from '../notify/record-item-events.ts'
 import { resumeParentOf } from './resume-parent.ts'
 
@@ -18,8 +19,8 @@ export type MoveDeps = {
   wake?: ((repository: string, agent: string) => void) | undefined
   /** The app's own login: its status comment is the one it wrote, never one someone planted. */
   botLogin: () => string
-  /** Which notification channels and events a repository chose (its `.github/gaffer.yml`); everything to every channel without it. */
-  notificationsFor?: ((repository: string) => NotificationSelection) | undefined
+  /** Each repository's settings: which notification channels and events it chose (`.github/gaffer.yml`); everything to every channel without them. */
+  settings?: SettingsLookup | undefined
 }
 
 /** An item as the caller last saw it; `status` is where the move starts from. */
@@ -117,7 +118,7 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
   })
   // Beside the audit row: the outbox row a notification is sent from, never the send itself.
   const events = itemEventsOf({ from, to, labelsBefore: item.labels, added: options.add ?? [] })
-  if (events.length > 0) await recordItemEvents(deps, item, events, deps.notificationsFor?.(item.repository))
+  if (events.length > 0) await recordItemEvents(deps, item, events, deps.settings && notificationSelection(deps.settings.get(item.repository)))
   if (to === 'done') await resumeParentOf(deps, octokit, item.repository, item.number)
   return { ok: true, from, to, labels }
 }

@@ -6,6 +6,7 @@ import { httpStatus, splitRepository, type Octokit } from '../github/octokit.ts'
 import { markReconciled, upsertRepository } from '../store/repositories.ts'
 import { deleteWorkItem, listOpenItems } from '../store/work-items.ts'
 import { readItem } from '../github/read-item.ts'
+import type { SettingsRegistry } from './settings-registry.ts'
 import { syncItem, type MirrorDeps } from './sync-item.ts'
 import { resumeOrphanedParents } from './resume-parent.ts'
 
@@ -20,7 +21,7 @@ export type ReconcileResult = { repository: string; open: number; healed: number
  * event whose webhook was lost is caught up.
  */
 export async function reconcileRepository(
-  deps: MirrorDeps,
+  deps: MirrorDeps & { settings: SettingsRegistry },
   octokit: Octokit,
   repository: { fullName: string; defaultBranch: string; installationId: number },
   etags: EtagCache = createEtagCache(),
@@ -29,6 +30,7 @@ export async function reconcileRepository(
   const { owner, repo } = splitRepository(fullName)
   await upsertRepository(deps.pool, repository)
   await deps.rosters.reload(octokit, repository)
+  await deps.settings.reload(octokit, repository)
 
   // Page by page with conditional requests: an unchanged page answers 304 and costs no rate limit.
   const seen = new Set<number>()

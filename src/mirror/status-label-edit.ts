@@ -7,6 +7,7 @@ import { appendAudit } from '../store/audit-log.ts'
 import { getWorkItem, recordLabels } from '../store/work-items.ts'
 import { blockItem, escalationDepsFor, unblockItem } from './escalation.ts'
 import type { CommentDeps } from './handle-comment.ts'
+import { isApprover } from '../config/repository-settings.ts'
 import { moveItem } from './move-item.ts'
 
 export type StatusLabelEdit = {
@@ -41,7 +42,7 @@ export async function handleStatusLabelEdit(deps: CommentDeps, octokit: Octokit,
     login,
     isBot: edit.sender.type === 'Bot' || login.endsWith('[bot]'),
     access: await deps.permissionOf(octokit, item.repository, login),
-    isApprover: deps.approvers.includes(login),
+    isApprover: isApprover(deps.settings.get(item.repository), login),
     authoredPullRequest: false,
   }
   const decision = decideStatusEdit({ kind: item.kind, from: item.status, to, actor })

@@ -8,6 +8,7 @@ import { mostAdvanced, statusesIn, statusLabel } from '../company/labels.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { changeLabels } from '../github/writes.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { appendAudit } from '../store/audit-log.ts'
@@ -22,6 +23,8 @@ export type MirrorDeps = {
   pool: Pool
   log: Logger
   rosters: RosterRegistry
+  /** Each repository's settings (`.github/gaffer.yml`, else the environment's), reloaded with its roster. */
+  settings: SettingsLookup
   /** Wakes an agent that was just given work, without waiting for its cron. */
   wake?: (repository: string, agent: string) => void
   now?: () => Date

@@ -31,8 +31,11 @@ export const AgentFrontMatter = z.strictObject({
   tools: z.array(z.string(), { error: 'must be a list of tool names, e.g. tools: [comment, set_status]' }).default([]),
   maxConcurrent: z.int().min(1).max(20).default(1),
   maxTurns: z.int().min(1).max(50).default(8),
-  /** A report's escalation this agent leaves unhandled for this many of its heartbeats moves up by itself. */
-  escalationTimeout: z.int().min(1).max(100).default(2),
+  /**
+   * A report's escalation this agent leaves unhandled for this many of its heartbeats moves
+   * up by itself; absent, the repository's `escalationTimeout` setting (default 2) applies.
+   */
+  escalationTimeout: z.int().min(1).max(100).optional(),
   /**
    * How the agent works an item: `chat` (the model loop) or the name of a CLI runtime
    * the operator defined in GAFFER_RUNTIMES; a repository can only name one, never define it.

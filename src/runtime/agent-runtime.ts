@@ -1,5 +1,5 @@
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions'
-import type { Fuses } from '../company/fuses.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import { transition, type StatusEvent } from '../company/status-machine.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { Octokit } from '../github/octokit.ts'
@@ -20,11 +20,12 @@ import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import { recordSpend } from '../store/budgets.ts'
 import { recordBudgetPause } from '../notify/record-budget-pause.ts'
+import { notificationSelection } from '../config/notification-selection.ts'
 import { finishChatTranscript, recordChatProgress, startChatTranscript } from '../store/chat-transcripts.ts'
 import { clearFailures, recordFailure } from '../store/item-context.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
-import { loadItemContext, type CommentAccess } from './load-item-context.ts'
+import { loadItemContext } from './load-item-context.ts'
 import { itemMessage, systemPrompt } from './prompt.ts'
 import { createToolContext, ToolRefusal, type Tool, type ToolContext, type ToolEnvironment } from './tool.ts'
 import { offeredTools } from './tools/index.ts'
@@ -38,10 +39,9 @@ export type RuntimeDeps = {
   model: ModelClient
   defaultModel: string
   prices: Record<string, Price>
-  fuses: Fuses
-  owners: string[]
+  /** Each repository's settings (`.github/gaffer.yml`, else the environment's): owners, fuses, comment access. */
+  settings: SettingsLookup
   permissionOf: PermissionOf
-  commentAccess: CommentAccess
   botLogin: () => string
   now: () => Date
   wake?: (repository: string, agent: string) => void
@@ -118,11 +118,11 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
     item: ctx.item(),
     botLogin: deps.botLogin(),
     permissionOf: deps.permissionOf,
-    commentAccess: deps.commentAccess,
+    commentAccess: deps.settings.get(repository).commentAccess,
   })
   const itemText = itemMessage({ item: ctx.item(), comments: context.comments, children: context.children })
   const messages: ChatCompletionMessageParam[] = [
-    { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: deps.owners }) },
+    { role: 'system', content: systemPrompt({ agent, roster, repository, goalChain: context.goalChain, owners: ctx.owners }) },
     { role: 'user', content: session.preface ? `${session.preface}\n\n${itemText}` : itemText },
   ]
   const result: WorkResult = { tokens: 0, costUsd: 0 }
@@ -166,8 +166,8 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
       let overCap = false
       for (const [index, call] of calls.entries()) {
         let answer: string
-        if (index >= deps.fuses.maxToolCallsPerTurn) {
-          answer = `refused: more than ${deps.fuses.maxToolCallsPerTurn} tool calls in one turn`
+        if (index >= ctx.fuses.maxToolCallsPerTurn) {
+          answer = `refused: more than ${ctx.fuses.maxToolCallsPerTurn} tool calls in one turn`
           overCap = true
         } else {
           const dispatched = await dispatch(tools, ctx, call, log)
@@ -182,7 +182,7 @@ async function runTurns(deps: RuntimeDeps, session: ModelSession, run: { log: Lo
       if (overCap && ctx.item().status === 'in-progress') {
         await ctx.setStatus(
           'request_approval',
-          approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${deps.fuses.maxToolCallsPerTurn}.`),
+          approvalNote(ctx, `${agent.name} asked for ${calls.length} actions in one turn; the limit is ${ctx.fuses.maxToolCallsPerTurn}.`),
         )
       }
       if (!session.keepGoing(ctx.item())) {
@@ -312,7 +312,7 @@ async function dispatch(tools: Map<string, Tool>, ctx: ToolContext, call: Call, 
 
 /** Three identical model failures on one item block it with the error (SPEC §7); fewer leave it to be retried. */
 export async function tripCircuitBreaker(
-  deps: Pick<RuntimeDeps, 'pool' | 'owners' | 'wake' | 'botLogin' | 'maxIdenticalFailures'> & Pick<ToolEnvironment, 'rosters'>,
+  deps: Pick<RuntimeDeps, 'pool' | 'settings' | 'wake' | 'botLogin' | 'maxIdenticalFailures'> & Pick<ToolEnvironment, 'rosters'>,
   work: { agent: Agent; item: ItemHandle; octokit: Octokit },
   error: unknown,
 ): Promise<void> {
@@ -342,7 +342,12 @@ function failures(error: unknown): string {
 }
 
 /** Adds the run's cost to the agent's month; warns once at 80% and pauses the agent at 100%. */
-export async function chargeBudget(deps: Pick<RuntimeDeps, 'pool' | 'now'>, ctx: ToolContext, costUsd: number, log: Logger): Promise<void> {
+export async function chargeBudget(
+  deps: Pick<RuntimeDeps, 'pool' | 'now' | 'settings'>,
+  ctx: ToolContext,
+  costUsd: number,
+  log: Logger,
+): Promise<void> {
   const monthlyUsd = ctx.agent.budget.monthlyUsd
   const spend = await recordSpend(deps.pool, ctx.repository, ctx.agent.slug, costUsd, monthlyUsd, deps.now())
   if (!spend.warnNow && !spend.pausedNow) return
@@ -368,6 +373,6 @@ export async function chargeBudget(deps: Pick<RuntimeDeps, 'pool' | 'now'>, ctx:
       number: ctx.item().number,
       now: deps.now(),
     }
-    await recordBudgetPause({ pool: deps.pool, log }, pause)
+    await recordBudgetPause({ pool: deps.pool, log }, pause, notificationSelection(deps.settings.get(ctx.repository)))
   }
 }

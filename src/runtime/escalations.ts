@@ -1,6 +1,7 @@
 import type { EscalationHook, WorkResult } from '../heartbeat/heartbeat.ts'
 import { describeModelFailure } from '../llm/model-breaker-rules.ts'
 import { createItemHandle } from '../heartbeat/item-handle.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import { escalateItem, escalationDepsFor, escalationHolder } from '../mirror/escalation.ts'
@@ -29,7 +30,8 @@ export type EscalationHandlerDeps = {
   pool: Pool
   log: Logger
   rosters: RosterRegistry
-  owners: string[]
+  /** Each repository's settings: its owners, and the escalation timeout of agents that set none. */
+  settings: SettingsLookup
   wake?: (repository: string, agent: string) => void
   botLogin: () => string
   metrics?: Metrics | undefined
@@ -57,11 +59,12 @@ export function createEscalationHandler(deps: EscalationHandlerDeps): Escalation
     if (paused !== undefined) return { ...total, modelPaused: paused }
     const octokit = await github()
     const escalation = escalationDepsFor(deps, repository)
+    const timeout = agent.escalationTimeout ?? deps.settings.get(repository).escalationTimeout
     for (const { item, handledRuns } of blocks) {
       if (signal.aborted) break
       total.handled = (total.handled ?? 0) + 1
       const log = deps.log.child({ agent: agent.slug, item: `${repository}#${item.number}`, run: runId })
-      if (handledRuns >= agent.escalationTimeout) {
+      if (handledRuns >= timeout) {
         log.info({ handledRuns }, 'escalation timed out; moving it up')
         await escalateItem(escalation, octokit, item, {
           by: 'gaffer',

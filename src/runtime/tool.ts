@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { Fuses } from '../company/fuses.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import type { StatusEvent } from '../company/status-machine.ts'
 import type { Octokit } from '../github/octokit.ts'
 import type { ItemHandle } from '../heartbeat/item-handle.ts'
@@ -65,8 +66,8 @@ export type ToolEnvironment = {
   pool: Pool
   log: Logger
   rosters: { get(repository: string): Roster }
-  fuses: Fuses
-  owners: string[]
+  /** Each repository's settings: its owners and fuses apply to its runs. */
+  settings: SettingsLookup
   permissionOf: PermissionOf
   now(): Date
   wake?: ((repository: string, agent: string) => void) | undefined
@@ -100,8 +101,8 @@ export function createToolContext(
     pool: env.pool,
     log: work.log,
     runId: work.runId,
-    fuses: env.fuses,
-    owners: env.owners,
+    fuses: env.settings.get(repository).fuses,
+    owners: env.settings.get(repository).owners,
     permissionOf: env.permissionOf,
     now: env.now,
     // The run's status writer refreshes the handle after each move.
@@ -112,6 +113,7 @@ export function createToolContext(
       pool: env.pool,
       log: env.log,
       rosters: env.rosters as PullDeps['rosters'],
+      settings: env.settings,
       permissionOf: env.permissionOf,
       now: env.now,
       botLogin: env.botLogin,

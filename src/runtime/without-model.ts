@@ -2,7 +2,7 @@ import { GOAL_LABEL } from '../company/labels.ts'
 import { transition } from '../company/status-machine.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import { assignTasks, openTasks } from '../company/task-list.ts'
-import type { Fuses } from '../company/fuses.ts'
+import type { SettingsLookup } from '../config/repository-settings.ts'
 import type { PermissionOf } from '../github/permissions.ts'
 import type { WorkHook } from '../heartbeat/heartbeat.ts'
 import type { Logger } from '../log.ts'
@@ -25,8 +25,7 @@ export function createWorkWithoutModel(deps: {
   pool: Pool
   log: Logger
   rosters: RosterRegistry
-  fuses: Fuses
-  owners: string[]
+  settings: SettingsLookup
   permissionOf: PermissionOf
   now: () => Date
   wake?: (repository: string, agent: string) => void

@@ -13,6 +13,19 @@ export type EmulatedGitHub = {
   repository: string
   maintainer: DemoPerson
   outsider: DemoPerson
+  /** Only with `tenants`: another repository of the same installation, and another organization with its own. */
+  tenants?: EmulatedTenants
+}
+
+/**
+ * Companies beside the demo repository, for tests that two of them never mix: `sibling` is
+ * a second repository of the demo organization (the same installation), `other` the one
+ * repository of a second organization, which installed the app separately. The maintainer
+ * administers both organizations; the outsider belongs to neither.
+ */
+export type EmulatedTenants = {
+  sibling: string
+  other: { organization: string; repository: string; installationId: number }
 }
 
 /** What an App registered on the emulated GitHub may be given instead of app.yml's permissions and events. */
@@ -29,6 +42,7 @@ export async function startEmulatedGitHub(options: {
   webhookUrl: string
   port?: number
   registration?: EmulatedAppRegistration
+  tenants?: boolean
 }): Promise<EmulatedGitHub> {
   const manifest = await readAppManifest()
   const organization = 'demo-company'
@@ -39,6 +53,11 @@ export async function startEmulatedGitHub(options: {
   const webhookSecret = randomBytes(20).toString('hex')
   const maintainer: DemoPerson = { login: 'maya', token: `gho_${randomBytes(18).toString('hex')}`, access: 'write' }
   const outsider: DemoPerson = { login: 'oscar', token: `gho_${randomBytes(18).toString('hex')}`, access: 'none' }
+  const tenants: EmulatedTenants | undefined = options.tenants
+    ? { sibling: `${organization}/gadgets`, other: { organization: 'other-company', repository: 'other-company/gears', installationId: 2 } }
+    : undefined
+  const [, siblingName] = (tenants?.sibling ?? '/').split('/')
+  const [, otherName] = (tenants?.other.repository ?? '/').split('/')
 
   const emulator = await createEmulator({
     service: 'github',
@@ -53,8 +72,19 @@ export async function startEmulatedGitHub(options: {
           { login: maintainer.login, name: 'Maya Maintainer', email: 'maya@demo.invalid' },
           { login: outsider.login, name: 'Oscar Outsider', email: 'oscar@demo.invalid' },
         ],
-        orgs: [{ login: organization, name: 'Demo Company', members: [{ login: maintainer.login, role: 'admin' }] }],
-        repos: [{ owner: organization, name: 'widgets', description: 'A demo repository run by Gaffer', auto_init: true }],
+        orgs: [
+          { login: organization, name: 'Demo Company', members: [{ login: maintainer.login, role: 'admin' }] },
+          ...(tenants ? [{ login: tenants.other.organization, name: 'Other Company', members: [{ login: maintainer.login, role: 'admin' }] }] : []),
+        ],
+        repos: [
+          { owner: organization, name: 'widgets', description: 'A demo repository run by Gaffer', auto_init: true },
+          ...(tenants
+            ? [
+                { owner: organization, name: siblingName!, description: 'A second repository of the demo company', auto_init: true },
+                { owner: tenants.other.organization, name: otherName!, description: 'The repository of another company', auto_init: true },
+              ]
+            : []),
+        ],
         apps: [
           {
             app_id: appId,
@@ -64,7 +94,12 @@ export async function startEmulatedGitHub(options: {
             events: [...(options.registration?.events ?? manifest.default_events), 'installation', 'installation_repositories'],
             webhook_url: options.webhookUrl,
             webhook_secret: webhookSecret,
-            installations: [{ installation_id: installationId, account: organization, repository_selection: 'all' }],
+            installations: [
+              { installation_id: installationId, account: organization, repository_selection: 'all' },
+              ...(tenants
+                ? [{ installation_id: tenants.other.installationId, account: tenants.other.organization, repository_selection: 'all' }]
+                : []),
+            ],
           },
         ],
       },
@@ -80,5 +115,6 @@ export async function startEmulatedGitHub(options: {
     repository,
     maintainer,
     outsider,
+    ...(tenants ? { tenants } : {}),
   }
 }

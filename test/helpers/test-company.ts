@@ -45,9 +45,9 @@ export type TestCompany = {
  * The emulated GitHub of the sandbox, a fresh database and (once `startApp` runs) a
  * Gaffer replica receiving the emulator's signed webhooks on a fixed port.
  */
-export async function createTestCompany(registration?: EmulatedAppRegistration): Promise<TestCompany> {
+export async function createTestCompany(options: { registration?: EmulatedAppRegistration; tenants?: boolean } = {}): Promise<TestCompany> {
   const port = await freePort()
-  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, registration })
+  const github = await startEmulatedGitHub({ webhookUrl: `http://127.0.0.1:${port}${WEBHOOK_PATH}`, ...options })
   const db = await createTestDatabase()
   const [owner, repo] = github.repository.split('/') as [string, string]
   const company: TestCompany = {
@@ -104,9 +104,19 @@ export async function fileOnGitHub(company: TestCompany, branch: string, file: s
   }
 }
 
-/** Comments as one of the demo people and waits until Gaffer has processed the comment's webhook. */
-export async function commentAs(company: TestCompany, who: 'maya' | 'oscar', number: number, body: string): Promise<number> {
-  const { data } = await company[who].issues.createComment({ owner: company.owner, repo: company.repo, issue_number: number, body })
+/**
+ * Comments as one of the demo people and waits until Gaffer has processed the comment's
+ * webhook; on the demo repository unless `repository` names another (`c.github.tenants`).
+ */
+export async function commentAs(
+  company: TestCompany,
+  who: 'maya' | 'oscar',
+  number: number,
+  body: string,
+  repository: string = company.github.repository,
+): Promise<number> {
+  const [owner, repo] = repository.split('/') as [string, string]
+  const { data } = await company[who].issues.createComment({ owner, repo, issue_number: number, body })
   const processed = async () =>
     (await company.db.pool.query('select 1 from webhook_deliveries where processed_at is not null and payload @> $1', [{ comment: { id: data.id } }]))
       .rowCount
@@ -201,6 +211,11 @@ export type UseTestCompanyOptions = {
   perTest?: boolean
   /** The App's permissions and events on the emulated GitHub, instead of app.yml's. */
   registration?: EmulatedAppRegistration
+  /**
+   * Two more companies on the emulated GitHub (`c.github.tenants`): a second repository of
+   * the same installation and a second organization with its own installation.
+   */
+  tenants?: boolean
 }
 
 export type UsedTestCompany = TestCompany & {
@@ -230,7 +245,7 @@ export function useTestCompany(options: UseTestCompanyOptions = {}): UsedTestCom
   setUp(async () => {
     const { whenIdle, delayMs, ...modelSettings } = options.model === true ? {} : (options.model ?? {})
     if (options.model) model = await startScriptedModel({ whenIdle, delayMs })
-    company = await createTestCompany(options.registration)
+    company = await createTestCompany({ registration: options.registration, tenants: options.tenants })
     if (options.proxy) proxy = await startGitHubProxy(company.github.url, options.proxy === true ? undefined : options.proxy)
     if (options.app === false) return
     const app = typeof options.app === 'function' ? await options.app() : (options.app ?? {})
@@ -302,13 +317,15 @@ export async function labeledPayload(
 
 /**
  * A pull request as a person opens one: a branch from main with one commit (made by maya,
- * who may push; the emulated GitHub has no forks), opened by `by`. Returns its number.
+ * who may push; the emulated GitHub has no forks), opened by `by`, on the demo repository
+ * unless `repository` names another (`c.github.tenants`). Returns its number.
  */
 export async function openPullRequest(
   company: TestCompany,
-  pull: { by: 'maya' | 'oscar'; branch: string; title: string; body?: string },
+  pull: { by: 'maya' | 'oscar'; branch: string; title: string; body?: string; repository?: string },
 ): Promise<number> {
-  const at = { owner: company.owner, repo: company.repo }
+  const [owner, repo] = (pull.repository ?? company.github.repository).split('/') as [string, string]
+  const at = { owner, repo }
   const { data: main } = await company.maya.git.getRef({ ...at, ref: 'heads/main' })
   await company.maya.git.createRef({ ...at, ref: `refs/heads/${pull.branch}`, sha: main.object.sha })
   await company.maya.repos.createOrUpdateFileContents({

@@ -9,7 +9,7 @@ import { finishCliTranscript, startCliTranscript } from '../../store/cli-transcr
 import { clearFailures } from '../../store/item-context.ts'
 import { getRepository } from '../../store/repositories.ts'
 import { chargeBudget, tripCircuitBreaker } from '../agent-runtime.ts'
-import { loadItemContext, type CommentAccess } from '../load-item-context.ts'
+import { loadItemContext } from '../load-item-context.ts'
 import { cleanOutput } from '../output-hygiene.ts'
 import { itemMessage, systemPrompt } from '../prompt.ts'
 import { pullRequestText, type PullRequestView } from '../pull-request-text.ts'
@@ -34,7 +34,6 @@ export type CliWorkDeps = ToolEnvironment & {
   prices: Record<string, Price>
   maxIdenticalFailures: number
   permissionOf: PermissionOf
-  commentAccess: CommentAccess
   /** Where a runtime's named variables are read from (process.env). */
   hostEnv: Readonly<Record<string, string | undefined>>
   workspace: WorkspaceOps
@@ -218,10 +217,10 @@ async function buildPrompt(
     item: ctx.item(),
     botLogin: deps.botLogin(),
     permissionOf: deps.permissionOf,
-    commentAccess: deps.commentAccess,
+    commentAccess: deps.settings.get(ctx.repository).commentAccess,
   })
   return [
-    systemPrompt({ agent: ctx.agent, roster: ctx.roster, repository: ctx.repository, goalChain: context.goalChain, owners: deps.owners }),
+    systemPrompt({ agent: ctx.agent, roster: ctx.roster, repository: ctx.repository, goalChain: context.goalChain, owners: ctx.owners }),
     input.review
       ? cliReviewInstructions({ number: input.review.number, headRef: input.review.headRef, headSha: input.review.headSha })
       : cliInstructions(input),

@@ -216,6 +216,7 @@ function Operations({ state }) {
       rows=${state.repositories.map((r) => ({
         repository: r.repository,
         'agents from': r.rosterSource === 'repository' ? '.github/agents' : 'the shipped org',
+        'settings from': r.settingsSource === 'repository' ? '.github/gaffer.yml' : 'the environment',
         'last reconcile': ago(r.reconciledAt),
         // Every problem a repository reports (the roster's, its settings'): keys ending in Error.
         problems: Object.entries(r)

@@ -9,8 +9,12 @@
  * (default 12); BENCH_E2E_TASKS (default 200, about ten minutes with a 1 s model) sizes
  * the end-to-end run, BENCH_PARALLEL_TASKS (default 12) each parallel-work run.
  *
+ * The rate-limited run (`quota`) is sized by BENCH_QUOTA_ITEMS (default 40 items, plus 4
+ * late p0s), BENCH_QUOTA_HOUR_SECONDS (default 30: GitHub's hour in its clock) and
+ * BENCH_QUOTA_SCALE (default 0.05: the limits' counts scaled down with it).
+ *
  * `npm run bench -- claims heartbeats` runs only the sections named (ingest, claims,
- * heartbeats, parallel, e2e, dashboards, priority); no name runs them all.
+ * heartbeats, parallel, e2e, dashboards, priority, quota); no name runs them all.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -26,6 +30,7 @@ import { benchClaims, claimTableRows } from './claims.ts'
 import { benchHeartbeatRound } from './heartbeat-round.ts'
 import { benchIngest } from './ingest.ts'
 import { benchParallelRun, parallelTableRows } from './parallel.ts'
+import { benchQuotaRun, quotaTableRows } from './quota.ts'
 import { benchPriority } from './priority.ts'
 import { benchThroughput } from './throughput.ts'
 import { benchWorkspaceOverhead } from './workspace-overhead.ts'
@@ -38,7 +43,14 @@ if (!(Number.isInteger(tasks) && tasks > 0)) throw new Error('BENCH_E2E_TASKS mu
 const parallelTasks = Number(process.env.BENCH_PARALLEL_TASKS ?? 12)
 if (!(Number.isInteger(parallelTasks) && parallelTasks > 0)) throw new Error('BENCH_PARALLEL_TASKS must be a positive whole number of tasks')
 
-const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e', 'dashboards', 'priority'] as const
+const quotaItems = Number(process.env.BENCH_QUOTA_ITEMS ?? 40)
+if (!(Number.isInteger(quotaItems) && quotaItems > 0)) throw new Error('BENCH_QUOTA_ITEMS must be a positive whole number of items')
+const quotaHourMs = Number(process.env.BENCH_QUOTA_HOUR_SECONDS ?? 30) * 1000
+if (!(quotaHourMs >= 5_000)) throw new Error('BENCH_QUOTA_HOUR_SECONDS must be at least 5 seconds')
+const quotaScale = Number(process.env.BENCH_QUOTA_SCALE ?? 0.05)
+if (!(quotaScale > 0 && quotaScale <= 1)) throw new Error('BENCH_QUOTA_SCALE must be a number above 0 and at most 1')
+
+const sectionNames = ['ingest', 'claims', 'heartbeats', 'parallel', 'e2e', 'dashboards', 'priority', 'quota'] as const
 const asked = process.argv.slice(2)
 const unknown = asked.filter((name) => !(sectionNames as readonly string[]).includes(name))
 if (unknown.length > 0)
@@ -180,6 +192,22 @@ try {
     const priority = await inDatabase('priority', benchPriority)
     sections.push({ name: '8. priority', rows: priority.rows })
     raw.priority = priority.raw
+  }
+
+  if (runs('quota')) {
+    const run = (arbitration: boolean) => {
+      console.error(`rate-limited GitHub: ${quotaItems} items, 2 replicas, arbitration ${arbitration ? 'on' : 'off'}…`)
+      return inDatabase(`quota${arbitration ? 'on' : 'off'}`, (url) =>
+        benchQuotaRun(url, { arbitration, items: quotaItems, lateP0: 4, hourMs: quotaHourMs, scale: quotaScale }),
+      )
+    }
+    const on = await run(true)
+    const off = await run(false)
+    sections.push({
+      name: '9. rate-limited GitHub (shared quota vs Probot throttle alone)',
+      rows: quotaTableRows(on, off, { hourMs: quotaHourMs, scale: quotaScale }),
+    })
+    raw.quota = { on, off }
   }
 
   console.log(

@@ -9,6 +9,10 @@ import type { Row } from './stats.ts'
 const REQUESTS_PER_HOUR = 5_000
 const CONTENT_PER_MINUTE = 80
 const CONTENT_PER_HOUR = 500
+/** Probot's spacing of one installation's writes (GitHub's 1 s, the default), in seconds. */
+const WRITE_SPACING_S = 1
+/** Items worked at once: three specialists, two each (their maxConcurrent). */
+const ITEMS_AT_ONCE = 6
 /** How long a freshly started app is left alone before its idle memory is read. */
 const SETTLE_MS = 3_000
 
@@ -76,6 +80,13 @@ export async function benchThroughput(
     )
     const achieved = (completed / seconds) * 3600
     const modelCalls = per(model.requests.length)
+    // Issue 17 goal 5: what each bound alone would allow. The model: every item's calls take
+    // `modelDelayMs`, ITEMS_AT_ONCE at a time. Probot's throttle: one lane per installation.
+    const modelBound = modelCalls > 0 ? ITEMS_AT_ONCE / (modelCalls * (options.modelDelayMs / 1000)) : Infinity
+    const throttleBound = Math.min(
+      per(counts.writes) > 0 ? 1 / (per(counts.writes) * WRITE_SPACING_S) : Infinity,
+      per(counts.creating) > 0 ? 1 / (per(counts.creating) * 3 * WRITE_SPACING_S) : Infinity,
+    )
     return {
       throughput: [
         {
@@ -102,6 +113,12 @@ export async function benchThroughput(
           gaffer: per(counts.creating).toFixed(2),
           baseline: '-',
           note: 'POST of issues, comments, pulls, reviews',
+        },
+        {
+          measure: 'items/s bounds: model vs write throttle',
+          gaffer: `${modelBound.toFixed(2)} model`,
+          baseline: `${throttleBound.toFixed(2)} throttle`,
+          note: `model: ${ITEMS_AT_ONCE} items at once ÷ (${modelCalls.toFixed(2)} calls × ${options.modelDelayMs} ms); throttle: one installation lane, writes 1 s apart and content-creating ones 3 s`,
         },
         {
           measure: 'items/hour: GitHub ceiling vs achieved',
@@ -138,6 +155,8 @@ export async function benchThroughput(
         readsPerItem: per(counts.reads),
         writesPerItem: per(counts.writes),
         creatingPerItem: per(counts.creating),
+        modelBoundItemsPerSecond: modelBound,
+        throttleBoundItemsPerSecond: throttleBound,
         ceilingItemsPerHour: ceiling,
         achievedItemsPerHour: achieved,
         probotIdleRssMb: probotIdle.rssMb,

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { defaultQuotaSettings, type QuotaSettings } from './quota/quota-settings.ts'
 import type { ProbotOctokit } from 'probot'
 import type { Config, GitHubAppCredentials, ProcessRole } from './config/env.ts'
 import type { Fuses } from './company/fuses.ts'
@@ -44,6 +45,8 @@ export type GafferSettings = {
   wakePollMs: number
   /** The global model breaker: outage-like failures in a row that open it, and how often it probes once open. */
   modelBreaker: BreakerSettings
+  /** The quota shared by the replicas (SPEC §17); the model's concurrent limit comes from `parallel.modelMaxParallel`. */
+  quota: QuotaSettings
   /** How often a worker looks for items whose text changed and asks the model's judgment of their priority. */
   priorityPollMs: number
   /**
@@ -71,6 +74,7 @@ export const defaultSettings: GafferSettings = {
   wakes: true,
   wakePollMs: 1_000,
   modelBreaker: defaultBreakerSettings,
+  quota: defaultQuotaSettings,
   priorityPollMs: 5_000,
   priorityCooldownMs: 30 * 60_000,
   notify: defaultNotifySettings,
@@ -159,9 +163,24 @@ export function optionsFromConfig(
   | 'processRole'
   | 'agentsDir'
   | 'parallel'
+  | 'settings'
   | 'notify'
 > {
+  const limits = config.quota
   return {
+    settings: {
+      writeSpacingMs: limits.writeSpacingMs,
+      quota: {
+        ...defaultQuotaSettings,
+        enabled: limits.enabled,
+        github: { ...defaultQuotaSettings.github, contentPerMinute: limits.contentPerMinute, contentPerHour: limits.contentPerHour },
+        model: {
+          requestsPerMinute: limits.modelRequestsPerMinute,
+          tokensPerMinute: limits.modelTokensPerMinute,
+          concurrent: config.parallel.modelMaxParallel,
+        },
+      },
+    },
     ...(config.agentsDir !== undefined ? { agentsDir: config.agentsDir } : {}),
     processRole: config.processRole,
     parallel: config.parallel,

@@ -1,4 +1,6 @@
 import type { Server } from 'node:http'
+import type { WriteLanes } from './github/with-write-spacing.ts'
+import type { QuotaArbiter } from './quota/quota-arbiter.ts'
 import type { AddressInfo } from 'node:net'
 import type { Probot } from 'probot'
 import type { GafferOptions } from './gaffer-options.ts'
@@ -18,6 +20,9 @@ export type Gaffer = {
   heartbeats: Heartbeats
   /** The global model breaker; undefined without a model. */
   modelBreaker: ModelBreaker | undefined
+  /** The quota shared with the other replicas, and Probot's write lanes (one per installation). */
+  quota: QuotaArbiter
+  writeLanes: WriteLanes
   /** Sends recorded notifications; its rounds run on a timer, and a test may run one. */
   notifier: Notifier
   scheduledTasks(): string[]
@@ -79,6 +84,8 @@ export async function startWiredGaffer(wired: WiredGaffer, address: { port: numb
     deliveries,
     heartbeats,
     modelBreaker,
+    quota: wired.quota,
+    writeLanes: wired.writeLanes,
     notifier: wired.notifier,
     scheduledTasks: () => scheduler?.tasks() ?? [],
     reconcileAll: wired.reconcileAll,

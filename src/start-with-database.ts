@@ -21,7 +21,8 @@ export async function startWithDatabase(
   stops.add('database', database.stop)
   const pool = createPool(database.url)
   stops.add('pool', () => pool.end())
-  const gaffer = await startGaffer({ pool, log, ...optionsFromConfig(config), ...options })
+  const fromConfig = optionsFromConfig(config)
+  const gaffer = await startGaffer({ pool, log, ...fromConfig, ...options, settings: { ...fromConfig.settings, ...options.settings } })
   stops.add('gaffer', () => gaffer.stop())
   return gaffer
 }

@@ -8,12 +8,16 @@ import { createAppIdentity, type AppIdentity } from './github/app-identity.ts'
 import { createEtagCache } from './github/etag-cache.ts'
 import { observeRequests } from './github/observe-requests.ts'
 import { createPermissionCache } from './github/permissions.ts'
-import { withWriteSpacing } from './github/with-write-spacing.ts'
+import { withWriteSpacing, writeLanes, type WriteLanes } from './github/with-write-spacing.ts'
 import { releaseExpired } from './heartbeat/heartbeat.ts'
 import { createHeartbeats, type Heartbeats } from './heartbeat/heartbeats.ts'
 import { createScheduler, type Scheduler } from './heartbeat/scheduler.ts'
 import { createWakeRouter } from './heartbeat/wake-router.ts'
 import { createModelClient, hasModel } from './llm/model-client.ts'
+import { createQuotaArbiter, type QuotaArbiter } from './quota/quota-arbiter.ts'
+import { createGithubQuota } from './quota/github-quota.ts'
+import { createModelQuota } from './quota/model-quota.ts'
+import { withQuotaPriority } from './quota/quota-priority.ts'
 import { createModelBreaker, type ModelBreaker } from './llm/model-breaker.ts'
 import { defaultPrices } from './llm/prices.ts'
 import { REHEARSAL_NAME } from './llm/rehearsal/rehearsal-model.ts'
@@ -80,6 +84,10 @@ export type WiredGaffer = {
   events: EventStream
   /** This replica's Prometheus registry and the counters the parts above move. */
   metrics: Metrics
+  /** The quota shared with the other replicas (SPEC §17). */
+  quota: QuotaArbiter
+  /** Probot's write throttle lanes, one per installation. */
+  writeLanes: WriteLanes
   reconcileAll(): Promise<ReconcileResult[]>
   /**
    * The periodic heal, for this process's role: a web process asks GitHub for failed
@@ -113,18 +121,30 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     throw new Error(`${which} is invalid:\n${formatProblems(shipped.problems)}`)
   }
 
-  const metrics = createMetrics({ pool, log })
+  const modelConcurrent = options.parallel?.modelMaxParallel ?? DEFAULT_MODEL_MAX_PARALLEL
+  // One setting for the model's concurrent calls: the shared bucket's limit and this process's cap (work slots).
+  const quota = createQuotaArbiter({
+    pool,
+    log,
+    settings: { ...settings.quota, model: { ...settings.quota.model, concurrent: modelConcurrent } },
+  })
+  const metrics = createMetrics({ pool, log, quota })
   const identity = createAppIdentity()
+  const lanes = writeLanes(settings.writeSpacingMs)
   const probot = new Probot({
     appId: options.app.appId,
     privateKey: options.app.privateKey,
     secret: options.app.webhookSecret,
     baseUrl: options.githubApiUrl,
     log,
-    Octokit: observeRequests(withWriteSpacing(options.Octokit ?? ProbotOctokit, settings.writeSpacingMs), (request) => {
-      metrics.githubRequest(request)
-      identity.observe(request)
-    }),
+    Octokit: observeRequests(
+      withWriteSpacing(options.Octokit ?? ProbotOctokit, lanes),
+      (request) => {
+        metrics.githubRequest(request)
+        identity.observe(request)
+      },
+      createGithubQuota({ pool, log, arbiter: quota, onLimited: (installation) => metrics.githubRateLimited(installation) }),
+    ),
   })
   const botLogin = () => identity.botLogin()
   const octokitFor = async (repository: string) => {
@@ -151,12 +171,16 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           now,
           settings: settings.modelBreaker,
           probeModel: options.model.defaultModel,
-          model: createModelClient({
-            apiKey: options.model.apiKey,
-            baseUrl: options.model.baseUrl,
-            timeoutMs: options.model.timeoutMs ?? 120_000,
-            maxRetries: options.model.maxRetries ?? 3,
-          }),
+          model: createModelClient(
+            {
+              apiKey: options.model.apiKey,
+              baseUrl: options.model.baseUrl,
+              timeoutMs: options.model.timeoutMs ?? 120_000,
+              maxRetries: options.model.maxRetries ?? 3,
+            },
+            // A call holds its concurrent place at most as long as it can last, with every retry.
+            createModelQuota({ pool, arbiter: quota, holdMs: (options.model.timeoutMs ?? 120_000) * ((options.model.maxRetries ?? 3) + 1) + 60_000 }),
+          ),
         })
       : undefined
   const rehearsal = options.model?.rehearsal === true
@@ -239,7 +263,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
   const prices = options.prices ?? defaultPrices
   const slots = createWorkSlots({
     maxParallel: options.parallel?.maxParallel ?? defaultMaxParallel(cliRuntimes.length > 0),
-    modelMaxParallel: options.parallel?.modelMaxParallel ?? DEFAULT_MODEL_MAX_PARALLEL,
+    modelMaxParallel: modelConcurrent,
   })
   // The model an agent's work uses: its own or the default for chat, the runtime's for a CLI (or the runtime itself).
   const modelOf = (agent: Agent) =>
@@ -353,7 +377,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     },
   })
 
-  const reconcileAll = () => reconcileInstallations({ probot, mirror, etags })
+  // The sweep spends quota last (SPEC §17).
+  const reconcileAll = () => withQuotaPriority({ lane: 'sweep' }, () => reconcileInstallations({ probot, mirror, etags }))
   async function sweep(): Promise<void> {
     if (processRole !== 'worker') await intakeSweep()
     if (processRole !== 'web') {
@@ -410,6 +435,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     server,
     events,
     metrics,
+    quota,
+    writeLanes: lanes,
     reconcileAll,
     sweep,
   }

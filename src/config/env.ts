@@ -114,7 +114,15 @@ const EnvSchema = z.object({
   ),
   GAFFER_SANDBOX: optionalText.pipe(z.enum(['auto', 'none'], { error: 'must be auto (bubblewrap when installed) or none' }).optional()),
   GAFFER_MAX_PARALLEL: wholeNumber('GAFFER_MAX_PARALLEL=4 (items this process works at once, across all agents)'),
-  GAFFER_MODEL_MAX_PARALLEL: wholeNumber('GAFFER_MODEL_MAX_PARALLEL=8 (items this process works at once on one model)'),
+  GAFFER_MODEL_MAX_PARALLEL: wholeNumber('GAFFER_MODEL_MAX_PARALLEL=8 (concurrent calls to one model, shared by all replicas)'),
+  GAFFER_MODEL_REQUESTS_PER_MINUTE: wholeNumber("GAFFER_MODEL_REQUESTS_PER_MINUTE=500 (your model plan's requests a minute)"),
+  GAFFER_MODEL_TOKENS_PER_MINUTE: wholeNumber("GAFFER_MODEL_TOKENS_PER_MINUTE=200000 (your model plan's tokens a minute)"),
+  GAFFER_GITHUB_WRITE_SPACING_MS: wholeNumber('GAFFER_GITHUB_WRITE_SPACING_MS=1000 (GitHub asks for about a second between writes)', 0),
+  GAFFER_GITHUB_CONTENT_PER_MINUTE: wholeNumber('GAFFER_GITHUB_CONTENT_PER_MINUTE=80'),
+  GAFFER_GITHUB_CONTENT_PER_HOUR: wholeNumber('GAFFER_GITHUB_CONTENT_PER_HOUR=500'),
+  GAFFER_QUOTA: optionalText.pipe(
+    z.enum(['shared', 'off'], { error: "must be shared (quota buckets in Postgres, the default) or off (Probot's throttle alone)" }).optional(),
+  ),
   GAFFER_CLI_USD_PER_MINUTE: optionalText.refine((value) => value === undefined || /^[0-9]+(\.[0-9]+)?$/.test(value), {
     message: 'expected a price in USD per minute, e.g. GAFFER_CLI_USD_PER_MINUTE=0.05',
   }),
@@ -173,6 +181,18 @@ export type Config = {
   parallel: { maxParallel: number; modelMaxParallel: number }
   /** Channels notifications go to (GAFFER_NOTIFY), and the dashboard's address they link to (GAFFER_PUBLIC_URL). */
   notify: { channels: NotifyChannels; publicUrl: string | undefined }
+  /** The shared quota's limits and Probot's write spacing (docs/configuration.md#quota). */
+  quota: QuotaLimits
+}
+
+/** What the environment sets of the shared quota (SPEC §17); the model's concurrent calls are `parallel.modelMaxParallel`. */
+export type QuotaLimits = {
+  enabled: boolean
+  writeSpacingMs: number
+  contentPerMinute: number
+  contentPerHour: number
+  modelRequestsPerMinute: number | undefined
+  modelTokensPerMinute: number | undefined
 }
 
 /** `web` takes webhooks and serves the admin API; `worker` runs heartbeats and the sweep; `all` both. */
@@ -280,6 +300,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxParallel:
         e.GAFFER_MAX_PARALLEL === undefined ? defaultMaxParallel(Object.keys(cliRuntimes.runtimes).length > 0) : Number(e.GAFFER_MAX_PARALLEL),
       modelMaxParallel: e.GAFFER_MODEL_MAX_PARALLEL === undefined ? DEFAULT_MODEL_MAX_PARALLEL : Number(e.GAFFER_MODEL_MAX_PARALLEL),
+    },
+    quota: {
+      enabled: e.GAFFER_QUOTA !== 'off',
+      writeSpacingMs: e.GAFFER_GITHUB_WRITE_SPACING_MS === undefined ? 1_000 : Number(e.GAFFER_GITHUB_WRITE_SPACING_MS),
+      contentPerMinute: e.GAFFER_GITHUB_CONTENT_PER_MINUTE === undefined ? 80 : Number(e.GAFFER_GITHUB_CONTENT_PER_MINUTE),
+      contentPerHour: e.GAFFER_GITHUB_CONTENT_PER_HOUR === undefined ? 500 : Number(e.GAFFER_GITHUB_CONTENT_PER_HOUR),
+      modelRequestsPerMinute: e.GAFFER_MODEL_REQUESTS_PER_MINUTE === undefined ? undefined : Number(e.GAFFER_MODEL_REQUESTS_PER_MINUTE),
+      modelTokensPerMinute: e.GAFFER_MODEL_TOKENS_PER_MINUTE === undefined ? undefined : Number(e.GAFFER_MODEL_TOKENS_PER_MINUTE),
     },
     notify: { channels: e.GAFFER_NOTIFY ?? {}, publicUrl: e.GAFFER_PUBLIC_URL?.replace(/\/+$/, '') },
   }

@@ -16,27 +16,64 @@ export type ObservedRequest = {
   rateLimit: { resource: string; remaining: number } | undefined
 }
 
-type Headers = Record<string, string | number | undefined>
-type RequestOptions = { method: string; url: string; baseUrl?: string }
+export type ResponseHeaders = Record<string, string | number | undefined>
 
 /**
- * Probot's Octokit with a hook that reports every request once it has its answer (after
- * Probot's retries and throttle): who made it, its kind, the status and the rate limit
- * left. Which writes create content is the throttle plugin's own rule, so the `content`
- * kind counts exactly what Probot spaces out as content-creating.
+ * What stands between a request and GitHub besides Probot's throttle: the shared quota.
+ * `before` waits the request's turn; `after` learns from the answer and says whether a
+ * refused request (a rate-limit answer) is to be sent again once its turn comes back.
  */
-export function observeRequests(Octokit: typeof ProbotOctokit, observe: (request: ObservedRequest) => void): typeof ProbotOctokit {
+export type RequestGate = {
+  before(request: { installation: string; kind: RequestKind }): Promise<void>
+  after(answer: {
+    installation: string
+    kind: RequestKind
+    status: number | undefined
+    headers: ResponseHeaders | undefined
+    message: string
+  }): Promise<boolean>
+}
+
+type RequestOptions = { method: string; url: string; baseUrl?: string }
+
+/** A request refused for a limit is sent again at most this many times, each after its bucket's pause. */
+const LIMIT_RETRIES = 3
+
+/**
+ * Probot's Octokit with the one hook every request passes (outside Probot's retries and
+ * throttle): the gate asks for its turn before it is sent, and once it has its answer
+ * the gate learns from it and `observe` reports it (who made it, its kind, the status and
+ * the rate limit left). Which writes create content is the throttle plugin's own rule,
+ * so the `content` kind counts exactly what Probot spaces out as content-creating.
+ */
+export function observeRequests(
+  Octokit: typeof ProbotOctokit,
+  observe: (request: ObservedRequest) => void,
+  gate?: RequestGate,
+): typeof ProbotOctokit {
   return Octokit.plugin((octokit, options: { auth?: { installationId?: number | string } }) => {
     const installation = options.auth?.installationId === undefined ? 'app' : String(options.auth.installationId)
-    const report = (request: RequestOptions, status: number | undefined, headers: Headers | undefined) => {
-      const route = routeOf(request)
-      observe({ installation, kind: kindOf(request.method, route), status, route, rateLimit: rateLimitOf(headers) })
-    }
-    octokit.hook.after('request', (response, request) => report(request, response.status, response.headers as Headers))
-    octokit.hook.error('request', (error, request) => {
-      const response = (error as { response?: { status: number; headers: Headers } }).response
-      report(request, response?.status, response?.headers)
-      throw error
+    octokit.hook.wrap('request', async (request, requestOptions) => {
+      const { method } = requestOptions as RequestOptions
+      const route = routeOf(requestOptions as RequestOptions)
+      const kind = kindOf(method, route)
+      for (let attempt = 0; ; attempt += 1) {
+        await gate?.before({ installation, kind })
+        try {
+          const response = await request(requestOptions)
+          const headers = response.headers as ResponseHeaders
+          observe({ installation, kind, status: response.status, route, rateLimit: rateLimitOf(headers) })
+          await gate?.after({ installation, kind, status: response.status, headers, message: '' })
+          return response
+        } catch (error) {
+          const response = (error as { response?: { status: number; headers: ResponseHeaders } }).response
+          observe({ installation, kind, status: response?.status, route, rateLimit: rateLimitOf(response?.headers) })
+          const again = gate
+            ? await gate.after({ installation, kind, status: response?.status, headers: response?.headers, message: (error as Error).message ?? '' })
+            : false
+          if (!again || attempt >= LIMIT_RETRIES) throw error
+        }
+      }
     })
   }) as typeof ProbotOctokit
 }
@@ -52,7 +89,7 @@ function kindOf(method: string, route: string): RequestKind {
   return throttling.triggersNotification(route) ? 'content' : 'write'
 }
 
-function rateLimitOf(headers: Headers | undefined): ObservedRequest['rateLimit'] {
+function rateLimitOf(headers: ResponseHeaders | undefined): ObservedRequest['rateLimit'] {
   const remaining = Number(headers?.['x-ratelimit-remaining'])
   if (headers?.['x-ratelimit-remaining'] === undefined || !Number.isFinite(remaining)) return undefined
   return { resource: String(headers['x-ratelimit-resource'] ?? 'core'), remaining }

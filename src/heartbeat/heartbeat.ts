@@ -1,4 +1,7 @@
 import type { StatusEvent } from '../company/status-machine.ts'
+import { priorityIn } from '../company/labels.ts'
+import { itemQuotaPriority } from '../company/quota-rank.ts'
+import { withQuotaPriority } from '../quota/quota-priority.ts'
 import { countRequests } from '../github/count-requests.ts'
 import type { EtagCache } from '../github/etag-cache.ts'
 import type { Octokit } from '../github/octokit.ts'
@@ -398,7 +401,9 @@ async function workClaimedItem(
   let ending: { outcome: ItemRunOutcome; error: string | null } = { outcome: 'failed', error: 'the work ended without a result' }
   let result: WorkResult | undefined
   try {
-    const worked = await workItem(deps, claim)
+    // The item's GitHub requests and model calls wait for quota in its rank: p0 first, then by score (SPEC §17).
+    const rank = itemQuotaPriority({ priorityLabel: priorityIn(claim.item.labels), score: claim.item.priority_score })
+    const worked = await withQuotaPriority(rank, () => workItem(deps, claim))
     result = worked.result
     ending = worked.handedBack
       ? { outcome: 'handed-back', error: result.error ?? null }
@@ -425,23 +430,25 @@ async function workItem(
   const item = createItemHandle(deps.pool, claim.item)
   const log = claim.log.child({ item: `${repository}#${number}` })
   const writer = { ...deps, log }
-  // The winner moves the labels on GitHub in one request; if that fails, the claim goes back untouched.
-  try {
-    const moved = await moveItem(writer, octokit, { ...item.get(), status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug })
-    if (moved.ok) item.set({ ...item.get(), labels: moved.labels })
-  } catch (error) {
-    await handBackClaim(deps.pool, repository, number, lease.runId)
-    throw error
-  }
   const controller = new AbortController()
-  const onStop = () => controller.abort(new Error('Gaffer is stopping'))
-  deps.stopSignal?.addEventListener('abort', onStop)
+  // Renewed from the claim on: the claim's label write may wait for quota longer than a lease (SPEC §17).
   const renew = setInterval(() => {
     renewLease(deps.pool, repository, number, lease).then(
       (held) => held || controller.abort(new Error('the claim was lost')),
       () => {},
     )
   }, lease.leaseMs / 3)
+  // The winner moves the labels on GitHub in one request; if that fails, the claim goes back untouched.
+  try {
+    const moved = await moveItem(writer, octokit, { ...item.get(), status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug })
+    if (moved.ok) item.set({ ...item.get(), labels: moved.labels })
+  } catch (error) {
+    clearInterval(renew)
+    await handBackClaim(deps.pool, repository, number, lease.runId)
+    throw error
+  }
+  const onStop = () => controller.abort(new Error('Gaffer is stopping'))
+  deps.stopSignal?.addEventListener('abort', onStop)
   // Tools may change the item directly (blocking it, say), so the status is read back before each decision.
   const setStatus = async (event: StatusEvent, note?: string): Promise<boolean> => {
     const current = await item.refresh()

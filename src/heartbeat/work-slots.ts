@@ -6,8 +6,9 @@
  * order, so an agent with urgent work is not stuck behind one with routine work. A waiter
  * blocked only by its model's cap lets waiters on other models go ahead.
  *
- * The per-model cap is deliberately simple (one process, a count of items): the shared
- * model quota of SPEC §17 replaces it.
+ * The per-model cap is the shared quota's limit of concurrent calls on a model (one
+ * setting, GAFFER_MODEL_MAX_PARALLEL): the quota holds it across replicas call by call,
+ * this cap keeps one process from claiming more items than that limit could serve.
  */
 export type WorkSlots = {
   /**

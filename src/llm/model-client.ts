@@ -5,6 +5,14 @@ export type ModelSettings = { apiKey: string | undefined; baseUrl: string | unde
 
 export type ModelTurn = { message: ChatCompletion['choices'][number]['message']; promptTokens: number; completionTokens: number }
 
+/**
+ * The shared model quota (SPEC §17): asked before each call with an estimate of its
+ * tokens; `done` reports what the call really spent and gives back its concurrent place.
+ */
+export type ModelQuota = {
+  ask(request: { model: string; estimatedTokens: number; signal: AbortSignal }): Promise<{ done(spentTokens: number): Promise<void> }>
+}
+
 export type ModelClient = {
   complete(request: { model: string; messages: ChatCompletionMessageParam[]; tools: ChatCompletionTool[]; signal: AbortSignal }): Promise<ModelTurn>
 }
@@ -16,7 +24,7 @@ export type ModelClient = {
  * call, not at start: it is the largest one Gaffer uses (about 7 MB resident), and a
  * replica that only ingests webhooks or idles never needs it (docs/decisions.md).
  */
-export function createModelClient(settings: ModelSettings): ModelClient {
+export function createModelClient(settings: ModelSettings, quota?: ModelQuota): ModelClient {
   let client: Promise<OpenAI> | undefined
   const openClient = async () => {
     const { default: OpenAIClient } = await import('openai')
@@ -30,7 +38,16 @@ export function createModelClient(settings: ModelSettings): ModelClient {
   return {
     async complete({ model, messages, tools, signal }) {
       client ??= openClient()
-      const response = await (await client).chat.completions.create({ model, messages, ...(tools.length > 0 ? { tools } : {}) }, { signal })
+      const openai = await client
+      const turn = await quota?.ask({ model, estimatedTokens: estimateTokens(messages, tools), signal })
+      let spent = 0
+      let response: ChatCompletion
+      try {
+        response = await openai.chat.completions.create({ model, messages, ...(tools.length > 0 ? { tools } : {}) }, { signal })
+        spent = response.usage?.total_tokens ?? 0
+      } finally {
+        await turn?.done(spent)
+      }
       const choice = response.choices[0]
       if (!choice) throw new Error('the model server answered without a choice')
       return {
@@ -40,6 +57,11 @@ export function createModelClient(settings: ModelSettings): ModelClient {
       }
     },
   }
+}
+
+/** About four characters a token: enough to hold a call's place in a tokens-a-minute budget until the server says what it spent. */
+function estimateTokens(messages: ChatCompletionMessageParam[], tools: ChatCompletionTool[]): number {
+  return Math.ceil((JSON.stringify(messages).length + JSON.stringify(tools).length) / 4)
 }
 
 /** True when a model server is configured at all; without one, work that needs a model is blocked. */

@@ -1,4 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import type { QuotaArbiter } from '../quota/quota-arbiter.ts'
+import { listQuotaBuckets } from '../store/quota-buckets.ts'
 import type { GateDecision } from '../company/quality-gate.ts'
 import type { ObservedRequest } from '../github/observe-requests.ts'
 import type { Logger } from '../log.ts'
@@ -30,6 +32,8 @@ export type Metrics = {
   /** `paused`: refused without a call, the global model breaker being open. */
   modelCall(call: { repository: string; agent: string; model: string; outcome: 'ok' | 'failed' | 'paused' }): void
   githubRequest(request: ObservedRequest): void
+  /** GitHub refused a request for a rate limit (it is sent again once the pause ends). */
+  githubRateLimited(installation: string): void
   gateDecision(repository: string, conclusion: GateDecision['conclusion']): void
   escalation(repository: string, step: EscalationStep, to: string): void
   /** One send of a notification (SPEC §15): delivered, failed (tried again later), or failed for the last time. */
@@ -39,7 +43,7 @@ export type Metrics = {
   contentType: string
 }
 
-export function createMetrics(deps: { pool: Pool; log: Logger }): Metrics {
+export function createMetrics(deps: { pool: Pool; log: Logger; quota?: Pick<QuotaArbiter, 'waiting'> }): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'gaffer_' })
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
@@ -85,6 +89,39 @@ export function createMetrics(deps: { pool: Pool; log: Logger }): Metrics {
     labelNames: ['installation', 'resource'] as const,
     registers: [registry],
   })
+  const notModified = counter(
+    'github_not_modified_total',
+    'Conditional GitHub reads answered 304 Not Modified, by installation: free, they spend no rate limit (also in github_requests_total).',
+    ['installation'],
+  )
+  const limited = counter(
+    'github_rate_limited_total',
+    'GitHub answers that refused a request for a rate limit (403/429 with retry-after, a secondary limit, or no quota left), by installation.',
+    ['installation'],
+  )
+  new Gauge({
+    name: 'gaffer_quota_remaining',
+    help: 'What is left now of each shared quota bucket (all replicas): GitHub primary and content limits per installation, model limits per model.',
+    labelNames: ['bucket'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset()
+      try {
+        for (const row of await listQuotaBuckets(deps.pool)) this.set({ bucket: row.key }, row.remaining)
+      } catch (error) {
+        deps.log.warn({ err: error }, 'could not read quota buckets for /metrics')
+      }
+    },
+  })
+  new Gauge({
+    name: 'gaffer_quota_waiting',
+    help: "Asks of this replica waiting for shared quota now, by lane (urgent: people's actions and p0; heartbeat; sweep).",
+    labelNames: ['lane'] as const,
+    registers: [registry],
+    collect() {
+      for (const [lane, count] of Object.entries(deps.quota?.waiting() ?? {})) this.set({ lane }, count)
+    },
+  })
   const gate = counter('gate_decisions_total', 'Quality gate check runs posted, by repository and conclusion (success, failure, pending).', [
     'repository',
     'conclusion',
@@ -126,10 +163,12 @@ export function createMetrics(deps: { pool: Pool; log: Logger }): Metrics {
     },
     claim: (repository, agent) => claims.inc({ repository, agent }),
     modelCall: ({ repository, agent, model, outcome }) => modelCalls.inc({ repository, agent, model, outcome }),
-    githubRequest({ installation, kind, rateLimit: limit }) {
+    githubRequest({ installation, kind, rateLimit: limit, status }) {
       githubRequests.inc({ installation, kind })
+      if (status === 304) notModified.inc({ installation })
       if (limit) rateLimit.set({ installation, resource: limit.resource }, limit.remaining)
     },
+    githubRateLimited: (installation) => limited.inc({ installation }),
     gateDecision: (repository, conclusion) => gate.inc({ repository, conclusion }),
     escalation: (repository, step, to) => escalations.inc({ repository, step, to }),
     notification: (channel, event, outcome) => notifications.inc({ channel, event, outcome }),

@@ -1,5 +1,6 @@
 import type { Probot } from 'probot'
 import { childOnDemand } from '../child-on-demand.ts'
+import { withQuotaPriority } from '../quota/quota-priority.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import path from 'node:path'
@@ -63,7 +64,10 @@ export function createDeliveryProcessor(deps: {
     )
     renewal.unref()
     try {
-      await deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0])
+      // A delivery is someone's action (a command among them): its GitHub requests go first (SPEC §17).
+      await withQuotaPriority({ lane: 'urgent' }, () =>
+        deps.probot.receive({ id: delivery.deliveryId, name: delivery.event, payload: delivery.payload } as Parameters<Probot['receive']>[0]),
+      )
       await markDone(delivery)
       deps.metrics?.webhookProcessed(delivery.event, 'processed')
     } catch (error) {

@@ -1,5 +1,6 @@
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { readModelBreaker } from '../store/model-breaker.ts'
+import { countQuotaWaiters, listQuotaBuckets } from '../store/quota-buckets.ts'
 import { listDeadDeliveries } from '../store/webhook-deliveries.ts'
 import { listAgentRows } from '../store/agents.ts'
 import { listOpenEscalations } from '../store/escalations.ts'
@@ -26,21 +27,37 @@ export async function readState(
   model: { name: string | null; rehearsal: boolean } = { name: null, rehearsal: false },
   links: { githubWebUrl?: string } = {},
 ) {
-  const [breaker, repositories, agentRows, items, pendingApprovals, escalations, runRows, itemRuns, quality, dead, notifyCounts, notifyFailures] =
-    await Promise.all([
-      readModelBreaker(pool),
-      listRepositoryRows(pool),
-      listAgentRows(pool),
-      listOpenItemRows(pool),
-      listPendingApprovals(pool),
-      listOpenEscalations(pool),
-      listRecentRuns(pool, RECENT_RUNS),
-      listRecentItemRuns(pool, RECENT_RUNS),
-      qualityByAuthor(pool),
-      listDeadDeliveries(pool),
-      countNotifications(pool),
-      listNotificationFailures(pool),
-    ])
+  const [
+    breaker,
+    repositories,
+    agentRows,
+    items,
+    pendingApprovals,
+    escalations,
+    runRows,
+    itemRuns,
+    quality,
+    dead,
+    notifyCounts,
+    notifyFailures,
+    buckets,
+    waiting,
+  ] = await Promise.all([
+    readModelBreaker(pool),
+    listRepositoryRows(pool),
+    listAgentRows(pool),
+    listOpenItemRows(pool),
+    listPendingApprovals(pool),
+    listOpenEscalations(pool),
+    listRecentRuns(pool, RECENT_RUNS),
+    listRecentItemRuns(pool, RECENT_RUNS),
+    qualityByAuthor(pool),
+    listDeadDeliveries(pool),
+    countNotifications(pool),
+    listNotificationFailures(pool),
+    listQuotaBuckets(pool),
+    countQuotaWaiters(pool),
+  ])
   // What each run worked on, from its transcripts; the dashboard says what a heartbeat did.
   const runIds = runRows.map((run) => run.id)
   const runItems = await listRunItems(pool, runIds)
@@ -80,6 +97,18 @@ export async function readState(
     quality,
     // Deliveries that failed every attempt; `gaffer deliveries retry <id>` or GitHub's "Redeliver" runs one again.
     deliveries: { dead },
+    // The quota shared by the replicas (SPEC §17): what is left of each bucket, and the work waiting for one.
+    quota: {
+      waiting,
+      buckets: buckets.map((b) => ({
+        bucket: b.key,
+        remaining: Math.max(0, Math.floor(b.remaining)),
+        capacity: b.capacity,
+        waiting: b.waiting,
+        pausedUntil: b.paused_until,
+        pauseReason: b.pause_reason,
+      })),
+    },
     // Notifications outside GitHub (GAFFER_NOTIFY): sends waiting, and those whose last attempt failed (`gaveUpAt`: no more tries).
     notifications: { ...notifyCounts, failures: notifyFailures },
   }

@@ -3,9 +3,8 @@ import type { AddressInfo } from 'node:net'
 
 export type ProxiedRequest = { method: string; path: string; body: unknown }
 /** An answer the proxy gives instead of forwarding; undefined forwards the request. */
-export type Intercept = (
-  request: ProxiedRequest,
-) => Promise<{ status: number; body: unknown } | undefined> | { status: number; body: unknown } | undefined
+export type InterceptAnswer = { status: number; body: unknown; headers?: Record<string, string> }
+export type Intercept = (request: ProxiedRequest) => Promise<InterceptAnswer | undefined> | InterceptAnswer | undefined
 
 export type GitHubProxy = {
   url: string
@@ -29,7 +28,7 @@ export async function startGitHubProxy(target: string, intercept: Intercept = ()
       requests.push(request)
       const answer = await intercept(request)
       if (answer) {
-        res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8' })
+        res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers })
         res.end(JSON.stringify(answer.body))
         return
       }

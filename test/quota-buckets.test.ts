@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { quotaRank, type QuotaPriority } from '../src/company/quota-rank.ts'
+import { createLogger } from '../src/log.ts'
+import { createQuotaArbiter, type QuotaArbiter } from '../src/quota/quota-arbiter.ts'
+import { defaultQuotaSettings, githubWriteSpend, type QuotaSettings } from '../src/quota/quota-settings.ts'
+import { migrate } from '../src/store/migrate.ts'
+import { createPool, type Pool } from '../src/store/pool.ts'
+import { listQuotaBuckets } from '../src/store/quota-buckets.ts'
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
+
+describe('quota rank (SPEC §17)', () => {
+  it.each<[string, QuotaPriority, QuotaPriority]>([
+    ['a person (webhook, command) before any heartbeat', { lane: 'urgent' }, { lane: 'heartbeat', score: 1000 }],
+    ['a p0 item (urgent lane) before a p3 heartbeat', { lane: 'urgent', score: 700 }, { lane: 'heartbeat', score: 100 }],
+    ['a higher-priority heartbeat before a lower one', { lane: 'heartbeat', score: 500 }, { lane: 'heartbeat', score: 300 }],
+    ['the lowest heartbeat before the sweep', { lane: 'heartbeat', score: 0 }, { lane: 'sweep' }],
+  ])('%s', (_, first, second) => {
+    expect(quotaRank(first)).toBeLessThan(quotaRank(second))
+  })
+})
+
+/** Two replicas' quota: each its own arbiter and pool, one database. */
+describe('quota shared by replicas through Postgres', () => {
+  let db: TestDatabase
+  let otherPool: Pool
+  const log = createLogger('silent')
+  const settings = (overrides: Partial<QuotaSettings['github']>, minuteMs: number): QuotaSettings => ({
+    ...defaultQuotaSettings,
+    github: { ...defaultQuotaSettings.github, ...overrides },
+    minuteMs,
+    pollMs: 100,
+  })
+  const arbiters = (quota: QuotaSettings): [QuotaArbiter, QuotaArbiter] => [
+    createQuotaArbiter({ pool: db.pool, log, settings: quota }),
+    createQuotaArbiter({ pool: otherPool, log, settings: quota }),
+  ]
+  const waiters = async (bucket: string) => (await listQuotaBuckets(db.pool)).find((row) => row.key === bucket)?.waiting ?? 0
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    await migrate(db.pool)
+    otherPool = createPool(db.url)
+  })
+  afterAll(async () => {
+    await otherPool?.end()
+    await db?.drop()
+  })
+
+  it('refuses a write on one replica because the other spent the budget', async () => {
+    const quota = settings({ contentPerMinute: 2 }, 60_000)
+    const [a, b] = arbiters(quota)
+    const comment = githubWriteSpend(quota, 'shared-1', true)
+
+    await a.ask({ specs: comment, priority: { lane: 'heartbeat', score: 300 } })
+    await a.ask({ specs: comment, priority: { lane: 'heartbeat', score: 300 } })
+    const refused = b.ask({ specs: comment, priority: { lane: 'urgent' }, signal: AbortSignal.timeout(500) })
+
+    await expect(refused).rejects.toThrow(/timeout|aborted/i)
+    const minute = (await listQuotaBuckets(db.pool)).find((row) => row.key === 'github:shared-1:content/min')!
+    expect(minute).toMatchObject({ capacity: 2, remaining: 0, spent: 2 })
+    expect(minute.waits).toBeGreaterThan(0)
+  })
+
+  it('serves p0 before p3 when a drained bucket refills, whichever replica asked first', async () => {
+    const quota = settings({ contentPerMinute: 1 }, 1_500)
+    const [a, b] = arbiters(quota)
+    const comment = githubWriteSpend(quota, 'drained-1', true)
+    await a.ask({ specs: comment, priority: { lane: 'sweep' } })
+    const served: string[] = []
+
+    const p3 = a.ask({ specs: comment, priority: { lane: 'heartbeat', score: 100 } }).then(() => served.push('p3'))
+    await expect.poll(() => waiters('github:drained-1:content/min'), { timeout: 5_000, interval: 20 }).toBe(1)
+    const p0 = b.ask({ specs: comment, priority: { lane: 'urgent', score: 700 } }).then(() => served.push('p0'))
+    await Promise.all([p0, p3])
+
+    expect(served).toEqual(['p0', 'p3'])
+  })
+
+  it('pauses a bucket for every replica until the pause ends', async () => {
+    const quota = settings({}, 60_000)
+    const [a, b] = arbiters(quota)
+    const write = githubWriteSpend(quota, 'paused-1', false)
+
+    await a.pause(write, new Date(Date.now() + 60_000), 'GitHub answered 429: secondary rate limit')
+
+    await expect(b.ask({ specs: write, priority: { lane: 'urgent' }, signal: AbortSignal.timeout(400) })).rejects.toThrow(/timeout|aborted/i)
+    const primary = (await listQuotaBuckets(db.pool)).find((row) => row.key === 'github:paused-1:primary')!
+    expect(primary.pause_reason).toBe('GitHub answered 429: secondary rate limit')
+    expect(primary.paused_until).not.toBeNull()
+  })
+
+  it('lets a concurrent place go to the next call once the first gives it back', async () => {
+    const quota = { ...settings({}, 60_000), model: { requestsPerMinute: undefined, tokensPerMinute: undefined, concurrent: 1 } }
+    const [a, b] = arbiters(quota)
+    const specs = [{ key: 'model:m:concurrent', kind: 'concurrent' as const, capacity: 1, windowMs: 0, cost: 1 }]
+
+    const first = await a.ask({ specs })
+    await expect(b.ask({ specs, signal: AbortSignal.timeout(300) })).rejects.toThrow(/timeout|aborted/i)
+    await first.release()
+
+    await expect(b.ask({ specs, signal: AbortSignal.timeout(2_000) })).resolves.toMatchObject({ holder: expect.any(String) })
+  })
+})

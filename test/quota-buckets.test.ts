@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { quotaRank, type QuotaPriority } from '../src/company/quota-rank.ts'
 import { createLogger } from '../src/log.ts'
+import { createGithubQuota } from '../src/quota/github-quota.ts'
 import { createQuotaArbiter, type QuotaArbiter } from '../src/quota/quota-arbiter.ts'
 import { defaultQuotaSettings, githubWriteSpend, type QuotaSettings } from '../src/quota/quota-settings.ts'
 import { migrate } from '../src/store/migrate.ts'
@@ -108,6 +109,27 @@ describe('quota shared by replicas through Postgres', () => {
     } finally {
       await pool.end()
     }
+  })
+
+  it('pauses the installation for a spent primary limit, not for a spent search limit', async () => {
+    const quota = settings({}, 60_000)
+    const [a] = arbiters(quota)
+    const gate = createGithubQuota({ pool: db.pool, log, arbiter: a })
+    const refused = (installation: string, resource: string) =>
+      gate.after({
+        installation,
+        kind: 'read',
+        status: 403,
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-resource': resource, 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 30) },
+        message: 'API rate limit exceeded for installation.',
+      })
+
+    expect(await refused('search-1', 'search')).toBe(false)
+    expect(await refused('core-1', 'core')).toBe(true)
+
+    const paused = (await listQuotaBuckets(db.pool)).filter((row) => row.paused_until !== null).map((row) => row.key)
+    expect(paused).toContain('github:core-1:primary')
+    expect(paused).not.toContain('github:search-1:primary')
   })
 
   it('lets a concurrent place go to the next call once the first gives it back', async () => {

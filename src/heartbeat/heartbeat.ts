@@ -150,7 +150,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     ? await probeHeartbeat(
         pool,
         { repository: fire.repository, agent: agent.slug, reports },
-        { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs },
+        { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs, botLogin: deps.botLogin() },
       )
     : undefined
   const quiet: { outcome: 'idle' | 'skipped'; error: string | null } | undefined = !probe

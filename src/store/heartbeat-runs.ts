@@ -97,7 +97,8 @@ export type HeartbeatProbe = {
   leaseHeld: boolean
   /**
    * The agent's `todo` items in claim order, claimed or not, at most `limit`. `fresh`: GitHub
-   * confirmed the row within a lease (`leaseMs`) and no delivery about it waits to be applied.
+   * confirmed the row within a lease (`leaseMs`) and no delivery about it waits to be applied
+   * but the echoes of the app's own writes (`botLogin`), which the mirror already has.
    */
   ready: ReadyItem[]
   /** A report's block waits for this agent (a manager). */
@@ -108,12 +109,13 @@ export type HeartbeatProbe = {
  * A heartbeat's first statement, read-only: is the agent paused or already running, which
  * of its items are ready, and does a block wait for it. Most heartbeats find nothing to
  * do; they then write once (`recordQuietHeartbeat`) instead of taking and giving back a
- * lease. `$1` repository, `$2` agent, `$3` month, `$4` limit, `$5` the agent's reports, `$6` lease ms.
+ * lease. `$1` repository, `$2` agent, `$3` month, `$4` limit, `$5` the agent's reports, `$6` lease ms,
+ * `$7` the app's login.
  */
 export async function probeHeartbeat(
   pool: Pool,
   at: { repository: string; agent: string; reports: readonly string[] },
-  options: { now: Date; limit: number; leaseMs: number },
+  options: { now: Date; limit: number; leaseMs: number; botLogin: string },
 ): Promise<HeartbeatProbe> {
   const { rows } = await pool.query<HeartbeatProbe>({
     name: 'gaffer-probe-heartbeat',
@@ -122,6 +124,7 @@ export async function probeHeartbeat(
          coalesce((select json_agg(json_build_object('number', r.number, 'kind', r.kind, 'priority_score', r.priority_score,
              'fresh', r.github_confirmed_at > now() - make_interval(secs => $6::float8 / 1000) and not exists (
                select 1 from webhook_deliveries d where d.processed_at is null and d.payload->'repository'->>'full_name' = $1
+                 and d.payload->'sender'->>'login' is distinct from $7
                  and coalesce(d.payload->'issue'->>'number', d.payload->'pull_request'->>'number') = r.number::text)) order by r.position) from (
            select number, kind, priority_score, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
            from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
@@ -129,7 +132,7 @@ export async function probeHeartbeat(
          exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
            and (escalated_to = $2 or (escalated_to is null and owner_agent = any($5::text[])))) as "hasBlocks"
        from (select 1) one left join agents a on a.repository = $1 and a.slug = $2`,
-    values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports, options.leaseMs],
+    values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports, options.leaseMs, options.botLogin],
   })
   return rows[0]!
 }

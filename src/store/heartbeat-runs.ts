@@ -97,8 +97,10 @@ export type HeartbeatProbe = {
   leaseHeld: boolean
   /**
    * The agent's `todo` items in claim order, claimed or not, at most `limit`. `fresh`: GitHub
-   * confirmed the row within a lease (`leaseMs`) and no delivery about it waits to be applied
-   * but the echoes of the app's own writes (`botLogin`), which the mirror already has.
+   * confirmed the row within a lease (`leaseMs`) and no delivery about a later change waits
+   * to be applied (the echoes of the app's own writes, `botLogin`, do not count: the mirror
+   * already has what it wrote). A delivery is later when its payload is newer than the row,
+   * or as new and received after the row was confirmed (GitHub's times are in seconds).
    */
   ready: ReadyItem[]
   /** A report's block waits for this agent (a manager). */
@@ -125,8 +127,11 @@ export async function probeHeartbeat(
              'fresh', r.github_confirmed_at > now() - make_interval(secs => $6::float8 / 1000) and not exists (
                select 1 from webhook_deliveries d where d.processed_at is null and d.payload->'repository'->>'full_name' = $1
                  and d.payload->'sender'->>'login' is distinct from $7
-                 and coalesce(d.payload->'issue'->>'number', d.payload->'pull_request'->>'number') = r.number::text)) order by r.position) from (
-           select number, kind, priority_score, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
+                 and coalesce(d.payload->'issue'->>'number', d.payload->'pull_request'->>'number') = r.number::text
+                 -- The delivery that wrote the row may still be on its way to being marked processed: only a later change counts.
+                 and (coalesce((coalesce(d.payload->'issue', d.payload->'pull_request')->>'updated_at')::timestamptz, 'infinity'), d.received_at)
+                   > (r.github_updated_at, r.github_confirmed_at))) order by r.position) from (
+           select number, kind, priority_score, github_updated_at, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
            from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
            order by ${claimOrder} limit $4) r), '[]') as ready,
          exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'

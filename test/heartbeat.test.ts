@@ -121,6 +121,35 @@ describe('a heartbeat: claim, work, report', () => {
     expect(requests).toContainEqual(expect.stringMatching(`^DELETE /repos/${repository()}/issues/${fresh}/labels/status`))
   })
 
+  it('reads a fresh item again when a later change to it is recorded and not yet applied', async () => {
+    const number = await openIssue('Changed while its delivery waits', ['agent:docs-writer', 'priority:p0'])
+    behaviour = async ({ setStatus }) => {
+      await setStatus('submit_for_review')
+    }
+    // A person's edit, received and not yet mirrored (held by another replica's lock).
+    const payload = {
+      action: 'edited',
+      repository: { full_name: repository() },
+      issue: { number, updated_at: new Date(Date.now() + 60_000).toISOString() },
+      sender: { login: 'maya' },
+    }
+    await c.db.pool.query(
+      `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, locked_until)
+       values ('waiting-edit', 'waiting-edit', 'issues', 'edited', $1, now() + interval '1 hour')`,
+      [JSON.stringify(payload)],
+    )
+    const from = c.proxy.requests.length
+    try {
+      await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+    } finally {
+      await c.db.pool.query("delete from webhook_deliveries where delivery_id = 'waiting-edit'")
+    }
+
+    expect(worked).toContain(number)
+    const requests = c.proxy.requests.slice(from).map((request) => `${request.method} ${request.path.split('?')[0]}`)
+    expect(requests).toContain(`GET /repos/${repository()}/issues/${number}`)
+  })
+
   it('records an idle run with no work, no claims and no GitHub request when nothing is ready', async () => {
     const result = await c.gaffer!.heartbeats.runNow(repository(), 'reviewer')
 

@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allFulfilled, batchWrites, type BatchOutcome } from '../src/store/batch-writes.ts'
+import { migrate } from '../src/store/migrate.ts'
+import { upsertRepository } from '../src/store/repositories.ts'
+import { upsertWorkItem } from '../src/store/upsert-work-item.ts'
+import { getWorkItem, type GitHubItem } from '../src/store/work-items.ts'
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 
 describe('batched writes (group commit)', () => {
   it('writes the first item at once and the items that arrive meanwhile together, each caller getting its own outcome', async () => {
@@ -35,5 +41,43 @@ describe('batched writes (group commit)', () => {
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'fulfilled'])
     expect(calls).toBe(3)
+  })
+})
+
+describe('batched mirror writes (real Postgres)', () => {
+  let db: TestDatabase
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    await migrate(db.pool)
+  })
+  afterAll(async () => {
+    await db?.drop()
+  })
+
+  it('writes the other items of a batch when the database refuses one of them', async () => {
+    const repository = `o/known-${randomUUID()}`
+    await upsertRepository(db.pool, { fullName: repository, installationId: 1, defaultBranch: 'main' })
+    const item = (repo: string, number: number): GitHubItem => ({
+      repository: repo,
+      number,
+      kind: 'issue',
+      title: `Item ${number}`,
+      state: 'open',
+      labels: [],
+      author: 'maya',
+      body: '',
+      createdAt: '2026-01-01T00:00:00Z',
+      updatedAt: '2026-01-01T00:00:00Z',
+    })
+    const upsert = (repo: string, number: number) => upsertWorkItem(db.pool, item(repo, number), { provenance: undefined })
+    // The first write goes alone; the three asked while it is on its way share the next statement.
+    const first = upsert(repository, 1)
+    const batch = [upsert(repository, 2), upsert(`o/unknown-${randomUUID()}`, 3), upsert(repository, 4)]
+
+    const outcomes = await Promise.allSettled([first, ...batch])
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
+    expect((await getWorkItem(db.pool, repository, 2))?.title).toBe('Item 2')
+    expect((await getWorkItem(db.pool, repository, 4))?.title).toBe('Item 4')
   })
 })

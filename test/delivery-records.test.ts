@@ -137,9 +137,18 @@ describe('webhook records (real Postgres)', () => {
        (3, 'o/r', 3, 'a', 'codex', 'codex', 'new', now() - interval '29 days', now())`,
     )
 
+    // Quota rows an asker left when its replica stopped, beside a waiter still waiting.
+    await db.pool.query(
+      `insert into quota_waiters (bucket, waiter, rank, expires_at) values
+       ('github:1:primary', 'gone', 1, now() - interval '2 hours'), ('github:1:primary', 'waiting', 1, now() + interval '3 seconds')`,
+    )
+    await db.pool.query("insert into quota_holds (bucket, holder, expires_at) values ('model:idle:concurrent', 'gone', now() - interval '2 hours')")
+
     const pruned = await pruneOldRecords(db.pool, { deliveriesDays: 14, runsDays: 30, auditDays: 365 })
 
-    expect(pruned).toMatchObject({ deliveries: 1, runs: 1, transcripts: 1, audit: 1 })
+    expect(pruned).toMatchObject({ deliveries: 1, runs: 1, transcripts: 1, audit: 1, quotaRows: 2 })
+    expect((await db.pool.query('select waiter from quota_waiters')).rows.map((row) => row.waiter)).toEqual(['waiting'])
+    expect((await db.pool.query('select holder from quota_holds')).rows).toEqual([])
     expect((await db.pool.query('select transcript from cli_transcripts order by transcript')).rows.map((row) => row.transcript)).toEqual([
       'new',
       'running',

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { quotaRank, type QuotaPriority } from '../src/company/quota-rank.ts'
 import { createLogger } from '../src/log.ts'
+import { createGithubQuota } from '../src/quota/github-quota.ts'
 import { createQuotaArbiter, type QuotaArbiter } from '../src/quota/quota-arbiter.ts'
 import { defaultQuotaSettings, githubWriteSpend, type QuotaSettings } from '../src/quota/quota-settings.ts'
 import { migrate } from '../src/store/migrate.ts'
+import { withGateLock } from '../src/store/gate-lock.ts'
 import { createPool, type Pool } from '../src/store/pool.ts'
 import { listQuotaBuckets } from '../src/store/quota-buckets.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
@@ -87,6 +89,47 @@ describe('quota shared by replicas through Postgres', () => {
     const primary = (await listQuotaBuckets(db.pool)).find((row) => row.key === 'github:paused-1:primary')!
     expect(primary.pause_reason).toBe('GitHub answered 429: secondary rate limit')
     expect(primary.paused_until).not.toBeNull()
+  })
+
+  it("spends the quota of a gate's write while other decisions of the pull request wait their turn, however small the pool", async () => {
+    // As many decisions of one pull request as the pool has clients: waiters holding every
+    // client would leave the holder's quota ask none, and after the connect timeout it
+    // would go ahead unspent.
+    const pool = createPool(db.url, 3, 2_000)
+    try {
+      const quota = settings({}, 60_000)
+      const arbiter = createQuotaArbiter({ pool, log, settings: quota })
+      const write = githubWriteSpend(quota, 'gated-1', false)
+
+      await Promise.all(
+        Array.from({ length: 3 }, () => withGateLock(pool, 'o/r', 7, () => arbiter.ask({ specs: write, priority: { lane: 'urgent' } }))),
+      )
+
+      expect((await listQuotaBuckets(db.pool)).find((row) => row.key === 'github:gated-1:primary')).toMatchObject({ spent: 3 })
+    } finally {
+      await pool.end()
+    }
+  })
+
+  it('pauses the installation for a spent primary limit, not for a spent search limit', async () => {
+    const quota = settings({}, 60_000)
+    const [a] = arbiters(quota)
+    const gate = createGithubQuota({ pool: db.pool, log, arbiter: a })
+    const refused = (installation: string, resource: string) =>
+      gate.after({
+        installation,
+        kind: 'read',
+        status: 403,
+        headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-resource': resource, 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 30) },
+        message: 'API rate limit exceeded for installation.',
+      })
+
+    expect(await refused('search-1', 'search')).toBe(false)
+    expect(await refused('core-1', 'core')).toBe(true)
+
+    const paused = (await listQuotaBuckets(db.pool)).filter((row) => row.paused_until !== null).map((row) => row.key)
+    expect(paused).toContain('github:core-1:primary')
+    expect(paused).not.toContain('github:search-1:primary')
   })
 
   it('lets a concurrent place go to the next call once the first gives it back', async () => {

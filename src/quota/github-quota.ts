@@ -50,7 +50,8 @@ export function createGithubQuota(deps: {
     const retryAfter = Number(headers?.['retry-after'])
     if (headers?.['retry-after'] !== undefined && Number.isFinite(retryAfter)) return retryAfter * 1000
     if (/secondary rate limit/i.test(message)) return settings.fallbackPauseMs
-    if (String(headers?.['x-ratelimit-remaining']) === '0') {
+    // A spent search limit (30 a minute) says nothing of the installation's other requests: it pauses none of them.
+    if (String(headers?.['x-ratelimit-remaining']) === '0' && String(headers?.['x-ratelimit-resource'] ?? 'core') === 'core') {
       const reset = Number(headers?.['x-ratelimit-reset'])
       return Number.isFinite(reset) ? Math.max(0, reset * 1000 - now()) + 1000 : settings.fallbackPauseMs
     }

@@ -64,12 +64,30 @@ async function upsertWorkItems(pool: Pool, batch: readonly Upsert[]): Promise<Ba
           )
           round.forEach((index, at) => (outcomes[index] = { status: 'fulfilled', value: rows[at] }))
         } catch (error) {
-          round.forEach((index) => (outcomes[index] = { status: 'rejected', reason: error }))
+          if (round.length === 1) outcomes[round[0]!] = { status: 'rejected', reason: error }
+          else await upsertOneByOne(pool, kind, batch, round, outcomes)
         }
       }
     }),
   )
   return outcomes
+}
+
+/**
+ * A statement fails for all its rows when one row is refused (an item of a repository
+ * the mirror does not have, text the database cannot hold, a deadlock with another
+ * writer), so its rows are written again each on its own: only the refused one fails,
+ * and the others' deliveries are not failed and run again for it.
+ */
+async function upsertOneByOne(
+  pool: Pool,
+  kind: string,
+  batch: readonly Upsert[],
+  round: readonly number[],
+  outcomes: BatchOutcome<WorkItem | undefined>,
+): Promise<void> {
+  const settled = await Promise.allSettled(round.map(async (index) => (await upsertRound(pool, kind, [batch[index]!]))[0]))
+  round.forEach((index, at) => (outcomes[index] = settled[at]!))
 }
 
 async function upsertRound(pool: Pool, kind: string, round: readonly Upsert[]): Promise<Array<WorkItem | undefined>> {

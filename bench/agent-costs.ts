@@ -90,7 +90,7 @@ export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
     // A maintainer merges the pull request; the task closes, and each parent comes back in turn.
     add(await measured(() => maya.issues.update({ owner, repo, issue_number: task, state: 'closed' })))
     await waitFor(initiative, 'todo')
-    add(await measured(() => run('vp-engineering', finish('Search shipped in the endpoint PR.'))))
+    const flat = add(await measured(() => run('vp-engineering', finish('Search shipped in the endpoint PR.'))))
     await waitFor(goal, 'todo')
     add(await measured(() => run('ceo', finish('Search is live.'))))
     if ((await statusOf(goal)) !== 'done') throw new Error('the goal did not finish')
@@ -104,6 +104,12 @@ export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
         gaffer: `${busy.reads} reads, ${busy.writes} writes`,
         baseline: '-',
         note: 'claim, context, comment, branch, commit, draft PR, status, and the webhooks they cause',
+      },
+      {
+        measure: 'GitHub requests, flat heartbeat (1 item → done)',
+        gaffer: `${flat.reads} reads, ${flat.writes} writes`,
+        baseline: '-',
+        note: 'the initiative back from its closed task: claim, context, comment, done, and the webhooks they cause',
       },
       {
         measure: 'model calls per completed item',

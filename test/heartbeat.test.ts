@@ -13,7 +13,7 @@ describe('a heartbeat: claim, work, report', () => {
     return { tokens: 0, costUsd: 0 }
   }
 
-  const c = useTestCompany({ app: { work } })
+  const c = useTestCompany({ app: { work }, proxy: true })
   beforeEach(() => {
     worked.length = 0
     behaviour = async () => {}
@@ -49,8 +49,11 @@ describe('a heartbeat: claim, work, report', () => {
     expect(Number((await runOf(result.runId)).github_requests)).toBeGreaterThan(0)
   })
 
-  it('re-reads the items it is about to claim, so one closed or reassigned behind a lost webhook is not worked', async () => {
-    /** Makes a change on GitHub, then puts the mirror back as it was: what a lost webhook leaves behind. */
+  it('re-reads the items it is about to claim that GitHub last confirmed over a lease ago, so one closed or reassigned behind a lost webhook is not worked', async () => {
+    /**
+     * Makes a change on GitHub, then puts the mirror back as it was: what a lost webhook
+     * leaves behind, confirmed by GitHub longer ago than a lease (a fresher row is trusted).
+     */
     const behindLostWebhook = async (number: number, change: () => Promise<unknown>, arrived: (item: WorkItem) => boolean) => {
       const columns = 'state, status, owner_agent, labels, github_updated_at'
       const before = (await c.db.pool.query(`select ${columns} from work_items where repository = $1 and number = $2`, [repository(), number]))
@@ -59,7 +62,8 @@ describe('a heartbeat: claim, work, report', () => {
       await expect.poll(async () => arrived((await getWorkItem(c.db.pool, repository(), number))!), poll).toBe(true)
       await c.gaffer!.deliveries.idle()
       await c.db.pool.query(
-        'update work_items set state = $3, status = $4, owner_agent = $5, labels = $6, github_updated_at = $7 where repository = $1 and number = $2',
+        `update work_items set state = $3, status = $4, owner_agent = $5, labels = $6, github_updated_at = $7,
+           github_confirmed_at = now() - interval '1 day' where repository = $1 and number = $2`,
         [repository(), number, before.state, before.status, before.owner_agent, before.labels, before.github_updated_at],
       )
     }
@@ -98,6 +102,52 @@ describe('a heartbeat: claim, work, report', () => {
     expect(await getWorkItem(c.db.pool, repository(), beyond)).toMatchObject({ state: 'open', status: 'todo' })
     await c.gaffer!.reconcileAll()
     expect(await getWorkItem(c.db.pool, repository(), beyond)).toMatchObject({ state: 'closed' })
+  })
+
+  it('claims an item whose webhook arrived within a lease without reading it from GitHub again', async () => {
+    const fresh = await openIssue('Just opened', ['agent:docs-writer', 'priority:p0'])
+    behaviour = async ({ setStatus }) => {
+      await setStatus('submit_for_review')
+    }
+    const from = c.proxy.requests.length
+
+    const result = await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+
+    expect(worked).toContain(fresh)
+    expect(result).toMatchObject({ outcome: 'worked' })
+    const requests = c.proxy.requests.slice(from).map((request) => `${request.method} ${request.path.split('?')[0]}`)
+    expect(requests).not.toContain(`GET /repos/${repository()}/issues/${fresh}`)
+    // The claim's label writes went through the proxy, so the count saw the heartbeat.
+    expect(requests).toContainEqual(expect.stringMatching(`^DELETE /repos/${repository()}/issues/${fresh}/labels/status`))
+  })
+
+  it('reads a fresh item again when a later change to it is recorded and not yet applied', async () => {
+    const number = await openIssue('Changed while its delivery waits', ['agent:docs-writer', 'priority:p0'])
+    behaviour = async ({ setStatus }) => {
+      await setStatus('submit_for_review')
+    }
+    // A person's edit, received and not yet mirrored (held by another replica's lock).
+    const payload = {
+      action: 'edited',
+      repository: { full_name: repository() },
+      issue: { number, updated_at: new Date(Date.now() + 60_000).toISOString() },
+      sender: { login: 'maya' },
+    }
+    await c.db.pool.query(
+      `insert into webhook_deliveries (delivery_id, payload_sha256, event, action, payload, locked_until)
+       values ('waiting-edit', 'waiting-edit', 'issues', 'edited', $1, now() + interval '1 hour')`,
+      [JSON.stringify(payload)],
+    )
+    const from = c.proxy.requests.length
+    try {
+      await c.gaffer!.heartbeats.runNow(repository(), 'docs-writer')
+    } finally {
+      await c.db.pool.query("delete from webhook_deliveries where delivery_id = 'waiting-edit'")
+    }
+
+    expect(worked).toContain(number)
+    const requests = c.proxy.requests.slice(from).map((request) => `${request.method} ${request.path.split('?')[0]}`)
+    expect(requests).toContain(`GET /repos/${repository()}/issues/${number}`)
   })
 
   it('records an idle run with no work, no claims and no GitHub request when nothing is ready', async () => {

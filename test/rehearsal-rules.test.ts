@@ -52,6 +52,7 @@ function workItem(fields: Partial<WorkItem> & { number: number; title: string })
     github_created_at: null,
     github_updated_at: null,
     status_changed_at: null,
+    github_confirmed_at: null,
     ...fields,
   }
 }

@@ -42,7 +42,7 @@ import {
 } from '../store/heartbeat-runs.ts'
 import { finishItemRun, startItemRuns, type ItemRunOutcome } from '../store/item-runs.ts'
 import type { Pool } from '../store/pool.ts'
-import { getWorkItem, type WorkItem } from '../store/work-items.ts'
+import { confirmWorkItems, getWorkItem, type WorkItem } from '../store/work-items.ts'
 
 /** What the work step reports back for one claimed item (and the escalation step for the blocks it handled). */
 export type WorkResult = {
@@ -147,7 +147,11 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
         .map((report) => report.slug)
     : []
   const probe = agent
-    ? await probeHeartbeat(pool, { repository: fire.repository, agent: agent.slug, reports }, { now: deps.now(), limit: deps.reconcileLimit })
+    ? await probeHeartbeat(
+        pool,
+        { repository: fire.repository, agent: agent.slug, reports },
+        { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs, botLogin: deps.botLogin() },
+      )
     : undefined
   const quiet: { outcome: 'idle' | 'skipped'; error: string | null } | undefined = !probe
     ? { outcome: 'skipped', error: `no agent "${fire.agent}" in the roster of ${fire.repository}` }
@@ -348,7 +352,8 @@ async function recordStarts(
 /**
  * Re-reads, best first, the ready items this heartbeat is about to claim, with
  * conditional requests, so a lost webhook (an item closed, relabelled or reassigned)
- * cannot make the agent work something stale. Stops once `maxConcurrent` items are
+ * cannot make the agent work something stale. An item GitHub confirmed within a lease
+ * (`fresh`) is taken as the mirror has it. Stops once `maxConcurrent` items are
  * confirmed still ready, or after `reconcileLimit` reads; the periodic sweep heals
  * the rest of the queue. `rows` are the ready items as the heartbeat's probe read them;
  * returns them as the mirror has them afterwards (those it read, and those it did not
@@ -364,15 +369,24 @@ async function reconcileReadyItems(
   // An item found moved to another agent wakes that agent; this one is already awake.
   const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
   const ready: ReadyItem[] = []
+  const unchanged: number[] = []
   let confirmed = 0
   for (const [index, row] of rows.entries()) {
     if (confirmed >= agent.maxConcurrent) {
       ready.push(...rows.slice(index))
       break
     }
+    // GitHub confirmed the row within a lease (a webhook or a read) and nothing newer waits:
+    // reading it again would tell nothing new (docs/decisions.md, "Trust a fresh mirror").
+    if (row.fresh === true) {
+      confirmed += 1
+      ready.push(row)
+      continue
+    }
     const octokit = await github()
     const read = await readItem(octokit, repository, row.number, row.kind, deps.etags)
     if (!read.changed) {
+      unchanged.push(row.number)
       confirmed += 1
       ready.push(row)
       continue
@@ -384,6 +398,8 @@ async function reconcileReadyItems(
       ready.push({ ...row, priority_score: now.priority_score })
     }
   }
+  // An unchanged answer confirms the row as much as a changed one, so the next heartbeat within a lease need not ask.
+  if (unchanged.length > 0) await confirmWorkItems(deps.pool, repository, unchanged)
   return ready
 }
 

@@ -37,8 +37,11 @@ export async function hasReadyItem(pool: Pool, repository: string, agent: string
   return rowCount === 1
 }
 
-/** One of an agent's `todo` items, in claim order (the heartbeat's probe reads them). */
-export type ReadyItem = { number: number; kind: 'issue' | 'pull'; priority_score: number }
+/**
+ * One of an agent's `todo` items, in claim order (the heartbeat's probe reads them);
+ * `fresh` when GitHub confirmed its row within a lease and nothing newer waits to be mirrored.
+ */
+export type ReadyItem = { number: number; kind: 'issue' | 'pull'; priority_score: number; fresh?: boolean }
 
 /** A monthly budget the claim must respect: what the agent may spend, and what each run it starts reserves. */
 export type ClaimBudget = { monthlyUsd: number; reserveUsd: number }

@@ -95,7 +95,13 @@ export type HeartbeatProbe = {
   paused: boolean
   /** Another heartbeat of the agent holds its lease. */
   leaseHeld: boolean
-  /** The agent's `todo` items in claim order, claimed or not, at most `limit`. */
+  /**
+   * The agent's `todo` items in claim order, claimed or not, at most `limit`. `fresh`: GitHub
+   * confirmed the row within a lease (`leaseMs`) and no delivery about a later change waits
+   * to be applied (the echoes of the app's own writes, `botLogin`, do not count: the mirror
+   * already has what it wrote). A delivery is later when its payload is newer than the row,
+   * or as new and received after the row was confirmed (GitHub's times are in seconds).
+   */
   ready: ReadyItem[]
   /** A report's block waits for this agent (a manager). */
   hasBlocks: boolean
@@ -105,25 +111,33 @@ export type HeartbeatProbe = {
  * A heartbeat's first statement, read-only: is the agent paused or already running, which
  * of its items are ready, and does a block wait for it. Most heartbeats find nothing to
  * do; they then write once (`recordQuietHeartbeat`) instead of taking and giving back a
- * lease. `$1` repository, `$2` agent, `$3` month, `$4` limit, `$5` the agent's reports.
+ * lease. `$1` repository, `$2` agent, `$3` month, `$4` limit, `$5` the agent's reports, `$6` lease ms,
+ * `$7` the app's login.
  */
 export async function probeHeartbeat(
   pool: Pool,
   at: { repository: string; agent: string; reports: readonly string[] },
-  options: { now: Date; limit: number },
+  options: { now: Date; limit: number; leaseMs: number; botLogin: string },
 ): Promise<HeartbeatProbe> {
   const { rows } = await pool.query<HeartbeatProbe>({
     name: 'gaffer-probe-heartbeat',
     text: `select coalesce(a.paused and not (a.spend_month is distinct from $3 and a.paused_reason = 'monthly budget spent'), false) as paused,
          coalesce(a.running_run is not null and a.running_until >= now(), false) as "leaseHeld",
-         coalesce((select json_agg(json_build_object('number', r.number, 'kind', r.kind, 'priority_score', r.priority_score) order by r.position) from (
-           select number, kind, priority_score, row_number() over (order by ${claimOrder}) as position
+         coalesce((select json_agg(json_build_object('number', r.number, 'kind', r.kind, 'priority_score', r.priority_score,
+             'fresh', r.github_confirmed_at > now() - make_interval(secs => $6::float8 / 1000) and not exists (
+               select 1 from webhook_deliveries d where d.processed_at is null and d.payload->'repository'->>'full_name' = $1
+                 and d.payload->'sender'->>'login' is distinct from $7
+                 and coalesce(d.payload->'issue'->>'number', d.payload->'pull_request'->>'number') = r.number::text
+                 -- The delivery that wrote the row may still be on its way to being marked processed: only a later change counts.
+                 and (coalesce((coalesce(d.payload->'issue', d.payload->'pull_request')->>'updated_at')::timestamptz, 'infinity'), d.received_at)
+                   > (r.github_updated_at, r.github_confirmed_at))) order by r.position) from (
+           select number, kind, priority_score, github_updated_at, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
            from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
            order by ${claimOrder} limit $4) r), '[]') as ready,
          exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
            and (escalated_to = $2 or (escalated_to is null and owner_agent = any($5::text[])))) as "hasBlocks"
        from (select 1) one left join agents a on a.repository = $1 and a.slug = $2`,
-    values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports],
+    values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports, options.leaseMs, options.botLogin],
   })
   return rows[0]!
 }

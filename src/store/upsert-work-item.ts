@@ -92,6 +92,9 @@ async function upsertOneByOne(
 
 async function upsertRound(pool: Pool, kind: string, round: readonly Upsert[]): Promise<Array<WorkItem | undefined>> {
   const [labelsAreCurrent, stateKnown, depthKnown] = [...kind].map((bit) => bit === '1')
+  // Only a payload whose labels and state the mirror takes confirms the row: an echo of
+  // Gaffer's own write, or an event without the state, says nothing of what it left alone.
+  const confirms = labelsAreCurrent && stateKnown
   const rows = round.map(({ item, provenance }) => ({
     repository: item.repository,
     number: item.number,
@@ -113,9 +116,9 @@ async function upsertRound(pool: Pool, kind: string, round: readonly Upsert[]): 
     // Prepared once per connection and kind: every webhook about an issue or pull request runs it.
     name: `gaffer-upsert-work-items-${kind}`,
     text: `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
-        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body)
+        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body, github_confirmed_at)
      select r.repository, r.number, r.kind, r.title, coalesce(r.state, 'open'), r.status, r.owner_agent, r.labels, r.author,
-        coalesce(r.depth, 0), r.parent_number, r.created_by_agent, r.created_at, r.updated_at, r.body
+        coalesce(r.depth, 0), r.parent_number, r.created_by_agent, r.created_at, r.updated_at, r.body, ${confirms ? 'now()' : 'null'}
      from json_to_recordset($1::json) as r(repository text, number int, kind text, title text, state text, status text, owner_agent text,
         labels text[], author text, depth int, parent_number int, created_by_agent text, created_at timestamptz, updated_at timestamptz, body text)
      on conflict (repository, number) do update set
@@ -131,7 +134,8 @@ async function upsertRound(pool: Pool, kind: string, round: readonly Upsert[]): 
         parent_number = case when work_items.created_by_agent is null then coalesce(excluded.parent_number, work_items.parent_number)
                              else work_items.parent_number end,
         created_by_agent = coalesce(work_items.created_by_agent, excluded.created_by_agent),
-        github_updated_at = excluded.github_updated_at, updated_at = now()
+        github_updated_at = excluded.github_updated_at, updated_at = now(),
+        github_confirmed_at = ${confirms ? 'now()' : 'work_items.github_confirmed_at'}
      where work_items.github_updated_at is null or work_items.github_updated_at <= excluded.github_updated_at
      returning ${workItemColumns}`,
     values: [JSON.stringify(rows)],

@@ -47,6 +47,8 @@ export type WorkItem = {
   github_updated_at: Date | null
   /** When the status last moved (the status writer, a claim or lease, a heal). */
   status_changed_at: Date | null
+  /** When GitHub last confirmed the row (a webhook whose labels and state were taken, or a fresh read); null when never. */
+  github_confirmed_at: Date | null
 }
 
 /**
@@ -56,7 +58,12 @@ export type WorkItem = {
  */
 export const workItemColumns = `repository, number, kind, title, state, status, owner_agent, labels, author, priority_score, priority_reason,
   model_adjustment, model_why, delegation_depth, parent_number, created_by_agent, attempts, body, blocked_reason, escalated_to, escalation_level, claimed_by_run,
-  lease_expires_at, failure_signature, failure_count, github_created_at, github_updated_at, status_changed_at`
+  lease_expires_at, failure_signature, failure_count, github_created_at, github_updated_at, status_changed_at, github_confirmed_at`
+
+/** Records that GitHub just confirmed these rows as the mirror has them (a conditional read answered unchanged). */
+export async function confirmWorkItems(pool: Pool, repository: string, numbers: readonly number[]): Promise<void> {
+  await pool.query('update work_items set github_confirmed_at = now() where repository = $1 and number = any($2::int[])', [repository, numbers])
+}
 
 /** Applies labels GitHub reported after Gaffer's own write, so the mirror does not wait for the webhook echo. The status is not touched. */
 export async function recordLabels(pool: Pool, repository: string, number: number, labels: readonly string[]): Promise<void> {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { allFulfilled, batchWrites, type BatchOutcome } from '../src/store/batch-writes.ts'
-import { migrate } from '../src/store/migrate.ts'
 import { upsertRepository } from '../src/store/repositories.ts'
 import { upsertWorkItem } from '../src/store/upsert-work-item.ts'
 import { getWorkItem, type GitHubItem } from '../src/store/work-items.ts'
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
+import { useMigratedDatabase } from './helpers/database.ts'
 
 describe('batched writes (group commit)', () => {
   it('writes the first item at once and the items that arrive meanwhile together, each caller getting its own outcome', async () => {
@@ -45,14 +44,7 @@ describe('batched writes (group commit)', () => {
 })
 
 describe('batched mirror writes (real Postgres)', () => {
-  let db: TestDatabase
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await migrate(db.pool)
-  })
-  afterAll(async () => {
-    await db?.drop()
-  })
+  const db = useMigratedDatabase()
 
   it('writes the other items of a batch when the database refuses one of them', async () => {
     const repository = `o/known-${randomUUID()}`

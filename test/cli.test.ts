@@ -1,9 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrate } from '../src/store/migrate.ts'
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { useMigratedDatabase } from './helpers/database.ts'
 import { runToEnd } from './helpers/run-process.ts'
 
 const gaffer = (...args: string[]) => runToEnd(process.execPath, ['src/cli/gaffer.ts', ...args])
@@ -133,14 +132,7 @@ describe('gaffer sandbox --agents', () => {
 })
 
 describe('gaffer deliveries retry', () => {
-  let db: TestDatabase
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await migrate(db.pool)
-  })
-  afterAll(async () => {
-    await db?.drop()
-  })
+  const db = useMigratedDatabase()
   const retry = (id: string) =>
     runToEnd(process.execPath, ['src/cli/gaffer.ts', 'deliveries', 'retry', id], { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' })
 

@@ -3,27 +3,19 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Probot } from 'probot'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createLogger } from '../src/log.ts'
 import { listSpool, spoolDelivery } from '../src/store/delivery-spool.ts'
-import { migrate } from '../src/store/migrate.ts'
 import { takeReply } from '../src/store/reply-counts.ts'
 import { pruneOldRecords } from '../src/store/retention.ts'
 import { listDeadDeliveries, MAX_DELIVERY_ATTEMPTS, recordDeliveries, recordDelivery, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
 import { createDeliveryProcessor } from '../src/web/delivery-processor.ts'
-import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
+import { useMigratedDatabase } from './helpers/database.ts'
 
 const log = createLogger('silent')
 
 describe('webhook records (real Postgres)', () => {
-  let db: TestDatabase
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    await migrate(db.pool)
-  })
-  afterAll(async () => {
-    await db?.drop()
-  })
+  const db = useMigratedDatabase()
 
   async function record(body: object, leaseSeconds: number) {
     const text = JSON.stringify(body)

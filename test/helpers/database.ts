@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
+import { migrate } from '../../src/store/migrate.ts'
 import { createPool, type Pool } from '../../src/store/pool.ts'
 
 export type TestDatabase = { url: string; pool: Pool; drop: () => Promise<void> }
@@ -27,4 +28,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.end()
     },
   }
+}
+
+/**
+ * A fresh database with every migration applied for the tests of one describe block,
+ * dropped after them. Its fields are set once `beforeAll` has run.
+ */
+export function useMigratedDatabase(): TestDatabase {
+  const used = {} as TestDatabase
+  beforeAll(async () => {
+    Object.assign(used, await createTestDatabase())
+    await migrate(used.pool)
+  })
+  afterAll(async () => {
+    await used.drop?.()
+  })
+  return used
 }

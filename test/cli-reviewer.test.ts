@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { commentAs, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, poll, useTestCompany, settleWebhooks } from './helpers/test-company.ts'
 import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
@@ -47,6 +47,7 @@ describe('a reviewer on a CLI runtime (fake Claude Code CLI, real workspace, emu
   const openPullRequest = async (title: string, file: string) => {
     const task = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: ['agent:backend-engineer', 'status:todo'] })).data.number
     await expect.poll(async () => (await item(task))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     c.model.script({
       toolCalls: [{ name: 'propose_change', arguments: { title, body: 'Adds it.', files: [{ path: file, content: 'export {}\n' }] } }],
     })

@@ -1,19 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { parseMarker } from '../src/company/marker.ts'
-import { getWorkItem } from '../src/store/work-items.ts'
 import { toolResults } from './helpers/scripted-model.ts'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, openSettledIssue, useTestCompany } from './helpers/test-company.ts'
 
 describe("a run's comments, read once (emulated GitHub behind a proxy, a scripted model, real Postgres)", () => {
   const c = useTestCompany({ model: { apiKey: 'test-key', maxRetries: 0, timeoutMs: 10_000 }, proxy: true, app: { owners: ['maya'] } })
 
   it('lists the comments once for the context and both of its comment writes, and edits its one progress comment', async () => {
     const repository = c.github.repository
-    const number = (
-      await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Comment twice', labels: ['agent:backend-engineer'], body: 'Details.' })
-    ).data.number
-    await expect.poll(async () => (await getWorkItem(c.db.pool, repository, number))?.status, poll).toBe('todo')
-    await c.maya.issues.createComment({ owner: c.owner, repo: c.repo, issue_number: number, body: 'Maintainer note: keep it small.' })
+    const number = await openSettledIssue(c, { title: 'Comment twice', labels: ['agent:backend-engineer'] })
+    await commentAs(c, 'maya', number, 'Maintainer note: keep it small.')
     c.model.script(
       { toolCalls: [{ name: 'comment', arguments: { body: 'Started.' } }] },
       { toolCalls: [{ name: 'comment', arguments: { body: 'Finished the change.' } }] },

@@ -10,7 +10,7 @@ import { getWorkItem } from '../src/store/work-items.ts'
 import { prepareWorkspace, type WorkspaceDeps } from '../src/workspace/prepare-workspace.ts'
 import { pushChanges } from '../src/workspace/push-changes.ts'
 import { startGitServer, type GitServer } from './helpers/git-server.ts'
-import { fileOnGitHub, labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { fileOnGitHub, labelsOnGitHub, poll, useTestCompany, settleWebhooks } from './helpers/test-company.ts'
 import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 
 const fakeCli = fileURLToPath(new URL('./fixtures/fake-cli.mjs', import.meta.url))
@@ -76,6 +76,7 @@ describe('workspaces over git: clone and push through a git-over-HTTP stand-in f
   const openTask = async (title: string) => {
     const number = (await c.maya.issues.create({ ...at(), title, labels: ['agent:backend-engineer'] })).data.number
     await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     return number
   }
   type Seen = { env: Record<string, string>; gitConfig: string | undefined; files: string[] }

@@ -9,7 +9,7 @@ import { getWorkItem } from '../src/store/work-items.ts'
 import type { readState } from '../src/web/read-state.ts'
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts'
 import { startScriptedModel } from './helpers/scripted-model.ts'
-import { labelsOnGitHub, poll, useTestCompany } from './helpers/test-company.ts'
+import { labelsOnGitHub, poll, useTestCompany, settleWebhooks } from './helpers/test-company.ts'
 
 type State = Awaited<ReturnType<typeof readState>>
 
@@ -45,6 +45,7 @@ describe('the global model breaker, with a model server that refuses connections
     const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Needs a model', labels: ['agent:backend-engineer'] })).data
       .number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
 
     for (let call = 1; call <= 3; call += 1) {
       const result = await run()

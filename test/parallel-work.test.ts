@@ -27,6 +27,7 @@ async function openTask(c: TestCompany, title: string, priority = 'priority:p2')
   const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title, labels: [`agent:${AGENT}`, priority] })).data.number
   await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')
   await settleWebhooks(c)
+  await settleWebhooks(c)
   return number
 }
 

@@ -7,7 +7,7 @@ import { createPermissionCache } from '../src/github/permissions.ts'
 import { recordQualityScore } from '../src/store/quality-scores.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { readState } from '../src/web/read-state.ts'
-import { commentAs, deliverWebhook, labelsOnGitHub, openIssueAsApp, poll, useTestCompany } from './helpers/test-company.ts'
+import { commentAs, deliverWebhook, labelsOnGitHub, openIssueAsApp, poll, useTestCompany, settleWebhooks } from './helpers/test-company.ts'
 
 describe('decideGate', () => {
   const approve = { agent: 'reviewer', score: 80, verdict: 'approve' as const }
@@ -175,6 +175,7 @@ describe('the pull request gate end to end (emulated GitHub, scripted model)', (
       await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Export endpoint', labels: ['agent:backend-engineer', 'status:todo'] })
     ).data.number
     await expect.poll(async () => (await item(task))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     c.model.script({
       toolCalls: [
         { name: 'propose_change', arguments: { title: 'Add export', body: 'Adds export.', files: [{ path: 'export.js', content: 'export {}\n' }] } },

@@ -140,6 +140,7 @@ describe('GitHub quota in a running replica (SPEC §17)', () => {
     const { data: issue } = await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Wait for quota', labels: ['agent:docs-writer'] })
     await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, issue.number))?.status, poll).toBe('todo')
     await settleWebhooks(c)
+    await settleWebhooks(c)
     // GitHub reports the installation's hour spent: writes wait for the reset, reads (free here) go on.
     const primary = githubPrimaryBucket(c.gaffer!.quota.settings, installation())
     await observeReportedQuota(c.db.pool, primary.key, {

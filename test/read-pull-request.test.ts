@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pullRequestText, type PullRequestView } from '../src/runtime/pull-request-text.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
-import { poll, useTestCompany } from './helpers/test-company.ts'
+import { poll, useTestCompany, settleWebhooks } from './helpers/test-company.ts'
 
 const PATCH = '@@ -0,0 +1,2 @@\n+export function search(query) {\n+  return query.trim() // SEARCH_PATCH_MARKER\n'
 
@@ -59,6 +59,7 @@ describe('read_pull_request (emulated GitHub, scripted model)', () => {
       await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Search endpoint', labels: ['agent:backend-engineer', 'status:todo'] })
     ).data.number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), task))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     c.model.script({
       toolCalls: [
         { name: 'propose_change', arguments: { title: 'Add search', body: 'Adds search.', files: [{ path: 'search.js', content: 'export {}\n' }] } },

@@ -9,7 +9,7 @@ import { findProgram, runCli, type CliSpec } from '../src/runtime/cli/run-cli.ts
 import { listCliTranscripts } from '../src/store/cli-transcripts.ts'
 import { getWorkItem } from '../src/store/work-items.ts'
 import { MESSAGES_TOKENS_PER_ANSWER, startScriptedMessages, type ScriptedMessages } from './helpers/scripted-messages.ts'
-import { createTestCompany, fileOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, fileOnGitHub, poll, type TestCompany, settleWebhooks } from './helpers/test-company.ts'
 import { orgWithRuntime } from './helpers/org-with-runtime.ts'
 import { hostSecrets, leakedSecrets } from './helpers/host-secrets.ts'
 
@@ -149,6 +149,7 @@ describe.skipIf(!claude)('an agent on the real Claude Code, the whole path (emul
     const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Add a hello page', labels: ['agent:backend-engineer'] })).data
       .number
     await expect.poll(async () => (await getWorkItem(c.db.pool, c.github.repository, number))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
 
     await c.gaffer!.heartbeats.runNow(c.github.repository, 'backend-engineer')
 

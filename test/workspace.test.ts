@@ -17,7 +17,7 @@ import { collectChanges, refusedNote } from '../src/workspace/collect-changes.ts
 import { prepareWorkspace } from '../src/workspace/prepare-workspace.ts'
 import { pruneWorkspaces } from '../src/workspace/prune-workspaces.ts'
 import { publishChanges } from '../src/workspace/publish-changes.ts'
-import { createTestCompany, fileOnGitHub, labelsOnGitHub, poll, type TestCompany } from './helpers/test-company.ts'
+import { createTestCompany, fileOnGitHub, labelsOnGitHub, poll, type TestCompany, settleWebhooks } from './helpers/test-company.ts'
 
 describe('pathRefusal', () => {
   it.each([
@@ -216,6 +216,7 @@ describe('workspaces against the emulated GitHub', () => {
     const number = (await c.maya.issues.create({ owner: c.owner, repo: c.repo, title: 'Add a feature', labels: ['agent:backend-engineer'] })).data
       .number
     await expect.poll(async () => (await getWorkItem(c.db.pool, repository(), number))?.status, poll).toBe('todo')
+    await settleWebhooks(c)
     let published: { number: number; url?: string } | undefined
     let kept: string | undefined
     behaviour = async (work) => {

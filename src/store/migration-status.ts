@@ -1,4 +1,4 @@
-import { migrationsDir, readMigrationFiles } from './migrate.ts'
+import { migrationsDir, readMigrationFiles, type MigrationFile } from './migrate.ts'
 import type { Queryable } from './pool.ts'
 
 /** Which of `migrations/*.sql` a database has, compared by name and checksum; nothing is changed. */
@@ -18,8 +18,10 @@ export type MigrationStatus = {
 /**
  * The migrations' state, read without taking the migration lock or writing: for
  * `gaffer doctor` and `/readyz`. A database without `schema_migrations` has none applied.
+ * `shipped` is a folder to read, or the files already read from it (a probe asked every few
+ * seconds reads and hashes them once per process, not on every call).
  */
-export async function readMigrationStatus(pool: Queryable, dir = migrationsDir): Promise<MigrationStatus> {
+export async function readMigrationStatus(pool: Queryable, shipped: string | readonly MigrationFile[] = migrationsDir): Promise<MigrationStatus> {
   const { rows } = await pool.query<{ tracked: boolean }>("select to_regclass('schema_migrations') is not null as tracked")
   const recorded = rows[0]!.tracked
     ? new Map(
@@ -29,7 +31,7 @@ export async function readMigrationStatus(pool: Queryable, dir = migrationsDir):
         ]),
       )
     : new Map<string, string>()
-  const files = await readMigrationFiles(dir)
+  const files = typeof shipped === 'string' ? await readMigrationFiles(shipped) : shipped
   const onDisk = new Set(files.map((file) => file.name))
   return {
     applied: files.filter((file) => recorded.get(file.name) === file.checksum).map((file) => file.name),

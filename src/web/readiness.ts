@@ -1,6 +1,7 @@
 import type { AppIdentity } from '../github/app-identity.ts'
 import type { Logger } from '../log.ts'
 import { isConnectionError } from '../store/connection-error.ts'
+import { readMigrationFiles, type MigrationFile } from '../store/migrate.ts'
 import { readMigrationStatus } from '../store/migration-status.ts'
 import { pingDatabase, type Pool } from '../store/pool.ts'
 
@@ -24,9 +25,18 @@ export const READY_DATABASE_TIMEOUT_MS = 2000
  */
 export function createReadiness(deps: { pool: Pool; log: Logger; identity: Pick<AppIdentity, 'authentication'>; databaseTimeoutMs?: number }) {
   let lastNotReady = ''
+  // The files this build ships do not change while it runs: read and hash them once.
+  let shipped: Promise<MigrationFile[]> | undefined
+  const shippedMigrations = () =>
+    (shipped ??= readMigrationFiles().catch((error: unknown) => {
+      shipped = undefined
+      throw error
+    }))
   return async function readiness(): Promise<Readiness> {
     const database = await databaseAnswers(deps)
-    const migrations: Check = database.ok ? await checkMigrations(deps) : { ok: false, reason: 'not checked: the database does not answer' }
+    const migrations: Check = database.ok
+      ? await checkMigrations(deps, shippedMigrations())
+      : { ok: false, reason: 'not checked: the database does not answer' }
     const checks = { database, migrations, github: deps.identity.authentication() }
     const notReady = Object.entries(checks)
       .filter(([, check]) => !check.ok)
@@ -62,10 +72,10 @@ async function databaseAnswers(deps: { pool: Pool; log: Logger; databaseTimeoutM
   }
 }
 
-async function checkMigrations(deps: { pool: Pool; log: Logger }): Promise<Check> {
+async function checkMigrations(deps: { pool: Pool; log: Logger }, shipped: Promise<MigrationFile[]>): Promise<Check> {
   try {
     // A database ahead of this build (a newer replica migrated it) counts as up to date.
-    const { pending } = await readMigrationStatus(deps.pool)
+    const { pending } = await readMigrationStatus(deps.pool, await shipped)
     return pending.length === 0 ? { ok: true } : { ok: false, reason: `${pending.length} migration(s) not applied: ${pending.join(', ')}` }
   } catch (error) {
     deps.log.debug({ err: error }, 'readiness: the migrations check failed')

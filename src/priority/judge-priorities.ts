@@ -117,6 +117,7 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     await refreshItemPriority(deps.pool, item.repository, item.number, deps.now())
   }
 
+  let warnedNoPrice = false
   async function charge(
     item: DueJudgment,
     ceo: { slug: string; budget: { monthlyUsd?: number | undefined } },
@@ -124,8 +125,11 @@ export function createPriorityJudge(deps: PriorityJudgeDeps): PriorityJudge {
     log: Logger,
   ): Promise<void> {
     const costUsd = costOf(deps.prices, deps.modelName, usage)
-    if (costUsd === undefined)
+    // Said once per process: every judgment of a busy backlog would repeat it.
+    if (costUsd === undefined && !warnedNoPrice) {
+      warnedNoPrice = true
       log.warn({ model: deps.modelName }, 'no price for the model: its priority judgments are charged nothing (set GAFFER_PRICES)')
+    }
     // The same warning, pause, audit and notification as a run's spend; no GitHub comment,
     // since no item of the CEO's is at hand (a paused CEO is announced on the channels).
     await chargeSpend(deps, { repository: item.repository, agent: ceo, number: item.number, costUsd: costUsd ?? 0, by: 'priority judgment' }, log)

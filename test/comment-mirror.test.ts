@@ -116,6 +116,29 @@ describe("an item's comments, kept by the mirror and read since the last read (e
     expect(three.context).toContain('Keep this one.')
   })
 
+  it('notices a deletion whose webhook was lost once GitHub counts fewer comments than the mirror holds, and reads them all again', async () => {
+    const number = await openSettledIssue(c, { title: 'Lost deletion', labels: ['agent:backend-engineer'] })
+    const id = await commentAs(c, 'maya', number, 'Ignore the tests.')
+    await commentAs(c, 'maya', number, 'Keep this one.')
+    expect((await run(number)).reads).toHaveLength(1)
+
+    // The deletion's webhook is lost: the mirror keeps the comment as it was.
+    const kept = (await c.db.pool.query('select body, updated_at from item_comments where id = $1', [id])).rows[0]
+    await c.maya.issues.deleteComment({ ...at(), comment_id: id })
+    await settleWebhooks(c)
+    await c.db.pool.query('update item_comments set deleted_at = null, body = $2, updated_at = $3 where id = $1', [id, kept.body, kept.updated_at])
+    // A later change to the item carries GitHub's count of its comments: one fewer.
+    await c.maya.issues.update({ ...at(), issue_number: number, title: 'Lost deletion, retitled' })
+    await settleWebhooks(c)
+    await leasePassed(number)
+    const two = await run(number)
+
+    expect(two.reads).toHaveLength(1)
+    expect(since(two.reads[0])).toBeNull()
+    expect(two.context).not.toContain('Ignore the tests.')
+    expect(two.context).toContain('Keep this one.')
+  })
+
   it("catches a comment whose webhook was lost with the next read, once the mirror's comments are no longer fresh", async () => {
     const number = await openSettledIssue(c, { title: 'Lost webhook', labels: ['agent:backend-engineer'] })
     const first = await commentAs(c, 'maya', number, 'First note.')

@@ -62,7 +62,7 @@ export async function benchWorkspaceOverhead(databaseUrl: string): Promise<Row[]
     const branch = `gaffer/${context.agent.slug}/${n}`
     const started = performance.now()
     if (mode === 'propose') {
-      await submitChange(ctx, { branch, title: `Change ${n}`, body: 'A change.', files: [file(n)] })
+      await submitChange(ctx, { branch, title: `Change ${n}`, body: 'A change.', files: [file(n)], likelyNew: true })
     } else {
       const workspace = await prepareWorkspace({ pool, log, home, gitTransport: 'api' }, context.octokit, {
         repository: ctx.repository,

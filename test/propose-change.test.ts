@@ -61,6 +61,85 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
       })
     ).data.commit.sha!
 
+  /** The commit's requests, in order, as `METHOD what`: branch reads and Git Data calls. */
+  const commitRequests = (requests: readonly ProxiedRequest[]) =>
+    requests.flatMap((request) => {
+      const match = /^\/repos\/[^/]+\/[^/]+\/(branches\/.+|git\/.+)$/.exec(request.path)
+      return match ? [`${request.method} ${decodeURIComponent(match[1]!)}`] : []
+    })
+  /**
+   * What GitHub answers to `GET …/branches/{branch}`: the branch with its head commit and
+   * that commit's tree. The emulated GitHub answers the head's SHA alone, so a stand-in
+   * completes its answer from the branch and the commit it points at.
+   */
+  const branchAsGitHubAnswers = async (request: ProxiedRequest) => {
+    const match = request.method === 'GET' ? /^\/repos\/[^/]+\/[^/]+\/branches\/(.+)$/.exec(request.path) : null
+    if (!match) return undefined
+    const at = { owner: c.owner, repo: c.repo }
+    let branch
+    try {
+      branch = (await c.maya.repos.getBranch({ ...at, branch: decodeURIComponent(match[1]!) })).data
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return { status: 404, body: { message: 'Branch not found' } }
+      throw error
+    }
+    const { data: commit } = await c.maya.git.getCommit({ ...at, commit_sha: branch.commit.sha })
+    return { status: 200, body: { ...branch, commit: { ...branch.commit, commit: { tree: { sha: commit.tree.sha } } } } }
+  }
+
+  it("starts the item's new branch from main's head in four requests: main read with its tree, tree, commit, branch created", async () => {
+    const number = await openTask('Add a status page')
+    const branch = `gaffer/backend-engineer/${number}`
+    const main = (await c.maya.repos.getBranch({ owner: c.owner, repo: c.repo, branch: 'main' })).data.commit.sha
+    intercept = branchAsGitHubAnswers
+    const before = c.proxy.requests.length
+    propose('Add a status page', 'status.js')
+
+    await run('backend-engineer')
+
+    expect(commitRequests(c.proxy.requests.slice(before))).toEqual(['GET branches/main', 'POST git/trees', 'POST git/commits', 'POST git/refs'])
+    const { data: head } = await c.maya.repos.getCommit({ owner: c.owner, repo: c.repo, ref: branch })
+    expect(head.parents.map((parent) => parent.sha)).toEqual([main])
+    expect(await fileOn(branch, 'status.js')).toBe('// Add a status page\n')
+    expect(await fileOn(branch, 'README.md')).toBe(await fileOn('main', 'README.md'))
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])
+  })
+
+  it("keeps the commit of a person who made the item's branch before the agent's first change: the refused creation builds on it", async () => {
+    const number = await openTask('Add a changelog')
+    const branch = `gaffer/backend-engineer/${number}`
+    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
+    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.object.sha })
+    const human = await mayaCommits(branch, 'draft.md')
+    const before = c.proxy.requests.length
+    propose('Add a changelog', 'CHANGELOG.md')
+
+    await run('backend-engineer')
+
+    // The emulated GitHub's branch answer has no tree: each head's commit is read for it.
+    expect(commitRequests(c.proxy.requests.slice(before))).toEqual([
+      'GET branches/main',
+      'GET git/commits/' + main.object.sha,
+      'POST git/trees',
+      'POST git/commits',
+      'POST git/refs',
+      `GET branches/${branch}`,
+      `GET git/commits/${human}`,
+      'POST git/trees',
+      'POST git/commits',
+      `PATCH git/refs/heads/${branch}`,
+    ])
+    const refUpdate = c.proxy.requests.slice(before).find((request) => request.method === 'PATCH' && request.path.includes('/git/refs/'))
+    expect((refUpdate?.body as { force?: boolean }).force).toBe(false)
+    const { data: head } = await c.maya.repos.getCommit({ owner: c.owner, repo: c.repo, ref: branch })
+    expect(head.parents.map((parent) => parent.sha)).toEqual([human])
+    expect(await fileOn(branch, 'draft.md')).toBe('by maya\n')
+    expect(await fileOn(branch, 'CHANGELOG.md')).toBe('// Add a changelog\n')
+    const open = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.filter((p) => p.head.ref === branch)
+    expect(open).toHaveLength(1)
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:backend-engineer', 'status:review'])
+  })
+
   it('does not look for an open pull request from a branch it just created, nor read back the pull request it opened to gate it', async () => {
     const number = await openTask('Add a ping route')
     const branch = `gaffer/backend-engineer/${number}`
@@ -130,16 +209,19 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
       return undefined
     }
     propose('Add the CSV writer', 'csv.js')
+    const before = c.proxy.requests.length
 
     await run('backend-engineer')
 
+    // The agent's pull request says the branch exists: it is read, not created and refused.
+    expect(commitRequests(c.proxy.requests.slice(before)).filter((request) => request === 'POST git/refs')).toEqual([])
     const history = await commitsOn(branch)
     expect(history).toEqual(expect.arrayContaining([first, human, racer!]))
     expect(await fileOn(branch, 'export.js')).toBe('// Add export\n')
     expect(await fileOn(branch, 'notes.md')).toBe('by maya\n')
     expect(await fileOn(branch, 'race.md')).toBe('by maya\n')
     expect(await fileOn(branch, 'csv.js')).toBe('// Add the CSV writer\n')
-    const refUpdates = c.proxy.requests.filter((request) => request.method === 'PATCH' && request.path.includes('/git/refs/'))
+    const refUpdates = c.proxy.requests.slice(before).filter((request) => request.method === 'PATCH' && request.path.includes('/git/refs/'))
     expect(refUpdates).toHaveLength(2)
     expect(refUpdates.map((request) => (request.body as { force?: boolean }).force)).not.toContain(true)
     const open = (await c.maya.pulls.list({ owner: c.owner, repo: c.repo, state: 'open' })).data.filter((p) => p.head.ref === branch)

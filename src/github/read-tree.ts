@@ -1,9 +1,9 @@
 import { z } from 'zod'
-import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
-import { GitCommit, GitRef } from './schema.ts'
+import { splitRepository, type Octokit } from './octokit.ts'
+import { GitCommit } from './schema.ts'
 
 /**
- * Reads a commit's files through the Git Data API (ref → commit → tree → blobs), for a
+ * Reads a commit's files through the Git Data API (commit → tree → blobs), for a
  * checkout where there is no git transport (the emulated GitHub serves none).
  */
 
@@ -15,15 +15,11 @@ const Blob = z.object({ content: z.string(), encoding: z.string() })
 
 export type TreeEntry = { path: string; mode: string; type: string; sha: string; size?: number | undefined }
 
-/** The commit a branch points at; undefined when the branch does not exist. */
-export async function branchHead(octokit: Octokit, repository: string, branch: string): Promise<string | undefined> {
+/** The tree a commit records. */
+export async function readCommitTreeSha(octokit: Octokit, repository: string, commitSha: string): Promise<string> {
   const { owner, repo } = splitRepository(repository)
-  try {
-    return GitRef.parse((await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { owner, repo, ref: `heads/${branch}` })).data).object.sha
-  } catch (error) {
-    if (httpStatus(error) === 404) return undefined
-    throw error
-  }
+  return GitCommit.parse((await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo, commit_sha: commitSha })).data)
+    .tree.sha
 }
 
 /**
@@ -33,9 +29,7 @@ export async function branchHead(octokit: Octokit, repository: string, branch: s
  */
 export async function readCommitTree(octokit: Octokit, repository: string, commitSha: string): Promise<TreeEntry[]> {
   const { owner, repo } = splitRepository(repository)
-  const treeSha = GitCommit.parse(
-    (await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { owner, repo, commit_sha: commitSha })).data,
-  ).tree.sha
+  const treeSha = await readCommitTreeSha(octokit, repository, commitSha)
   const tree = Tree.parse(
     (await octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: treeSha, recursive: '1' })).data,
   )

@@ -55,8 +55,14 @@ export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'iss
   }
 }
 
-/** A git ref as the Git Data API answers it: the object it points at. */
-export const GitRef = z.object({ object: z.object({ sha: z.string(), type: z.string().optional() }) })
+/**
+ * A branch as `GET /repos/{owner}/{repo}/branches/{branch}` answers it: its name and head
+ * commit, whose tree GitHub includes (the emulated GitHub answers the commit's SHA alone).
+ */
+export const Branch = z.object({
+  name: z.string(),
+  commit: z.object({ sha: z.string(), commit: z.object({ tree: z.object({ sha: z.string() }) }).optional() }),
+})
 
 /** A git commit as the Git Data API answers it: its tree. */
 export const GitCommit = z.object({ tree: z.object({ sha: z.string() }) })

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
-import { GitCommit, GitRef } from './schema.ts'
+import { readBranch } from './read-branch.ts'
+import { readCommitTreeSha } from './read-tree.ts'
 import { PullRequest } from './read-pull-request.ts'
 
 /**
@@ -140,34 +141,32 @@ export type CommittedFile = { path: string; content: string; executable?: boolea
 
 /**
  * Commits whole files (and deletions) to `branch` on top of what it holds, and returns the
- * commit's SHA. A branch that does not exist yet starts from `base`. An existing branch is
- * only ever moved forward (never forced), so commits a person pushed to it stay; if someone
- * pushes in between, the commit is rebuilt on the new head once, then it gives up.
+ * commit's SHA. A branch that does not exist yet starts from `base`'s head. An existing
+ * branch is only ever moved forward (never forced), so commits a person pushed to it stay;
+ * if someone pushes in between, the commit is rebuilt on the new head once, then it gives up.
  * `createdBranch` says the branch did not exist before this commit (so no pull request
  * can be open from it yet).
+ *
+ * `likelyNew` (nothing suggests the branch exists) skips reading the branch: the commit is
+ * built on `base` and the branch created with it. If GitHub answers that the branch exists
+ * after all (422), the commit is built again on the branch's head, as when it was read.
+ * Each head is read with its tree in one request where GitHub says the tree.
  */
 export async function commitFiles(
   octokit: Octokit,
   repository: string,
-  change: { branch: string; base: string; message: string; files: ReadonlyArray<CommittedFile> },
+  change: { branch: string; base: string; message: string; files: ReadonlyArray<CommittedFile>; likelyNew?: boolean },
 ): Promise<{ sha: string; createdBranch: boolean }> {
   const { owner, repo } = splitRepository(repository)
   const at = { owner, repo }
-  const headOf = async (branch: string): Promise<string | undefined> => {
-    try {
-      return GitRef.parse((await octokit.request('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...at, ref: `heads/${branch}` })).data).object.sha
-    } catch (error) {
-      if (httpStatus(error) === 404) return undefined
-      throw error
-    }
-  }
-  for (let attempt = 0; attempt < 2; attempt += 1) {
-    const head = await headOf(change.branch)
-    const parent = head ?? (await headOf(change.base))
-    if (parent === undefined) throw new Error(`${repository} has no branch ${change.base} to start ${change.branch} from`)
-    const baseTree = GitCommit.parse(
-      (await octokit.request('GET /repos/{owner}/{repo}/git/commits/{commit_sha}', { ...at, commit_sha: parent })).data,
-    ).tree.sha
+  // undefined: the branch does not exist, or (likelyNew) was not read.
+  let head = change.likelyNew === true ? undefined : await readBranch(octokit, repository, change.branch)
+  let headWasRead = change.likelyNew !== true
+  let moves = 0
+  for (;;) {
+    const onto = head ?? (await readBranch(octokit, repository, change.base))
+    if (onto === undefined) throw new Error(`${repository} has no branch ${change.base} to start ${change.branch} from`)
+    const baseTree = onto.treeSha ?? (await readCommitTreeSha(octokit, repository, onto.sha))
     const tree = Sha.parse(
       (
         await octokit.request('POST /repos/{owner}/{repo}/git/trees', {
@@ -178,18 +177,27 @@ export async function commitFiles(
       ).data,
     ).sha
     const commit = Sha.parse(
-      (await octokit.request('POST /repos/{owner}/{repo}/git/commits', { ...at, message: change.message, tree, parents: [parent] })).data,
+      (await octokit.request('POST /repos/{owner}/{repo}/git/commits', { ...at, message: change.message, tree, parents: [onto.sha] })).data,
     ).sha
     try {
       if (head === undefined) await octokit.request('POST /repos/{owner}/{repo}/git/refs', { ...at, ref: `refs/heads/${change.branch}`, sha: commit })
       else await octokit.request('PATCH /repos/{owner}/{repo}/git/refs/{ref}', { ...at, ref: `heads/${change.branch}`, sha: commit, force: false })
       return { sha: commit, createdBranch: head === undefined }
     } catch (error) {
-      // 422: the branch was created or moved since it was read (not a fast-forward any more).
+      // 422: the branch exists although it was not read (or was created since it was read),
+      // or it moved since it was read (not a fast-forward any more).
       if (httpStatus(error) !== 422) throw error
+      if (headWasRead) {
+        moves += 1
+        if (moves === 2) throw new BranchMovedError(change.branch)
+      }
+      const refused = head
+      head = await readBranch(octokit, repository, change.branch)
+      // A creation refused for a branch that still does not exist was refused for another reason.
+      if (refused === undefined && head === undefined) throw error
+      headWasRead = true
     }
   }
-  throw new BranchMovedError(change.branch)
 }
 
 /** A tree entry for one file; `sha: null` is how the Git Data API deletes a path from the base tree. */

@@ -54,13 +54,16 @@ export type SubmittedChange = {
  * How a change's files reach its branch, returning the commit's SHA and whether the
  * branch was created by it (false when unknown): the Git Data API (`commitFiles`) unless a
  * CLI's workspace pushes with git. Either way the branch only moves forward, and a branch
- * that does not exist yet starts from `base`.
+ * that does not exist yet starts from `base`. `likelyNew` says nothing suggests the branch
+ * exists, so the Git Data API creates it without reading it first (a branch that exists
+ * after all is still built on).
  */
 export type CommitChange = (change: {
   branch: string
   base: string
   message: string
   files: readonly CommittedFile[]
+  likelyNew: boolean
 }) => Promise<{ sha: string; createdBranch: boolean }>
 
 /**
@@ -71,13 +74,14 @@ export type CommitChange = (change: {
  */
 export async function submitChange(
   ctx: ToolContext,
-  change: { branch: string; title: string; body: string; files: readonly CommittedFile[] },
+  change: { branch: string; title: string; body: string; files: readonly CommittedFile[]; likelyNew: boolean },
   commit: CommitChange = (files) => commitFiles(ctx.octokit, ctx.repository, files),
 ): Promise<SubmittedChange> {
   const item = ctx.item()
-  const { branch } = change
+  const { branch, likelyNew } = change
   const base = (await getRepository(ctx.pool, ctx.repository))?.default_branch ?? 'main'
-  const committed = await commit({ branch, base, message: changeCommitMessage(change.title, item.number, ctx.agent.slug), files: change.files })
+  const message = changeCommitMessage(change.title, item.number, ctx.agent.slug)
+  const committed = await commit({ branch, base, message, files: change.files, likelyNew })
 
   const marker = { agent: ctx.agent.slug, depth: item.delegation_depth, parent: item.number, run: String(ctx.runId) }
   const text = (held: boolean) => withMarker(proposalBody(change.body, item.number, { held }), marker)

@@ -209,6 +209,15 @@ export async function parentNumberOf(pool: Pool, repository: string, number: num
   return rows[0]?.parent_number ?? undefined
 }
 
+/** Whether `agent` opened a pull request for item `parent` (open or not), as its marker recorded. */
+export async function hasAgentPullRequest(pool: Pool, repository: string, parent: number, agent: string): Promise<boolean> {
+  const { rows } = await pool.query<{ found: boolean }>(
+    `select exists (select 1 from work_items where repository = $1 and parent_number = $2 and kind = 'pull' and created_by_agent = $3) as found`,
+    [repository, parent, agent],
+  )
+  return rows[0]?.found === true
+}
+
 const allChildrenFinished = `not exists (select 1 from work_items c where c.repository = p.repository and c.parent_number = p.number
                          and c.state = 'open' and c.status is distinct from 'done')`
 

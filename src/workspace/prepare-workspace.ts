@@ -3,7 +3,8 @@ import { mkdir, readFile, rm, statfs, symlink, writeFile } from 'node:fs/promise
 import path from 'node:path'
 import { apiBaseUrlOf, gitBaseUrlFor } from '../github/installation-token.ts'
 import type { Octokit } from '../github/octokit.ts'
-import { branchHead, readBlob, readCommitTree, type TreeEntry } from '../github/read-tree.ts'
+import { readBranch } from '../github/read-branch.ts'
+import { readBlob, readCommitTree, type TreeEntry } from '../github/read-tree.ts'
 import type { Logger } from '../log.ts'
 import type { Pool } from '../store/pool.ts'
 import { runGit } from './run-git.ts'
@@ -63,7 +64,7 @@ export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, ta
   const state: WorkspaceState = { createdAt: new Date().toISOString(), repository: target.repository, branch: target.branch, purpose: target.purpose }
   await writeFile(path.join(root, STATE_FILE), JSON.stringify(state))
   try {
-    const onBranch = await branchHead(octokit, target.repository, target.branch)
+    const onBranch = (await readBranch(octokit, target.repository, target.branch))?.sha
     const baseRef = onBranch === undefined ? target.base : target.branch
     const gitBase = transportBaseUrl(deps, apiBaseUrlOf(octokit))
     let baseSha: string
@@ -78,7 +79,7 @@ export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, ta
       baseSha = (await runGit(['-C', dir, 'rev-parse', 'HEAD'])).trim()
       if (baseRef !== target.branch) await runGit(['-C', dir, 'switch', '--quiet', '--create', target.branch])
     } else {
-      const sha = onBranch ?? (await branchHead(octokit, target.repository, target.base))
+      const sha = onBranch ?? (await readBranch(octokit, target.repository, target.base))?.sha
       if (sha === undefined) throw new Error(`${target.repository} has no branch ${target.base} to check out; is it the repository's default branch?`)
       await checkoutFromApi(octokit, log, { repository: target.repository, sha, dir })
       await runGit(['init', '--quiet', `--initial-branch=${target.branch}`, dir])

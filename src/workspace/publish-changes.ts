@@ -33,7 +33,13 @@ export async function publishChanges(
           // A git push does not say whether it created the branch: the open pull request is looked up.
           createdBranch: false,
         })
-  const submitted = await submitChange(ctx, { branch: workspace.branch, title: change.title, body: change.body, files: change.files }, push)
+  // A workspace checked out from the default branch found no branch of the item's.
+  const likelyNew = workspace.baseRef !== workspace.branch
+  const submitted = await submitChange(
+    ctx,
+    { branch: workspace.branch, title: change.title, body: change.body, files: change.files, likelyNew },
+    push,
+  )
   // A person moved the item while the CLI ran: the pull request stands, the status is theirs.
   if (!submitted.inReview)
     ctx.log.warn({ pull: submitted.number, status: ctx.item().status }, 'change published, but the item was no longer in progress')

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { pathRefusal } from '../../company/repository-path.ts'
 import { HOLD_LABEL } from '../../company/labels.ts'
 import { BranchMovedError } from '../../github/writes.ts'
+import { hasAgentPullRequest } from '../../store/work-items.ts'
 import { submitChange } from '../submit-change.ts'
 import { defineTool, ToolRefusal } from '../tool.ts'
 
@@ -33,9 +34,13 @@ export const proposeChange = defineTool({
     if (!branch.startsWith(prefix) || !/^[\w./-]+$/.test(branch))
       throw new ToolRefusal(`the branch must be under ${prefix}, e.g. ${prefix}${item.number}`)
 
+    // The item's own branch exists once this agent proposed a change for the item (a pull
+    // request of its, in the mirror); until then it is created without being looked up.
+    // A branch the agent names may be any of its branches.
+    const likelyNew = branch === `${prefix}${item.number}` && !(await hasAgentPullRequest(ctx.pool, ctx.repository, item.number, ctx.agent.slug))
     let submitted
     try {
-      submitted = await submitChange(ctx, { branch, title, body, files })
+      submitted = await submitChange(ctx, { branch, title, body, files, likelyNew })
     } catch (error) {
       if (error instanceof BranchMovedError)
         throw new ToolRefusal(`${branch} keeps changing under you (someone is pushing to it); try again on your next run`)

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { ProbotOctokit } from 'probot'
 import { fallbackSettings } from '../src/config/fallback-settings.ts'
+import { defaultSettings } from '../src/gaffer-options.ts'
 import { createPermissionCache } from '../src/github/permissions.ts'
 import type { WorkContext } from '../src/heartbeat/heartbeat.ts'
 import { createLogger } from '../src/log.ts'
@@ -53,6 +54,7 @@ export async function benchWorkspaceOverhead(databaseUrl: string): Promise<Row[]
         permissionOf: createPermissionCache(),
         now: () => new Date(),
         botLogin: () => 'gaffer[bot]',
+        leaseMs: defaultSettings.leaseMs,
       },
       { ...context, log },
     )

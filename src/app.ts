@@ -15,6 +15,7 @@ import { GATE_NAME } from './company/quality-gate.ts'
 import { syncItem } from './mirror/sync-item.ts'
 import { handleStatusLabelEdit, type StatusLabelEdit } from './mirror/status-label-edit.ts'
 import { deactivateInstallation, deactivateRepositories, getRepository, listActiveRepositoriesOf, upsertRepository } from './store/repositories.ts'
+import { recordComment, recordCommentDeleted } from './store/item-comments.ts'
 import { deleteWorkItem } from './store/work-items.ts'
 
 /** The handlers' deps: a repository met for the first time, or a push, reloads its settings. */
@@ -131,6 +132,10 @@ export function gafferApp(deps: AppDeps) {
         route: false,
         ownWrite: isOwnWrite(event.sender),
       })
+      // The mirror keeps every comment, the app's own included, so a run reads only what changed (docs/decisions.md).
+      const item = { repository: event.repository.full_name, number: event.issue.number }
+      if (event.action === 'deleted') await recordCommentDeleted(deps.pool, item, event.comment.id)
+      else if (event.comment.updated_at) await recordComment(deps.pool, item, { ...event.comment, updated_at: event.comment.updated_at })
       // Commands come only from new comments: an edited comment never runs one.
       if (event.action !== 'created') return
       await handleNewComment(deps, context.octokit, {

@@ -203,11 +203,23 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           wake,
           maxIdenticalFailures: 3,
           metrics,
+          leaseMs: settings.leaseMs,
         }
       : undefined
   const chatWork = runtime
     ? createAgentRuntime(runtime)
-    : createWorkWithoutModel({ pool, log, rosters, settings: repositorySettings, permissionOf, now, wake, botLogin, metrics })
+    : createWorkWithoutModel({
+        pool,
+        log,
+        rosters,
+        settings: repositorySettings,
+        permissionOf,
+        now,
+        wake,
+        botLogin,
+        metrics,
+        leaseMs: settings.leaseMs,
+      })
   const cli = options.cli
   // A web process runs no work: it neither builds the CLI work step nor warns about its sandbox.
   const cliWork =
@@ -221,6 +233,7 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           now,
           wake,
           botLogin,
+          leaseMs: settings.leaseMs,
           prices: options.prices ?? defaultPrices,
           maxIdenticalFailures: 3,
           hostEnv: process.env,

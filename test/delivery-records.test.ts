@@ -6,9 +6,11 @@ import type { Probot } from 'probot'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../src/log.ts'
 import { listSpool, spoolDelivery } from '../src/store/delivery-spool.ts'
+import { recordComment, recordCommentDeleted } from '../src/store/item-comments.ts'
 import { takeReply } from '../src/store/reply-counts.ts'
 import { pruneOldRecords } from '../src/store/retention.ts'
 import { listDeadDeliveries, MAX_DELIVERY_ATTEMPTS, recordDeliveries, recordDelivery, retryDeadDelivery } from '../src/store/webhook-deliveries.ts'
+import { deleteWorkItem } from '../src/store/work-items.ts'
 import { createDeliveryProcessor } from '../src/web/delivery-processor.ts'
 import { useMigratedDatabase } from './helpers/database.ts'
 
@@ -151,6 +153,41 @@ describe('webhook records (real Postgres)', () => {
     expect(deliveries.rows.map((row) => row.payload_sha256).sort()).toEqual([oldUnfinished.payloadSha256, fresh.payloadSha256].sort())
     expect((await db.pool.query('select fire_key from heartbeat_runs order by fire_key')).rows.map((row) => row.fire_key)).toEqual(['new', 'open'])
     expect((await db.pool.query('select actor from audit_log')).rows.map((row) => row.actor)).toEqual(['new'])
+  })
+
+  it("keeps a deleted comment's tombstone as long as the deliveries, never brought back meanwhile, and an item's comments go with the item", async () => {
+    const repository = `o/comments-${randomUUID()}`
+    await db.pool.query('insert into repositories (full_name, installation_id) values ($1, 1)', [repository])
+    await db.pool.query(
+      "insert into work_items (repository, number, kind, title, state) values ($1, 1, 'issue', 'one', 'open'), ($1, 2, 'issue', 'two', 'open')",
+      [repository],
+    )
+    const comment = (id: number, body: string) => ({ id, body, user: { login: 'maya', type: 'User' }, updated_at: '2026-01-01T00:00:00Z' })
+    const one = { repository, number: 1 }
+    for (const [id, body] of [
+      [1, 'kept'],
+      [2, 'deleted long ago'],
+      [3, 'deleted today'],
+    ] as const)
+      await recordComment(db.pool, one, comment(id, body))
+    await recordComment(db.pool, { repository, number: 2 }, comment(4, 'on the other item'))
+    await recordCommentDeleted(db.pool, one, 2)
+    await recordCommentDeleted(db.pool, one, 3)
+    // A webhook of the comment still in flight when it was deleted.
+    await recordComment(db.pool, one, { ...comment(3, 'deleted today'), updated_at: '2026-01-02T00:00:00Z' })
+    await db.pool.query("update item_comments set deleted_at = now() - interval '15 days' where repository = $1 and id = 2", [repository])
+    const comments = async () =>
+      (await db.pool.query('select id, body, deleted_at is not null as deleted from item_comments where repository = $1 order by id', [repository]))
+        .rows
+
+    expect(await pruneOldRecords(db.pool, { deliveriesDays: 14, runsDays: 30, auditDays: 365 })).toMatchObject({ commentTombstones: 1 })
+    expect(await comments()).toEqual([
+      { id: 1, body: 'kept', deleted: false },
+      { id: 3, body: '', deleted: true },
+      { id: 4, body: 'on the other item', deleted: false },
+    ])
+    await deleteWorkItem(db.pool, repository, 2)
+    expect((await comments()).map((row) => row.id)).toEqual([1, 3])
   })
 
   it('gives one author a fixed number of replies per minute, shared through the database', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { fallbackSettings } from '../src/config/fallback-settings.ts'
+import { defaultSettings } from '../src/gaffer-options.ts'
 import { pathRefusal } from '../src/company/repository-path.ts'
 import type { Octokit } from '../src/github/octokit.ts'
 import { createPermissionCache } from '../src/github/permissions.ts'
@@ -229,6 +230,7 @@ describe('workspaces against the emulated GitHub', () => {
           permissionOf: createPermissionCache(),
           now: () => new Date(),
           botLogin: () => `${c.github.app.slug}[bot]`,
+          leaseMs: defaultSettings.leaseMs,
         },
         { ...work, log },
       )

@@ -15,6 +15,8 @@ export const GitHubIssue = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   pull_request: z.unknown().optional(),
+  // GitHub's count of the item's comments; absent from some shapes (a pull request as the pulls API answers it).
+  comments: z.int().nonnegative().optional(),
 })
 export type GitHubIssue = z.infer<typeof GitHubIssue>
 
@@ -28,7 +30,13 @@ export const Sender = z.object({ login: z.string(), type: z.string().optional() 
 export const Installation = z.object({ id: z.int().positive() })
 
 /** An issue or pull request comment, as the REST API lists it and webhooks carry it. */
-export const IssueComment = z.object({ id: z.int(), body: z.string().nullable().optional(), user: Sender.nullable().optional() })
+export const IssueComment = z.object({
+  id: z.int(),
+  body: z.string().nullable().optional(),
+  user: Sender.nullable().optional(),
+  // When it was last edited (GitHub's clock): what a read `since` compares.
+  updated_at: z.string().optional(),
+})
 export type IssueComment = z.infer<typeof IssueComment>
 
 export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'issue' | 'pull'): GitHubItem {
@@ -43,6 +51,7 @@ export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'iss
     body: issue.body ?? null,
     createdAt: issue.created_at,
     updatedAt: issue.updated_at,
+    comments: issue.comments,
   }
 }
 

@@ -31,5 +31,5 @@ export async function upsertMarkedComment(
     ? await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: existing.id, body: text })
     : await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: item.number, body: text })
   const answered = IssueComment.safeParse(written.data)
-  if (answered.success) comments?.wrote(item, answered.data)
+  if (answered.success) await comments?.wrote(item, answered.data, existing ? 'edited' : 'created')
 }

@@ -45,6 +45,8 @@ export type RuntimeDeps = {
   /** Identical model failures on one item before it is blocked (the circuit breaker). */
   maxIdenticalFailures: number
   metrics?: Metrics | undefined
+  /** How long what GitHub confirmed (an item's comments) is trusted without a read: the heartbeat's lease. */
+  leaseMs: number
   /**
    * The model server is the rehearsal model (SPEC §16): every agent asks for it whatever
    * its AGENTS.md names, and everything its runs write on GitHub carries REHEARSAL_NOTE.

@@ -1,6 +1,5 @@
 import { parseMarker } from '../company/marker.ts'
 import type { CommentCache } from '../github/comment-cache.ts'
-import { listComments } from '../github/list-comments.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { atLeast } from '../company/access.ts'
 import type { PermissionOf } from '../github/permissions.ts'
@@ -23,14 +22,11 @@ export async function loadItemContext(deps: {
   botLogin: string
   permissionOf: PermissionOf
   commentAccess: CommentAccess
-  /** The run's comment cache: the comments read here are the ones its marked comments are looked up in. */
-  comments?: CommentCache
+  /** The run's comments: the ones looked up here are the ones its marked comments are looked up in. */
+  comments: CommentCache
 }): Promise<{ goalChain: Ancestor[]; comments: VisibleComment[]; children: ChildOutcome[] }> {
   const { pool, octokit, item } = deps
-  const list = (number: number) =>
-    deps.comments
-      ? deps.comments.list(octokit, { repository: item.repository, number })
-      : listComments(octokit, { repository: item.repository, number })
+  const list = (number: number) => deps.comments.list(octokit, { repository: item.repository, number })
 
   const comments: VisibleComment[] = []
   for (const comment of await list(item.number)) {

@@ -13,7 +13,8 @@ import type { Agent } from '../roster/schema.ts'
 import type { ToolName } from '../roster/tools.ts'
 import type { Pool } from '../store/pool.ts'
 import type { WorkItem } from '../store/work-items.ts'
-import { createCommentCache, type CommentCache } from '../github/comment-cache.ts'
+import type { CommentCache } from '../github/comment-cache.ts'
+import { createRunComments } from '../mirror/run-comments.ts'
 
 /** A tool call the rules forbid; the model sees the message and may try something else. */
 export class ToolRefusal extends Error {
@@ -49,7 +50,7 @@ export type ToolContext = {
    * that delegates ten children does not ask ten times under the secondary rate limit.
    */
   done: { delegated: number[]; subIssuesRefused?: number }
-  /** The run's comments, read once per item and shared by the context and every marked comment it writes. */
+  /** The run's comments, looked up once per item (from the mirror, or read since the last read) and shared by the context and every marked comment it writes. */
   comments: CommentCache
 }
 
@@ -76,6 +77,8 @@ export type ToolEnvironment = {
   wake?: ((repository: string, agent: string) => void) | undefined
   botLogin(): string
   metrics?: Metrics | undefined
+  /** How long comments GitHub confirmed are trusted without a read: the heartbeat's lease, as for an item's row. */
+  leaseMs: number
 }
 
 /**
@@ -126,6 +129,6 @@ export function createToolContext(
     botLogin: env.botLogin,
     metrics: env.metrics,
     done: { delegated: [] },
-    comments: createCommentCache(),
+    comments: createRunComments({ pool: env.pool, botLogin: env.botLogin, leaseMs: env.leaseMs }),
   }
 }

@@ -31,6 +31,7 @@ export function createWorkWithoutModel(deps: {
   wake?: (repository: string, agent: string) => void
   botLogin: () => string
   metrics?: Metrics | undefined
+  leaseMs: number
 }): WorkHook {
   return async (work) => {
     const { agent } = work

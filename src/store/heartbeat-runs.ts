@@ -1,6 +1,7 @@
 import { monthOf } from './budgets.ts'
 import { claimOrder, releaseExpiredStatement, type ReadyItem, type ReturnedItem } from './claims.ts'
 import type { Pool } from './pool.ts'
+import { laterChangeWaits } from './webhook-deliveries.ts'
 
 export type Fire = { repository: string; agent: string; fireKey: string; trigger: 'cron' | 'wake' | 'api' }
 
@@ -124,13 +125,8 @@ export async function probeHeartbeat(
     text: `select coalesce(a.paused and not (a.spend_month is distinct from $3 and a.paused_reason = 'monthly budget spent'), false) as paused,
          coalesce(a.running_run is not null and a.running_until >= now(), false) as "leaseHeld",
          coalesce((select json_agg(json_build_object('number', r.number, 'kind', r.kind, 'priority_score', r.priority_score,
-             'fresh', r.github_confirmed_at > now() - make_interval(secs => $6::float8 / 1000) and not exists (
-               select 1 from webhook_deliveries d where d.processed_at is null and d.payload->'repository'->>'full_name' = $1
-                 and d.payload->'sender'->>'login' is distinct from $7
-                 and coalesce(d.payload->'issue'->>'number', d.payload->'pull_request'->>'number') = r.number::text
-                 -- The delivery that wrote the row may still be on its way to being marked processed: only a later change counts.
-                 and (coalesce((coalesce(d.payload->'issue', d.payload->'pull_request')->>'updated_at')::timestamptz, 'infinity'), d.received_at)
-                   > (r.github_updated_at, r.github_confirmed_at))) order by r.position) from (
+             'fresh', r.github_confirmed_at > now() - make_interval(secs => $6::float8 / 1000)
+               and not ${laterChangeWaits({ repository: '$1', botLogin: '$7', item: 'r', confirmedAt: 'r.github_confirmed_at' })}) order by r.position) from (
            select number, kind, priority_score, github_updated_at, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
            from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
            order by ${claimOrder} limit $4) r), '[]') as ready,

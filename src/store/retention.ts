@@ -15,6 +15,8 @@ export type Pruned = {
   replyCounts: number
   /** Quota waiters and holds whose asker never came back (its replica stopped, or Postgres failed it). */
   quotaRows: number
+  /** Deleted comments' tombstones, kept as long as deliveries (a comment lives and goes with its item). */
+  commentTombstones: number
 }
 
 /**
@@ -25,12 +27,14 @@ export type Pruned = {
  * "commands ran" row lives as long as the audit rows, so a replay of an old comment
  * whose delivery row is gone still runs nothing. A quota waiter or hold is removed by its
  * own asker, or by the next ask on its bucket for a hold; one left by a replica that
- * stopped waiting for good would otherwise stay for ever.
+ * stopped waiting for good would otherwise stay for ever. A deleted comment's tombstone,
+ * which keeps a read or webhook in flight from bringing it back, lives as long as the
+ * deliveries; the mirrored comments themselves go with their item.
  */
 export async function pruneOldRecords(pool: Pool, retention: Retention): Promise<Pruned> {
   const days = (value: number) => [value]
-  const [deliveries, runs, itemRuns, transcripts, chatTranscripts, audit, commentCommands, replyCounts, quotaWaiters, quotaHolds] = await Promise.all(
-    [
+  const [deliveries, runs, itemRuns, transcripts, chatTranscripts, audit, commentCommands, replyCounts, quotaWaiters, quotaHolds, tombstones] =
+    await Promise.all([
       pool.query(
         `delete from webhook_deliveries where received_at < now() - make_interval(days => $1)
        and (processed_at is not null or dead_at is not null)`,
@@ -54,8 +58,8 @@ export async function pruneOldRecords(pool: Pool, retention: Retention): Promise
       pool.query("delete from reply_counts where minute < now() - interval '1 hour'"),
       pool.query("delete from quota_waiters where expires_at < now() - interval '1 hour'"),
       pool.query("delete from quota_holds where expires_at < now() - interval '1 hour'"),
-    ],
-  )
+      pool.query('delete from item_comments where deleted_at < now() - make_interval(days => $1)', days(retention.deliveriesDays)),
+    ])
   return {
     deliveries: deliveries.rowCount ?? 0,
     runs: runs.rowCount ?? 0,
@@ -65,5 +69,6 @@ export async function pruneOldRecords(pool: Pool, retention: Retention): Promise
     commentCommands: commentCommands.rowCount ?? 0,
     replyCounts: replyCounts.rowCount ?? 0,
     quotaRows: (quotaWaiters.rowCount ?? 0) + (quotaHolds.rowCount ?? 0),
+    commentTombstones: tombstones.rowCount ?? 0,
   }
 }

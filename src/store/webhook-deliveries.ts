@@ -9,6 +9,27 @@ export type StoredDelivery = DeliveryKey & { event: string; payload: unknown; at
 /** After this many failed attempts a delivery is dead: kept with its error and not retried by the sweep. */
 export const MAX_DELIVERY_ATTEMPTS = 5
 
+/**
+ * SQL that is true when a delivery about the item row `item` (with `number` and
+ * `github_updated_at`) waits unprocessed, dead ones included, and carries a change later
+ * than what the mirror was confirmed with at `confirmedAt`: its payload is newer than the
+ * row, or as new and received after the confirmation (GitHub's times are in seconds).
+ * The echo of the app's own write (`botLogin`) does not count: the mirror already has what
+ * it wrote; nor does the delivery that wrote the row while it is still being marked
+ * processed. With `ownComments`, the echo of a comment the app wrote counts: the app's
+ * notes written outside a run reach the mirror only through it. `repository` and
+ * `botLogin` are SQL expressions (parameters).
+ */
+export function laterChangeWaits(at: { repository: string; botLogin: string; item: string; confirmedAt: string; ownComments?: boolean }): string {
+  const sender = `d.payload->'sender'->>'login' is distinct from ${at.botLogin}`
+  return `exists (
+    select 1 from webhook_deliveries d where d.processed_at is null and d.payload->'repository'->>'full_name' = ${at.repository}
+      and ${at.ownComments ? `(${sender} or d.event = 'issue_comment')` : sender}
+      and coalesce(d.payload->'issue'->>'number', d.payload->'pull_request'->>'number') = ${at.item}.number::text
+      and (coalesce((coalesce(d.payload->'issue', d.payload->'pull_request')->>'updated_at')::timestamptz, 'infinity'), d.received_at)
+        > (${at.item}.github_updated_at, ${at.confirmedAt}))`
+}
+
 /** What recording a verified delivery did: stored it, revived a dead one (GitHub's "Redeliver"), or saw a replay. */
 export type Recorded = 'new' | 'revived' | 'duplicate'
 

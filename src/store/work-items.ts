@@ -14,6 +14,8 @@ export type GitHubItem = {
   body: string | null
   createdAt: string
   updatedAt: string
+  /** GitHub's count of the item's comments, when what was read carries it. */
+  comments?: number | undefined
 }
 
 export type WorkItem = {

@@ -16,7 +16,9 @@ export type GitHubProxy = {
 /**
  * A small HTTP proxy in front of the emulated GitHub: it records every request Gaffer
  * makes and lets a test answer some of them itself (say, refuse a draft pull request as
- * a GitHub plan without drafts does), forwarding the rest unchanged.
+ * a GitHub plan without drafts does), forwarding the rest unchanged, but for one thing the
+ * emulator leaves out: an item's comments listed `since` a time are only those updated at
+ * or after it, as GitHub answers.
  */
 export async function startGitHubProxy(target: string, intercept: Intercept = () => undefined): Promise<GitHubProxy> {
   const requests: ProxiedRequest[] = []
@@ -40,7 +42,7 @@ export async function startGitHubProxy(target: string, intercept: Intercept = ()
         headers,
         body: ['GET', 'HEAD'].includes(request.method) ? undefined : raw,
       })
-      const forwarded = Buffer.from(await response.arrayBuffer())
+      const forwarded = sinceApplied(request, Buffer.from(await response.arrayBuffer()))
       const out: Record<string, string> = {}
       response.headers.forEach((value, name) => {
         if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(name)) out[name] = value
@@ -59,6 +61,18 @@ export async function startGitHubProxy(target: string, intercept: Intercept = ()
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
+}
+
+/** GitHub's `since` on an item's comments, which the emulator ignores: what was updated at or after it. */
+function sinceApplied(request: ProxiedRequest, body: Buffer): Buffer {
+  const url = new URL(request.path, 'http://proxy')
+  const since = url.searchParams.get('since')
+  if (request.method !== 'GET' || !since || !/^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname)) return body
+  const comments = safeJson(body.toString('utf8'))
+  if (!Array.isArray(comments)) return body
+  return Buffer.from(
+    JSON.stringify((comments as Array<{ updated_at: string }>).filter((comment) => Date.parse(comment.updated_at) >= Date.parse(since))),
+  )
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

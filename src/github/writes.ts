@@ -136,7 +136,9 @@ type LabelMutation = { add: string[]; remove: string[]; close: 'issue' | 'pull' 
 
 /** The ids a move names; undefined when one is not known (REST then), `nothing` when there is nothing to send. */
 async function planLabelMutation(octokit: Octokit, repository: string, move: LabelMove): Promise<LabelMutation | 'nothing' | undefined> {
-  const ids = await repositoryLabelIds(octokit, repository)
+  // Ids that cannot be read (a refusal, a GitHub without the route) leave the move to REST.
+  const ids = await repositoryLabelIds(octokit, repository).catch(() => undefined)
+  if (!ids) return undefined
   const add = [...new Set(move.add)]
   const addIds = add.map((name) => ids.get(name))
   if (addIds.some((id) => id === undefined)) return undefined

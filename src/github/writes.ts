@@ -116,8 +116,10 @@ export async function moveLabels(
         return sent.labels?.map((label) => label.name)
       }
       if (sent.unavailable) {
+        // Moves sent at once may all find out; the first to come back says so.
+        if (!withoutGraphql.has(api))
+          log?.warn({ api, reason: sent.reason }, 'this GitHub has no GraphQL for label moves; moving labels by REST from now on')
         withoutGraphql.add(api)
-        log?.warn({ api, reason: sent.reason }, 'this GitHub has no GraphQL for label moves; moving labels by REST from now on')
       } else {
         // An id GitHub refused may be a label renamed or deleted since it was read.
         forgetLabelIds(octokit, item.repository)

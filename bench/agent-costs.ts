@@ -19,6 +19,8 @@ export async function benchAgentCosts(databaseUrl: string): Promise<Row[]> {
     pool,
     Octokit: counting.Octokit,
     model: { apiKey: 'bench', baseUrl: model.url, defaultModel: 'gpt-4.1-mini', maxRetries: 0 },
+    // BENCH_GRAPHQL=1: status moves as on GitHub, one GraphQL request each (the emulated GitHub has no GraphQL).
+    graphql: Boolean(process.env.BENCH_GRAPHQL),
   })
   const statusOf = async (number: number) =>
     (await pool.query<{ status: string | null }>('select status from work_items where repository = $1 and number = $2', [github.repository, number]))

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest'
 import type { ProbotOctokit } from 'probot'
+import { statusLabel, statuses } from '../src/company/labels.ts'
 import { startGaffer, type Gaffer } from '../src/gaffer.ts'
 import type { GafferOptions, GafferSettings } from '../src/gaffer-options.ts'
 import { createLogger } from '../src/log.ts'
@@ -7,6 +8,8 @@ import { freePort } from '../src/net/free-port.ts'
 import { startEmulatedGitHub, type EmulatedGitHub } from '../src/sandbox/emulated-github.ts'
 import type { Pool } from '../src/store/pool.ts'
 import { WEBHOOK_PATH } from '../src/web/http-server.ts'
+import { graphqlStandIn } from '../test/helpers/github-graphql-stand-in.ts'
+import { startGitHubProxy } from '../test/helpers/github-proxy.ts'
 
 export type BenchGitHub = {
   github: EmulatedGitHub
@@ -39,12 +42,28 @@ export async function startBenchReplica(options: {
   agentsDir?: string
   model?: GafferOptions['model']
   work?: GafferOptions['work']
+  /**
+   * Puts the tests' stand-in for GitHub's GraphQL in front of the emulated GitHub (which has
+   * none), so status moves go as GitHub takes them; the repository gets Gaffer's status
+   * labels first, as one it has worked in (a label GitHub lacks is created by REST).
+   */
+  graphql?: boolean
 }): Promise<BenchReplica> {
   const bench = await startBenchGitHub()
-  const { github, port } = bench
+  const { github, port, owner, repo, maya } = bench
+  const proxy = options.graphql
+    ? await startGitHubProxy(
+        github.url,
+        graphqlStandIn(
+          () => github.url,
+          () => github.repository,
+        ),
+      )
+    : undefined
+  if (proxy) for (const status of statuses) await maya.issues.createLabel({ owner, repo, name: statusLabel(status), color: 'ededed' }).catch(() => {})
   const gaffer = await startGaffer({
     app: github.app,
-    githubApiUrl: github.url,
+    githubApiUrl: proxy?.url ?? github.url,
     pool: options.pool,
     log: createLogger('silent'),
     port,
@@ -62,6 +81,7 @@ export async function startBenchReplica(options: {
     gaffer,
     async stop() {
       await gaffer.stop()
+      await proxy?.close()
       await github.emulator.close()
     },
   }

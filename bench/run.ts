@@ -12,6 +12,8 @@
  * The rate-limited run (`quota`) is sized by BENCH_QUOTA_ITEMS (default 40 items, plus 4
  * late p0s), BENCH_QUOTA_HOUR_SECONDS (default 30: GitHub's hour in its clock) and
  * BENCH_QUOTA_SCALE (default 0.05: the limits' counts scaled down with it).
+ * BENCH_GRAPHQL=1 has the heartbeat cost's delegation move statuses as on GitHub, one
+ * GraphQL request each, through the tests' stand-in for GitHub's GraphQL.
  *
  * `npm run bench -- claims heartbeats` runs only the sections named (ingest, claims,
  * heartbeats, parallel, e2e, dashboards, priority, quota); no name runs them all.

@@ -54,6 +54,7 @@ describe('the rehearsal model over HTTP', () => {
       github_updated_at: null,
       status_changed_at: null,
       github_confirmed_at: null,
+      node_id: null,
     }
     const model = createModelClient({ apiKey: undefined, baseUrl: server.url, timeoutMs: 10_000, maxRetries: 0 })
 

@@ -53,6 +53,7 @@ function workItem(fields: Partial<WorkItem> & { number: number; title: string })
     github_updated_at: null,
     status_changed_at: null,
     github_confirmed_at: null,
+    node_id: null,
     ...fields,
   }
 }

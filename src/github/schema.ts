@@ -6,6 +6,7 @@ export const Label = z.object({ name: z.string() })
 /** The fields of an issue or pull request (REST or webhook shape) that Gaffer reads. */
 export const GitHubIssue = z.object({
   number: z.int().positive(),
+  node_id: z.string().optional(),
   title: z.string(),
   // Absent from a few events (e.g. issues.pinned); the mirror then keeps the state it has.
   state: z.enum(['open', 'closed']).optional(),
@@ -52,6 +53,9 @@ export function toGitHubItem(repository: string, issue: GitHubIssue, kind?: 'iss
     createdAt: issue.created_at,
     updatedAt: issue.updated_at,
     comments: issue.comments,
+    // A pull request seen through the issues API (a comment's event) is named by its
+    // pull request's id only where it is read as a pull request.
+    nodeId: kind === 'pull' || issue.pull_request === undefined ? issue.node_id : undefined,
   }
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import type { Logger } from '../log.ts'
+import { forgetLabelIds, learnLabelIds, repositoryLabelIds } from './label-node-ids.ts'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
 import { readBranch } from './read-branch.ts'
 import { readCommitTreeSha } from './read-tree.ts'
@@ -37,6 +39,7 @@ export async function changeLabels(
   if (add.length > 0) {
     const response = await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/labels', { ...at(item), labels: add })
     labels = labelNames(response.data)
+    learnLabelIds(octokit, item.repository, response.data)
   }
   // A predicate picks from the labels GitHub just reported, so a label a person added meanwhile is seen.
   const wanted = typeof delta.remove === 'function' ? (labels ?? []).filter(delta.remove) : [...new Set(delta.remove ?? [])]
@@ -68,6 +71,176 @@ export async function closeIssue(octokit: Octokit, item: ItemRef): Promise<strin
 export async function closePullRequest(octokit: Octokit, item: ItemRef): Promise<void> {
   const { owner, repo } = splitRepository(item.repository)
   await octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: item.number, state: 'closed' })
+}
+
+/** A status move's writes on an item: its labels as a delta, and its closing when the move finishes it. */
+export type LabelMove = {
+  add: readonly string[]
+  /** The labels to remove, or which of the item's labels to remove. */
+  remove: readonly string[] | ((label: string) => boolean)
+  /** The item's labels as the mover last saw them. */
+  seen: readonly string[]
+  /** Closes the item too (an issue as completed, a pull request without merging). */
+  close?: 'issue' | 'pull' | undefined
+}
+
+/** The APIs (base URLs) found to have no GitHub GraphQL: their moves go by REST for the rest of the process. */
+const withoutGraphql = new Set<string>()
+
+/**
+ * Moves an item's labels (and closes it) in one GitHub GraphQL request where it can: one
+ * mutation document adds, then removes, then closes (GraphQL runs a document's mutations
+ * in order), and answers the item's labels after the last one. Labels are named by their
+ * ids, so a label not known to the repository's ids goes by REST (`changeLabels`, which
+ * creates a label GitHub lacks), and so does an item whose id the mirror lacks, a GitHub
+ * without GraphQL (remembered per API, logged once) and a mutation refused before any of
+ * it applied. A mutation applied in part throws, as a REST write failing half-way does.
+ * Only labels seen on the item are removed in the one request (a label added meanwhile
+ * that the move would remove is a person's edit, handled when its webhook comes); a
+ * person's other labels are never named. Returns the labels after the move, when known.
+ */
+export async function moveLabels(
+  octokit: Octokit,
+  item: ItemRef & { nodeId?: string | null | undefined },
+  move: LabelMove,
+  log?: Logger,
+): Promise<string[] | undefined> {
+  const api = octokit.request.endpoint.DEFAULTS.baseUrl
+  if (item.nodeId && !withoutGraphql.has(api)) {
+    const plan = await planLabelMutation(octokit, item.repository, move)
+    if (plan === 'nothing') return undefined
+    if (plan) {
+      const sent = await sendLabelMutation(octokit, item.nodeId, plan)
+      if (sent.applied) {
+        learnLabelIds(octokit, item.repository, sent.labels ?? [])
+        return sent.labels?.map((label) => label.name)
+      }
+      if (sent.unavailable) {
+        // Moves sent at once may all find out; the first to come back says so.
+        if (!withoutGraphql.has(api))
+          log?.warn({ api, reason: sent.reason }, 'this GitHub has no GraphQL for label moves; moving labels by REST from now on')
+        withoutGraphql.add(api)
+      } else {
+        // An id GitHub refused may be a label renamed or deleted since it was read.
+        forgetLabelIds(octokit, item.repository)
+        log?.info({ item: `${item.repository}#${item.number}`, reason: sent.reason }, 'GitHub refused the label move as one request; moving by REST')
+      }
+    }
+  }
+  const labels =
+    move.add.length > 0 || typeof move.remove !== 'function' ? await changeLabels(octokit, item, { add: move.add, remove: move.remove }) : undefined
+  if (move.close === 'pull') await closePullRequest(octokit, item)
+  else if (move.close === 'issue') await closeIssue(octokit, item)
+  return labels
+}
+
+type LabelMutation = { add: string[]; remove: string[]; close: 'issue' | 'pull' | undefined }
+
+/** The ids a move names; undefined when one is not known (REST then), `nothing` when there is nothing to send. */
+async function planLabelMutation(octokit: Octokit, repository: string, move: LabelMove): Promise<LabelMutation | 'nothing' | undefined> {
+  // Ids that cannot be read (a refusal, a GitHub without the route) leave the move to REST.
+  const ids = await repositoryLabelIds(octokit, repository).catch(() => undefined)
+  if (!ids) return undefined
+  const add = [...new Set(move.add)]
+  const addIds = add.map((name) => ids.get(name))
+  if (addIds.some((id) => id === undefined)) return undefined
+  const removed = (typeof move.remove === 'function' ? move.seen.filter(move.remove) : move.remove.filter((name) => move.seen.includes(name))).filter(
+    (name) => !add.includes(name),
+  )
+  const removeIds = [...new Set(removed)].map((name) => ids.get(name))
+  if (removeIds.some((id) => id === undefined)) return undefined
+  if (addIds.length === 0 && removeIds.length === 0 && move.close === undefined) return 'nothing'
+  return { add: addIds as string[], remove: removeIds as string[], close: move.close }
+}
+
+const LabelNodes = z.object({ totalCount: z.int(), nodes: z.array(z.object({ id: z.string(), name: z.string() })) })
+const LABELS_AFTER = 'labels(first: 100) { totalCount nodes { id name } }'
+
+/**
+ * The one mutation document, built only from the fixed parts a move uses (every value
+ * goes as a variable): its fields are aliased `added`, `removed`, `closed`, and the last
+ * of them answers the labels.
+ */
+function labelMutationDocument(plan: LabelMutation): { query: string; fields: string[] } {
+  const parts: Array<{ field: string; variable: string; text: (answer: string) => string }> = []
+  if (plan.add.length > 0)
+    parts.push({
+      field: 'added',
+      variable: '$add: [ID!]!',
+      text: (answer) => `added: addLabelsToLabelable(input: { labelableId: $item, labelIds: $add }) { ${answer} }`,
+    })
+  if (plan.remove.length > 0)
+    parts.push({
+      field: 'removed',
+      variable: '$remove: [ID!]!',
+      text: (answer) => `removed: removeLabelsFromLabelable(input: { labelableId: $item, labelIds: $remove }) { ${answer} }`,
+    })
+  if (plan.close === 'issue')
+    parts.push({
+      field: 'closed',
+      variable: '',
+      text: (answer) => `closed: closeIssue(input: { issueId: $item, stateReason: COMPLETED }) { ${answer} }`,
+    })
+  if (plan.close === 'pull')
+    parts.push({ field: 'closed', variable: '', text: (answer) => `closed: closePullRequest(input: { pullRequestId: $item }) { ${answer} }` })
+  const last = parts.length - 1
+  const answerOf = (index: number) => {
+    if (index !== last) return 'clientMutationId'
+    const owner = parts[index]!.field === 'closed' ? (plan.close === 'pull' ? 'pullRequest' : 'issue') : 'labelable'
+    return `${owner} { ${LABELS_AFTER} }`
+  }
+  const variables = ['$item: ID!', ...parts.map((part) => part.variable).filter(Boolean)].join(', ')
+  return {
+    query: `mutation GafferMoveLabels(${variables}) {\n${parts.map((part, index) => `  ${part.text(answerOf(index))}`).join('\n')}\n}`,
+    fields: parts.map((part) => part.field),
+  }
+}
+
+type MutationOutcome =
+  { applied: true; labels: Array<{ id: string; name: string }> | undefined } | { applied: false; unavailable: boolean; reason: string }
+
+async function sendLabelMutation(octokit: Octokit, itemId: string, plan: LabelMutation): Promise<MutationOutcome> {
+  const { query, fields } = labelMutationDocument(plan)
+  const variables = { item: itemId, ...(plan.add.length > 0 && { add: plan.add }), ...(plan.remove.length > 0 && { remove: plan.remove }) }
+  let data: Record<string, unknown> | null | undefined
+  try {
+    data = await octokit.graphql<Record<string, unknown>>(query, variables)
+  } catch (error) {
+    const status = httpStatus(error)
+    const errors = graphqlErrors(error)
+    const reason = errors.map((e) => e.message).join('; ') || (error instanceof Error ? error.message : String(error))
+    if (status === 404 || errors.some(meansUnknownSchema)) return { applied: false, unavailable: true, reason }
+    // An answer with errors: which of the mutations ran is in its data.
+    if (status === undefined && errors.length > 0) {
+      const partial = (error as { data?: Record<string, unknown> | null }).data
+      if (fields.some((field) => partial?.[field] != null)) throw error
+      return { applied: false, unavailable: false, reason }
+    }
+    // Refused as a request (not a limit, which the request hook waits out and sends again): nothing ran.
+    if (status !== undefined && status >= 400 && status < 500 && status !== 403 && status !== 429)
+      return { applied: false, unavailable: false, reason }
+    throw error
+  }
+  const answer = data?.[fields.at(-1)!] as Record<string, { labels?: unknown } | null> | null | undefined
+  const owner = answer && Object.values(answer)[0]
+  const labels = LabelNodes.safeParse(owner?.labels)
+  // More labels than one page holds: the caller works them out from the delta.
+  return { applied: true, labels: labels.success && labels.data.totalCount <= labels.data.nodes.length ? labels.data.nodes : undefined }
+}
+
+type GraphqlError = { message: string; type?: string; extensions?: { code?: string } }
+
+/** The errors a GraphQL answer listed, thrown by octokit's `graphql` (status 200) or in a refused request's body. */
+function graphqlErrors(error: unknown): GraphqlError[] {
+  if (typeof error !== 'object' || error === null) return []
+  const listed = 'errors' in error ? error.errors : (error as { response?: { data?: { errors?: unknown } } }).response?.data?.errors
+  return Array.isArray(listed) ? listed.filter((e): e is GraphqlError => typeof e === 'object' && e !== null && typeof e.message === 'string') : []
+}
+
+/** An error that says the schema has no such mutation or type: a GraphQL that is not GitHub's. */
+function meansUnknownSchema(error: GraphqlError): boolean {
+  if (error.extensions?.code === 'undefinedField' || error.extensions?.code === 'undefinedType') return true
+  return /cannot query field|doesn't exist on type|unknown type|unknown argument|is not defined by type/i.test(error.message)
 }
 
 /** Opens an issue with labels; returns GitHub's issue as it answered. */

@@ -2,7 +2,7 @@ import { statusLabel, type Status } from '../company/labels.ts'
 import { transition, type StatusEvent } from '../company/status-machine.ts'
 import type { Octokit } from '../github/octokit.ts'
 import { upsertMarkedComment } from '../github/upsert-marked-comment.ts'
-import { changeLabels, closeIssue, closePullRequest } from '../github/writes.ts'
+import { moveLabels } from '../github/writes.ts'
 import type { Logger } from '../log.ts'
 import { appendAudit } from '../store/audit-log.ts'
 import type { Pool } from '../store/pool.ts'
@@ -31,6 +31,8 @@ export type MovableItem = {
   labels: readonly string[]
   kind?: 'issue' | 'pull'
   state?: 'open' | 'closed' | undefined
+  /** GitHub's id of the item, from the mirror: with it the move is one GraphQL request. */
+  node_id?: string | null | undefined
 }
 
 export type MoveOptions = {
@@ -63,7 +65,8 @@ const NOTE_LIMIT = 1000
  * the transition table, refuses and logs anything the table does not allow, moves the
  * mirror only if the item is still where the caller saw it (so of two racing writers
  * one wins), and moves GitHub's labels as a delta in the same step. `done` also closes
- * the item and resumes its parent if that waited on it.
+ * the item (in the same GitHub request as the labels, where GitHub takes GraphQL) and
+ * resumes its parent if that waited on it.
  */
 export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableItem, event: StatusEvent, options: MoveOptions = {}): Promise<Move> {
   const from = item.status
@@ -86,16 +89,20 @@ export async function moveItem(deps: MoveDeps, octokit: Octokit, item: MovableIt
   const closing = to === 'done' && item.state !== 'closed'
   let labels: string[] = [...item.labels]
   try {
-    if (add.length > 0 || extra.size > 0) {
-      const changed = await changeLabels(octokit, item, {
-        add,
-        remove: add.length > 0 ? (label) => (isStatusLabel(label) && label !== target) || extra.has(label) : [...extra],
-      })
-      labels = changed ?? labels.filter((label) => !extra.has(label))
-    }
-    if (closing) {
-      if (item.kind === 'pull') await closePullRequest(octokit, item)
-      else await closeIssue(octokit, item)
+    if (add.length > 0 || extra.size > 0 || closing) {
+      const changed = await moveLabels(
+        octokit,
+        { repository: item.repository, number: item.number, nodeId: item.node_id },
+        {
+          add,
+          remove: add.length > 0 ? (label) => (isStatusLabel(label) && label !== target) || extra.has(label) : [...extra],
+          seen: item.labels,
+          close: closing ? (item.kind === 'pull' ? 'pull' : 'issue') : undefined,
+        },
+        deps.log,
+      )
+      // Unknown only when GitHub did not answer them all: what the move meant to leave.
+      labels = changed ?? (add.length > 0 ? expected : labels.filter((label) => !extra.has(label)))
     }
   } catch (error) {
     // GitHub refused: the mirror goes back to where it was, so the two never disagree for long.

@@ -155,7 +155,16 @@ export async function releaseClaim(pool: Pool, repository: string, number: numbe
   )
 }
 
-export type ReturnedItem = { repository: string; number: number; status: Status; attempts: number; blocked_reason: string | null; labels: string[] }
+export type ReturnedItem = {
+  repository: string
+  number: number
+  status: Status
+  attempts: number
+  blocked_reason: string | null
+  labels: string[]
+  /** GitHub's id of the item, so mirroring the return is one request (see `moveItem`). */
+  node_id: string | null
+}
 
 /** The SET of an item going back to the queue; `max` is the parameter holding maxAttempts. */
 const returnToQueue = (max = '$1') => `
@@ -167,7 +176,7 @@ const returnToQueue = (max = '$1') => `
 
 /** Items whose lease lapsed, or that are `in-progress` without any claim. */
 const expiredLeases = `status = 'in-progress' and (lease_expires_at < now() or claimed_by_run is null)`
-const returned = 'returning repository, number, status, attempts, blocked_reason, labels'
+const returned = 'returning repository, number, status, attempts, blocked_reason, labels, node_id'
 
 /**
  * The statement that releases every expired lease (see `releaseExpiredLeases`), with
@@ -200,7 +209,7 @@ export async function returnUnfinished(
   const { rows } = await pool.query<ReturnedItem>(
     `update work_items set ${returnToQueue()}
      where repository = $2 and number = $3 and claimed_by_run = $4 and status = 'in-progress'
-     returning repository, number, status, attempts, blocked_reason, labels`,
+     returning repository, number, status, attempts, blocked_reason, labels, node_id`,
     [maxAttempts, repository, number, runId],
   )
   return rows[0]

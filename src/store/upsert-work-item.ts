@@ -112,17 +112,18 @@ async function upsertRound(pool: Pool, kind: string, round: readonly Upsert[]): 
     updated_at: item.updatedAt,
     body: item.body ?? '',
     comments: item.comments ?? null,
+    node_id: item.nodeId ?? null,
   }))
   const result = await pool.query<WorkItem>({
     // Prepared once per connection and kind: every webhook about an issue or pull request runs it.
     name: `gaffer-upsert-work-items-${kind}`,
     text: `insert into work_items (repository, number, kind, title, state, status, owner_agent, labels, author,
-        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body, github_confirmed_at, github_comment_count)
+        delegation_depth, parent_number, created_by_agent, github_created_at, github_updated_at, body, github_confirmed_at, github_comment_count, node_id)
      select r.repository, r.number, r.kind, r.title, coalesce(r.state, 'open'), r.status, r.owner_agent, r.labels, r.author,
-        coalesce(r.depth, 0), r.parent_number, r.created_by_agent, r.created_at, r.updated_at, r.body, ${confirms ? 'now()' : 'null'}, r.comments
+        coalesce(r.depth, 0), r.parent_number, r.created_by_agent, r.created_at, r.updated_at, r.body, ${confirms ? 'now()' : 'null'}, r.comments, r.node_id
      from json_to_recordset($1::json) as r(repository text, number int, kind text, title text, state text, status text, owner_agent text,
         labels text[], author text, depth int, parent_number int, created_by_agent text, created_at timestamptz, updated_at timestamptz, body text,
-        comments int)
+        comments int, node_id text)
      on conflict (repository, number) do update set
         -- A number never changes from pull request to issue; some issue events omit the pull_request field.
         kind = case when work_items.kind = 'pull' then 'pull' else excluded.kind end, title = excluded.title,
@@ -136,7 +137,7 @@ async function upsertRound(pool: Pool, kind: string, round: readonly Upsert[]): 
         parent_number = case when work_items.created_by_agent is null then coalesce(excluded.parent_number, work_items.parent_number)
                              else work_items.parent_number end,
         created_by_agent = coalesce(work_items.created_by_agent, excluded.created_by_agent),
-        github_updated_at = excluded.github_updated_at, updated_at = now(),
+        github_updated_at = excluded.github_updated_at, updated_at = now(), node_id = coalesce(excluded.node_id, work_items.node_id),
         github_confirmed_at = ${confirms ? 'now()' : 'work_items.github_confirmed_at'},
         -- GitHub's count as of this payload (its comments mirrored, the row's confirmation confirms them: item-comments.ts).
         github_comment_count = excluded.github_comment_count

@@ -16,6 +16,8 @@ export type GitHubItem = {
   updatedAt: string
   /** GitHub's count of the item's comments, when what was read carries it. */
   comments?: number | undefined
+  /** GitHub's global id of the item (`node_id`), what a GraphQL write names it by; undefined when the source did not carry it. */
+  nodeId?: string | undefined
 }
 
 export type WorkItem = {
@@ -51,6 +53,8 @@ export type WorkItem = {
   status_changed_at: Date | null
   /** When GitHub last confirmed the row (a webhook whose labels and state were taken, or a fresh read); null when never. */
   github_confirmed_at: Date | null
+  /** GitHub's global id of the item (`node_id`); null until a payload or read carried it. */
+  node_id: string | null
 }
 
 /**
@@ -60,7 +64,7 @@ export type WorkItem = {
  */
 export const workItemColumns = `repository, number, kind, title, state, status, owner_agent, labels, author, priority_score, priority_reason,
   model_adjustment, model_why, delegation_depth, parent_number, created_by_agent, attempts, body, blocked_reason, escalated_to, escalation_level, claimed_by_run,
-  lease_expires_at, failure_signature, failure_count, github_created_at, github_updated_at, status_changed_at, github_confirmed_at`
+  lease_expires_at, failure_signature, failure_count, github_created_at, github_updated_at, status_changed_at, github_confirmed_at, node_id`
 
 /** Records that GitHub just confirmed these rows as the mirror has them (a conditional read answered unchanged). */
 export async function confirmWorkItems(pool: Pool, repository: string, numbers: readonly number[]): Promise<void> {

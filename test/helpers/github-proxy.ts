@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-export type ProxiedRequest = { method: string; path: string; body: unknown }
+/** `headers`: the request's headers as sent (a stand-in acts with the caller's own token). */
+export type ProxiedRequest = { method: string; path: string; body: unknown; headers?: Record<string, string> }
 /** An answer the proxy gives instead of forwarding; undefined forwards the request. */
 export type InterceptAnswer = { status: number; body: unknown; headers?: Record<string, string> }
 export type Intercept = (request: ProxiedRequest) => Promise<InterceptAnswer | undefined> | InterceptAnswer | undefined
@@ -26,17 +27,17 @@ export async function startGitHubProxy(target: string, intercept: Intercept = ()
     void (async () => {
       const raw = await readBody(req)
       const text = raw.toString('utf8')
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).flatMap(([name, value]) => (name === 'host' || value === undefined ? [] : [[name, String(value)]])),
+      )
       const request: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', body: text ? safeJson(text) : undefined }
       requests.push(request)
-      const answer = await intercept(request)
+      const answer = await intercept({ ...request, headers })
       if (answer) {
         res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers })
         res.end(JSON.stringify(answer.body))
         return
       }
-      const headers = Object.fromEntries(
-        Object.entries(req.headers).flatMap(([name, value]) => (name === 'host' || value === undefined ? [] : [[name, String(value)]])),
-      )
       const response = await fetch(new URL(request.path, target), {
         method: request.method,
         headers,

@@ -187,8 +187,9 @@ export async function probeHeartbeat(
            select number, kind, priority_score, github_updated_at, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
            from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
            order by ${claimOrder} limit $4) r), '[]') as ready,
-         exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
-           and (escalated_to = $2 or (escalated_to is null and owner_agent = any($5::text[])))) as "hasBlocks"
+         (exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked' and escalated_to = $2)
+           or exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
+             and escalated_to is null and owner_agent = any($5::text[]))) as "hasBlocks"
        from (select 1) one left join agents a on a.repository = $1 and a.slug = $2`,
     values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports, options.leaseMs, options.botLogin],
   })

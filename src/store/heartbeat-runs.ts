@@ -161,6 +161,17 @@ export type HeartbeatProbe = {
 }
 
 /**
+ * Whether an open blocked item of repository `$1` matches `condition`. Asked as the first
+ * row in the order of `work_items_open_blocks` (migration 022), not as `exists`: a
+ * prepared `exists` is planned for any agent, and when the planner expects matches it
+ * scans the whole table for an early one, reading every row whenever none waits; the
+ * order makes reading that small index in its order the cheaper plan whatever it expects.
+ */
+const openBlock = (condition: string) =>
+  `((select true from work_items where repository = $1 and state = 'open' and status = 'blocked' and ${condition}
+     order by escalated_to, owner_agent limit 1) is not null)`
+
+/**
  * A heartbeat's first statement, read-only: is the agent paused or already running, which
  * of its items are ready, and does a block wait for it. Most heartbeats find nothing to
  * do; they then write once (`recordQuietHeartbeat`) instead of taking and giving back a
@@ -187,9 +198,7 @@ export async function probeHeartbeat(
            select number, kind, priority_score, github_updated_at, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
            from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
            order by ${claimOrder} limit $4) r), '[]') as ready,
-         (exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked' and escalated_to = $2)
-           or exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
-             and escalated_to is null and owner_agent = any($5::text[]))) as "hasBlocks"
+         (${openBlock('escalated_to = $2')} or ${openBlock('escalated_to is null and owner_agent = any($5::text[])')}) as "hasBlocks"
        from (select 1) one left join agents a on a.repository = $1 and a.slug = $2`,
     values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports, options.leaseMs, options.botLogin],
   })

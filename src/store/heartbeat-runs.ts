@@ -17,7 +17,11 @@ export type RunTotals = { outcome: RunOutcome; items: number; tokens: number; co
  */
 export function recordFire(pool: Pool, fire: Fire): Promise<number | undefined> {
   let record = fireRecorders.get(pool)
-  if (!record) fireRecorders.set(pool, (record = batchWrites((fires: Fire[]) => oneByOneIfRefused(fires, (some) => recordFires(pool, some)))))
+  if (!record)
+    fireRecorders.set(
+      pool,
+      (record = batchWrites((fires: Fire[]) => oneByOneIfRefused(fires, (some) => recordFires(pool, some)), 100, { sameTurn: true })),
+    )
   return record(fire)
 }
 
@@ -225,7 +229,7 @@ export function recordQuietHeartbeat(
   let record = recorders.get(run.maxAttempts)
   if (!record) {
     const write = (batch: readonly Quiet[]) => recordQuietHeartbeats(pool, batch, run.maxAttempts)
-    recorders.set(run.maxAttempts, (record = batchWrites((batch: Quiet[]) => oneByOneIfRefused(batch, write))))
+    recorders.set(run.maxAttempts, (record = batchWrites((batch: Quiet[]) => oneByOneIfRefused(batch, write), 100, { sameTurn: true })))
   }
   return record({ fire, outcome: run.outcome, error: run.error })
 }

@@ -5,10 +5,16 @@ import { performance } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
 import { Octokit } from '@octokit/rest'
 import { createEmulator } from 'emulate'
-import { createPool } from '../src/store/pool.ts'
+import { createScheduler } from '../src/heartbeat/scheduler.ts'
+import { createLogger } from '../src/log.ts'
+import type { Roster } from '../src/roster/roster.ts'
+import { createPool, type Pool } from '../src/store/pool.ts'
 import { countingOctokit } from './counting-octokit.ts'
 import { startBenchReplica } from './replica.ts'
+import { describeStatements, timeStatements, type StatementTimes } from './statement-time.ts'
 import type { Row } from './stats.ts'
+import type { HeartbeatResult } from '../src/heartbeat/heartbeat.ts'
+import type { Fire } from '../src/store/heartbeat-runs.ts'
 
 export type HeartbeatRoundResult = { rows: Row[]; raw: Record<string, number> }
 
@@ -69,6 +75,50 @@ function org(): AgentDef[] {
 }
 
 /**
+ * One cron tick of the org, through the scheduler as a replica runs it: each agent's task
+ * (node-cron, its run coordinator on Postgres) set to fire at the same next whole second
+ * (node-cron's six-field form; the org's own schedules, every 15, 30 and 60 minutes, all
+ * match on the hour), every elected fire running its heartbeat. Waits for every
+ * heartbeat to end.
+ */
+async function cronTick(
+  pool: Pool,
+  statements: ReturnType<typeof timeStatements>,
+  run: (fire: Fire) => Promise<HeartbeatResult>,
+  repository: string,
+  agents: readonly AgentDef[],
+): Promise<{ db: StatementTimes; wallMs: number; idle: number }> {
+  const results: HeartbeatResult[] = []
+  let allRan!: () => void
+  const ran = new Promise<void>((resolve) => (allRan = resolve))
+  const scheduler = createScheduler({
+    pool,
+    log: createLogger('silent'),
+    fire: async (fire) => {
+      results.push(await run(fire))
+      if (results.length === agents.length) allRan()
+    },
+  })
+  // At least a second ahead, so every task is registered before the tick.
+  const at = new Date(Math.ceil((Date.now() + 1000) / 1000) * 1000)
+  const schedule = `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`
+  try {
+    const db = await statements.during(async () => {
+      scheduler.sync(repository, { agents: agents.map(({ slug }) => ({ slug, heartbeat: schedule })) } as unknown as Roster)
+      await Promise.race([
+        ran,
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`the cron tick ran ${results.length} of ${agents.length} heartbeats in 30 s`)), 31_000).unref(),
+        ),
+      ])
+    })
+    return { db, wallMs: Date.now() - at.getTime(), idle: results.filter((result) => result.outcome === 'idle').length }
+  } finally {
+    await scheduler.stop()
+  }
+}
+
+/**
  * Heartbeat cost: one full round (every agent's heartbeat, one after another) of a
  * 33-agent org over a mirror of 10,000 open items none of which is ready, so every
  * heartbeat is idle. Gaffer decides from the mirror; the baseline heartbeat instead
@@ -88,19 +138,8 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
   }
 
   const counting = countingOctokit()
-  // Database time: every pool.query the replica makes, timed around the call.
-  const db = { ms: 0, queries: 0 }
   const pool = createPool(databaseUrl)
-  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>
-  pool.query = (async (...args: unknown[]) => {
-    const started = performance.now()
-    try {
-      return await query(...args)
-    } finally {
-      db.ms += performance.now() - started
-      db.queries += 1
-    }
-  }) as unknown as typeof pool.query
+  const statements = timeStatements(pool)
 
   const { github, gaffer, stop } = await startBenchReplica({ pool, Octokit: counting.Octokit, agentsDir })
   let baseline: Awaited<ReturnType<typeof startBaselineGitHub>> | undefined
@@ -135,16 +174,23 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
     await gaffer.heartbeats.runNow(github.repository, 'ceo')
 
     counting.reset()
-    db.ms = 0
-    db.queries = 0
     const outcomes = new Map<string, number>()
     const started = performance.now()
-    for (const agent of agents) {
-      const result = await gaffer.heartbeats.runNow(github.repository, agent.slug)
-      outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1)
-    }
+    const db = await statements.during(async () => {
+      for (const agent of agents) {
+        const result = await gaffer.heartbeats.runNow(github.repository, agent.slug)
+        outcomes.set(result.outcome, (outcomes.get(result.outcome) ?? 0) + 1)
+      }
+    })
     const roundMs = performance.now() - started
-    const round = { requests: counting.total(), dbMs: db.ms, queries: db.queries }
+    const round = { requests: counting.total(), dbMs: db.busyMs, queries: db.count }
+
+    // One cron tick as production has it: every agent's task fires at the same moment
+    // (the org's schedules all match on the hour), each asks the run coordinator, and
+    // every elected fire runs its heartbeat, all at once. The first tick opens the pool's
+    // other connections and prepares the statements on them; the second is measured.
+    const firstTick = await cronTick(pool, statements, gaffer.heartbeats.run, github.repository, agents)
+    const tick = await cronTick(pool, statements, gaffer.heartbeats.run, github.repository, agents)
 
     // Baseline: each heartbeat lists its agent's open issues from GitHub instead, from a
     // second emulated GitHub whose repository holds the same 10,000 issues with the same
@@ -186,7 +232,17 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
           measure: 'database time in the round',
           gaffer: `${round.dbMs.toFixed(0)} ms, ${round.queries} queries`,
           baseline: '-',
-          note: `${(round.dbMs / n).toFixed(1)} ms and ${(round.queries / n).toFixed(1)} queries per heartbeat, timed around pool.query`,
+          note: `${(round.dbMs / n).toFixed(1)} ms and ${(round.queries / n).toFixed(1)} queries per heartbeat (API wakes one after another), each statement timed on its connection: ${describeStatements(db)}`,
+        },
+        {
+          measure: `database time in one cron tick (${n} fires at once)`,
+          gaffer: `${tick.db.busyMs.toFixed(0)} ms, ${tick.db.count} queries`,
+          baseline: '-',
+          note:
+            `${tick.idle} of ${n} idle, ${tick.wallMs.toFixed(0)} ms from the tick to the last heartbeat's end; database time is the time ` +
+            `any of the tick's statements was on its way (their times added up: ${tick.db.ms.toFixed(0)} ms); ` +
+            `the tick before it, on fresh connections: ${firstTick.db.busyMs.toFixed(0)} ms, ${firstTick.db.count} queries; ` +
+            `by statement (times added up): ${describeStatements(tick.db)}`,
         },
         {
           measure: 'GitHub requests per idle heartbeat',
@@ -202,6 +258,13 @@ export async function benchHeartbeatRound(databaseUrl: string): Promise<Heartbea
         roundMs,
         dbMs: round.dbMs,
         dbQueries: round.queries,
+        tickWallMs: tick.wallMs,
+        tickDbMs: tick.db.busyMs,
+        tickDbSummedMs: tick.db.ms,
+        tickDbQueries: tick.db.count,
+        tickIdleHeartbeats: tick.idle,
+        firstTickDbMs: firstTick.db.busyMs,
+        firstTickDbQueries: firstTick.db.count,
         githubRequests: round.requests,
         baselineRoundMs: baseMs,
         baselineGithubRequests: baseRequests,

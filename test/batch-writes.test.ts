@@ -27,6 +27,30 @@ describe('batched writes (group commit)', () => {
     ])
   })
 
+  it('with sameTurn, writes the items asked for in the same turn of the event loop together, the first included', async () => {
+    const batches: number[][] = []
+    const write = batchWrites(
+      async (items: number[]): Promise<BatchOutcome<number>> => {
+        batches.push(items)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        return allFulfilled(items)
+      },
+      100,
+      { sameTurn: true },
+    )
+
+    const first = [1, 2, 3].map((item) => write(item))
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    // Asked while the first write is on its way: the next one, as without sameTurn.
+    const later = [4, 5].map((item) => write(item))
+
+    expect(await Promise.all([...first, ...later])).toEqual([1, 2, 3, 4, 5])
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ])
+  })
+
   it('fails every item of a batch whose write throws, then goes on with the next batch', async () => {
     let calls = 0
     const write = batchWrites(async (items: string[]) => {

@@ -134,8 +134,9 @@ export type HeartbeatResult = {
  * same time, each with its own lease, abort signal, item run record and budget
  * reservation. An agent with nothing to do makes no model call, no GitHub request and
  * two statements: a read (`probeHeartbeat`) and one write recording the run
- * (`recordQuietHeartbeat`, which also releases expired leases); one with work takes its
- * lease, works, and gives the lease back.
+ * (`recordQuietHeartbeat`, which also releases expired leases, and which the quiet
+ * heartbeats of one cron tick share); one with work takes its lease, works, and gives
+ * the lease back.
  */
 export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<HeartbeatResult> {
   const { pool } = deps

@@ -7,8 +7,16 @@ export type BatchOutcome<R> = PromiseSettledResult<R>[]
  * `maxBatch`). Under no load nothing waits longer than before; under load one statement
  * and one commit carry many items instead of one each, which is what bounds intake when
  * every commit waits for its WAL flush. Each caller gets its own item's outcome.
+ *
+ * `sameTurn`: the first write waits for the rest of the event loop's turn (`setImmediate`),
+ * so items asked for by callbacks run together (timers due at the same moment, answers
+ * read from the database at once) go in it too, instead of the first going alone.
  */
-export function batchWrites<T, R>(write: (items: T[]) => Promise<BatchOutcome<R>>, maxBatch = 100): (item: T) => Promise<R> {
+export function batchWrites<T, R>(
+  write: (items: T[]) => Promise<BatchOutcome<R>>,
+  maxBatch = 100,
+  options: { sameTurn?: boolean } = {},
+): (item: T) => Promise<R> {
   type Waiting = { item: T; resolve: (value: R) => void; reject: (error: unknown) => void }
   let queue: Waiting[] = []
   let writing = false
@@ -36,7 +44,10 @@ export function batchWrites<T, R>(write: (items: T[]) => Promise<BatchOutcome<R>
   return (item: T) =>
     new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject })
-      if (!writing) void flush()
+      if (writing) return
+      writing = true
+      if (options.sameTurn) setImmediate(() => void flush())
+      else void flush()
     })
 }
 

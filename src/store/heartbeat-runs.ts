@@ -1,3 +1,4 @@
+import { allFulfilled, batchWrites, type BatchOutcome } from './batch-writes.ts'
 import { monthOf } from './budgets.ts'
 import { claimOrder, releaseExpiredStatement, type ReadyItem, type ReturnedItem } from './claims.ts'
 import type { Pool } from './pool.ts'
@@ -11,15 +12,71 @@ export type RunTotals = { outcome: RunOutcome; items: number; tokens: number; co
 
 /**
  * Records a fire; the unique fire key lets exactly one replica insert it.
- * Returns the run id when this call inserted it, undefined when another did.
+ * Returns the run id when this call inserted it, undefined when another did. Fires
+ * recorded while one record is on its way (a cron tick fires every agent of a schedule
+ * at the same moment) share the next statement and its commit (`batchWrites`).
  */
-export async function recordFire(pool: Pool, fire: Fire): Promise<number | undefined> {
-  const { rows } = await pool.query<{ id: number }>(
-    `insert into heartbeat_runs (repository, agent, fire_key, trigger) values ($1, $2, $3, $4)
-     on conflict (fire_key) do nothing returning id`,
-    [fire.repository, fire.agent, fire.fireKey, fire.trigger],
-  )
-  return rows[0]?.id
+export function recordFire(pool: Pool, fire: Fire): Promise<number | undefined> {
+  let record = fireRecorders.get(pool)
+  if (!record)
+    fireRecorders.set(
+      pool,
+      (record = batchWrites((fires: Fire[]) => oneByOneIfRefused(fires, (some) => recordFires(pool, some)), 100, { sameTurn: true })),
+    )
+  return record(fire)
+}
+
+const fireRecorders = new WeakMap<Pool, (fire: Fire) => Promise<number | undefined>>()
+
+// In key order: two replicas electing the same tick's fires then wait for each other's
+// commit instead of each holding a key the other waits for.
+const RECORD_FIRES = {
+  name: 'gaffer-record-fires',
+  text: `insert into heartbeat_runs (repository, agent, fire_key, trigger)
+     select f.repository, f.agent, f.fire_key, f.trigger from json_to_recordset($1::json) as f(repository text, agent text, fire_key text, trigger text)
+     order by f.fire_key
+     on conflict (fire_key) do nothing returning id, fire_key`,
+}
+
+async function recordFires(pool: Pool, fires: readonly Fire[]): Promise<(number | undefined)[]> {
+  const first = firstOfEachKey(fires)
+  const rows = [...first.values()].map((index) => {
+    const { repository, agent, fireKey, trigger } = fires[index]!
+    return { repository, agent, fire_key: fireKey, trigger }
+  })
+  const { rows: inserted } = await pool.query<{ id: number; fire_key: string }>({ ...RECORD_FIRES, values: [JSON.stringify(rows)] })
+  const ids = new Map(inserted.map((row) => [row.fire_key, row.id]))
+  // A key twice in one batch is one fire asked twice: the first asking gets it.
+  return fires.map((fire, index) => (first.get(fire.fireKey) === index ? ids.get(fire.fireKey) : undefined))
+}
+
+/** Where each fire key first appears in a batch. */
+function firstOfEachKey(fires: readonly Fire[]): Map<string, number> {
+  const first = new Map<string, number>()
+  fires.forEach((fire, index) => first.has(fire.fireKey) || first.set(fire.fireKey, index))
+  return first
+}
+
+/**
+ * Writes a batch in one statement; if that statement fails, each item again on its own,
+ * so an item the database refuses (or a deadlock, or a lost connection) fails only its
+ * own heartbeat.
+ */
+async function oneByOneIfRefused<T, R>(items: readonly T[], write: (items: readonly T[]) => Promise<R[]>): Promise<BatchOutcome<R>> {
+  try {
+    return allFulfilled(await write(items))
+  } catch (error) {
+    if (items.length === 1) throw error
+    return Promise.all(
+      items.map(async (item): Promise<PromiseSettledResult<R>> => {
+        try {
+          return { status: 'fulfilled', value: (await write([item]))[0]! }
+        } catch (reason) {
+          return { status: 'rejected', reason }
+        }
+      }),
+    )
+  }
 }
 
 /** What a heartbeat with work learns as it begins. */
@@ -109,6 +166,17 @@ export type HeartbeatProbe = {
 }
 
 /**
+ * Whether an open blocked item of repository `$1` matches `condition`. Asked as the first
+ * row in the order of `work_items_open_blocks` (migration 022), not as `exists`: a
+ * prepared `exists` is planned for any agent, and when the planner expects matches it
+ * scans the whole table for an early one, reading every row whenever none waits; the
+ * order makes reading that small index in its order the cheaper plan whatever it expects.
+ */
+const openBlock = (condition: string) =>
+  `((select true from work_items where repository = $1 and state = 'open' and status = 'blocked' and ${condition}
+     order by escalated_to, owner_agent limit 1) is not null)`
+
+/**
  * A heartbeat's first statement, read-only: is the agent paused or already running, which
  * of its items are ready, and does a block wait for it. Most heartbeats find nothing to
  * do; they then write once (`recordQuietHeartbeat`) instead of taking and giving back a
@@ -130,8 +198,7 @@ export async function probeHeartbeat(
            select number, kind, priority_score, github_updated_at, github_confirmed_at, row_number() over (order by ${claimOrder}) as position
            from work_items where repository = $1 and owner_agent = $2 and state = 'open' and status = 'todo'
            order by ${claimOrder} limit $4) r), '[]') as ready,
-         exists (select 1 from work_items where repository = $1 and state = 'open' and status = 'blocked'
-           and (escalated_to = $2 or (escalated_to is null and owner_agent = any($5::text[])))) as "hasBlocks"
+         (${openBlock('escalated_to = $2')} or ${openBlock('escalated_to is null and owner_agent = any($5::text[])')}) as "hasBlocks"
        from (select 1) one left join agents a on a.repository = $1 and a.slug = $2`,
     values: [at.repository, at.agent, monthOf(options.now), options.limit, at.reports, options.leaseMs, options.botLogin],
   })
@@ -143,26 +210,66 @@ export async function probeHeartbeat(
  * in one statement, which also releases every expired lease as each heartbeat does. A
  * cron fire's run, inserted by the run coordinator, is finished; an API call or wake
  * inserts its own. `runId` is undefined when this replica was not elected for the fire.
+ * Records asked for while one is on its way (the heartbeats of one cron tick) share the
+ * next statement and its commit (`batchWrites`): that statement releases expired leases
+ * once, and what it released goes to the first heartbeat it recorded, to mirror onto
+ * GitHub; the others get none.
  */
-export async function recordQuietHeartbeat(
+export function recordQuietHeartbeat(
   pool: Pool,
   fire: Fire,
   run: { outcome: 'idle' | 'skipped'; error: string | null; maxAttempts: number },
-): Promise<{ runId: number | undefined; released: ReturnedItem[] }> {
-  const recorded =
-    fire.trigger === 'cron'
-      ? `update heartbeat_runs set finished_at = now(), outcome = $5, error = $6
-         where fire_key = $3 and repository = $1 and agent = $2 and finished_at is null and $4::text is not null returning id`
-      : `insert into heartbeat_runs (repository, agent, fire_key, trigger, finished_at, outcome, error) values ($1, $2, $3, $4, now(), $5, $6)
-         on conflict (fire_key) do nothing returning id`
-  const { rows } = await pool.query<{ runId: number | null; released: ReturnedItem[] }>({
-    name: fire.trigger === 'cron' ? 'gaffer-quiet-cron' : 'gaffer-quiet',
-    text: `with fire as (${recorded}), released as (${releaseExpiredStatement('$7', 'exists (select 1 from fire)')})
-       select (select id from fire) as "runId", coalesce((select json_agg(released) from released), '[]') as released`,
-    values: [fire.repository, fire.agent, fire.fireKey, fire.trigger, run.outcome, run.error, run.maxAttempts],
+): Promise<QuietRecord> {
+  const recorders = quietRecorders.get(pool) ?? new Map<number, (quiet: Quiet) => Promise<QuietRecord>>()
+  quietRecorders.set(pool, recorders)
+  let record = recorders.get(run.maxAttempts)
+  if (!record) {
+    const write = (batch: readonly Quiet[]) => recordQuietHeartbeats(pool, batch, run.maxAttempts)
+    recorders.set(run.maxAttempts, (record = batchWrites((batch: Quiet[]) => oneByOneIfRefused(batch, write), 100, { sameTurn: true })))
+  }
+  return record({ fire, outcome: run.outcome, error: run.error })
+}
+
+type Quiet = { fire: Fire; outcome: 'idle' | 'skipped'; error: string | null }
+type QuietRecord = { runId: number | undefined; released: ReturnedItem[] }
+
+// One batch per pool and maxAttempts (the release's limit).
+const quietRecorders = new WeakMap<Pool, Map<number, (quiet: Quiet) => Promise<QuietRecord>>>()
+
+const RECORD_QUIET = {
+  name: 'gaffer-record-quiet',
+  text: `with quiet as (
+       select * from json_to_recordset($1::json) as q(repository text, agent text, fire_key text, trigger text, outcome text, error text)
+     ), finished as (
+       update heartbeat_runs r set finished_at = now(), outcome = q.outcome, error = q.error
+       from quiet q
+       where q.trigger = 'cron' and r.fire_key = q.fire_key and r.repository = q.repository and r.agent = q.agent and r.finished_at is null
+       returning r.id, r.fire_key
+     ), inserted as (
+       insert into heartbeat_runs (repository, agent, fire_key, trigger, finished_at, outcome, error)
+       select repository, agent, fire_key, trigger, now(), outcome, error from quiet where trigger <> 'cron'
+       on conflict (fire_key) do nothing returning id, fire_key
+     ), fire as (
+       select id, fire_key from finished union all select id, fire_key from inserted
+     ), released as (${releaseExpiredStatement('$2', 'exists (select 1 from fire)')})
+     select coalesce((select json_agg(fire) from fire), '[]') as fires, coalesce((select json_agg(released) from released), '[]') as released`,
+}
+
+async function recordQuietHeartbeats(pool: Pool, batch: readonly Quiet[], maxAttempts: number): Promise<QuietRecord[]> {
+  const first = firstOfEachKey(batch.map((quiet) => quiet.fire))
+  const rows = [...first.values()].map((index) => {
+    const { fire, outcome, error } = batch[index]!
+    return { repository: fire.repository, agent: fire.agent, fire_key: fire.fireKey, trigger: fire.trigger, outcome, error }
   })
-  const row = rows[0]!
-  return { runId: row.runId ?? undefined, released: row.released }
+  const { rows: result } = await pool.query<{ fires: { id: number; fire_key: string }[]; released: ReturnedItem[] }>({
+    ...RECORD_QUIET,
+    values: [JSON.stringify(rows), maxAttempts],
+  })
+  const { fires, released } = result[0]!
+  const ids = new Map(fires.map((fire) => [fire.fire_key, fire.id]))
+  const runIds = batch.map((quiet, index) => (first.get(quiet.fire.fireKey) === index ? ids.get(quiet.fire.fireKey) : undefined))
+  const mirroring = runIds.findIndex((runId) => runId !== undefined)
+  return runIds.map((runId, index) => ({ runId, released: index === mirroring ? released : [] }))
 }
 
 /** A heartbeat's last statement: records its outcome and totals and gives the agent's lease back. */

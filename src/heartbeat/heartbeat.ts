@@ -99,6 +99,11 @@ export type HeartbeatDeps = {
   modelOf?: (agent: Agent) => string
   /** What one run of the agent reserves from its monthly budget before it starts (USD; 0 when unknown). */
   reserveFor?: (agent: Agent) => number
+  /**
+   * How often a heartbeat whose claims wait for quota looks for better ready work to give
+   * them back for (SPEC §17; the quota's poll interval); undefined: it never looks.
+   */
+  betterWorkCheckMs?: number | undefined
 }
 
 export type HeartbeatResult = {
@@ -189,6 +194,17 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     let paused: Promise<string | undefined> | undefined
     const modelPaused = () => (paused ??= agent.runtime === 'chat' && deps.modelPaused ? deps.modelPaused() : Promise.resolve(undefined))
     const ready = await reconcileReadyItems(deps, github, fire.repository, agent, probe!.ready)
+    // Before a later claim of this run (a slot given back for better work): the queue as it is then.
+    const confirmReady = async (want: number, skip: readonly number[]) => {
+      const again = await probeHeartbeat(
+        pool,
+        { repository: fire.repository, agent: agent.slug, reports },
+        { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs, botLogin: deps.botLogin() },
+      )
+      if (again.paused) return undefined
+      const rows = again.ready.filter((row) => !skip.includes(row.number))
+      return reconcileReadyItems(deps, github, fire.repository, agent, rows, want)
+    }
 
     const escalated = await deps.escalations({
       agent,
@@ -207,13 +223,18 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     if (ready.length > 0) {
       const reason = await modelPaused()
       if (reason !== undefined) return await finish('skipped', reason)
-      const worked = await workReadyItems(deps, { agent, repository: fire.repository, runId, started, ready, octokit: await github(), log })
+      const run = { agent, repository: fire.repository, runId, started, ready, confirmReady, octokit: await github(), log }
+      const worked = await workReadyItems(deps, run)
       totals.items += worked.items
       totals.tokens += worked.tokens
       totals.costUsd += worked.costUsd
       workError ??= worked.error
-      // Items this run handed back are not backlog: the next cron tick retries them.
-      if (worked.items >= agent.maxConcurrent) backlog = await hasReadyItem(pool, fire.repository, agent.slug, worked.tried)
+      // Items this run handed back are not backlog: the next cron tick retries them. Items it
+      // gave back for better work are: they wait only for a slot.
+      if (worked.items >= agent.maxConcurrent || worked.givenBack.length > 0) {
+        const skip = worked.tried.filter((number) => !worked.givenBack.includes(number))
+        backlog = await hasReadyItem(pool, fire.repository, agent.slug, skip)
+      }
     }
     if (workError !== undefined) return await finish('failed', workError)
     return await finish(totals.items > 0 || handledEscalations > 0 ? 'worked' : 'idle')
@@ -241,8 +262,9 @@ async function recordQuiet(deps: HeartbeatDeps, fire: Fire, quiet: { outcome: 'i
  * Re-reads, best first, the ready items this heartbeat is about to claim, with
  * conditional requests, so a lost webhook (an item closed, relabelled or reassigned)
  * cannot make the agent work something stale. An item GitHub confirmed within a lease
- * (`fresh`) is taken as the mirror has it. Stops once `maxConcurrent` items are
- * confirmed still ready, or after `reconcileLimit` reads; the periodic sweep heals
+ * (`fresh`) is taken as the mirror has it. Stops once `want` items (maxConcurrent, or
+ * the slots a later claim fills) are confirmed still ready, or after `reconcileLimit`
+ * reads; the periodic sweep heals
  * the rest of the queue. `rows` are the ready items as the heartbeat's probe read them;
  * returns them as the mirror has them afterwards (those it read, and those it did not
  * need to); GitHub is not asked when none is ready.
@@ -253,6 +275,7 @@ async function reconcileReadyItems(
   repository: string,
   agent: Agent,
   rows: readonly ReadyItem[],
+  want = agent.maxConcurrent,
 ): Promise<ReadyItem[]> {
   // An item found moved to another agent wakes that agent; this one is already awake.
   const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
@@ -260,7 +283,7 @@ async function reconcileReadyItems(
   const unchanged: number[] = []
   let confirmed = 0
   for (const [index, row] of rows.entries()) {
-    if (confirmed >= agent.maxConcurrent) {
+    if (confirmed >= want) {
       ready.push(...rows.slice(index))
       break
     }

@@ -5,7 +5,7 @@ import type { Octokit } from '../github/octokit.ts'
 import type { Logger } from '../log.ts'
 import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
 import { moveItem } from '../mirror/move-item.ts'
-import { withQuotaPriority } from '../quota/quota-priority.ts'
+import { withQuotaPriority, type QuotaWatch } from '../quota/quota-priority.ts'
 import type { Agent } from '../roster/schema.ts'
 import { handBackClaim, releaseClaim, renewLease, returnUnfinished, type Lease, type ReturnedItem } from '../store/claims.ts'
 import { finishItemRun, type ItemRunOutcome } from '../store/item-runs.ts'
@@ -14,22 +14,28 @@ import type { HeartbeatDeps, WorkResult } from './heartbeat.ts'
 import { createItemHandle } from './item-handle.ts'
 
 /**
- * Works one claimed item to its end: moves its labels on GitHub, renews its lease, gives
- * it its own abort signal (a stop, or the claim lost), and afterwards releases the claim,
- * hands it back or returns it to the queue, and closes the item's run record. The budget
- * its claim reserved lapses with the claim; the work step charges what it spent.
+ * One claim while it is worked, as its heartbeat holds it: what the quota reports of its
+ * work (`watch`), and `giveBack`, which the heartbeat aborts to take the claim back for
+ * better work while it waits for quota (SPEC §17). `released` is called once the claim no
+ * longer holds the item (a given-back one before its labels follow on GitHub, so the
+ * better item can take its slot at once); the first call counts.
  */
-export async function workClaimedItem(
-  deps: HeartbeatDeps,
-  claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
-): Promise<WorkResult> {
+export type HeldWork = { item: WorkItem; watch: QuotaWatch; giveBack: AbortController; released: (givenBack?: boolean) => void }
+
+type Claim = { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger; held: HeldWork }
+
+/**
+ * Works one claimed item to its end: moves its labels on GitHub, renews its lease, gives
+ * it its own abort signal (a stop, the claim lost, or given back), and afterwards releases
+ * the claim, hands it back or returns it to the queue, and closes the item's run record.
+ * The budget its claim reserved lapses with the claim; the work step charges what it spent.
+ */
+export async function workClaimedItem(deps: HeartbeatDeps, claim: Claim): Promise<WorkResult> {
   const { repository, number } = claim.item
   let ending: { outcome: ItemRunOutcome; error: string | null } = { outcome: 'failed', error: 'the work ended without a result' }
   let result: WorkResult | undefined
   try {
-    // The item's GitHub requests and model calls wait for quota in its rank: p0 first, then by score (SPEC §17).
-    const rank = itemQuotaPriority({ priorityLabel: priorityIn(claim.item.labels), score: claim.item.priority_score })
-    const worked = await withQuotaPriority(rank, () => workItem(deps, claim))
+    const worked = await workItem(deps, claim)
     result = worked.result
     ending = worked.handedBack
       ? { outcome: 'handed-back', error: result.error ?? null }
@@ -44,19 +50,30 @@ export async function workClaimedItem(
       { runId: claim.lease.runId, repository, number },
       { ...ending, tokens: result?.tokens ?? 0, costUsd: result?.costUsd ?? 0 },
     ).catch((error: unknown) => claim.log.error({ err: error, item: `${repository}#${number}` }, 'could not record the end of an item run'))
+    claim.held.released()
   }
 }
 
-async function workItem(
-  deps: HeartbeatDeps,
-  claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
-): Promise<{ result: WorkResult; handedBack: boolean }> {
+/**
+ * The claim's label move and the work, in the item's quota rank: p0 first, then by score
+ * (SPEC §17). Both run under the claim's watch, so the heartbeat sees them wait for quota
+ * and can give the claim back at a safe point: while the label move waits (GitHub still
+ * says `todo`), or once it is done and the work has sent GitHub nothing since (what the
+ * work did — reads, model calls, its own records — is safe to do again). How the claim
+ * ends is not the work's, and does not run under the watch: a given-back claim's watch
+ * refuses every ask.
+ */
+async function workItem(deps: HeartbeatDeps, claim: Claim): Promise<{ result: WorkResult; handedBack: boolean }> {
   const { agent, octokit, lease } = claim
+  const { watch, giveBack } = claim.held
   const { repository, number } = claim.item
+  const rank = itemQuotaPriority({ priorityLabel: priorityIn(claim.item.labels), score: claim.item.priority_score })
   const item = createItemHandle(deps.pool, claim.item)
   const log = claim.log.child({ item: `${repository}#${number}` })
   const writer = { ...deps, log }
   const controller = new AbortController()
+  const onGiveBack = () => controller.abort(giveBack.signal.reason)
+  giveBack.signal.addEventListener('abort', onGiveBack, { once: true })
   // Renewed from the claim on: the claim's label write may wait for quota longer than a lease (SPEC §17).
   const renew = setInterval(() => {
     renewLease(deps.pool, repository, number, lease).then(
@@ -64,15 +81,28 @@ async function workItem(
       () => {},
     )
   }, lease.leaseMs / 3)
+  const stopRenewing = () => {
+    clearInterval(renew)
+    giveBack.signal.removeEventListener('abort', onGiveBack)
+  }
   // The winner moves the labels on GitHub in one request; if that fails, the claim goes back untouched.
   try {
-    const moved = await moveItem(writer, octokit, { ...item.get(), status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug })
+    const moved = await withQuotaPriority(
+      rank,
+      () => moveItem(writer, octokit, { ...item.get(), status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug }),
+      watch,
+    )
     if (moved.ok) item.set({ ...item.get(), labels: moved.labels })
   } catch (error) {
-    clearInterval(renew)
-    await handBackClaim(deps.pool, repository, number, lease.runId)
-    throw error
+    stopRenewing()
+    const handedBack = await handBackClaim(deps.pool, repository, number, lease.runId)
+    if (!giveBack.signal.aborted) throw error
+    log.info({ reason: (giveBack.signal.reason as Error).message }, 'claim given back before its labels moved')
+    claim.held.released(handedBack)
+    return { result: { tokens: 0, costUsd: 0 }, handedBack }
   }
+  // A hand-back undoes the claim's label move: only what the work sends from here on would be repeated.
+  watch.writes = 0
   const onStop = () => controller.abort(new Error('Gaffer is stopping'))
   deps.stopSignal?.addEventListener('abort', onStop)
   // Tools may change the item directly (blocking it, say), so the status is read back before each decision.
@@ -92,24 +122,35 @@ async function workItem(
   let result: WorkResult | undefined
   let handedBack = false
   try {
-    result = await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
+    result = await withQuotaPriority(rank, () => deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal }), watch)
+  } catch (error) {
+    // Given back: what failed was an ask the give-back called off, not the item's work.
+    if (!giveBack.signal.aborted) throw error
   } finally {
-    clearInterval(renew)
+    stopRenewing()
     deps.stopSignal?.removeEventListener('abort', onStop)
     const { status } = await item.refresh()
-    if (status === 'in-progress' && (deps.stopSignal?.aborted || result?.handBack)) {
+    if (status === 'in-progress' && (deps.stopSignal?.aborted || result?.handBack || giveBack.signal.aborted)) {
       handedBack = await handBackClaim(deps.pool, repository, number, lease.runId)
       if (handedBack) {
-        await moveItem(writer, octokit, { ...item.get(), status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug })
+        if (giveBack.signal.aborted) {
+          log.info({ reason: (giveBack.signal.reason as Error).message }, 'claim given back while it waited for quota')
+          claim.held.released(true)
+        }
+        await withQuotaPriority(rank, () =>
+          moveItem(writer, octokit, { ...item.get(), status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug }),
+        )
       }
     } else if (status === 'in-progress') {
       const returned = await returnUnfinished(deps.pool, repository, number, lease.runId, deps.maxAttempts)
-      if (returned) await mirrorReturned(deps, octokit, returned)
+      if (returned) await withQuotaPriority(rank, () => mirrorReturned(deps, octokit, returned))
     } else {
       await releaseClaim(deps.pool, repository, number, lease.runId)
     }
   }
-  return { result, handedBack }
+  // A given-back claim's work ended on purpose: nothing it reports is a failure of the item.
+  if (giveBack.signal.aborted) return { result: { tokens: result?.tokens ?? 0, costUsd: result?.costUsd ?? 0 }, handedBack }
+  return { result: result!, handedBack }
 }
 
 /** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */

@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts'
 import type { Pool } from '../store/pool.ts'
 import { observeReportedQuota } from '../store/quota-buckets.ts'
 import type { QuotaArbiter } from './quota-arbiter.ts'
+import { noteGithubWrite } from './quota-priority.ts'
 import { githubPrimaryBucket, githubWriteSpend } from './quota-settings.ts'
 
 /**
@@ -63,6 +64,7 @@ export function createGithubQuota(deps: {
       if (installation === 'app') return
       if (kind !== 'read') {
         await arbiter.ask({ specs: githubWriteSpend(settings, installation, kind === 'content') })
+        noteGithubWrite()
         return
       }
       const until = arbiter.pausedUntil(githubPrimaryBucket(settings, installation).key)

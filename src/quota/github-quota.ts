@@ -63,18 +63,21 @@ export function createGithubQuota(deps: {
     async before({ installation, kind }) {
       if (installation === 'app') return
       if (kind !== 'read') {
-        await arbiter.ask({ specs: githubWriteSpend(settings, installation, kind === 'content') })
+        const grant = await arbiter.ask({ specs: githubWriteSpend(settings, installation, kind === 'content') })
         noteGithubWrite()
-        return
+        return grant
       }
       const until = arbiter.pausedUntil(githubPrimaryBucket(settings, installation).key)
       if (until !== undefined) await new Promise((resolve) => setTimeout(resolve, until - now()))
+      return undefined
     },
-    async after({ installation, status, headers, message }) {
+    async after({ installation, status, headers, message, ticket }) {
       if (installation === 'app') return false
       const pauseMs = limitPause(status, headers, message)
       if (pauseMs !== undefined) deps.onLimited?.(installation)
       if (!settings.enabled) return false
+      // A request refused for a limit created nothing: its content spend goes back, and the retry asks again.
+      await ticket?.settle(pauseMs === undefined)
       if (headers) learn(installation, headers)
       if (pauseMs === undefined) return false
       await arbiter.pause(

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto'
 import { quotaRank, quotaReserve, type QuotaPriority } from '../company/quota-rank.ts'
 import type { Logger } from '../log.ts'
 import type { Pool } from '../store/pool.ts'
-import { dropQuotaWaiter, pauseQuota, releaseQuotaHold, takeQuota, type BucketSpend } from '../store/quota-buckets.ts'
+import { dropQuotaWaiter, pauseQuota, releaseQuotaHold, settleQuotaSpends, takeQuota, type BucketSpend } from '../store/quota-buckets.ts'
 import { currentQuotaPriority, currentQuotaWatch } from './quota-priority.ts'
 import type { QuotaSettings } from './quota-settings.ts'
 
-/** A granted ask; `release` gives back its concurrent holds (a no-op for other buckets). */
-export type QuotaGrant = { holder: string; release(): Promise<void> }
+/**
+ * A granted ask; `release` gives back its concurrent holds (a no-op for other buckets);
+ * `settle` stamps its pending window spends with the answer's time, or gives them back
+ * when the request was not carried out (a no-op for an ask without pending spends).
+ */
+export type QuotaGrant = { holder: string; release(): Promise<void>; settle(sent: boolean): Promise<void> }
 
 export type QuotaArbiter = {
   settings: QuotaSettings
@@ -64,6 +68,10 @@ export function createQuotaArbiter(deps: { pool: Pool; log: Logger; settings: Qu
       release: async () => {
         for (const spec of request.specs)
           if (spec.kind === 'concurrent') await releaseQuotaHold(pool, spec.key, holder).catch((error: unknown) => logFailure(error, 'release'))
+      },
+      settle: async (sent) => {
+        if (!settings.enabled || !request.specs.some((spec) => spec.pendingMs !== undefined)) return
+        await settleQuotaSpends(pool, holder, sent).catch((error: unknown) => logFailure(error, 'settle'))
       },
     }
     if (!settings.enabled || request.specs.length === 0) return grant

@@ -3,6 +3,7 @@ import { quotaRank, type QuotaPriority } from '../src/company/quota-rank.ts'
 import { createLogger } from '../src/log.ts'
 import { createGithubQuota } from '../src/quota/github-quota.ts'
 import { createQuotaArbiter, type QuotaArbiter } from '../src/quota/quota-arbiter.ts'
+import { withQuotaPriority } from '../src/quota/quota-priority.ts'
 import { defaultQuotaSettings, githubWriteSpend, type QuotaSettings } from '../src/quota/quota-settings.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { withGateLock } from '../src/store/gate-lock.ts'
@@ -104,6 +105,22 @@ describe('quota shared by replicas through Postgres', () => {
     // Answered: counted from the answer, when GitHub had it at the latest.
     expect(Math.abs((await spendAt())[0]!)).toBeLessThan(5)
     expect(await remaining()).toBe(0)
+  })
+
+  it('sends no write of a claim given back as its turn came, and gives back what the turn spent', async () => {
+    const quota = settings({ contentPerMinute: 1 }, 60_000)
+    const [a] = arbiters(quota)
+    const gate = createGithubQuota({ pool: db.pool, log, arbiter: a })
+    const giveBack = new AbortController()
+    const watch = { waiting: 0, writes: 0, signal: giveBack.signal }
+
+    const asking = withQuotaPriority({ lane: 'heartbeat', score: 100 }, () => gate.before({ installation: 'given-1', kind: 'content' }), watch)
+    // Given back while the ask is on its way to Postgres: it is granted, but the write must not go.
+    giveBack.abort(new Error('given back for better work'))
+
+    await expect(asking).rejects.toThrow('given back for better work')
+    expect(watch.writes).toBe(0)
+    expect((await listQuotaBuckets(db.pool)).find((row) => row.key === 'github:given-1:content/min')).toMatchObject({ remaining: 1, spent: 1 })
   })
 
   it('pauses a bucket for every replica until the pause ends', async () => {

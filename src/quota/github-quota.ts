@@ -64,7 +64,13 @@ export function createGithubQuota(deps: {
       if (installation === 'app') return
       if (kind !== 'read') {
         const grant = await arbiter.ask({ specs: githubWriteSpend(settings, installation, kind === 'content') })
-        noteGithubWrite()
+        try {
+          noteGithubWrite()
+        } catch (error) {
+          // Its claim was given back as the turn came: the write is not sent, and what it spent goes back.
+          await grant.settle(false)
+          throw error
+        }
         return grant
       }
       const until = arbiter.pausedUntil(githubPrimaryBucket(settings, installation).key)

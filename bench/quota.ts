@@ -35,6 +35,8 @@ export type QuotaRun = {
   ceilingPerHour: number
   achievedPerHour: number
   p0LatencyMs: number[]
+  /** For each late p0, the comments of p1–p3 items GitHub received between its opening and its own comment: waiting behind them. */
+  lowerBeforeP0: number[]
   refusedPrimary: number
   refusedSecondary: number
   notModified: number
@@ -133,16 +135,22 @@ export async function benchQuotaRun(databaseUrl: string, options: QuotaRunOption
         title: `Task ${i + 1} (p${priority})`,
         labels: [`agent:${AGENTS[i % AGENTS.length]}`, `priority:p${priority}`],
       })
-    for (let i = 0; i < options.items; i += 1) await open(i, i % 4)
+    const priorities = new Map<number, number>()
+    for (let i = 0; i < options.items; i += 1) priorities.set((await open(i, i % 4)).data.number, i % 4)
     const started = performance.now()
     const late = new Map<number, number>()
+    const lateOpenedAt = new Map<number, number>()
     const done = new Map<number, number>()
     let doneInHour = 0
     const timeoutMs = options.hourMs * 4
     while (performance.now() - started < timeoutMs) {
       const now = performance.now()
       if (late.size === 0 && now - started >= options.hourMs / 2) {
-        for (let i = 0; i < options.lateP0; i += 1) late.set((await open(options.items + i, 0)).data.number, performance.now())
+        for (let i = 0; i < options.lateP0; i += 1) {
+          const { number } = (await open(options.items + i, 0)).data
+          late.set(number, performance.now())
+          lateOpenedAt.set(number, Date.now())
+        }
       }
       for (const row of await statusOf()) if (row.status === 'review' && !done.has(row.number)) done.set(row.number, now)
       if (now - started <= options.hourMs) doneInHour = done.size
@@ -169,6 +177,10 @@ export async function benchQuotaRun(databaseUrl: string, options: QuotaRunOption
       // Items done in the proxy's first hour, in real limits (the counts were scaled down by `scale`).
       achievedPerHour: doneInHour / options.scale,
       p0LatencyMs: [...late].map(([number, openedAt]) => (done.get(number) ?? performance.now()) - openedAt),
+      lowerBeforeP0: [...lateOpenedAt].map(([number, openedAt]) => {
+        const own = proxy.contentLog.find((request) => request.number === number)?.at ?? Number.POSITIVE_INFINITY
+        return proxy.contentLog.filter((request) => request.at > openedAt && request.at < own && (priorities.get(request.number) ?? 0) > 0).length
+      }),
       refusedPrimary: proxy.counts.refusedPrimary,
       refusedSecondary: proxy.counts.refusedSecondary,
       notModified: proxy.counts.notModified,
@@ -191,6 +203,7 @@ export function quotaTableRows(on: QuotaRun, off: QuotaRun, options: { hourMs: n
   const share = (run: QuotaRun) =>
     `${Math.round((run.achievedPerHour / run.ceilingPerHour) * 100)}% (${Math.round(run.achievedPerHour)} of ${Math.round(run.ceilingPerHour)})`
   const clock = `1 h of GitHub in ${options.hourMs / 1000} s, limits ×${options.scale}`
+  const behind = (run: QuotaRun) => `${run.lowerBeforeP0.reduce((a, b) => a + b, 0)} (${Math.max(0, ...run.lowerBeforeP0)} at most for one p0)`
   return [
     {
       measure: 'items/h achieved ÷ ceiling of the measured mix',
@@ -209,6 +222,12 @@ export function quotaTableRows(on: QuotaRun, off: QuotaRun, options: { hourMs: n
       gaffer: ms(on.p0LatencyMs),
       baseline: ms(off.p0LatencyMs),
       note: 'p0 items opened half an hour in, with the backlog spending the budget',
+    },
+    {
+      measure: 'p1–p3 comments sent while a late p0 waited',
+      gaffer: behind(on),
+      baseline: behind(off),
+      note: 'comments GitHub received for lower-priority items between a late p0 opening and its own comment (goal 0)',
     },
     {
       measure: 'items lost / with a failed run',

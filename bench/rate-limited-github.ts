@@ -9,6 +9,8 @@ export type RateLimitedGitHub = {
   url: string
   /** Installation requests let through (304s apart), refused for the primary or a secondary limit, and the content-creating ones let through. */
   counts: { forwarded: number; notModified: number; content: number; refusedPrimary: number; refusedSecondary: number }
+  /** The content-creating requests let through, in the order they arrived: when (Date.now()) and for which issue or pull request. */
+  contentLog: Array<{ at: number; number: number }>
   close(): Promise<void>
 }
 
@@ -29,6 +31,7 @@ export async function startRateLimitedGitHub(target: string, limits: PlatformLim
   let windowStart = Date.now()
   let used = 0
   const contentTimes: number[] = []
+  const contentLog: Array<{ at: number; number: number }> = []
 
   const rateHeaders = () => ({
     'x-ratelimit-limit': String(limits.primaryPerHour),
@@ -68,6 +71,7 @@ export async function startRateLimitedGitHub(target: string, limits: PlatformLim
       }
       contentTimes.push(now)
       counts.content += 1
+      contentLog.push({ at: now, number: Number(/\/(?:issues|pulls)\/(\d+)\//.exec(path)?.[1] ?? 0) })
     }
     return undefined
   }
@@ -124,6 +128,7 @@ export async function startRateLimitedGitHub(target: string, limits: PlatformLim
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    contentLog,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections()

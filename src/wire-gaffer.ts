@@ -305,6 +305,8 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
     maxAttempts: settings.maxAttempts,
     reconcileLimit: settings.reconcileLimit,
     timeBudgetMs: settings.heartbeatTimeBudgetMs,
+    // Without the shared quota no claim waits for it, so none is given back for better work.
+    betterWorkCheckMs: settings.quota.enabled ? settings.quota.pollMs : undefined,
     wakeDebounceMs: settings.wakeDebounceMs,
     drainBacklog: settings.wakes,
     now,

@@ -3,6 +3,7 @@ import { quotaRank, type QuotaPriority } from '../src/company/quota-rank.ts'
 import { createLogger } from '../src/log.ts'
 import { createGithubQuota } from '../src/quota/github-quota.ts'
 import { createQuotaArbiter, type QuotaArbiter } from '../src/quota/quota-arbiter.ts'
+import { withQuotaPriority } from '../src/quota/quota-priority.ts'
 import { defaultQuotaSettings, githubWriteSpend, type QuotaSettings } from '../src/quota/quota-settings.ts'
 import { migrate } from '../src/store/migrate.ts'
 import { withGateLock } from '../src/store/gate-lock.ts'
@@ -67,15 +68,59 @@ describe('quota shared by replicas through Postgres', () => {
     const quota = settings({ contentPerMinute: 1 }, 1_500)
     const [a, b] = arbiters(quota)
     const comment = githubWriteSpend(quota, 'drained-1', true)
-    await a.ask({ specs: comment, priority: { lane: 'sweep' } })
+    // Each request is answered at once: its spend counts from then.
+    const send = async (arbiter: QuotaArbiter, priority: QuotaPriority) => (await arbiter.ask({ specs: comment, priority })).settle(true)
+    await send(a, { lane: 'sweep' })
     const served: string[] = []
 
-    const p3 = a.ask({ specs: comment, priority: { lane: 'heartbeat', score: 100 } }).then(() => served.push('p3'))
+    const p3 = send(a, { lane: 'heartbeat', score: 100 }).then(() => served.push('p3'))
     await expect.poll(() => waiters('github:drained-1:content/min'), { timeout: 5_000, interval: 20 }).toBe(1)
-    const p0 = b.ask({ specs: comment, priority: { lane: 'urgent', score: 700 } }).then(() => served.push('p0'))
+    const p0 = send(b, { lane: 'urgent', score: 700 }).then(() => served.push('p0'))
     await Promise.all([p0, p3])
 
     expect(served).toEqual(['p0', 'p3'])
+  })
+
+  it('counts a content spend as late as GitHub could count it, and gives it back when GitHub refused the request for a limit', async () => {
+    const quota = settings({ contentPerMinute: 1 }, 60_000)
+    const [a] = arbiters(quota)
+    const gate = createGithubQuota({ pool: db.pool, log, arbiter: a })
+    const request = { installation: 'settled-1', kind: 'content' as const }
+    const minute = 'github:settled-1:content/min'
+    const spendAt = async () =>
+      (
+        await db.pool.query<{ ahead: number }>('select extract(epoch from at - now()) as ahead from quota_spends where bucket = $1', [minute])
+      ).rows.map((row) => Number(row.ahead))
+    const remaining = async () => (await listQuotaBuckets(db.pool)).find((row) => row.key === minute)?.remaining
+
+    const refused = await gate.before(request)
+    const secondary = { 'retry-after': '0' }
+    await gate.after({ ...request, status: 403, headers: secondary, message: 'You have exceeded a secondary rate limit.', ticket: refused })
+    expect(await remaining()).toBe(1)
+
+    const sent = await gate.before(request)
+    // On its way to GitHub (Probot's throttle may hold it): counted as made up to a window later.
+    expect((await spendAt())[0]).toBeGreaterThan(50)
+    await gate.after({ ...request, status: 201, headers: {}, message: '', ticket: sent })
+    // Answered: counted from the answer, when GitHub had it at the latest.
+    expect(Math.abs((await spendAt())[0]!)).toBeLessThan(5)
+    expect(await remaining()).toBe(0)
+  })
+
+  it('sends no write of a claim given back as its turn came, and gives back what the turn spent', async () => {
+    const quota = settings({ contentPerMinute: 1 }, 60_000)
+    const [a] = arbiters(quota)
+    const gate = createGithubQuota({ pool: db.pool, log, arbiter: a })
+    const giveBack = new AbortController()
+    const watch = { waiting: 0, writes: 0, signal: giveBack.signal }
+
+    const asking = withQuotaPriority({ lane: 'heartbeat', score: 100 }, () => gate.before({ installation: 'given-1', kind: 'content' }), watch)
+    // Given back while the ask is on its way to Postgres: it is granted, but the write must not go.
+    giveBack.abort(new Error('given back for better work'))
+
+    await expect(asking).rejects.toThrow('given back for better work')
+    expect(watch.writes).toBe(0)
+    expect((await listQuotaBuckets(db.pool)).find((row) => row.key === 'github:given-1:content/min')).toMatchObject({ remaining: 1, spent: 1 })
   })
 
   it('pauses a bucket for every replica until the pause ends', async () => {

@@ -18,19 +18,24 @@ export type ObservedRequest = {
 
 export type ResponseHeaders = Record<string, string | number | undefined>
 
+/** What a gate's `before` hands its `after` for the same request: settles what the turn spent once the answer is known. */
+export type GateTicket = { settle(sent: boolean): Promise<void> }
+
 /**
  * What stands between a request and GitHub besides Probot's throttle: the shared quota.
- * `before` waits the request's turn; `after` learns from the answer and says whether a
- * refused request (a rate-limit answer) is to be sent again once its turn comes back.
+ * `before` waits the request's turn; `after` learns from the answer (with the ticket
+ * `before` gave) and says whether a refused request (a rate-limit answer) is to be sent
+ * again once its turn comes back.
  */
 export type RequestGate = {
-  before(request: { installation: string; kind: RequestKind }): Promise<void>
+  before(request: { installation: string; kind: RequestKind }): Promise<GateTicket | undefined>
   after(answer: {
     installation: string
     kind: RequestKind
     status: number | undefined
     headers: ResponseHeaders | undefined
     message: string
+    ticket?: GateTicket | undefined
   }): Promise<boolean>
 }
 
@@ -58,19 +63,18 @@ export function observeRequests(
       const route = routeOf(requestOptions as RequestOptions)
       const kind = kindOf(method, route)
       for (let attempt = 0; ; attempt += 1) {
-        await gate?.before({ installation, kind })
+        const ticket = await gate?.before({ installation, kind })
         try {
           const response = await request(requestOptions)
           const headers = response.headers as ResponseHeaders
           observe({ installation, kind, status: response.status, route, rateLimit: rateLimitOf(headers) })
-          await gate?.after({ installation, kind, status: response.status, headers, message: '' })
+          await gate?.after({ installation, kind, status: response.status, headers, message: '', ticket })
           return response
         } catch (error) {
           const response = (error as { response?: { status: number; headers: ResponseHeaders } }).response
           observe({ installation, kind, status: response?.status, route, rateLimit: rateLimitOf(response?.headers) })
-          const again = gate
-            ? await gate.after({ installation, kind, status: response?.status, headers: response?.headers, message: (error as Error).message ?? '' })
-            : false
+          const message = (error as Error).message ?? ''
+          const again = gate ? await gate.after({ installation, kind, status: response?.status, headers: response?.headers, message, ticket }) : false
           if (!again || attempt >= LIMIT_RETRIES) throw error
         }
       }

@@ -1,7 +1,4 @@
 import type { StatusEvent } from '../company/status-machine.ts'
-import { priorityIn } from '../company/labels.ts'
-import { itemQuotaPriority } from '../company/quota-rank.ts'
-import { withQuotaPriority } from '../quota/quota-priority.ts'
 import { countRequests } from '../github/count-requests.ts'
 import type { EtagCache } from '../github/etag-cache.ts'
 import type { Octokit } from '../github/octokit.ts'
@@ -11,25 +8,12 @@ import type { Logger } from '../log.ts'
 import type { Metrics } from '../metrics/metrics.ts'
 import type { RosterRegistry } from '../mirror/roster-registry.ts'
 import { syncItem } from '../mirror/sync-item.ts'
-import { blockItem, escalationDepsFor } from '../mirror/escalation.ts'
-import { moveItem } from '../mirror/move-item.ts'
 import type { Agent } from '../roster/schema.ts'
-import { createItemHandle } from './item-handle.ts'
 import type { ItemHandle } from './item-handle.ts'
+import { mirrorReturned } from './work-claimed-item.ts'
+import { workReadyItems } from './work-ready-items.ts'
 import type { WorkSlots } from './work-slots.ts'
-import {
-  claimReady,
-  hasReadyItem,
-  handBackClaim,
-  releaseClaim,
-  releaseExpiredLeases,
-  renewLease,
-  returnUnfinished,
-  type ClaimBudget,
-  type Lease,
-  type ReadyItem,
-  type ReturnedItem,
-} from '../store/claims.ts'
+import { hasReadyItem, releaseExpiredLeases, type ReadyItem, type ReturnedItem } from '../store/claims.ts'
 import {
   acquireAgentLease,
   beginHeartbeat,
@@ -40,9 +24,8 @@ import {
   type Fire,
   type RunOutcome,
 } from '../store/heartbeat-runs.ts'
-import { finishItemRun, startItemRuns, type ItemRunOutcome } from '../store/item-runs.ts'
 import type { Pool } from '../store/pool.ts'
-import { confirmWorkItems, getWorkItem, type WorkItem } from '../store/work-items.ts'
+import { confirmWorkItems, getWorkItem } from '../store/work-items.ts'
 
 /** What the work step reports back for one claimed item (and the escalation step for the blocks it handled). */
 export type WorkResult = {
@@ -116,6 +99,11 @@ export type HeartbeatDeps = {
   modelOf?: (agent: Agent) => string
   /** What one run of the agent reserves from its monthly budget before it starts (USD; 0 when unknown). */
   reserveFor?: (agent: Agent) => number
+  /**
+   * How often a heartbeat whose claims wait for quota looks for better ready work to give
+   * them back for (SPEC §17; the quota's poll interval); undefined: it never looks.
+   */
+  betterWorkCheckMs?: number | undefined
 }
 
 export type HeartbeatResult = {
@@ -207,6 +195,17 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     let paused: Promise<string | undefined> | undefined
     const modelPaused = () => (paused ??= agent.runtime === 'chat' && deps.modelPaused ? deps.modelPaused() : Promise.resolve(undefined))
     const ready = await reconcileReadyItems(deps, github, fire.repository, agent, probe!.ready)
+    // Before a later claim of this run (a slot given back for better work): the queue as it is then.
+    const confirmReady = async (want: number, skip: readonly number[]) => {
+      const again = await probeHeartbeat(
+        pool,
+        { repository: fire.repository, agent: agent.slug, reports },
+        { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs, botLogin: deps.botLogin() },
+      )
+      if (again.paused) return undefined
+      const rows = again.ready.filter((row) => !skip.includes(row.number))
+      return reconcileReadyItems(deps, github, fire.repository, agent, rows, want)
+    }
 
     const escalated = await deps.escalations({
       agent,
@@ -225,13 +224,18 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     if (ready.length > 0) {
       const reason = await modelPaused()
       if (reason !== undefined) return await finish('skipped', reason)
-      const worked = await workReadyItems(deps, { agent, repository: fire.repository, runId, started, ready, octokit: await github(), log })
+      const run = { agent, repository: fire.repository, runId, started, ready, confirmReady, octokit: await github(), log }
+      const worked = await workReadyItems(deps, run)
       totals.items += worked.items
       totals.tokens += worked.tokens
       totals.costUsd += worked.costUsd
       workError ??= worked.error
-      // Items this run handed back are not backlog: the next cron tick retries them.
-      if (worked.items >= agent.maxConcurrent) backlog = await hasReadyItem(pool, fire.repository, agent.slug, worked.tried)
+      // Items this run handed back are not backlog: the next cron tick retries them. Items it
+      // gave back for better work are: they wait only for a slot.
+      if (worked.items >= agent.maxConcurrent || worked.givenBack.length > 0) {
+        const skip = worked.tried.filter((number) => !worked.givenBack.includes(number))
+        backlog = await hasReadyItem(pool, fire.repository, agent.slug, skip)
+      }
     }
     if (workError !== undefined) return await finish('failed', workError)
     return await finish(totals.items > 0 || handledEscalations > 0 ? 'worked' : 'idle')
@@ -256,106 +260,12 @@ async function recordQuiet(deps: HeartbeatDeps, fire: Fire, quiet: { outcome: 'i
 }
 
 /**
- * Claims up to maxConcurrent of the agent's ready items and works them at the same time.
- * Before each claim it takes slots from the process (GAFFER_MAX_PARALLEL, the per-model
- * cap), waiting its turn by the priority of its best ready item, and claims as many items
- * as it got slots (and as the agent's budget reservation allows) in one statement. Each
- * item is worked on its own: one failing does not stop the others, and a stop reaches
- * every one of them. Returns when all have ended.
- */
-async function workReadyItems(
-  deps: HeartbeatDeps,
-  run: { agent: Agent; repository: string; runId: number; started: number; ready: ReadyItem[]; octokit: Octokit; log: Logger },
-): Promise<{ items: number; tokens: number; costUsd: number; error?: string; tried: number[] }> {
-  const { agent, repository } = run
-  const result: { items: number; tokens: number; costUsd: number; error?: string; tried: number[] } = { items: 0, tokens: 0, costUsd: 0, tried: [] }
-  const lease: Lease = { runId: run.runId, leaseMs: deps.leaseMs }
-  const model = deps.modelOf?.(agent) ?? agent.model ?? agent.runtime
-  const monthlyUsd = agent.budget.monthlyUsd
-  const budget: ClaimBudget | undefined = monthlyUsd === undefined ? undefined : { monthlyUsd, reserveUsd: deps.reserveFor?.(agent) ?? 0 }
-  // Waiting for a slot ends with the heartbeat's time budget, or at once on a stop.
-  const remaining = Math.max(0, run.started + deps.timeBudgetMs - deps.now().getTime())
-  const waiting = AbortSignal.any([AbortSignal.timeout(remaining), ...(deps.stopSignal ? [deps.stopSignal] : [])])
-  const working = new Set<Promise<void>>()
-  const fail = (error: string) => {
-    result.error ??= error
-  }
-
-  while (result.items < agent.maxConcurrent && !waiting.aborted) {
-    const next = run.ready.find((item) => !result.tried.includes(item.number))
-    const wanted = agent.maxConcurrent - result.items
-    const granted = deps.slots ? await deps.slots.acquire({ model, count: wanted, priority: next?.priority_score ?? 0, signal: waiting }) : wanted
-    if (granted === 0) break
-    let claimed: WorkItem[] = []
-    try {
-      claimed = await claimReady(deps.pool, { repository, agent: agent.slug, skip: result.tried }, lease, { count: granted, budget })
-    } finally {
-      deps.slots?.release(model, granted - claimed.length)
-    }
-    if (claimed.length > 0 && !(await recordStarts(deps, run, claimed, fail))) {
-      deps.slots?.release(model, claimed.length)
-      break
-    }
-    for (const item of claimed) {
-      deps.metrics?.claim(repository, agent.slug)
-      result.tried.push(item.number)
-      result.items += 1
-      const task = workClaimedItem(deps, { agent, item, octokit: run.octokit, lease, log: run.log })
-        .then(
-          (worked) => {
-            result.tokens += worked.tokens
-            result.costUsd += worked.costUsd
-            if (worked.error !== undefined) fail(worked.error)
-          },
-          (error: unknown) => {
-            run.log.error({ err: error, item: `${repository}#${item.number}` }, 'work on an item failed')
-            fail((error as Error).message)
-          },
-        )
-        .finally(() => {
-          deps.slots?.release(model, 1)
-          working.delete(task)
-        })
-      working.add(task)
-    }
-    // Fewer than asked: nothing more is ready, or the budget allows no more.
-    if (claimed.length < granted) break
-  }
-  await Promise.all(working)
-  return result
-}
-
-/**
- * Opens the claimed items' run records before their work starts; if that fails, the
- * claims go back untouched (no attempt counted) and the heartbeat claims no more.
- */
-async function recordStarts(
-  deps: HeartbeatDeps,
-  run: { agent: Agent; repository: string; runId: number; log: Logger },
-  claimed: readonly WorkItem[],
-  fail: (error: string) => void,
-): Promise<boolean> {
-  try {
-    await startItemRuns(
-      deps.pool,
-      { runId: run.runId, repository: run.repository, agent: run.agent.slug },
-      claimed.map((item) => item.number),
-    )
-    return true
-  } catch (error) {
-    run.log.error({ err: error }, 'could not record the start of claimed items; handing them back')
-    fail((error as Error).message)
-    for (const item of claimed) await handBackClaim(deps.pool, run.repository, item.number, run.runId).catch(() => false)
-    return false
-  }
-}
-
-/**
  * Re-reads, best first, the ready items this heartbeat is about to claim, with
  * conditional requests, so a lost webhook (an item closed, relabelled or reassigned)
  * cannot make the agent work something stale. An item GitHub confirmed within a lease
- * (`fresh`) is taken as the mirror has it. Stops once `maxConcurrent` items are
- * confirmed still ready, or after `reconcileLimit` reads; the periodic sweep heals
+ * (`fresh`) is taken as the mirror has it. Stops once `want` items (maxConcurrent, or
+ * the slots a later claim fills) are confirmed still ready, or after `reconcileLimit`
+ * reads; the periodic sweep heals
  * the rest of the queue. `rows` are the ready items as the heartbeat's probe read them;
  * returns them as the mirror has them afterwards (those it read, and those it did not
  * need to); GitHub is not asked when none is ready.
@@ -366,6 +276,7 @@ async function reconcileReadyItems(
   repository: string,
   agent: Agent,
   rows: readonly ReadyItem[],
+  want = agent.maxConcurrent,
 ): Promise<ReadyItem[]> {
   // An item found moved to another agent wakes that agent; this one is already awake.
   const mirror = { ...deps, wake: (at: string, slug: string) => slug !== agent.slug && deps.wake?.(at, slug) }
@@ -373,7 +284,7 @@ async function reconcileReadyItems(
   const unchanged: number[] = []
   let confirmed = 0
   for (const [index, row] of rows.entries()) {
-    if (confirmed >= agent.maxConcurrent) {
+    if (confirmed >= want) {
       ready.push(...rows.slice(index))
       break
     }
@@ -402,105 +313,6 @@ async function reconcileReadyItems(
   // An unchanged answer confirms the row as much as a changed one, so the next heartbeat within a lease need not ask.
   if (unchanged.length > 0) await confirmWorkItems(deps.pool, repository, unchanged)
   return ready
-}
-
-/**
- * Works one claimed item to its end: moves its labels on GitHub, renews its lease, gives
- * it its own abort signal (a stop, or the claim lost), and afterwards releases the claim,
- * hands it back or returns it to the queue, and closes the item's run record. The budget
- * its claim reserved lapses with the claim; the work step charges what it spent.
- */
-async function workClaimedItem(
-  deps: HeartbeatDeps,
-  claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
-): Promise<WorkResult> {
-  const { repository, number } = claim.item
-  let ending: { outcome: ItemRunOutcome; error: string | null } = { outcome: 'failed', error: 'the work ended without a result' }
-  let result: WorkResult | undefined
-  try {
-    // The item's GitHub requests and model calls wait for quota in its rank: p0 first, then by score (SPEC §17).
-    const rank = itemQuotaPriority({ priorityLabel: priorityIn(claim.item.labels), score: claim.item.priority_score })
-    const worked = await withQuotaPriority(rank, () => workItem(deps, claim))
-    result = worked.result
-    ending = worked.handedBack
-      ? { outcome: 'handed-back', error: result.error ?? null }
-      : { outcome: result.error === undefined ? 'worked' : 'failed', error: result.error ?? null }
-    return result
-  } catch (error) {
-    ending = { outcome: 'failed', error: (error as Error).message }
-    throw error
-  } finally {
-    await finishItemRun(
-      deps.pool,
-      { runId: claim.lease.runId, repository, number },
-      { ...ending, tokens: result?.tokens ?? 0, costUsd: result?.costUsd ?? 0 },
-    ).catch((error: unknown) => claim.log.error({ err: error, item: `${repository}#${number}` }, 'could not record the end of an item run'))
-  }
-}
-
-async function workItem(
-  deps: HeartbeatDeps,
-  claim: { agent: Agent; item: WorkItem; octokit: Octokit; lease: Lease; log: Logger },
-): Promise<{ result: WorkResult; handedBack: boolean }> {
-  const { agent, octokit, lease } = claim
-  const { repository, number } = claim.item
-  const item = createItemHandle(deps.pool, claim.item)
-  const log = claim.log.child({ item: `${repository}#${number}` })
-  const writer = { ...deps, log }
-  const controller = new AbortController()
-  // Renewed from the claim on: the claim's label write may wait for quota longer than a lease (SPEC §17).
-  const renew = setInterval(() => {
-    renewLease(deps.pool, repository, number, lease).then(
-      (held) => held || controller.abort(new Error('the claim was lost')),
-      () => {},
-    )
-  }, lease.leaseMs / 3)
-  // The winner moves the labels on GitHub in one request; if that fails, the claim goes back untouched.
-  try {
-    const moved = await moveItem(writer, octokit, { ...item.get(), status: 'todo' }, 'claim', { mirrorMoved: true, actor: agent.slug })
-    if (moved.ok) item.set({ ...item.get(), labels: moved.labels })
-  } catch (error) {
-    clearInterval(renew)
-    await handBackClaim(deps.pool, repository, number, lease.runId)
-    throw error
-  }
-  const onStop = () => controller.abort(new Error('Gaffer is stopping'))
-  deps.stopSignal?.addEventListener('abort', onStop)
-  // Tools may change the item directly (blocking it, say), so the status is read back before each decision.
-  const setStatus = async (event: StatusEvent, note?: string): Promise<boolean> => {
-    const current = await item.refresh()
-    // Every block is the same block (SPEC §6): reason recorded, the manager or the humans asked.
-    const moved =
-      event === 'block'
-        ? await blockItem(escalationDepsFor(deps, repository), octokit, current, note ?? 'no reason was given', {
-            event: 'block',
-            heldBy: lease.runId,
-          })
-        : (await moveItem(writer, octokit, current, event, { note, actor: agent.slug, heldBy: lease.runId })).ok
-    await item.refresh()
-    return moved
-  }
-  let result: WorkResult | undefined
-  let handedBack = false
-  try {
-    result = await deps.work({ agent, item, octokit, runId: lease.runId, setStatus, signal: controller.signal })
-  } finally {
-    clearInterval(renew)
-    deps.stopSignal?.removeEventListener('abort', onStop)
-    const { status } = await item.refresh()
-    if (status === 'in-progress' && (deps.stopSignal?.aborted || result?.handBack)) {
-      handedBack = await handBackClaim(deps.pool, repository, number, lease.runId)
-      if (handedBack) {
-        await moveItem(writer, octokit, { ...item.get(), status: 'in-progress' }, 'hand_back', { mirrorMoved: true, actor: agent.slug })
-      }
-    } else if (status === 'in-progress') {
-      const returned = await returnUnfinished(deps.pool, repository, number, lease.runId, deps.maxAttempts)
-      if (returned) await mirrorReturned(deps, octokit, returned)
-    } else {
-      await releaseClaim(deps.pool, repository, number, lease.runId)
-    }
-  }
-  return { result, handedBack }
 }
 
 /**
@@ -539,26 +351,4 @@ async function mirrorReleased(
       deps.log.error({ err: error, item: `${item.repository}#${item.number}` }, 'could not mirror a released lease onto GitHub')
     }
   }
-}
-
-/** Puts a handed-back item's status on GitHub: `todo`, or blocked and escalated once its attempts are spent. */
-async function mirrorReturned(
-  deps: Pick<HeartbeatDeps, 'pool' | 'log' | 'rosters' | 'settings' | 'wake' | 'botLogin' | 'metrics'>,
-  octokit: Octokit,
-  item: ReturnedItem,
-): Promise<void> {
-  // The lease statement already moved the mirror out of in-progress; GitHub follows through the status writer.
-  if (item.status !== 'blocked') {
-    await moveItem(deps, octokit, { ...item, status: 'in-progress' }, 'lease_expired', { mirrorMoved: true })
-    return
-  }
-  const current = await getWorkItem(deps.pool, item.repository, item.number)
-  if (!current) return
-  await blockItem(
-    escalationDepsFor(deps, item.repository),
-    octokit,
-    { ...current, status: 'in-progress' },
-    `${item.blocked_reason ?? 'its work kept being interrupted'}; a person or the owner's manager needs to look at it before it is tried again`,
-    { event: 'attempts_exhausted', mirrorMoved: true },
-  )
 }

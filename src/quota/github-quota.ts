@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts'
 import type { Pool } from '../store/pool.ts'
 import { observeReportedQuota } from '../store/quota-buckets.ts'
 import type { QuotaArbiter } from './quota-arbiter.ts'
+import { noteGithubWrite } from './quota-priority.ts'
 import { githubPrimaryBucket, githubWriteSpend } from './quota-settings.ts'
 
 /**
@@ -62,17 +63,27 @@ export function createGithubQuota(deps: {
     async before({ installation, kind }) {
       if (installation === 'app') return
       if (kind !== 'read') {
-        await arbiter.ask({ specs: githubWriteSpend(settings, installation, kind === 'content') })
-        return
+        const grant = await arbiter.ask({ specs: githubWriteSpend(settings, installation, kind === 'content') })
+        try {
+          noteGithubWrite()
+        } catch (error) {
+          // Its claim was given back as the turn came: the write is not sent, and what it spent goes back.
+          await grant.settle(false)
+          throw error
+        }
+        return grant
       }
       const until = arbiter.pausedUntil(githubPrimaryBucket(settings, installation).key)
       if (until !== undefined) await new Promise((resolve) => setTimeout(resolve, until - now()))
+      return undefined
     },
-    async after({ installation, status, headers, message }) {
+    async after({ installation, status, headers, message, ticket }) {
       if (installation === 'app') return false
       const pauseMs = limitPause(status, headers, message)
       if (pauseMs !== undefined) deps.onLimited?.(installation)
       if (!settings.enabled) return false
+      // A request refused for a limit created nothing: its content spend goes back, and the retry asks again.
+      await ticket?.settle(pauseMs === undefined)
       if (headers) learn(installation, headers)
       if (pauseMs === undefined) return false
       await arbiter.pause(

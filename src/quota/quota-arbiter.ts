@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto'
 import { quotaRank, quotaReserve, type QuotaPriority } from '../company/quota-rank.ts'
 import type { Logger } from '../log.ts'
 import type { Pool } from '../store/pool.ts'
-import { dropQuotaWaiter, pauseQuota, releaseQuotaHold, takeQuota, type BucketSpend } from '../store/quota-buckets.ts'
-import { currentQuotaPriority } from './quota-priority.ts'
+import { dropQuotaWaiter, pauseQuota, releaseQuotaHold, settleQuotaSpends, takeQuota, type BucketSpend } from '../store/quota-buckets.ts'
+import { currentQuotaPriority, currentQuotaWatch } from './quota-priority.ts'
 import type { QuotaSettings } from './quota-settings.ts'
 
-/** A granted ask; `release` gives back its concurrent holds (a no-op for other buckets). */
-export type QuotaGrant = { holder: string; release(): Promise<void> }
+/**
+ * A granted ask; `release` gives back its concurrent holds (a no-op for other buckets);
+ * `settle` stamps its pending window spends with the answer's time, or gives them back
+ * when the request was not carried out (a no-op for an ask without pending spends).
+ */
+export type QuotaGrant = { holder: string; release(): Promise<void>; settle(sent: boolean): Promise<void> }
 
 export type QuotaArbiter = {
   settings: QuotaSettings
   /**
    * Waits until every bucket of `specs` can spend, in rank order across replicas, then
    * spends. `priority` defaults to the work's (withQuotaPriority). Rejects with the
-   * signal's reason if `signal` aborts first.
+   * signal's reason if `signal` aborts first, or the work's watch's while it waits.
    */
   ask(request: { specs: readonly BucketSpend[]; priority?: QuotaPriority; signal?: AbortSignal; holdMs?: number }): Promise<QuotaGrant>
   /** Pauses buckets for every replica until `until`. */
@@ -55,12 +59,19 @@ export function createQuotaArbiter(deps: { pool: Pool; log: Logger; settings: Qu
     holdMs?: number
   }): Promise<QuotaGrant> {
     const priority = request.priority ?? currentQuotaPriority()
+    // A claimed item's work is told how many of its asks wait, and its heartbeat can call them off.
+    const watch = currentQuotaWatch()
+    const signal = watch && request.signal ? AbortSignal.any([request.signal, watch.signal]) : (watch?.signal ?? request.signal)
     const holder = randomUUID()
     const grant: QuotaGrant = {
       holder,
       release: async () => {
         for (const spec of request.specs)
           if (spec.kind === 'concurrent') await releaseQuotaHold(pool, spec.key, holder).catch((error: unknown) => logFailure(error, 'release'))
+      },
+      settle: async (sent) => {
+        if (!settings.enabled || !request.specs.some((spec) => spec.pendingMs !== undefined)) return
+        await settleQuotaSpends(pool, holder, sent).catch((error: unknown) => logFailure(error, 'settle'))
       },
     }
     if (!settings.enabled || request.specs.length === 0) return grant
@@ -75,22 +86,26 @@ export function createQuotaArbiter(deps: { pool: Pool; log: Logger; settings: Qu
     let counted = false
     try {
       for (let attempt = 0; ; attempt += 1) {
-        request.signal?.throwIfAborted()
+        signal?.throwIfAborted()
         const asking = takeQuota(pool, take).catch((error: unknown) => (logFailure(error, 'take'), { granted: true as const }))
         const answer = attempt === 0 ? await inTurn(() => asking) : await asking
         if (answer.granted) return grant
         if (!counted) {
           counted = true
           waiting[priority.lane] += 1
+          if (watch) watch.waiting += 1
         }
         const retryAt = answer.retryAt?.getTime() ?? now() + settings.pollMs
-        await sleep(Math.min(Math.max(retryAt - now(), 10), settings.pollMs), request.signal)
+        await sleep(Math.min(Math.max(retryAt - now(), 10), settings.pollMs), signal)
       }
     } catch (error) {
       await dropQuotaWaiter(pool, holder).catch(() => {})
       throw error
     } finally {
-      if (counted) waiting[priority.lane] -= 1
+      if (counted) {
+        waiting[priority.lane] -= 1
+        if (watch) watch.waiting -= 1
+      }
     }
   }
 

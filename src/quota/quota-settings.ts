@@ -19,9 +19,10 @@ export type QuotaSettings = {
   /** How long a secondary-limit answer without `retry-after` pauses a bucket (GitHub asks for at least a minute). */
   fallbackPauseMs: number
   /**
-   * Added to GitHub's content windows: a spend is counted when it is asked for, the request
-   * reaches GitHub a little later (Probot's spacing, the network), so a window exactly as
-   * long as GitHub's could let the next one arrive while GitHub still counts the first.
+   * Added to GitHub's content windows. A content spend is counted from its answer's time
+   * (it reached GitHub no later), and until then as made a window after it was asked, so
+   * requests held up by Probot's spacing are counted as GitHub counts them; the margin is
+   * what is left of an older guard against that delay, kept as slack.
    */
   windowMarginMs: number
 }
@@ -46,21 +47,26 @@ export function githubPrimaryBucket(settings: QuotaSettings, installation: strin
 export function githubWriteSpend(settings: QuotaSettings, installation: string, content: boolean): BucketSpend[] {
   const primary = { ...githubPrimaryBucket(settings, installation), cost: 1 }
   if (!content) return [primary]
+  // Until its answer settles it, a content spend counts as made up to a window after the ask (migration 021).
+  const minute = settings.minuteMs + settings.windowMarginMs
+  const hour = settings.hourMs + settings.windowMarginMs
   return [
     primary,
     {
       key: `github:${installation}:content/min`,
       kind: 'window',
       capacity: settings.github.contentPerMinute,
-      windowMs: settings.minuteMs + settings.windowMarginMs,
+      windowMs: minute,
       cost: 1,
+      pendingMs: minute,
     },
     {
       key: `github:${installation}:content/hour`,
       kind: 'window',
       capacity: settings.github.contentPerHour,
-      windowMs: settings.hourMs + settings.windowMarginMs,
+      windowMs: hour,
       cost: 1,
+      pendingMs: hour,
     },
   ]
 }

@@ -37,6 +37,26 @@ export async function hasReadyItem(pool: Pool, repository: string, agent: string
   return rowCount === 1
 }
 
+/** A ready item with what ranks it: its score and its labels (a p0 is urgent whatever its score). */
+export type RankedReadyItem = { number: number; priority_score: number; labels: string[] }
+
+/**
+ * The agent's best claimable items besides `skip`, in claim order, at most `limit`: what a
+ * heartbeat whose claims wait for quota compares them with (SPEC §17).
+ */
+export async function bestReadyItems(
+  pool: Pool,
+  at: { repository: string; agent: string; skip: readonly number[] },
+  limit: number,
+): Promise<RankedReadyItem[]> {
+  const { rows } = await pool.query<RankedReadyItem>({
+    name: 'gaffer-best-ready',
+    text: `select number, priority_score, labels from work_items where ${readyFor} order by ${claimOrder} limit $4`,
+    values: [at.repository, at.agent, at.skip, limit],
+  })
+  return rows
+}
+
 /**
  * One of an agent's `todo` items, in claim order (the heartbeat's probe reads them);
  * `fresh` when GitHub confirmed its row within a lease and nothing newer waits to be mirrored.
@@ -136,7 +156,10 @@ export async function renewLease(pool: Pool, repository: string, number: number,
   return result.rowCount === 1
 }
 
-/** Gives an item back to `todo` without counting an attempt: its work was stopped on purpose (a graceful stop). */
+/**
+ * Gives an item back to `todo` without counting an attempt: its work was stopped on purpose
+ * (a graceful stop, a model outage, better work wanting its slot while it waited for quota).
+ */
 export async function handBackClaim(pool: Pool, repository: string, number: number, runId: number): Promise<boolean> {
   const result = await pool.query(
     `update work_items set status = $4, status_changed_at = now(), claimed_by_run = null, lease_expires_at = null, updated_at = now()

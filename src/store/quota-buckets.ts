@@ -2,8 +2,12 @@ import type { Queryable } from './pool.ts'
 
 export type BucketKind = 'reported' | 'window' | 'concurrent'
 
-/** One bucket an ask spends from, and how much: its limit travels with every ask, so the first ask creates the row. */
-export type BucketSpend = { key: string; kind: BucketKind; capacity: number; windowMs: number; cost: number }
+/**
+ * One bucket an ask spends from, and how much: its limit travels with every ask, so the
+ * first ask creates the row. `pendingMs` (window buckets): the spend counts as made this
+ * long after the ask until `settleQuotaSpends` stamps it with its answer's time.
+ */
+export type BucketSpend = { key: string; kind: BucketKind; capacity: number; windowMs: number; cost: number; pendingMs?: number }
 
 export type TakeAnswer = { granted: true } | { granted: false; short: string[]; retryAt: Date | undefined }
 
@@ -34,6 +38,15 @@ export async function releaseQuotaHold(db: Queryable, bucket: string, holder: st
 /** Stops waiting for quota (the waiter gave up): better-ranked rows it left must not hold others back. */
 export async function dropQuotaWaiter(db: Queryable, waiter: string): Promise<void> {
   await db.query('delete from quota_waiters where waiter = $1', [waiter])
+}
+
+/**
+ * Settles what a granted ask spent of its window buckets once its request was answered
+ * (migration 021): `sent`, it counts from now, when the server had it at the latest; not
+ * sent (refused for a limit, nothing done), it is given back.
+ */
+export async function settleQuotaSpends(db: Queryable, holder: string, sent: boolean): Promise<void> {
+  await db.query(sent ? 'update quota_spends set at = clock_timestamp() where holder = $1' : 'delete from quota_spends where holder = $1', [holder])
 }
 
 /** Records spending learned after the fact (a model call's tokens beyond its estimate; negative gives back). */

@@ -1,5 +1,6 @@
 import { installationToken } from '../github/installation-token.ts'
 import type { Octokit } from '../github/octokit.ts'
+import { noteGithubWrite } from '../quota/quota-priority.ts'
 import { runGit } from './run-git.ts'
 
 /** Where a repository's git lives: the GitHub's git base URL (`https://github.com`) and `owner/name`. */
@@ -22,6 +23,8 @@ const REFUSED = /Authentication failed|could not read Username|terminal prompts 
  */
 export async function runGitWithToken(octokit: Octokit, remote: GitRemote, args: readonly string[], access: 'read' | 'write'): Promise<string> {
   const token = await installationToken(octokit)
+  // A push is a write a claim's work cannot take back, as an API write is (SPEC §17).
+  if (access === 'write') noteGithubWrite()
   const header = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`
   try {
     return await runGit(args, {

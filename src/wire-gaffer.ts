@@ -206,34 +206,15 @@ export async function wireGaffer(options: GafferOptions): Promise<WiredGaffer> {
           leaseMs: settings.leaseMs,
         }
       : undefined
-  const chatWork = runtime
-    ? createAgentRuntime(runtime)
-    : createWorkWithoutModel({
-        pool,
-        log,
-        rosters,
-        settings: repositorySettings,
-        permissionOf,
-        now,
-        wake,
-        botLogin,
-        metrics,
-        leaseMs: settings.leaseMs,
-      })
+  // What every work step needs, whichever runs an agent's items.
+  const workDeps = { pool, log, rosters, settings: repositorySettings, permissionOf, now, wake, botLogin, leaseMs: settings.leaseMs }
+  const chatWork = runtime ? createAgentRuntime(runtime) : createWorkWithoutModel({ ...workDeps, metrics })
   const cli = options.cli
   // A web process runs no work: it neither builds the CLI work step nor warns about its sandbox.
   const cliWork =
     cli && cliRuntimes.length > 0 && processRole !== 'web'
       ? createCliWork({
-          pool,
-          log,
-          rosters,
-          settings: repositorySettings,
-          permissionOf,
-          now,
-          wake,
-          botLogin,
-          leaseMs: settings.leaseMs,
+          ...workDeps,
           prices: options.prices ?? defaultPrices,
           maxIdenticalFailures: 3,
           hostEnv: process.env,

@@ -92,8 +92,9 @@ const upsertVersions = `insert into item_comments (repository, number, id, autho
 /**
  * Records what a read of an item's comments listed: each comment's version, the cursor
  * moved to the newest `updated_at` listed (never back), and the comments confirmed as of
- * `asOf`, when the read began. A whole read (`all`) also removes the comments the mirror
- * had before `asOf` that GitHub no longer lists; one added since may be newer than the read.
+ * `asOf`, when the read began. A whole read (`all`) also turns the comments the mirror had
+ * before `asOf` that GitHub no longer lists into tombstones (so a late or redelivered
+ * webhook cannot bring one back); one added since may be newer than the read.
  */
 export async function recordCommentRead(
   pool: Pool,
@@ -107,7 +108,7 @@ export async function recordCommentRead(
            comments_read_until = greatest(comments_read_until, (select max(updated_at) from json_to_recordset($3::json) as c(updated_at timestamptz)))
          where repository = $1 and number = $2
        )
-       delete from item_comments where $4 and repository = $1 and number = $2 and deleted_at is null and recorded_at < $5
+       update item_comments set body = '', deleted_at = now() where $4 and repository = $1 and number = $2 and deleted_at is null and recorded_at < $5
          and id <> all(select id from json_to_recordset($3::json) as c(id bigint))`,
     values: [item.repository, item.number, versions(read.comments), read.all, read.asOf],
   })

@@ -118,15 +118,29 @@ describe('a status move as one GraphQL request', () => {
     expect(await labelsOnGitHub(c, number)).toEqual(['agent:docs-writer', 'status:done'])
   })
 
-  it('puts the mirror back when GitHub applies the mutation only in part', async () => {
+  it('finishes by REST a move GitHub applied only in part', async () => {
     const number = await openSettledIssue(c, { title: 'Half a move', labels: ['agent:docs-writer'] })
     standIn = { applyOnly: 1 }
 
-    await expect(moveItem(deps(), await octokit(), await item(number), 'claim')).rejects.toThrow()
+    expect(await moveItem(deps(), await octokit(), await item(number), 'claim')).toMatchObject({ ok: true, to: 'in-progress' })
 
-    // As after a REST write failing half-way: the mirror is where it was, GitHub holds the added label until a repair or the next move.
-    expect(await item(number)).toMatchObject({ status: 'todo' })
-    expect(await labelsOnGitHub(c, number)).toContain('status:in-progress')
+    expect(await item(number)).toMatchObject({ status: 'in-progress' })
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:docs-writer', 'status:in-progress'])
+  })
+
+  it('repairs a move whose label add GitHub refused while it applied the remove (a stale label id), and reads the ids again', async () => {
+    const number = await openSettledIssue(c, { title: 'A stale id', labels: ['agent:docs-writer'] })
+    standIn = { failField: 'added' }
+
+    const claim = await during(async () => expect(await moveItem(deps(), await octokit(), await item(number), 'claim')).toMatchObject({ ok: true }))
+
+    // GitHub removed status:todo and refused the add; the REST delta adds status:in-progress.
+    expect(claim).toContain(`POST /repos/${repository()}/issues/${number}/labels`)
+    expect(await labelsOnGitHub(c, number)).toEqual(['agent:docs-writer', 'status:in-progress'])
+    expect(await item(number)).toMatchObject({ status: 'in-progress' })
+    standIn = {}
+    const finish = await during(async () => expect(await moveItem(deps(), await octokit(), await item(number), 'finish')).toMatchObject({ ok: true }))
+    expect(finish).toEqual([`GET /repos/${repository()}/labels`, 'POST /graphql'])
   })
 })
 

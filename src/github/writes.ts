@@ -93,8 +93,9 @@ const withoutGraphql = new Set<string>()
  * in order), and answers the item's labels after the last one. Labels are named by their
  * ids, so a label not known to the repository's ids goes by REST (`changeLabels`, which
  * creates a label GitHub lacks), and so does an item whose id the mirror lacks, a GitHub
- * without GraphQL (remembered per API, logged once) and a mutation refused before any of
- * it applied. A mutation applied in part throws, as a REST write failing half-way does.
+ * without GraphQL (remembered per API, logged once) and a mutation GitHub refused, in whole
+ * or in part: the REST deltas then finish the move from the labels GitHub has (an add
+ * that failed is made, a remove already done is skipped, a close again is harmless).
  * Only labels seen on the item are removed in the one request (a label added meanwhile
  * that the move would remove is a person's edit, handled when its webhook comes); a
  * person's other labels are never named. Returns the labels after the move, when known.
@@ -112,7 +113,11 @@ export async function moveLabels(
     if (plan) {
       const sent = await sendLabelMutation(octokit, item.nodeId, plan)
       if (sent.applied) {
-        learnLabelIds(octokit, item.repository, sent.labels ?? [])
+        learnLabelIds(
+          octokit,
+          item.repository,
+          (sent.labels ?? []).map((label) => ({ name: label.name, node_id: label.id })),
+        )
         return sent.labels?.map((label) => label.name)
       }
       if (sent.unavailable) {
@@ -121,7 +126,8 @@ export async function moveLabels(
           log?.warn({ api, reason: sent.reason }, 'this GitHub has no GraphQL for label moves; moving labels by REST from now on')
         withoutGraphql.add(api)
       } else {
-        // An id GitHub refused may be a label renamed or deleted since it was read.
+        // An id GitHub refused may be a label renamed or deleted since it was read; what it
+        // applied, if anything, is finished or repaired by the REST deltas below.
         forgetLabelIds(octokit, item.repository)
         log?.info({ item: `${item.repository}#${item.number}`, reason: sent.reason }, 'GitHub refused the label move as one request; moving by REST')
       }
@@ -210,16 +216,15 @@ async function sendLabelMutation(octokit: Octokit, itemId: string, plan: LabelMu
     const errors = graphqlErrors(error)
     const reason = errors.map((e) => e.message).join('; ') || (error instanceof Error ? error.message : String(error))
     if (status === 404 || errors.some(meansUnknownSchema)) return { applied: false, unavailable: true, reason }
-    // An answer with errors: which of the mutations ran is in its data.
-    if (status === undefined && errors.length > 0) {
-      const partial = (error as { data?: Record<string, unknown> | null }).data
-      if (fields.some((field) => partial?.[field] != null)) throw error
-      return { applied: false, unavailable: false, reason }
-    }
-    // Refused as a request (not a limit, which the request hook waits out and sends again): nothing ran.
-    if (status !== undefined && status >= 400 && status < 500 && status !== 403 && status !== 429)
-      return { applied: false, unavailable: false, reason }
-    throw error
+    // A rate limit is waited out by the request hook and the request sent again; past that it is the caller's failure.
+    if (status === 403 || status === 429) throw error
+    // Anything else GitHub refused, failed (a 5xx its retries did not get past) or applied in
+    // part (it runs the rest of a document after a failed field: a stale label id can leave the
+    // item without its old status label and without the new one) is finished by the caller's
+    // REST deltas, which repair what ran; if GitHub fails those too, the move fails as before.
+    const partial = (error as { data?: Record<string, unknown> | null }).data
+    const applied = fields.some((field) => partial?.[field] != null)
+    return { applied: false, unavailable: false, reason: applied ? `applied in part: ${reason}` : reason }
   }
   const answer = data?.[fields.at(-1)!] as Record<string, { labels?: unknown } | null> | null | undefined
   const owner = answer && Object.values(answer)[0]

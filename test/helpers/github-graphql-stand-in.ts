@@ -11,6 +11,8 @@ export type StandInOptions = {
   answer?: (fields: string[]) => InterceptAnswer | undefined
   /** Applies only the first `n` mutations of the document and answers an error for the next (GitHub failing half-way). */
   applyOnly?: number
+  /** Fails this field (its alias: `added`, `removed`, `closed`) and applies the rest, as GitHub goes on after a failed field (a stale label id). */
+  failField?: string
 }
 
 /**
@@ -57,6 +59,10 @@ export function graphqlStandIn(
           body: { data, errors: [{ type: 'UNPROCESSABLE', path: [field.alias], message: 'Something went wrong while executing your query.' }] },
         }
       }
+      if (field.alias === set.failField) {
+        data[field.alias] = null
+        continue
+      }
       const ids = field.labels ? (variables[field.labels] as unknown[]) : []
       const names = ids.map(nameOf)
       if (names.some((name) => name === undefined)) return notFound(fields, String(ids.find((id) => nameOf(id) === undefined)))
@@ -83,6 +89,8 @@ export function graphqlStandIn(
     data[last.alias] = {
       [owned]: { labels: { totalCount: now.data.length, nodes: now.data.map((label) => ({ id: label.node_id, name: label.name })) } },
     }
+    const failed = fields.find((field) => field.alias === set.failField)
+    if (failed) return { status: 200, body: { data, errors: [{ type: 'NOT_FOUND', path: [failed.alias], message: 'Could not resolve to a node.' }] } }
     return { status: 200, body: { data } }
   }
 }

@@ -1,3 +1,4 @@
+import type { BranchTip } from './read-branch.ts'
 import { z } from 'zod'
 import { splitRepository, type Octokit } from './octokit.ts'
 import { GitCommit } from './schema.ts'
@@ -27,9 +28,11 @@ export async function readCommitTreeSha(octokit: Octokit, repository: string, co
  * of a very large tree short (`truncated`); such a checkout would silently miss files,
  * so it is refused with the setting that avoids it.
  */
-export async function readCommitTree(octokit: Octokit, repository: string, commitSha: string): Promise<TreeEntry[]> {
+export async function readCommitTree(octokit: Octokit, repository: string, commit: BranchTip): Promise<TreeEntry[]> {
   const { owner, repo } = splitRepository(repository)
-  const treeSha = await readCommitTreeSha(octokit, repository, commitSha)
+  const commitSha = commit.sha
+  // A branch read on GitHub carries its head's tree; only the emulated GitHub's does not.
+  const treeSha = commit.treeSha ?? (await readCommitTreeSha(octokit, repository, commitSha))
   const tree = Tree.parse(
     (await octokit.request('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { owner, repo, tree_sha: treeSha, recursive: '1' })).data,
   )

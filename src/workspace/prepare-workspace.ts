@@ -3,7 +3,7 @@ import { mkdir, readFile, rm, statfs, symlink, writeFile } from 'node:fs/promise
 import path from 'node:path'
 import { apiBaseUrlOf, gitBaseUrlFor } from '../github/installation-token.ts'
 import type { Octokit } from '../github/octokit.ts'
-import { readBranch } from '../github/read-branch.ts'
+import { readBranch, type BranchTip } from '../github/read-branch.ts'
 import { readBlob, readCommitTree, type TreeEntry } from '../github/read-tree.ts'
 import type { Logger } from '../log.ts'
 import type { Pool } from '../store/pool.ts'
@@ -64,7 +64,7 @@ export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, ta
   const state: WorkspaceState = { createdAt: new Date().toISOString(), repository: target.repository, branch: target.branch, purpose: target.purpose }
   await writeFile(path.join(root, STATE_FILE), JSON.stringify(state))
   try {
-    const onBranch = (await readBranch(octokit, target.repository, target.branch))?.sha
+    const onBranch = await readBranch(octokit, target.repository, target.branch)
     const baseRef = onBranch === undefined ? target.base : target.branch
     const gitBase = transportBaseUrl(deps, apiBaseUrlOf(octokit))
     let baseSha: string
@@ -79,13 +79,13 @@ export async function prepareWorkspace(deps: WorkspaceDeps, octokit: Octokit, ta
       baseSha = (await runGit(['-C', dir, 'rev-parse', 'HEAD'])).trim()
       if (baseRef !== target.branch) await runGit(['-C', dir, 'switch', '--quiet', '--create', target.branch])
     } else {
-      const sha = onBranch ?? (await readBranch(octokit, target.repository, target.base))?.sha
-      if (sha === undefined) throw new Error(`${target.repository} has no branch ${target.base} to check out; is it the repository's default branch?`)
-      await checkoutFromApi(octokit, log, { repository: target.repository, sha, dir })
+      const tip = onBranch ?? (await readBranch(octokit, target.repository, target.base))
+      if (tip === undefined) throw new Error(`${target.repository} has no branch ${target.base} to check out; is it the repository's default branch?`)
+      await checkoutFromApi(octokit, log, { repository: target.repository, tip, dir })
       await runGit(['init', '--quiet', `--initial-branch=${target.branch}`, dir])
       await runGit(['-C', dir, 'add', '--all', '--force'])
-      await runGit(['-C', dir, 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', `${baseRef} at ${sha}`])
-      baseSha = sha
+      await runGit(['-C', dir, 'commit', '--quiet', '--allow-empty', '--no-verify', '-m', `${baseRef} at ${tip.sha}`])
+      baseSha = tip.sha
     }
     // For the CLI's own commits, if it makes any; Gaffer's own is made in base.git or through the API.
     await runGit(['-C', dir, 'config', 'user.name', 'Gaffer'])
@@ -155,8 +155,8 @@ async function makeRoot(parent: string, name: string): Promise<string> {
 /** Blobs fetched at once while building a checkout from the API. */
 const BLOB_CONCURRENCY = 8
 
-async function checkoutFromApi(octokit: Octokit, log: Logger, at: { repository: string; sha: string; dir: string }): Promise<void> {
-  const entries = await readCommitTree(octokit, at.repository, at.sha)
+async function checkoutFromApi(octokit: Octokit, log: Logger, at: { repository: string; tip: BranchTip; dir: string }): Promise<void> {
+  const entries = await readCommitTree(octokit, at.repository, at.tip)
   await mkdir(at.dir, { recursive: true })
   const files = entries.filter((entry) => entry.type === 'blob' && safeTreePath(entry.path))
   const skipped = entries.filter((entry) => (entry.type !== 'blob' && entry.type !== 'tree') || !safeTreePath(entry.path))

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { apiBaseUrlOf } from './installation-token.ts'
 import { splitRepository, type Octokit } from './octokit.ts'
 
 /**
@@ -14,7 +15,7 @@ const reading = new Map<string, Promise<Map<string, string>>>()
 
 const LabelWithId = z.object({ name: z.string(), node_id: z.string() })
 
-const keyOf = (octokit: Octokit, repository: string) => `${octokit.request.endpoint.DEFAULTS.baseUrl} ${repository}`
+const keyOf = (octokit: Octokit, repository: string) => `${apiBaseUrlOf(octokit)} ${repository}`
 
 /** The repository's labels and their ids as this process knows them, read from GitHub the first time. */
 export async function repositoryLabelIds(octokit: Octokit, repository: string): Promise<ReadonlyMap<string, string>> {

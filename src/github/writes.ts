@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Logger } from '../log.ts'
 import { forgetLabelIds, learnLabelIds, repositoryLabelIds } from './label-node-ids.ts'
+import { apiBaseUrlOf } from './installation-token.ts'
 import { httpStatus, splitRepository, type Octokit } from './octokit.ts'
 import { readBranch } from './read-branch.ts'
 import { readCommitTreeSha } from './read-tree.ts'
@@ -57,18 +58,13 @@ export async function changeLabels(
   return labels
 }
 
-/** Closes an issue as completed; returns its labels. */
-export async function closeIssue(octokit: Octokit, item: ItemRef): Promise<string[]> {
-  const response = await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', {
-    ...at(item),
-    state: 'closed',
-    state_reason: 'completed',
-  })
-  return labelNames(response.data.labels)
+/** Closes an issue as completed. */
+async function closeIssue(octokit: Octokit, item: ItemRef): Promise<void> {
+  await octokit.request('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...at(item), state: 'closed', state_reason: 'completed' })
 }
 
 /** Closes a pull request without merging it. */
-export async function closePullRequest(octokit: Octokit, item: ItemRef): Promise<void> {
+async function closePullRequest(octokit: Octokit, item: ItemRef): Promise<void> {
   const { owner, repo } = splitRepository(item.repository)
   await octokit.request('PATCH /repos/{owner}/{repo}/pulls/{pull_number}', { owner, repo, pull_number: item.number, state: 'closed' })
 }
@@ -106,7 +102,7 @@ export async function moveLabels(
   move: LabelMove,
   log?: Logger,
 ): Promise<string[] | undefined> {
-  const api = octokit.request.endpoint.DEFAULTS.baseUrl
+  const api = apiBaseUrlOf(octokit)
   if (item.nodeId && !withoutGraphql.has(api)) {
     const plan = await planLabelMutation(octokit, item.repository, move)
     if (plan === 'nothing') return undefined

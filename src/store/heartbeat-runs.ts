@@ -2,7 +2,7 @@ import { allFulfilled, batchWrites, type BatchOutcome } from './batch-writes.ts'
 import { monthOf } from './budgets.ts'
 import { claimOrder, releaseExpiredStatement, type ReadyItem, type ReturnedItem } from './claims.ts'
 import type { Pool } from './pool.ts'
-import { laterChangeWaits } from './webhook-deliveries.ts'
+import { isDataError, laterChangeWaits } from './webhook-deliveries.ts'
 
 export type Fire = { repository: string; agent: string; fireKey: string; trigger: 'cron' | 'wake' | 'api' }
 
@@ -57,16 +57,20 @@ function firstOfEachKey(fires: readonly Fire[]): Map<string, number> {
   return first
 }
 
+/** SQLSTATE of a deadlock: Postgres ended one statement of two that waited for each other. */
+const DEADLOCK = '40P01'
+
 /**
- * Writes a batch in one statement; if that statement fails, each item again on its own,
- * so an item the database refuses (or a deadlock, or a lost connection) fails only its
- * own heartbeat.
+ * Writes a batch in one statement; if the database refuses it for one item's data (or a
+ * deadlock ends it), each item again on its own, so only the refused item's heartbeat
+ * fails. A lost connection or a database that is away fails the batch at once: trying
+ * each item again would only send more statements that fail.
  */
 async function oneByOneIfRefused<T, R>(items: readonly T[], write: (items: readonly T[]) => Promise<R[]>): Promise<BatchOutcome<R>> {
   try {
     return allFulfilled(await write(items))
   } catch (error) {
-    if (items.length === 1) throw error
+    if (items.length === 1 || !(isDataError(error) || (error as { code?: unknown }).code === DEADLOCK)) throw error
     return Promise.all(
       items.map(async (item): Promise<PromiseSettledResult<R>> => {
         try {

@@ -61,6 +61,13 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
       })
     ).data.commit.sha!
 
+  /** maya makes `branch` at main's head, as a person starting the item's branch would; returns main's head. */
+  const mayaBranchesFromMain = async (branch: string) => {
+    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
+    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.object.sha })
+    return main.object.sha
+  }
+
   /** The commit's requests, in order, as `METHOD what`: branch reads and Git Data calls. */
   const commitRequests = (requests: readonly ProxiedRequest[]) =>
     requests.flatMap((request) => {
@@ -108,8 +115,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
   it("keeps the commit of a person who made the item's branch before the agent's first change: the refused creation builds on it", async () => {
     const number = await openTask('Add a changelog')
     const branch = `gaffer/backend-engineer/${number}`
-    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
-    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.object.sha })
+    const main = await mayaBranchesFromMain(branch)
     const human = await mayaCommits(branch, 'draft.md')
     const before = c.proxy.requests.length
     propose('Add a changelog', 'CHANGELOG.md')
@@ -119,7 +125,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
     // The emulated GitHub's branch answer has no tree: each head's commit is read for it.
     expect(commitRequests(c.proxy.requests.slice(before))).toEqual([
       'GET branches/main',
-      'GET git/commits/' + main.object.sha,
+      'GET git/commits/' + main,
       'POST git/trees',
       'POST git/commits',
       'POST git/refs',
@@ -232,8 +238,7 @@ describe('propose_change on a real branch (emulated GitHub behind a proxy, scrip
   it("leaves the title and description of a person's pull request from the agent's branch, and says what it pushed", async () => {
     const number = await openTask('Add import')
     const branch = `gaffer/backend-engineer/${number}`
-    const { data: main } = await c.maya.git.getRef({ owner: c.owner, repo: c.repo, ref: 'heads/main' })
-    await c.maya.git.createRef({ owner: c.owner, repo: c.repo, ref: `refs/heads/${branch}`, sha: main.object.sha })
+    await mayaBranchesFromMain(branch)
     await mayaCommits(branch, 'plan.md')
     const { data: opened } = await c.maya.pulls.create({
       owner: c.owner,

@@ -16,7 +16,7 @@ export type HeldClaim = RankedItem & { waitingForQuota: boolean; redoSafe: boole
  * writes and the redo of what it did; two items of about the same priority are not
  * worth that. A p0 is in the urgent lane, a thousand ahead of any other item.
  */
-export const GIVE_BACK_MARGIN = 100
+const GIVE_BACK_MARGIN = 100
 
 /**
  * Which held claims to give back so that better ready work gets their slots (SPEC §17:

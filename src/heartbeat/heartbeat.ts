@@ -135,13 +135,13 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
         .reportsOf(agent.slug)
         .map((report) => report.slug)
     : []
-  const probe = agent
-    ? await probeHeartbeat(
-        pool,
-        { repository: fire.repository, agent: agent.slug, reports },
-        { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs, botLogin: deps.botLogin() },
-      )
-    : undefined
+  const probeAgent = (slug: string) =>
+    probeHeartbeat(
+      pool,
+      { repository: fire.repository, agent: slug, reports },
+      { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs, botLogin: deps.botLogin() },
+    )
+  const probe = agent ? await probeAgent(agent.slug) : undefined
   const quiet: { outcome: 'idle' | 'skipped'; error: string | null } | undefined = !probe
     ? { outcome: 'skipped', error: `no agent "${fire.agent}" in the roster of ${fire.repository}` }
     : probe.paused
@@ -197,11 +197,7 @@ export async function runHeartbeat(deps: HeartbeatDeps, fire: Fire): Promise<Hea
     const ready = await reconcileReadyItems(deps, github, fire.repository, agent, probe!.ready)
     // Before a later claim of this run (a slot given back for better work): the queue as it is then.
     const confirmReady = async (want: number, skip: readonly number[]) => {
-      const again = await probeHeartbeat(
-        pool,
-        { repository: fire.repository, agent: agent.slug, reports },
-        { now: deps.now(), limit: deps.reconcileLimit, leaseMs: deps.leaseMs, botLogin: deps.botLogin() },
-      )
+      const again = await probeAgent(agent.slug)
       if (again.paused) return undefined
       const rows = again.ready.filter((row) => !skip.includes(row.number))
       return reconcileReadyItems(deps, github, fire.repository, agent, rows, want)

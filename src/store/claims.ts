@@ -232,7 +232,7 @@ export async function returnUnfinished(
   const { rows } = await pool.query<ReturnedItem>(
     `update work_items set ${returnToQueue()}
      where repository = $2 and number = $3 and claimed_by_run = $4 and status = 'in-progress'
-     returning repository, number, status, attempts, blocked_reason, labels, node_id`,
+     ${returned}`,
     [maxAttempts, repository, number, runId],
   )
   return rows[0]
